@@ -1,0 +1,105 @@
+# sandrun — see README.md. `make` builds, `make test` runs every test.
+CC ?= cc
+PKGS := yaml-0.1 libgit2 libxxhash
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread
+
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD ?= build
+PREFIX ?= /usr/local
+
+RUNNER_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c runner/net/*.c))
+CAT_SRCS := $(wildcard catalogue/*.c)
+LIB_SRCS := $(RUNNER_SRCS) $(CAT_SRCS)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/runner/main.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all test unit integration install clean demo bench fuzz format check setup asan
+all: sandrun
+
+sandrun: $(BUILD)/sandrun
+	cp $< $@
+
+$(BUILD)/sandrun: $(MAIN_OBJ) $(BUILD)/libsandrun.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libsandrun.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandrun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libsandrun.a $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Machine set-up: packages, engine, registry, test images, local catalogue.
+setup:
+	ci/setup.sh
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: sandrun
+	SANDRUN=$(CURDIR)/sandrun tests/integration/run.sh
+
+# Everything: set-up, unit + integration tests, then both again under
+# ASan+UBSan, and a gcc/clang warning build.
+test: setup
+	$(MAKE) unit integration
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun unit-asan
+	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
+	$(MAKE) check
+
+unit-asan: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+# Build with both compilers, warnings as errors.
+check:
+	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
+	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
+
+demo: setup sandrun
+	./sandrun run --catalogue ci/local/images.toml harnesses
+
+bench: setup sandrun
+	tests/bench/run.sh
+
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+build/fuzz/%: tests/fuzz/%.c
+	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsandrun.a
+	@mkdir -p build/fuzz
+	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsandrun.a $(PKG_LIBS) -lpthread
+
+# Builds every fuzz target and runs each for FUZZ_SECONDS (default 20).
+FUZZ_SECONDS ?= 20
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
+
+format:
+	clang-format -i runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
+
+install: sandrun
+	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
+
+clean:
+	rm -rf build sandrun

@@ -1,0 +1,69 @@
+/* The images.toml model (DESIGN §3): a strict parser of the TOML subset the
+ * catalogue uses, validation, image references, and a format-preserving
+ * rewrite of digest values. */
+#ifndef SR_CATALOGUE_H
+#define SR_CATALOGUE_H
+
+#include "../runner/util.h"
+
+/* Byte span of a value in the source text (the whole token, quotes included). */
+struct cat_span {
+	size_t start, end;
+	int present;
+};
+
+struct cat_entry {
+	char *toolchain_id;
+	char *base;
+	char *toolchain;       /* NULL when absent */
+	char *digest;          /* "" when unpinned or absent */
+	char *platform;        /* NULL when absent */
+	char *platform_digest; /* NULL when absent */
+	struct strvec pkg_names, pkg_versions;
+	int line, col;         /* of the [[image]] header */
+	struct cat_span base_span, digest_span, platform_digest_span;
+	size_t base_line_end;  /* offset just past the newline ending the base line */
+};
+
+struct catalogue {
+	char *path;
+	char *text; /* the original bytes, NUL-terminated */
+	size_t len;
+	struct cat_entry *entries;
+	size_t n;
+};
+
+/* Load and validate; errors "file:line:col: what" with code SR_EINVAL. */
+int catalogue_load(struct catalogue *out, const char *path, struct sr_err *err);
+int catalogue_parse(struct catalogue *out, const char *path, const char *buf, size_t len,
+		    struct sr_err *err);
+void catalogue_release(struct catalogue *c);
+
+const struct cat_entry *catalogue_find(const struct catalogue *c, const char *id);
+
+static inline int cat_entry_pinned(const struct cat_entry *e)
+{
+	return e->digest && e->digest[0];
+}
+
+/* The reference a run uses: base@platform_digest when both are pinned,
+ * base@digest when pinned, else base. Caller frees. */
+char *cat_entry_ref(const struct cat_entry *e);
+
+/* A digest is "sha256:" followed by 64 lowercase hex digits. */
+int cat_digest_valid(const char *d);
+
+struct cat_update {
+	const char *toolchain_id;
+	const char *digest;          /* new digest value, NULL: leave alone */
+	const char *platform_digest; /* new platform_digest, NULL: leave alone */
+};
+
+/* Rewrite c->text with the given digests, keeping every other byte: existing
+ * values are replaced in place (quote style kept), a missing digest key is
+ * inserted on the line after base with the same indentation and line ending,
+ * a missing platform_digest after digest. *out is owned by the caller. */
+int catalogue_rewrite(char **out, size_t *outlen, const struct catalogue *c,
+		      const struct cat_update *ups, size_t nups, struct sr_err *err);
+
+#endif
