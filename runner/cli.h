@@ -1,0 +1,58 @@
+/* What the cmd_* verbs share: global options, exit codes, loading the
+ * catalogue and specs, the engine, the ownership label, the stale sweep. */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+
+#include "../catalogue/catalogue.h"
+#include "engine.h"
+#include "spec.h"
+
+#define SANDRUN_VERSION "0.1.0"
+
+enum sr_exit {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_ENGINE = 3,
+};
+
+struct cli {
+	const char *catalogue_path; /* --catalogue, $SANDRUN_CATALOGUE, ./images.toml */
+	const char *engine;         /* --engine, $SANDRUN_ENGINE */
+};
+
+/* Map an sr_code to the exit code the CLI documents. */
+int cli_exit_code(int code);
+
+/* Report err on stderr ("sandrun: <msg>") and return its exit code. */
+int cli_fail(const struct sr_err *err);
+
+int cli_load_catalogue(const struct cli *cli, struct catalogue *out, struct sr_err *err);
+
+/* Engine chosen and probed; SR_EENGINE when unreachable. */
+int cli_engine(const struct cli *cli, struct engine *e, struct sr_err *err);
+
+/* "<host>/<pid>/<start time in clock ticks>" of this process. Caller frees. */
+char *cli_owner(void);
+
+/* Whether the process named by an owner label is gone (same host only). */
+bool cli_owner_dead(const char *owner);
+
+/* Remove containers and networks (and firewall chains) whose owner is
+ * gone. Returns the number of objects removed. */
+int cli_sweep(const struct engine *e, bool verbose);
+
+/* A getopt-free option reader: matches "--name=value", "--name value" and
+ * (for short) "-j4", "-j 4". Advances *i past a consumed value. */
+bool cli_opt(int argc, char **argv, int *i, const char *lng, const char *shrt, const char **val);
+
+int cmd_run(const struct cli *cli, int argc, char **argv);
+int cmd_explain(const struct cli *cli, int argc, char **argv);
+int cmd_list(const struct cli *cli, int argc, char **argv);
+int cmd_pull(const struct cli *cli, int argc, char **argv);
+int cmd_pin(const struct cli *cli, int argc, char **argv);
+int cmd_verify(const struct cli *cli, int argc, char **argv);
+int cmd_gc(const struct cli *cli, int argc, char **argv);
+int cmd_report(const struct cli *cli, int argc, char **argv);
+
+#endif

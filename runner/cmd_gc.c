@@ -1,0 +1,25 @@
+/* sandrun gc: remove containers, networks and firewall chains whose owning
+ * sandrun process is gone. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_gc(const struct cli *cli, int argc, char **argv)
+{
+	struct engine eng;
+	struct sr_err err = SR_ERR_INIT;
+	int n;
+
+	for (int i = 1; i < argc; i++) {
+		sr_log("gc takes no arguments, got '%s'", argv[i]);
+		return EXIT_USAGE;
+	}
+	if (cli_engine(cli, &eng, &err) < 0)
+		return cli_fail(&err);
+	n = cli_sweep(&eng, sr_verbosity >= 0);
+	if (sr_verbosity >= 0)
+		printf("removed %d leftover object%s\n", n, n == 1 ? "" : "s");
+	engine_release(&eng);
+	return EXIT_OK;
+}

@@ -1,0 +1,75 @@
+/* sandrun pull: make sure catalogue images are present (pinned ones by
+ * digest, never by tag). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "imgcache.h"
+
+int cmd_pull(const struct cli *cli, int argc, char **argv)
+{
+	struct catalogue cat;
+	struct engine eng;
+	struct sr_err err = SR_ERR_INIT;
+	struct strvec ids = STRVEC_INIT;
+	struct imgcache *ic;
+	bool all = false, always = false;
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--all"))
+			all = true;
+		else if (!strcmp(argv[i], "--always"))
+			always = true;
+		else if (argv[i][0] == '-') {
+			sr_log("unknown option '%s'", argv[i]);
+			strvec_clear(&ids);
+			return EXIT_USAGE;
+		} else
+			strvec_push(&ids, argv[i]);
+	}
+	if (!all && !ids.nr) {
+		sr_log("pull needs --all or toolchain ids");
+		return EXIT_USAGE;
+	}
+	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+		strvec_clear(&ids);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < ids.nr; i++) {
+		if (!catalogue_find(&cat, ids.v[i])) {
+			sr_log("toolchain '%s' is not in catalogue '%s'", ids.v[i], cat.path);
+			catalogue_release(&cat);
+			strvec_clear(&ids);
+			return EXIT_USAGE;
+		}
+	}
+	if (cli_engine(cli, &eng, &err) < 0) {
+		catalogue_release(&cat);
+		strvec_clear(&ids);
+		return cli_fail(&err);
+	}
+	ic = imgcache_new(&eng, always ? PULL_ALWAYS : PULL_MISSING);
+	for (size_t i = 0; i < cat.n; i++) {
+		const struct cat_entry *e = &cat.entries[i];
+		bool want = all, pulled = false;
+		char *ref;
+		for (size_t k = 0; k < ids.nr && !want; k++)
+			want = !strcmp(ids.v[k], e->toolchain_id);
+		if (!want)
+			continue;
+		ref = cat_entry_ref(e);
+		if (imgcache_ensure(ic, ref, &pulled, &err) < 0) {
+			printf("%s: error: %s\n", e->toolchain_id, err.msg);
+			rc = EXIT_FAIL;
+		} else {
+			printf("%s: %s %s\n", e->toolchain_id, pulled ? "pulled" : "present", ref);
+		}
+		free(ref);
+	}
+	imgcache_free(ic);
+	engine_release(&eng);
+	catalogue_release(&cat);
+	strvec_clear(&ids);
+	return rc;
+}

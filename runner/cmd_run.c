@@ -1,0 +1,555 @@
+/* sandrun run / sandrun explain */
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../catalogue/gitrepo.h"
+#include "cli.h"
+#include "hash.h"
+#include "net/firewall.h"
+#include "report.h"
+#include "run.h"
+
+#define DEFAULT_GRACE_MS 500
+#define OOB_DOMAIN "oob.sandrun.test"
+
+struct report_req {
+	char *fmt;
+	char *path;
+};
+
+struct run_opts {
+	unsigned jobs;
+	unsigned shard_k, shard_n;
+	struct strvec filters;
+	struct report_req *reports;
+	size_t nreports, areports;
+	enum pull_policy pull;
+	const char *cache;
+	bool keep;
+	double timeout_scale;
+	unsigned repeat; /* 0: the spec's */
+	bool require_pinned;
+	uint64_t grace_ms;
+	struct strvec paths;
+};
+
+/* The specs of one invocation, with those that failed to load. */
+struct suite {
+	struct spec *specs;
+	size_t n, alloc;
+	struct strvec bad_paths; /* parallel: path and message of invalid specs */
+	struct strvec bad_msgs;
+};
+
+static void suite_release(struct suite *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		spec_release(&s->specs[i]);
+	free(s->specs);
+	strvec_clear(&s->bad_paths);
+	strvec_clear(&s->bad_msgs);
+}
+
+static int usage_err(const char *msg, const char *arg)
+{
+	sr_log("%s%s%s%s", msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
+	return EXIT_USAGE;
+}
+
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	const char *env_grace = getenv("SANDRUN_OOB_GRACE");
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->jobs = n > 0 ? (unsigned)n : 1;
+	o->timeout_scale = 1.0;
+	o->grace_ms = DEFAULT_GRACE_MS;
+	if (env_grace && sr_parse_duration_ms(env_grace, &o->grace_ms) < 0)
+		return usage_err("SANDRUN_OOB_GRACE is not a duration:", env_grace);
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		char *end;
+		if (!strcmp(argv[i], "--")) {
+			for (i++; i < argc; i++)
+				strvec_push(&o->paths, argv[i]);
+			break;
+		}
+		if (cli_opt(argc, argv, &i, "--jobs", "-j", &v)) {
+			long j = v ? strtol(v, &end, 10) : 0;
+			if (!v || *end || j < 1 || j > 256)
+				return usage_err("-j needs a number from 1 to 256, got", v);
+			o->jobs = (unsigned)j;
+		} else if (cli_opt(argc, argv, &i, "--shard", NULL, &v)) {
+			unsigned k, nn;
+			char c;
+			if (!v || sscanf(v, "%u/%u%c", &k, &nn, &c) != 2 || !nn || !k || k > nn)
+				return usage_err("--shard needs K/N with 1 <= K <= N, got", v);
+			o->shard_k = k;
+			o->shard_n = nn;
+		} else if (cli_opt(argc, argv, &i, "--filter", NULL, &v)) {
+			if (!v)
+				return usage_err("--filter needs a glob", NULL);
+			strvec_push(&o->filters, v);
+		} else if (cli_opt(argc, argv, &i, "--report", NULL, &v)) {
+			const char *colon = v ? strchr(v, ':') : NULL;
+			struct report_req *r;
+			if (!colon || !colon[1])
+				return usage_err("--report needs FORMAT:PATH, got", v);
+			SR_GROW(o->reports, o->nreports + 1, o->areports);
+			r = &o->reports[o->nreports++];
+			r->fmt = xstrndup(v, (size_t)(colon - v));
+			r->path = xstrdup(colon + 1);
+			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
+			    strcmp(r->fmt, "sarif"))
+				return usage_err("unknown report format (json, junit, sarif):",
+						 r->fmt);
+		} else if (cli_opt(argc, argv, &i, "--pull", NULL, &v)) {
+			if (v && !strcmp(v, "missing"))
+				o->pull = PULL_MISSING;
+			else if (v && !strcmp(v, "always"))
+				o->pull = PULL_ALWAYS;
+			else if (v && !strcmp(v, "never"))
+				o->pull = PULL_NEVER;
+			else
+				return usage_err("--pull must be missing, always or never, got", v);
+		} else if (cli_opt(argc, argv, &i, "--cache", NULL, &v)) {
+			if (!v)
+				return usage_err("--cache needs a directory", NULL);
+			o->cache = v;
+		} else if (cli_opt(argc, argv, &i, "--keep", NULL, NULL)) {
+			o->keep = true;
+		} else if (cli_opt(argc, argv, &i, "--timeout-scale", NULL, &v)) {
+			double f = v ? strtod(v, &end) : 0;
+			if (!v || *end || !(f > 0) || f > 1000)
+				return usage_err("--timeout-scale needs a positive number, got", v);
+			o->timeout_scale = f;
+		} else if (cli_opt(argc, argv, &i, "--repeat", NULL, &v)) {
+			long r = v ? strtol(v, &end, 10) : 0;
+			if (!v || *end || r < 1 || r > 1000)
+				return usage_err("--repeat needs a number from 1 to 1000, got", v);
+			o->repeat = (unsigned)r;
+		} else if (cli_opt(argc, argv, &i, "--require-pinned", NULL, NULL)) {
+			o->require_pinned = true;
+		} else if (cli_opt(argc, argv, &i, "--oob-grace", NULL, &v)) {
+			if (!v || sr_parse_duration_ms(v, &o->grace_ms) < 0)
+				return usage_err("--oob-grace needs a duration, got", v);
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_err("unknown option", argv[i]);
+		} else {
+			strvec_push(&o->paths, argv[i]);
+		}
+	}
+	return 0;
+}
+
+static void run_opts_release(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->nreports; i++) {
+		free(o->reports[i].fmt);
+		free(o->reports[i].path);
+	}
+	free(o->reports);
+	strvec_clear(&o->filters);
+	strvec_clear(&o->paths);
+}
+
+/* Load every spec; invalid ones are kept aside with their message so the
+ * report still accounts for them. Duplicate names are invalid too. */
+static int load_suite(struct suite *su, const struct strvec *paths, const struct catalogue *cat,
+		      struct sr_err *err)
+{
+	struct strvec files = STRVEC_INIT;
+	const char *def[] = {"harnesses"};
+	int rc;
+
+	if (paths->nr)
+		rc = spec_discover(&files, (const char *const *)paths->v, paths->nr, err);
+	else
+		rc = spec_discover(&files, def, 1, err);
+	if (rc < 0) {
+		strvec_clear(&files);
+		return rc;
+	}
+	for (size_t i = 0; i < files.nr; i++) {
+		struct spec s;
+		struct sr_err e2 = SR_ERR_INIT;
+		bool dup = false;
+
+		if (spec_load(&s, files.v[i], &e2) < 0) {
+			strvec_push(&su->bad_paths, files.v[i]);
+			strvec_push(&su->bad_msgs, e2.msg);
+			continue;
+		}
+		for (size_t k = 0; k < su->n; k++)
+			dup |= !strcmp(su->specs[k].name, s.name);
+		if (dup) {
+			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
+					    files.v[i], s.name);
+			strvec_push(&su->bad_paths, files.v[i]);
+			strvec_push(&su->bad_msgs, m);
+			free(m);
+			spec_release(&s);
+			continue;
+		}
+		if (cat && !catalogue_find(cat, s.toolchain)) {
+			char *m = xasprintf("%s:%d:%d: toolchain '%s' is not in catalogue '%s'",
+					    files.v[i], s.toolchain_line, s.toolchain_col,
+					    s.toolchain, cat->path);
+			strvec_push(&su->bad_paths, files.v[i]);
+			strvec_push(&su->bad_msgs, m);
+			free(m);
+			spec_release(&s);
+			continue;
+		}
+		SR_GROW(su->specs, su->n + 1, su->alloc);
+		su->specs[su->n++] = s;
+	}
+	strvec_clear(&files);
+	return 0;
+}
+
+static bool selected(const struct run_opts *o, const struct spec *s)
+{
+	if (o->filters.nr) {
+		bool any = false;
+		for (size_t i = 0; i < o->filters.nr && !any; i++)
+			any = !fnmatch(o->filters.v[i], s->name, 0);
+		if (!any)
+			return false;
+	}
+	if (o->shard_n) {
+		char hex[17];
+		sr_hash_hex(s->name, strlen(s->name), hex);
+		if (strtoull(hex, NULL, 16) % o->shard_n != o->shard_k - 1)
+			return false;
+	}
+	return true;
+}
+
+static void on_sig(int sig)
+{
+	sr_interrupted = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sig;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void print_done(struct run_job *job, void *ctx)
+{
+	(void)ctx;
+	if (sr_verbosity >= 0) {
+		report_console_line(stdout, &job->rec, isatty(1));
+		fflush(stdout);
+	}
+}
+
+static char *random_hex(size_t bytes)
+{
+	unsigned char raw[16];
+	struct strbuf sb = STRBUF_INIT;
+
+	if (bytes > sizeof(raw) || sr_random(raw, bytes, NULL) < 0)
+		abort();
+	for (size_t i = 0; i < bytes; i++)
+		strbuf_addf(&sb, "%02x", raw[i]);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void fill_meta(struct run_meta *m, const struct engine *e, const struct catalogue *cat,
+		      const char *run_id, uint64_t start, const struct run_opts *o,
+		      const char *suite_path)
+{
+	char host[256], hex[17];
+	struct sr_err err = SR_ERR_INIT;
+
+	memset(m, 0, sizeof(*m));
+	m->run_id = xstrdup(run_id);
+	m->start_wall_ms = start;
+	m->end_wall_ms = sr_wall_ms();
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	m->host = xstrdup(host);
+	m->engine = xstrdup(e && e->name ? e->name : "unknown");
+	m->engine_version = e && e->version ? xstrdup(e->version) : NULL;
+	if (cat) {
+		m->catalogue_path = xstrdup(cat->path);
+		sr_hash_hex(cat->text, cat->len, hex);
+		m->catalogue_hash = xstrdup(hex);
+	}
+	m->git_dirty = -1;
+	if (gitrepo_head_info(suite_path, &m->git_head, &m->git_dirty, &err) < 0)
+		sr_debug("no git information: %s", err.msg);
+	m->interrupted = sr_interrupted != 0;
+	m->shard_k = o->shard_k;
+	m->shard_n = o->shard_n;
+	m->tool_version = xstrdup(SANDRUN_VERSION);
+}
+
+static int write_reports(const struct run_opts *o, const struct run_meta *m,
+			 const struct record *recs, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < o->nreports; i++) {
+		struct sr_err err = SR_ERR_INIT;
+		const char *f = o->reports[i].fmt, *p = o->reports[i].path;
+		int r;
+		if (!strcmp(f, "json"))
+			r = report_write_json(p, m, recs, n, &err);
+		else if (!strcmp(f, "junit"))
+			r = report_write_junit(p, m, recs, n, &err);
+		else
+			r = report_write_sarif(p, m, recs, n, &err);
+		if (r < 0) {
+			sr_log("%s", err.msg);
+			rc = EXIT_FAIL;
+		}
+	}
+	return rc;
+}
+
+int cmd_run(const struct cli *cli, int argc, char **argv)
+{
+	struct run_opts o;
+	struct catalogue cat = {0};
+	struct suite su = {0};
+	struct engine eng = {0};
+	struct sr_err err = SR_ERR_INIT;
+	struct runner r;
+	struct run_job *jobs = NULL;
+	struct record *recs = NULL;
+	struct run_meta meta;
+	size_t njobs = 0, ajobs = 0, nbad = 0;
+	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
+	const char *tmpdir = getenv("TMPDIR"), *art = getenv("SANDRUN_ARTIFACTS");
+	uint64_t start = sr_wall_ms();
+	bool engine_ok = false;
+	int rc = EXIT_OK, engine_rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	if ((rc = parse_run_opts(argc, argv, &o))) {
+		run_opts_release(&o);
+		return rc;
+	}
+	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+		run_opts_release(&o);
+		return cli_fail(&err);
+	}
+	if (load_suite(&su, &o.paths, &cat, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	for (size_t i = 0; i < su.bad_msgs.nr; i++)
+		sr_log("%s", su.bad_msgs.v[i]);
+
+	run_id = random_hex(6);
+	owner = cli_owner();
+	install_signals();
+
+	/* One job per harness x payload x repeat, in suite order. */
+	for (size_t i = 0; i < su.n; i++) {
+		struct spec *s = &su.specs[i];
+		if (!selected(&o, s))
+			continue;
+		if (o.repeat)
+			s->repeat = o.repeat;
+		for (size_t p = 0; p < s->npayloads; p++)
+			for (unsigned k = 0; k < s->repeat; k++) {
+				SR_GROW(jobs, njobs + 1, ajobs);
+				memset(&jobs[njobs], 0, sizeof(jobs[njobs]));
+				jobs[njobs].spec = s;
+				jobs[njobs].payload = p;
+				jobs[njobs].repeat = k;
+				jobs[njobs].seq = (unsigned)njobs + 1;
+				njobs++;
+			}
+	}
+
+	r.run_id = run_id;
+	r.owner = owner;
+	r.cat = &cat;
+	r.timeout_scale = o.timeout_scale;
+	r.grace_ms = o.grace_ms;
+	r.keep = o.keep;
+	r.require_pinned = o.require_pinned;
+	r.is_root = geteuid() == 0;
+	r.oob_domain = OOB_DOMAIN;
+	r.jobs = o.jobs;
+	r.cache_dir = o.cache;
+	pthread_mutex_init(&r.lock, NULL);
+	tmp_root = xasprintf("%s/sandrun-%s", tmpdir && *tmpdir ? tmpdir : "/tmp", run_id);
+	art_root = xasprintf("%s/%s", art && *art ? art : "sandrun-artifacts", run_id);
+	r.tmp_root = tmp_root;
+	r.artifacts_root = art_root;
+
+	if (cli_engine(cli, &eng, &err) < 0) {
+		sr_log("%s", err.msg);
+		engine_rc = EXIT_ENGINE;
+		for (size_t i = 0; i < njobs; i++)
+			run_error_record(&r, &jobs[i], "create", err.msg);
+	} else {
+		engine_ok = true;
+		r.engine = &eng;
+		r.images = imgcache_new(&eng, o.pull);
+		r.firewall = fw_available();
+		cli_sweep(&eng, false);
+		if (mkdir(tmp_root, 0700) < 0) {
+			sr_log("cannot create '%s': %s", tmp_root, strerror(errno));
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		run_all(&r, jobs, njobs, print_done, NULL);
+		if (!o.keep)
+			rmdir(tmp_root);
+	}
+
+	/* Per payload: how many of its repeats fired. */
+	for (size_t i = 0; i < njobs;) {
+		size_t j = i;
+		unsigned fired = 0;
+		while (j < njobs && jobs[j].spec == jobs[i].spec && jobs[j].payload == jobs[i].payload)
+			fired += jobs[j++].rec.fired;
+		for (size_t k = i; k < j; k++) {
+			jobs[k].rec.fired = fired;
+			jobs[k].rec.runs = (unsigned)(j - i);
+		}
+		i = j;
+	}
+
+	nbad = su.bad_paths.nr;
+	recs = xcalloc(njobs + nbad, sizeof(*recs));
+	for (size_t i = 0; i < njobs; i++)
+		recs[i] = jobs[i].rec;
+	for (size_t i = 0; i < nbad; i++) {
+		struct record *x = &recs[njobs + i];
+		const char *base = strrchr(su.bad_paths.v[i], '/');
+		record_init(x);
+		x->harness = xstrdup(base ? base + 1 : su.bad_paths.v[i]);
+		x->payload = xstrdup("");
+		x->spec_path = xstrdup(su.bad_paths.v[i]);
+		x->outcome = OUTCOME_ERROR;
+		x->phase = strstr(su.bad_msgs.v[i], "not in catalogue") ? "catalogue" : "spec";
+		x->cause = xstrdup(su.bad_msgs.v[i]);
+		x->runs = 1;
+	}
+	fill_meta(&meta, engine_ok ? &eng : NULL, &cat, run_id, start, &o,
+		  o.paths.nr ? o.paths.v[0] : "harnesses");
+	if (r.unattributed.len)
+		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
+	if (sr_verbosity >= 0)
+		report_console_summary(stdout, recs, njobs + nbad);
+	rc = write_reports(&o, &meta, recs, njobs + nbad);
+	run_meta_release(&meta);
+
+	if (sr_interrupted)
+		rc = 128 + sr_interrupted;
+	else if (engine_rc)
+		rc = engine_rc;
+	else if (nbad)
+		rc = EXIT_USAGE;
+	else {
+		for (size_t i = 0; i < njobs; i++)
+			if (record_failed(&recs[i]))
+				rc = EXIT_FAIL;
+	}
+	for (size_t i = 0; i < njobs + nbad; i++)
+		record_release(&recs[i]);
+	free(recs);
+out:
+	if (r.images)
+		imgcache_free(r.images);
+	strbuf_release(&r.unattributed);
+	free(jobs);
+	free(run_id);
+	free(owner);
+	free(tmp_root);
+	free(art_root);
+	suite_release(&su);
+	catalogue_release(&cat);
+	engine_release(&eng);
+	run_opts_release(&o);
+	return rc;
+}
+
+int cmd_explain(const struct cli *cli, int argc, char **argv)
+{
+	struct catalogue cat = {0};
+	struct engine eng = {0};
+	struct sr_err err = SR_ERR_INIT;
+	struct strvec paths = STRVEC_INIT;
+	struct suite su = {0};
+	struct runner r;
+	struct strbuf out = STRBUF_INIT;
+	char *owner;
+	unsigned seq = 0;
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"))
+			return usage_err("unknown option", argv[i]);
+		if (strcmp(argv[i], "--"))
+			strvec_push(&paths, argv[i]);
+	}
+	if (!paths.nr) {
+		strvec_clear(&paths);
+		return usage_err("explain needs a spec", NULL);
+	}
+	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+		strvec_clear(&paths);
+		return cli_fail(&err);
+	}
+	if (load_suite(&su, &paths, &cat, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (su.bad_msgs.nr) {
+		for (size_t i = 0; i < su.bad_msgs.nr; i++)
+			sr_log("%s", su.bad_msgs.v[i]);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* The engine is named, not contacted: explain runs nothing. */
+	if (engine_init(&eng, cli->engine, &err) < 0) {
+		eng.bin = xstrdup(cli->engine ? cli->engine : "docker");
+		eng.name = xstrdup(eng.bin);
+	}
+	memset(&r, 0, sizeof(r));
+	owner = cli_owner();
+	r.engine = &eng;
+	r.cat = &cat;
+	r.run_id = "<run-id>";
+	r.owner = owner;
+	r.tmp_root = "<tmp>";
+	r.oob_domain = OOB_DOMAIN;
+	for (size_t i = 0; i < su.n; i++)
+		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
+			struct run_job job = {.spec = &su.specs[i], .payload = p, .seq = ++seq};
+			run_explain(&r, &job, &out);
+		}
+	fputs(strbuf_str(&out), stdout);
+	free(owner);
+out:
+	strbuf_release(&out);
+	suite_release(&su);
+	catalogue_release(&cat);
+	engine_release(&eng);
+	strvec_clear(&paths);
+	return rc;
+}

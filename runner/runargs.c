@@ -1,0 +1,132 @@
+#include "runargs.h"
+
+#include <string.h>
+
+void runargs_sanitize(struct strbuf *out, const char *s, size_t max)
+{
+	for (size_t i = 0; s[i] && i < max; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+		strbuf_addch(out, ok ? c : '-');
+	}
+}
+
+/* One field of a --mount value, CSV-quoted when it holds ',' or '"'. */
+static void mount_field(struct strbuf *sb, const char *key, const char *val)
+{
+	if (!strpbrk(val, ",\"")) {
+		strbuf_addf(sb, "%s=%s", key, val);
+		return;
+	}
+	strbuf_addf(sb, "\"%s=", key);
+	for (const char *p = val; *p; p++) {
+		if (*p == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, *p);
+	}
+	strbuf_addch(sb, '"');
+}
+
+static void add_mount(struct strvec *argv, const char *src, const char *dst, bool ro)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "type=bind,");
+	mount_field(&sb, "source", src);
+	strbuf_addch(&sb, ',');
+	mount_field(&sb, "target", dst);
+	if (ro)
+		strbuf_addstr(&sb, ",readonly");
+	strvec_push(argv, "--mount");
+	strvec_push(argv, sb.buf);
+	strbuf_release(&sb);
+}
+
+void runargs_build(struct strvec *argv, const struct run_plan *p)
+{
+	const struct spec *s = p->spec;
+	const struct limits *l = &s->limits;
+
+	strvec_push(argv, p->engine_bin);
+	strvec_push(argv, "run");
+	strvec_pushf(argv, "--name=%s", p->name);
+	strvec_pushf(argv, "--label=sandrun.run=%s", p->run_id);
+	strvec_pushf(argv, "--label=sandrun.harness=%s", s->name);
+	strvec_pushf(argv, "--label=sandrun.owner=%s", p->owner);
+	/* Never fall back to another image: the runner made sure this one is here. */
+	strvec_push(argv, "--pull=never");
+	/* Output is captured through the attached streams; the daemon keeps no log. */
+	strvec_push(argv, "--log-driver=none");
+	strvec_push(argv, "--read-only");
+	strvec_pushf(argv, "--tmpfs=/tmp:rw,nosuid,nodev,size=%llu,mode=1777",
+		     (unsigned long long)l->tmpfs);
+	strvec_pushf(argv, "--user=%s", SR_CONTAINER_USER);
+	strvec_push(argv, "--cap-drop=ALL");
+	strvec_push(argv, "--security-opt=no-new-privileges");
+	strvec_push(argv, "--init");
+	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
+	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
+	strvec_pushf(argv, "--cpus=%g", l->cpus);
+	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
+	strvec_push(argv, "--ulimit=core=0");
+	switch (s->network) {
+	case NET_NONE:
+		strvec_push(argv, "--network=none");
+		break;
+	case NET_OPEN:
+		strvec_push(argv, "--network=bridge");
+		break;
+	case NET_OOB:
+	case NET_STUBS:
+		strvec_pushf(argv, "--network=%s", p->network ? p->network : "none");
+		break;
+	}
+	add_mount(argv, p->work_dir, "/work", false);
+	if (p->payload_file)
+		add_mount(argv, p->payload_file, "/sandrun/payload", true);
+	if (p->resolv_conf)
+		add_mount(argv, p->resolv_conf, "/etc/resolv.conf", true);
+	for (size_t i = 0; i < s->nstubs; i++) {
+		char *dst;
+		if (s->stubs[i].kind != STUB_FS)
+			continue;
+		dst = xasprintf("/sandrun/stubs/%s", s->stubs[i].name);
+		add_mount(argv, s->stubs[i].path, dst, true);
+		free(dst);
+	}
+	strvec_push(argv, "--workdir=/work");
+	/* A constant, not a secret: tools want a writable HOME. */
+	strvec_push(argv, "--env=HOME=/tmp");
+	for (size_t i = 0; p->env && i < p->env->nr; i++) {
+		const char *kv = p->env->v[i];
+		const char *eq = strchr(kv, '=');
+		strvec_push(argv, "-e");
+		strvec_pushf(argv, "%.*s", (int)(eq ? eq - kv : (ptrdiff_t)strlen(kv)), kv);
+	}
+	strvec_push(argv, "--");
+	strvec_push(argv, p->image);
+	for (size_t i = 0; i < s->command.nr; i++)
+		strvec_push(argv, s->command.v[i]);
+}
+
+void runargs_quote(struct strbuf *out, char *const *argv)
+{
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		if (i)
+			strbuf_addch(out, ' ');
+		if (*a && !strpbrk(a, " \t\n'\"\\$`!*?[]{}();&|<>~#")) {
+			strbuf_addstr(out, a);
+			continue;
+		}
+		strbuf_addch(out, '\'');
+		for (; *a; a++) {
+			if (*a == '\'')
+				strbuf_addstr(out, "'\\''");
+			else
+				strbuf_addch(out, *a);
+		}
+		strbuf_addch(out, '\'');
+	}
+}

@@ -1,0 +1,129 @@
+#include "verdict.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const sanitizer_marks[] = {
+	"ERROR: AddressSanitizer",  "ERROR: LeakSanitizer",	 "ERROR: MemorySanitizer",
+	"WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",	 "ERROR: HWAddressSanitizer",
+	"ERROR: libFuzzer",	    "SUMMARY: UndefinedBehaviorSanitizer", ": runtime error: ",
+};
+
+const char *verdict_sanitizer_line(const char *text, size_t *len)
+{
+	const char *best = NULL;
+
+	if (!text)
+		return NULL;
+	for (size_t i = 0; i < SR_ARRAY_SIZE(sanitizer_marks); i++) {
+		const char *p = strstr(text, sanitizer_marks[i]);
+		if (p && (!best || p < best))
+			best = p;
+	}
+	if (!best)
+		return NULL;
+	while (best > text && best[-1] != '\n')
+		best--;
+	*len = strcspn(best, "\n");
+	if (*len > 300)
+		*len = 300;
+	return best;
+}
+
+const char *verdict_signame(int sig, char *buf, size_t bufsz)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{SIGSEGV, "SIGSEGV"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},
+		{SIGFPE, "SIGFPE"},   {SIGILL, "SIGILL"},	{SIGKILL, "SIGKILL"},
+		{SIGTERM, "SIGTERM"}, {SIGTRAP, "SIGTRAP"}, {SIGSYS, "SIGSYS"},
+		{SIGINT, "SIGINT"},   {SIGPIPE, "SIGPIPE"}, {SIGHUP, "SIGHUP"},
+		{SIGQUIT, "SIGQUIT"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+	};
+	for (size_t i = 0; i < SR_ARRAY_SIZE(names); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	snprintf(buf, bufsz, "signal %d", sig);
+	return buf;
+}
+
+void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out,
+		    char **cause, bool *fired)
+{
+	const struct oracle *or = &s->oracle;
+	const char *san;
+	size_t san_len = 0;
+	char sigbuf[32];
+
+	*fired = false;
+	*cause = NULL;
+	if (or->oob && o->oob_fired) {
+		*out = OUTCOME_CONFIRMED;
+		*cause = xstrdup(o->oob_cause ? o->oob_cause : "oob callback");
+		goto confirmed;
+	}
+	if (or->stub_name && o->stub_matched) {
+		*out = OUTCOME_CONFIRMED;
+		*cause = xstrdup(o->stub_cause ? o->stub_cause : "stub traffic matched");
+		goto confirmed;
+	}
+	if (or->stdout_sub && o->stdout_tail && strstr(o->stdout_tail, or->stdout_sub)) {
+		*out = OUTCOME_CONFIRMED;
+		*cause = xasprintf("stdout contains '%s'", or->stdout_sub);
+		goto confirmed;
+	}
+	if (or->stderr_sub && o->stderr_tail && strstr(o->stderr_tail, or->stderr_sub)) {
+		*out = OUTCOME_CONFIRMED;
+		*cause = xasprintf("stderr contains '%s'", or->stderr_sub);
+		goto confirmed;
+	}
+	if (or->n_exit_codes && o->exit_code >= 0 && !o->timed_out && !o->oom) {
+		for (size_t i = 0; i < or->n_exit_codes; i++) {
+			if (or->exit_codes[i] == o->exit_code) {
+				*out = OUTCOME_CONFIRMED;
+				*cause = xasprintf("exit code %d", o->exit_code);
+				goto confirmed;
+			}
+		}
+	}
+	if (or->files && o->files_matched) {
+		*out = OUTCOME_CONFIRMED;
+		*cause = xasprintf("file '%s' matches '%s'", o->first_file ? o->first_file : "?",
+				   or->files);
+		goto confirmed;
+	}
+
+	san = verdict_sanitizer_line(o->stderr_tail, &san_len);
+	if (!san)
+		san = verdict_sanitizer_line(o->stdout_tail, &san_len);
+	/* A signal the runner or the memory limit sent is not a crash. */
+	if (san || (o->signal && !o->timed_out && !o->oom)) {
+		*out = OUTCOME_CRASH;
+		if (san)
+			*cause = xasprintf("%.*s", (int)san_len, san);
+		else
+			*cause = xasprintf("killed by %s",
+					   verdict_signame(o->signal, sigbuf, sizeof(sigbuf)));
+		*fired = or->crash;
+		return;
+	}
+	if (o->oom) {
+		*out = OUTCOME_OOM;
+		*cause = xasprintf("killed by the memory limit (%llu bytes)",
+				   (unsigned long long)s->limits.memory);
+		return;
+	}
+	if (o->timed_out) {
+		*out = OUTCOME_TIMEOUT;
+		*cause = xasprintf("still running after %llu ms", (unsigned long long)s->timeout_ms);
+		return;
+	}
+	*out = OUTCOME_NOT_CONFIRMED;
+	*cause = xasprintf("no oracle fired (exit code %d)", o->exit_code);
+	return;
+confirmed:
+	*fired = true;
+}

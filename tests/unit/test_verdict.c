@@ -1,0 +1,122 @@
+/* Outcome precedence (DESIGN §7) and the oracles decided from output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../runner/verdict.h"
+
+static enum outcome decide(const struct spec *s, const struct run_obs *o, bool *fired)
+{
+	enum outcome out;
+	char *cause = NULL;
+	bool f;
+
+	verdict_decide(s, o, &out, &cause, &f);
+	assert_non_null(cause);
+	free(cause);
+	if (fired)
+		*fired = f;
+	return out;
+}
+
+static void test_verdict__confirmed_beats_crash_oom_and_timeout(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 137, .signal = 9, .oom = true, .timed_out = true,
+			    .stdout_tail = "x __HIT__ y", .stderr_tail = ""};
+	bool fired;
+	(void)state;
+	s.oracle.stdout_sub = "__HIT__";
+	assert_int_equal(decide(&s, &o, &fired), OUTCOME_CONFIRMED);
+	assert_true(fired);
+}
+
+static void test_verdict__sanitizer_report_is_crash(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 1,
+			    .stdout_tail = "",
+			    .stderr_tail = "INFO: seed\n==12==ERROR: AddressSanitizer: "
+					   "heap-buffer-overflow on address\n"};
+	bool fired;
+	(void)state;
+	s.oracle.crash = true;
+	assert_int_equal(decide(&s, &o, &fired), OUTCOME_CRASH);
+	assert_true(fired);
+}
+
+static void test_verdict__signal_is_crash_unless_runner_or_oom_killed(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 139, .signal = 11, .stdout_tail = "", .stderr_tail = ""};
+	(void)state;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CRASH);
+	o = (struct run_obs){.exit_code = 137, .signal = 9, .oom = true};
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_OOM);
+	o = (struct run_obs){.exit_code = 137, .signal = 9, .timed_out = true};
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_TIMEOUT);
+}
+
+static void test_verdict__oom_beats_timeout(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 137, .oom = true, .timed_out = true};
+	(void)state;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_OOM);
+}
+
+static void test_verdict__exit_code_oracle(void **state)
+{
+	struct spec s = {0};
+	int codes[] = {3, 4};
+	struct run_obs o = {.exit_code = 4, .stdout_tail = "", .stderr_tail = ""};
+	(void)state;
+	s.oracle.exit_codes = codes;
+	s.oracle.n_exit_codes = 2;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CONFIRMED);
+	o.exit_code = 0;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_NOT_CONFIRMED);
+}
+
+static void test_verdict__network_and_files_oracles(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 0, .oob_fired = true, .oob_cause = "oob http"};
+	(void)state;
+	/* evidence that is not asked for does not confirm */
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_NOT_CONFIRMED);
+	s.oracle.oob = true;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CONFIRMED);
+	s.oracle.oob = false;
+	s.oracle.files = "out/*";
+	o = (struct run_obs){.exit_code = 0, .files_matched = 1, .first_file = "out/a"};
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CONFIRMED);
+}
+
+static void test_verdict__sanitizer_line_extracted(void **state)
+{
+	size_t n = 0;
+	const char *p = verdict_sanitizer_line("a\nb: runtime error: signed overflow\nc", &n);
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(strncmp(p, "b: runtime error: signed overflow", n), 0);
+	assert_null(verdict_sanitizer_line("all fine\n", &n));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict__confirmed_beats_crash_oom_and_timeout),
+		cmocka_unit_test(test_verdict__sanitizer_report_is_crash),
+		cmocka_unit_test(test_verdict__signal_is_crash_unless_runner_or_oom_killed),
+		cmocka_unit_test(test_verdict__oom_beats_timeout),
+		cmocka_unit_test(test_verdict__exit_code_oracle),
+		cmocka_unit_test(test_verdict__network_and_files_oracles),
+		cmocka_unit_test(test_verdict__sanitizer_line_extracted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
