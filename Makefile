@@ -80,8 +80,12 @@ check:
 demo: setup sandrun
 	./sandrun run --catalogue ci/local/images.toml harnesses
 
-bench: setup sandrun
+bench: setup sandrun $(BUILD)/bench/net_bench
 	tests/bench/run.sh
+
+$(BUILD)/bench/net_bench: tests/bench/net_bench.c $(BUILD)/libsandrun.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsandrun.a $(LDFLAGS) $(LDLIBS)
 
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: tests/fuzz/%.c
