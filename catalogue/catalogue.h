@@ -22,7 +22,8 @@ struct cat_entry {
 	struct strvec pkg_names, pkg_versions;
 	int line, col;         /* of the [[image]] header */
 	struct cat_span base_span, digest_span, platform_digest_span;
-	size_t base_line_end;  /* offset just past the newline ending the base line */
+	size_t base_line_end;   /* offset just past the newline ending the base line */
+	size_t digest_line_end; /* same for the digest line */
 };
 
 struct catalogue {
