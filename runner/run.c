@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
@@ -36,6 +37,7 @@ struct run_ctx {
 	bool fw_on;
 	struct strvec env; /* KEY=value for the container */
 	bool container_started;
+	bool attempted; /* `run` was spawned: a container may exist */
 };
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -357,7 +359,7 @@ static void cleanup(struct run_ctx *c)
 {
 	struct runner *r = c->r;
 
-	if (!r->keep || sr_interrupted)
+	if (c->attempted && (!r->keep || sr_interrupted))
 		engine_rm(r->engine, c->name);
 	if (c->net) {
 		net_session_stop(c->net);
@@ -423,7 +425,7 @@ void run_one(struct runner *r, struct run_job *job)
 	struct proc_result res = {0};
 	struct run_obs obs = {0};
 	struct cstate st;
-	char *payload_file = NULL, *oob_cause = NULL, *stub_cause = NULL;
+	char *payload_file = NULL, *oob_cause = NULL, *stub_cause = NULL, *cache_key_s = NULL;
 	uint64_t timeout_ms, t0 = sr_now_ms();
 	bool pulled = false, have_res = false;
 	int rc;
@@ -445,6 +447,14 @@ void run_one(struct runner *r, struct run_job *job)
 		set_error(rec, "catalogue", m);
 		free(m);
 		goto done;
+	}
+	if (r->cache_dir) {
+		cache_key_s = cache_key(s, job->payload, job->repeat, rec->image, rec->pinned,
+					r->timeout_scale);
+		if (cache_key_s && cache_load(r->cache_dir, cache_key_s, rec)) {
+			rec->match = false;
+			goto done;
+		}
 	}
 	if (imgcache_ensure(r->images, rec->image, &pulled, &err) < 0) {
 		set_error(rec, "pull", err.msg);
@@ -512,6 +522,7 @@ void run_one(struct runner *r, struct run_job *job)
 	po.ctx = &c;
 	po.abort_grace_ms = 15000;
 	po.interruptible = true;
+	c.attempted = true;
 	rc = proc_run(&po, &res, &err);
 	have_res = true;
 	if (rc < 0) {
@@ -596,8 +607,12 @@ done:
 		rec->evidence.stderr_tail = tail_copy(&res.err);
 	}
 	cleanup(&c);
-	rec->duration_ms = sr_now_ms() - t0;
+	if (!rec->cached)
+		rec->duration_ms = sr_now_ms() - t0;
 	rec_finish(rec);
+	if (cache_key_s && !rec->cached && !sr_interrupted)
+		cache_store(r->cache_dir, cache_key_s, rec);
+	free(cache_key_s);
 	proc_result_release(&res);
 	strvec_clear(&argv);
 	strvec_clear(&cenv);
