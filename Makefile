@@ -106,4 +106,4 @@ install: sandrun
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 
 clean:
-	rm -rf build sandrun
+	rm -rf build sandrun harnesses/*/work/fuzz_target

@@ -57,6 +57,7 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 	const char *san;
 	size_t san_len = 0;
 	char sigbuf[32];
+	bool crashed;
 
 	*fired = false;
 	*cause = NULL;
@@ -89,18 +90,20 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 			}
 		}
 	}
-	if (or->files && o->files_matched) {
+	san = verdict_sanitizer_line(o->stderr_tail, &san_len);
+	if (!san)
+		san = verdict_sanitizer_line(o->stdout_tail, &san_len);
+	crashed = san || (o->signal && !o->timed_out && !o->oom);
+	/* Files a crashing harness leaves behind (a fuzzer's crash-* inputs) are
+	 * that crash's artifacts, not a separate confirmation. */
+	if (or->files && o->files_matched && !crashed) {
 		*out = OUTCOME_CONFIRMED;
 		*cause = xasprintf("file '%s' matches '%s'", o->first_file ? o->first_file : "?",
 				   or->files);
 		goto confirmed;
 	}
-
-	san = verdict_sanitizer_line(o->stderr_tail, &san_len);
-	if (!san)
-		san = verdict_sanitizer_line(o->stdout_tail, &san_len);
 	/* A signal the runner or the memory limit sent is not a crash. */
-	if (san || (o->signal && !o->timed_out && !o->oom)) {
+	if (crashed) {
 		*out = OUTCOME_CRASH;
 		if (san)
 			*cause = xasprintf("%.*s", (int)san_len, san);

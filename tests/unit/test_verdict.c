@@ -97,6 +97,19 @@ static void test_verdict__network_and_files_oracles(void **state)
 	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CONFIRMED);
 }
 
+static void test_verdict__crash_artifacts_do_not_confirm(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 1,
+			    .stderr_tail = "==1==ERROR: AddressSanitizer: heap-buffer-overflow\n",
+			    .files_matched = 1,
+			    .first_file = "out/crash-1"};
+	(void)state;
+	s.oracle.files = "out/crash-*";
+	s.oracle.crash = true;
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CRASH);
+}
+
 static void test_verdict__sanitizer_line_extracted(void **state)
 {
 	size_t n = 0;
@@ -116,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_verdict__oom_beats_timeout),
 		cmocka_unit_test(test_verdict__exit_code_oracle),
 		cmocka_unit_test(test_verdict__network_and_files_oracles),
+		cmocka_unit_test(test_verdict__crash_artifacts_do_not_confirm),
 		cmocka_unit_test(test_verdict__sanitizer_line_extracted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
