@@ -183,7 +183,8 @@ int cmd_pin(const struct cli *cli, int argc, char **argv)
 		if (gitrepo_commit_file(cat.path, branch, msg.buf, &err, &hex) < 0) {
 			rc = cli_fail(&err);
 		} else {
-			printf("committed %s on %s\n", hex, branch ? branch : "sandrun/pin-<date>");
+			printf("committed %s on %s\n", hex ? hex : "?",
+			       branch ? branch : "sandrun/pin-<date>");
 		}
 		free(hex);
 		strbuf_release(&msg);

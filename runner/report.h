@@ -1,0 +1,82 @@
+/* Reports of a run (DESIGN §7): the JSON report, JUnit XML, SARIF 2.1.0, the
+ * console lines, and `sandrun report merge`. Every writer leaves out
+ * record.token and replaces any occurrence of it (in any letter case) in
+ * record strings with "<token>": the harness chooses what ends up in its
+ * output and evidence. */
+#ifndef SR_REPORT_H
+#define SR_REPORT_H
+
+#include <stdio.h>
+
+#include "record.h"
+
+/* The tool's home page, written into SARIF's tool.driver.informationUri. */
+#ifndef SR_INFORMATION_URI
+#define SR_INFORMATION_URI "https://github.com/sandrun/sandrun"
+#endif
+
+/* Append r as one compact JSON object (no newline) with the fields of DESIGN
+ * §7, in this order: harness, payload, outcome, expected, match, phase,
+ * cause, exit_code, signal, duration_ms, fired ("k/n"), image, pinned,
+ * cached, isolation, evidence {oob, stubs, stdout_tail, stderr_tail,
+ * artifacts, artifact_dir (where they were copied on the host)}, repro, then
+ * spec (the spec path), container and repeat (1-based: the k-th run of this
+ * payload). expected, phase (unless the outcome is error), exit_code (-1),
+ * signal (0) and absent strings are null; match is !record_failed(r). oob and
+ * stubs are r's raw JSON arrays, re-serialized compactly; a value that is not
+ * a valid JSON array is kept as a one-string array of its text rather than
+ * dropped. */
+void report_record_json(struct strbuf *out, const struct record *r);
+
+/* Write {"run": {...}, "records": [...]} to path atomically: one run field a
+ * line, one record a line. run holds run_id, sandrun_version, started,
+ * finished (ISO 8601 UTC; null when 0), host, engine, engine_version,
+ * catalogue {path, xxh64}, git {head, dirty}, interrupted, shard ("k/n" or
+ * null), counts {error, confirmed, crash, oom, timeout, not_confirmed},
+ * total, failed (records for which record_failed() holds) and unattributed
+ * (m's raw JSON array, [] when NULL). Returns 0 or a negative sr_code. */
+int report_write_json(const char *path, const struct run_meta *m, const struct record *recs,
+		      size_t n, struct sr_err *err);
+
+/* Write JUnit XML to path atomically: <testsuites> with one <testsuite
+ * name="sandrun"> and one <testcase classname="<harness>"
+ * name="<harness>[<payload>]#<repeat>"> per record ("[<payload>]" left out for
+ * the implicit payload ""). A mismatch is a <failure type="mismatch"
+ * message="expected X, got Y">, an error outcome without expectation an
+ * <error type="<phase>">; stdout and stderr tails go to <system-out> and
+ * <system-err>. Characters XML 1.0 forbids are dropped, invalid UTF-8 becomes
+ * U+FFFD. Returns 0 or a negative sr_code. */
+int report_write_junit(const char *path, const struct run_meta *m, const struct record *recs,
+		       size_t n, struct sr_err *err);
+
+/* Write a SARIF 2.1.0 log to path atomically: one run, tool.driver "sandrun"
+ * with one rule per distinct harness (id = harness name, in first-seen
+ * order), and one result per record whose outcome is confirmed or crash,
+ * located at the spec file (relative to %SRCROOT%, the working directory;
+ * line 1) with partialFingerprints["sandrunRun/v1"] = a hash of harness and
+ * payload. Returns 0 or a negative sr_code. */
+int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
+		       size_t n, struct sr_err *err);
+
+/* One line for a finished run, e.g.
+ * "  ok    cmdi-ping[exploit]#1  confirmed      812ms  oob http GET /<token> ..." or
+ * "  FAIL  cmdi-ping[benign]#1   timeout      10003ms  expected not_confirmed, got timeout";
+ * color adds ANSI colors. Control characters in record text are replaced so a
+ * harness cannot drive the terminal. */
+void report_console_line(FILE *f, const struct record *r, bool color);
+
+/* A table of outcomes with matched and mismatched counts, then the failed
+ * runs (record_failed) one a line. */
+void report_console_summary(FILE *f, const struct record *recs, size_t n);
+
+/* `sandrun report merge`: read the JSON reports in_paths (as written by
+ * report_write_json), concatenate their records in input order and write the
+ * result to out_path atomically. run is the first input's, with counts,
+ * total and failed recomputed, started the earliest and finished the latest
+ * of the inputs, interrupted if any input was, shard null, unattributed the
+ * concatenation, and "merged_from" the inputs' run ids (flattened when an
+ * input is itself a merge). Malformed input is SR_EINVAL with
+ * "file:line:col: what". */
+int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err);
+
+#endif
