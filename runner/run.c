@@ -348,6 +348,27 @@ static int inspect_container(struct run_ctx *c, struct cstate *st, struct sr_err
 	return 0;
 }
 
+/* The init process (tini for docker, catatonit for podman) reports that the
+ * harness's command could not be executed: a start failure, not a result.
+ * Returns the init's message line, or NULL. */
+static const char *init_exec_failed(const struct cstate *st, const struct strbuf *err)
+{
+	static __thread char line[512];
+	const char *p;
+	size_t n;
+
+	if (st->exit_code != 126 && st->exit_code != 127)
+		return NULL;
+	p = strstr(strbuf_str(err), "[FATAL tini");
+	if (!p)
+		p = strstr(strbuf_str(err), "catatonit: failed to exec");
+	if (!p || !strstr(p, "exec"))
+		return NULL;
+	n = strcspn(p, "\n");
+	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+	return line;
+}
+
 static char *tail_copy(const struct strbuf *sb)
 {
 	size_t n = sb->len > TAIL_IN_RECORD ? TAIL_IN_RECORD : sb->len;
@@ -547,6 +568,10 @@ void run_one(struct runner *r, struct run_job *job)
 		char *m = xasprintf("interrupted by signal %d", (int)sr_interrupted);
 		set_error(rec, "run", m);
 		free(m);
+		goto done;
+	}
+	if (init_exec_failed(&st, &res.err)) {
+		set_error(rec, "start", init_exec_failed(&st, &res.err));
 		goto done;
 	}
 	c.container_started = true;
