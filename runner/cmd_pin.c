@@ -176,8 +176,8 @@ int cmd_pin(const struct cli *cli, int argc, char **argv)
 	if (commit && changes.nr) {
 		struct strbuf msg = STRBUF_INIT;
 		char *hex = NULL;
-		strbuf_addf(&msg, "Pin %zu toolchain image%s\n\n", changes.nr,
-			    changes.nr == 1 ? "" : "s");
+		/* The subject the nightly bot's pull requests are searched by. */
+		strbuf_addf(&msg, "Pin %zu toolchain images\n\n", changes.nr);
 		for (size_t i = 0; i < changes.nr; i++)
 			strbuf_addf(&msg, "%s\n", changes.v[i]);
 		if (gitrepo_commit_file(cat.path, branch, msg.buf, &err, &hex) < 0) {
