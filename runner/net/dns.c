@@ -130,8 +130,8 @@ bool dns_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, s
 	return false;
 }
 
-size_t dns_build_response(uint8_t *out, size_t cap, const struct dns_query *q,
-			  enum dns_rcode rcode, const uint8_t a[4])
+size_t dns_build_response(uint8_t *out, size_t cap, const struct dns_query *q, enum dns_rcode rcode,
+			  const uint8_t a[4])
 {
 	size_t n = DNS_HEADER + q->qname_len + 4;
 	uint16_t flags;
@@ -139,8 +139,8 @@ size_t dns_build_response(uint8_t *out, size_t cap, const struct dns_query *q,
 	if (cap < n + (a ? 16 : 0))
 		return 0;
 	/* QR, opcode copied, AA, RD copied; RA clear: we are not a resolver. */
-	flags = (uint16_t)(0x8000 | (q->flags & 0x7800) | 0x0400 | (q->flags & 0x0100) |
-			   (rcode & 15));
+	flags =
+	    (uint16_t)(0x8000 | (q->flags & 0x7800) | 0x0400 | (q->flags & 0x0100) | (rcode & 15));
 	wr16(out, q->id);
 	wr16(out + 2, flags);
 	wr16(out + 4, 1);

@@ -5,11 +5,11 @@
 
 #include "proto.h"
 
-#define DNS_HEADER      12
-#define DNS_MAX_WIRE    255  /* a name in wire form, terminal zero label included */
-#define DNS_MAX_LABEL   63
-#define DNS_MAX_TEXT    1024 /* presentation form, escapes included */
-#define DNS_MAX_PACKET  1232 /* what we answer with; queries are read up to 4096 */
+#define DNS_HEADER     12
+#define DNS_MAX_WIRE   255 /* a name in wire form, terminal zero label included */
+#define DNS_MAX_LABEL  63
+#define DNS_MAX_TEXT   1024 /* presentation form, escapes included */
+#define DNS_MAX_PACKET 1232 /* what we answer with; queries are read up to 4096 */
 
 enum dns_rcode {
 	DNS_NOERROR = 0,
@@ -20,11 +20,11 @@ enum dns_rcode {
 	DNS_REFUSED = 5,
 };
 
-#define DNS_TYPE_A    1
-#define DNS_CLASS_IN  1
+#define DNS_TYPE_A   1
+#define DNS_CLASS_IN 1
 
 struct dns_query {
-	bool header_ok;        /* id and flags are valid even when parsing failed */
+	bool header_ok; /* id and flags are valid even when parsing failed */
 	uint16_t id, flags;
 	unsigned opcode;
 	uint8_t qname[DNS_MAX_WIRE]; /* wire form */
@@ -55,8 +55,8 @@ bool dns_name_under(const uint8_t *name, size_t name_len, const uint8_t *zone, s
  * RD copied, the question echoed, and when a is non-NULL one A record (TTL
  * 0, so every lookup reaches us). Returns the length, or 0 if cap is too
  * small. */
-size_t dns_build_response(uint8_t *out, size_t cap, const struct dns_query *q,
-			  enum dns_rcode rcode, const uint8_t a[4]);
+size_t dns_build_response(uint8_t *out, size_t cap, const struct dns_query *q, enum dns_rcode rcode,
+			  const uint8_t a[4]);
 /* A header-only response (no question), for packets whose question is
  * unusable. Returns the length (12) or 0. */
 size_t dns_build_error(uint8_t *out, size_t cap, uint16_t id, uint16_t query_flags,

@@ -5,10 +5,10 @@
 
 #include "proto.h"
 
-#define REC_OVERHEAD  (sizeof(struct ev_rec) + 64) /* struct, summary, list slot */
-#define CAUSE_TEXT    160 /* bytes of text quoted in a cause */
-#define JSON_RESERVE  64  /* room kept for the truncation marker */
-#define ENTRY_DATA    4096
+#define REC_OVERHEAD (sizeof(struct ev_rec) + 64) /* struct, summary, list slot */
+#define CAUSE_TEXT   160			  /* bytes of text quoted in a cause */
+#define JSON_RESERVE 64				  /* room kept for the truncation marker */
+#define ENTRY_DATA   4096
 
 void ev_init(struct ev_store *st, const char *token, size_t budget)
 {

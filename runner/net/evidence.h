@@ -10,20 +10,20 @@
 #include "../util.h"
 
 #define EV_REC_MAX (1u << 20) /* bytes of one hit or interaction kept for matching */
-#define EV_IP_MAX  46         /* INET6_ADDRSTRLEN */
+#define EV_IP_MAX  46	      /* INET6_ADDRSTRLEN */
 
 struct ev_rec {
-	int stub;           /* index into the session's stubs; -1 for an OOB hit */
-	const char *proto;  /* static string: "http", "tcp", "dns" or a stub kind */
+	int stub;	   /* index into the session's stubs; -1 for an OOB hit */
+	const char *proto; /* static string: "http", "tcp", "dns" or a stub kind */
 	uint64_t wall_ms;
 	char ip[EV_IP_MAX];
 	uint16_t port;
-	char *summary;      /* owned, printable ASCII; NULL means "<total> bytes" */
+	char *summary;	    /* owned, printable ASCII; NULL means "<total> bytes" */
 	struct strbuf data; /* the first bytes seen, up to EV_REC_MAX and the budget */
-	uint64_t total;     /* every byte seen, kept or not */
+	uint64_t total;	    /* every byte seen, kept or not */
 	bool attributed;    /* the token occurred in the bytes seen */
-	bool kept;          /* in the store's lists; false: dropped, freed by ev_done */
-	char carry[64];     /* the last toklen-1 bytes, for a token split across appends */
+	bool kept;	    /* in the store's lists; false: dropped, freed by ev_done */
+	char carry[64];	    /* the last toklen-1 bytes, for a token split across appends */
 	size_t ncarry;
 };
 
@@ -35,7 +35,7 @@ struct ev_store {
 	size_t noob, aoob, nstub, astub;
 	size_t used, budget; /* bytes charged: records and their data */
 	uint64_t n_attributed, n_unattributed, n_stub, n_dropped;
-	struct ev_rec *fired;      /* first attributed hit, if kept */
+	struct ev_rec *fired;	   /* first attributed hit, if kept */
 	char *fired_dropped_cause; /* first attributed hit when it was not kept */
 };
 

@@ -16,8 +16,8 @@
 extern char **environ;
 
 #define TOOL_DEADLINE_MS 30000
-#define TOOL_OUT_MAX     (1u << 20)
-#define TOOL_ERR_MAX     4096
+#define TOOL_OUT_MAX	 (1u << 20)
+#define TOOL_ERR_MAX	 4096
 
 /* One iptables invocation: argv[0] is "iptables" or "ip6tables". */
 struct fw_cmd {
@@ -74,15 +74,15 @@ static void build_plan(struct fw_plan *p, const char *chain, const char *bridge,
 					      "ESTABLISHED,RELATED", "-j", "ACCEPT", NULL});
 	for (size_t i = 0; i < ntcp; i++) {
 		v = plan_add(p, "iptables");
-		strvec_pushv(v, (const char *const[]){"-A", chain, "-d", dst, "-p", "tcp", "--dport",
-						      NULL});
+		strvec_pushv(
+		    v, (const char *const[]){"-A", chain, "-d", dst, "-p", "tcp", "--dport", NULL});
 		port_arg(v, tcp[i]);
 		strvec_pushv(v, (const char *const[]){"-j", "ACCEPT", NULL});
 	}
 	for (size_t i = 0; i < nudp; i++) {
 		v = plan_add(p, "iptables");
-		strvec_pushv(v, (const char *const[]){"-A", chain, "-d", dst, "-p", "udp", "--dport",
-						      NULL});
+		strvec_pushv(
+		    v, (const char *const[]){"-A", chain, "-d", dst, "-p", "udp", "--dport", NULL});
 		port_arg(v, udp[i]);
 		strvec_pushv(v, (const char *const[]){"-j", "ACCEPT", NULL});
 	}
@@ -200,7 +200,8 @@ static int run_tool(char *const *argv, struct strbuf *out, struct sr_err *err)
 	cmd.len--; /* the newline */
 	cmd.buf[cmd.len] = '\0';
 	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot run '%s': pipe: %s", cmd.buf, strerror(errno));
+		rc = sr_err_set(err, SR_EFAIL, "cannot run '%s': pipe: %s", cmd.buf,
+				strerror(errno));
 		goto done;
 	}
 	rc = spawn_tool(&pid, argv, op[1], ep[1]);
@@ -212,7 +213,8 @@ static int run_tool(char *const *argv, struct strbuf *out, struct sr_err *err)
 		goto done;
 	}
 	while (op[0] >= 0 || ep[0] >= 0) {
-		struct pollfd pf[2] = {{.fd = op[0], .events = POLLIN}, {.fd = ep[0], .events = POLLIN}};
+		struct pollfd pf[2] = {{.fd = op[0], .events = POLLIN},
+				       {.fd = ep[0], .events = POLLIN}};
 		uint64_t now = now_ms();
 		int n;
 
@@ -243,7 +245,8 @@ static int run_tool(char *const *argv, struct strbuf *out, struct sr_err *err)
 				continue;
 			}
 			if (sb && sb->len < cap)
-				strbuf_add(sb, buf, (size_t)r < cap - sb->len ? (size_t)r : cap - sb->len);
+				strbuf_add(sb, buf,
+					   (size_t)r < cap - sb->len ? (size_t)r : cap - sb->len);
 		}
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -293,11 +296,11 @@ static void probe(void)
 
 	if (geteuid() != 0)
 		return;
-	avail_v4 = run_list((const char *const[]){"iptables", "-w", "-S", "INPUT", NULL}, NULL,
-			    &e) == 0;
-	avail_v6 = avail_v4 && run_list((const char *const[]){"ip6tables", "-w", "-S", "INPUT",
-							      NULL},
-					NULL, &e) == 0;
+	avail_v4 =
+	    run_list((const char *const[]){"iptables", "-w", "-S", "INPUT", NULL}, NULL, &e) == 0;
+	avail_v6 =
+	    avail_v4 &&
+	    run_list((const char *const[]){"ip6tables", "-w", "-S", "INPUT", NULL}, NULL, &e) == 0;
 }
 
 bool fw_available(void)

@@ -22,9 +22,9 @@
 #define FW_CHAIN_PREFIX "SR-"
 
 struct fw_rules {
-	char chain[32];  /* "SR-<bridge>" */
+	char chain[32]; /* "SR-<bridge>" */
 	char bridge[16];
-	bool v4, v6;     /* which families have rules installed */
+	bool v4, v6; /* which families have rules installed */
 };
 
 /* Root, and an iptables that answers "-w -S INPUT". Checked once per

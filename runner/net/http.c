@@ -387,8 +387,8 @@ void http_put_response(struct strbuf *out, int status, const char *body, size_t 
 	no_body = status == 204 || status == 304;
 	if (no_body)
 		body_len = 0;
-	strbuf_addf(out, "HTTP/1.1 %d %s\r\nServer: sandrun\r\nContent-Type: text/plain\r\n", status,
-		    reason(status));
+	strbuf_addf(out, "HTTP/1.1 %d %s\r\nServer: sandrun\r\nContent-Type: text/plain\r\n",
+		    status, reason(status));
 	/* RFC 9110 8.6: no Content-Length on 204; 304 has no body to size. */
 	if (!no_body)
 		strbuf_addf(out, "Content-Length: %zu\r\n", body_len);

@@ -7,11 +7,11 @@
 
 struct strbuf;
 
-#define HTTP_MAX_HEAD    16384       /* request line + header lines + blank line */
-#define HTTP_MAX_TARGET  8192        /* request-target */
-#define HTTP_MAX_HEADERS 64          /* header lines */
-#define HTTP_MAX_BODY    (1u << 20)  /* Content-Length, or the raw chunked encoding */
-#define HTTP_MAX_METHOD  32
+#define HTTP_MAX_HEAD	 16384	    /* request line + header lines + blank line */
+#define HTTP_MAX_TARGET	 8192	    /* request-target */
+#define HTTP_MAX_HEADERS 64	    /* header lines */
+#define HTTP_MAX_BODY	 (1u << 20) /* Content-Length, or the raw chunked encoding */
+#define HTTP_MAX_METHOD	 32
 
 struct http_header {
 	struct proto_span name, value; /* value without surrounding whitespace */
@@ -22,11 +22,11 @@ struct http_request {
 	int minor_version; /* HTTP/1.<minor_version>, 0..9 */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	size_t nheaders;
-	size_t head_len;        /* leading blank lines, request line, headers, blank line */
+	size_t head_len;	/* leading blank lines, request line, headers, blank line */
 	struct proto_span body; /* Content-Length bytes, or the undecoded chunked encoding */
 	bool chunked;
-	bool keep_alive;        /* the client's wish: version default, then Connection */
-	size_t consumed;        /* head_len + body.len: where a pipelined request starts */
+	bool keep_alive; /* the client's wish: version default, then Connection */
+	size_t consumed; /* head_len + body.len: where a pipelined request starts */
 };
 
 /* Parse one request at the start of buf. PROTO_OK fills out (pointing into

@@ -12,7 +12,13 @@
  * case-insensitively, anywhere in an HTTP request (target, headers, body),
  * in a raw TCP stream, or in a DNS query name. Hits without it are kept as
  * unattributed. Decisions (fired, match) use every byte seen; the evidence
- * JSON is bounded. */
+ * JSON is bounded.
+ *
+ * Memory bounds: input buffered up to 1 MiB + 64 KiB per connection (every
+ * protocol message limit is below that) and 64 MiB per session; output to
+ * one peer is not produced past 256 KiB unsent. Kept for matching: the first
+ * 1 MiB of each hit or interaction, 32 MiB per session; records beyond that
+ * are counted as dropped, but a dropped hit still fires when attributed. */
 #ifndef SR_NET_NET_H
 #define SR_NET_NET_H
 
@@ -20,20 +26,20 @@
 #include "../util.h"
 
 #define NET_DEFAULT_EVIDENCE (64u << 10) /* bytes per evidence array */
-#define NET_DEFAULT_IDLE_MS  30000       /* a connection silent this long is closed */
-#define NET_MAX_CONNS        4096        /* open connections per session; more are refused */
+#define NET_DEFAULT_IDLE_MS  30000	 /* a connection silent this long is closed */
+#define NET_MAX_CONNS	     4096	 /* open connections per session; more are refused */
 
 struct net_session;
 
 struct net_session_opts {
-	const char *bind_addr;     /* IPv4 address of this host; 0.0.0.0 is refused */
-	const char *token;         /* the run's token (32 hex); NULL or "": nothing attributes */
-	const char *domain;        /* OOB DNS zone, e.g. "oob.sandrun.test" */
-	const struct stub *stubs;  /* copied at open; fs stubs get no listener */
+	const char *bind_addr;	  /* IPv4 address of this host; 0.0.0.0 is refused */
+	const char *token;	  /* the run's token (32 hex); NULL or "": nothing attributes */
+	const char *domain;	  /* OOB DNS zone; NULL: "oob.sandrun.test" */
+	const struct stub *stubs; /* copied at open; fs stubs get no listener */
 	size_t nstubs;
-	int dns_port;              /* 53 in production, 0 an ephemeral port, -1 no DNS */
+	int dns_port;		   /* 53 in production, 0 an ephemeral port, -1 no DNS */
 	size_t max_evidence_bytes; /* per evidence array; 0: NET_DEFAULT_EVIDENCE */
-	unsigned idle_ms;          /* 0: NET_DEFAULT_IDLE_MS */
+	unsigned idle_ms;	   /* 0: NET_DEFAULT_IDLE_MS */
 };
 
 /* Bind every listener and start the session's thread. Fails (SR_EINVAL for
@@ -93,16 +99,16 @@ bool net_session_stub_match(struct net_session *s, const char *stub_name, const 
  *   unattributed_json: hits without this token, same shape as oob_json.
  * data/text hold the first bytes (JSON-escaped, at most 4 KiB each) and
  * "truncated":true when cut. Any of the three may be NULL. */
-void net_session_evidence(struct net_session *s, struct strbuf *oob_json,
-			  struct strbuf *stubs_json, struct strbuf *unattributed_json);
+void net_session_evidence(struct net_session *s, struct strbuf *oob_json, struct strbuf *stubs_json,
+			  struct strbuf *unattributed_json);
 
 struct net_stats {
-	uint64_t oob_attributed;   /* hits, including any dropped for memory */
+	uint64_t oob_attributed; /* hits, including any dropped for memory */
 	uint64_t oob_unattributed;
 	uint64_t stub_interactions;
-	uint64_t dropped;          /* records not kept: the session's memory budget is spent */
-	uint64_t connections;      /* TCP connections accepted */
-	uint64_t refused;          /* closed at once: NET_MAX_CONNS open, or out of fds */
+	uint64_t dropped;	   /* records not kept: the session's memory budget is spent */
+	uint64_t connections;	   /* TCP connections accepted */
+	uint64_t refused;	   /* closed at once: NET_MAX_CONNS were open */
 	uint64_t peak_connections; /* most open at the same time */
 	uint64_t dns_packets;
 };

@@ -12,15 +12,15 @@
 #include "net.h"
 #include "resp.h"
 
-#define CONN_IN_MAX     ((1u << 20) + (64u << 10)) /* above every parser's limit */
-#define CONN_OUT_HIGH   (256u << 10) /* stop reading while this much is unsent */
-#define SESSION_IN_MAX  (64u << 20)  /* input buffered across a session's connections */
-#define SESSION_EV_MAX  (32u << 20)  /* evidence kept for matching */
-#define LINGER_MS       2000         /* drain after our last byte, so a close is no reset */
-#define MAX_REQUESTS    1000         /* per keep-alive connection */
-#define KV_MAX_KEYS     10000
-#define KV_MAX_BYTES    (8u << 20)
-#define PG_MAX_NAMED    64           /* prepared statements / portals per connection */
+#define CONN_IN_MAX    ((1u << 20) + (64u << 10)) /* above every parser's limit */
+#define CONN_OUT_HIGH  (256u << 10)		  /* stop reading while this much is unsent */
+#define SESSION_IN_MAX (64u << 20) /* input buffered across a session's connections */
+#define SESSION_EV_MAX (32u << 20) /* evidence kept for matching */
+#define LINGER_MS      2000	   /* drain after our last byte, so a close is no reset */
+#define MAX_REQUESTS   1000	   /* per keep-alive connection */
+#define KV_MAX_KEYS    10000
+#define KV_MAX_BYTES   (8u << 20)
+#define PG_MAX_NAMED   64 /* prepared statements / portals per connection */
 
 enum item_kind { IT_WAKE, IT_OOB, IT_DNS, IT_STUB, IT_CONN };
 
@@ -33,15 +33,15 @@ struct listener {
 	struct item it;
 	int fd;
 	uint16_t port;
-	int stub; /* IT_STUB: index */
+	int stub;	       /* IT_STUB: index */
 	uint64_t paused_until; /* out of fds: retry accept after this (monotonic ms) */
 };
 
 enum role {
-	R_SNIFF,    /* OOB, first bytes not yet classified */
+	R_SNIFF, /* OOB, first bytes not yet classified */
 	R_OOB_HTTP,
 	R_OOB_RAW,
-	R_HTTP,     /* stubs */
+	R_HTTP, /* stubs */
 	R_TCP,
 	R_REDIS,
 	R_SQL,
@@ -98,13 +98,13 @@ struct conn {
 	struct strbuf in, out;
 	size_t out_off;
 	uint64_t last_ms, linger_until;
-	uint32_t events;      /* current epoll interest */
-	bool eof;             /* the peer shut its write side */
-	bool closing;         /* close once out is sent */
-	bool lingering;       /* our side shut; discard input until EOF or linger_until */
-	bool sent_continue;   /* 100 Continue for the request being read */
+	uint32_t events;    /* current epoll interest */
+	bool eof;	    /* the peer shut its write side */
+	bool closing;	    /* close once out is sent */
+	bool lingering;	    /* our side shut; discard input until EOF or linger_until */
+	bool sent_continue; /* 100 Continue for the request being read */
 	unsigned requests;
-	struct ev_rec *rec;   /* live record of a raw stream */
+	struct ev_rec *rec; /* live record of a raw stream */
 	struct pg_conn *pg;
 };
 
@@ -128,9 +128,9 @@ struct net_session {
 	size_t in_total; /* bytes in every connection's input buffer */
 	uint32_t next_pid;
 	struct ev_store ev;
-	struct resp_cmd *resp;      /* parser scratch, loop thread only */
+	struct resp_cmd *resp; /* parser scratch, loop thread only */
 	struct http_request *http;
-	char *rbuf;                 /* read buffer, loop thread only */
+	char *rbuf; /* read buffer, loop thread only */
 	/* Counters: written by the loop thread under ev.lock. */
 	uint64_t accepted, refused, peak, dns_packets;
 };

@@ -104,7 +104,8 @@ int pg_decode_startup(struct pg_param *out, size_t max, size_t *n, const char *b
 			return -1;
 		if (body[off] == '\0')
 			return off + 1 == len ? 0 : -1;
-		if (get_cstr(body, len, &off, &k, NULL) < 0 || get_cstr(body, len, &off, &v, NULL) < 0)
+		if (get_cstr(body, len, &off, &k, NULL) < 0 ||
+		    get_cstr(body, len, &off, &v, NULL) < 0)
 			return -1;
 		if (*n == max)
 			return -1;
@@ -143,7 +144,8 @@ int pg_decode_bind(struct pg_bind *b, const char *body, size_t len)
 
 	memset(b, 0, sizeof(*b));
 	if (get_cstr(body, len, &off, &b->portal, NULL) < 0 ||
-	    get_cstr(body, len, &off, &b->stmt, NULL) < 0 || get16(body, len, &off, &b->nformats) < 0)
+	    get_cstr(body, len, &off, &b->stmt, NULL) < 0 ||
+	    get16(body, len, &off, &b->nformats) < 0)
 		return -1;
 	if ((size_t)b->nformats * 2 > len - off)
 		return -1;
@@ -347,8 +349,8 @@ static void next_word(const char *s, size_t len, size_t *i, char *kw, size_t kws
 	size_t n = 0;
 
 	*i = skip_noise(s, len, *i);
-	while (*i < len && ((s[*i] >= 'a' && s[*i] <= 'z') || (s[*i] >= 'A' && s[*i] <= 'Z') ||
-			    s[*i] == '_')) {
+	while (*i < len &&
+	       ((s[*i] >= 'a' && s[*i] <= 'z') || (s[*i] >= 'A' && s[*i] <= 'Z') || s[*i] == '_')) {
 		char c = s[*i];
 		if (n + 1 < kwsz)
 			kw[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
@@ -361,7 +363,7 @@ void pg_command_tag(char *out, size_t outsz, const char *stmt, size_t len, bool 
 {
 	static const char *const rows[] = {"SELECT", "VALUES", "TABLE", "WITH"};
 	static const char *const counted[] = {"UPDATE", "DELETE", "MERGE", "MOVE", "COPY"};
-	static const char *const skip[] = {"OR",	"REPLACE",  "UNIQUE",	"TEMP",
+	static const char *const skip[] = {"OR",	"REPLACE",  "UNIQUE",	   "TEMP",
 					   "TEMPORARY", "UNLOGGED", "CONCURRENTLY"};
 	char kw[32], kw2[32];
 	size_t i = 0;

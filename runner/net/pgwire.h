@@ -8,14 +8,14 @@
 
 struct strbuf;
 
-#define PG_MAX_STARTUP     10000      /* the server's own MAX_STARTUP_PACKET_LENGTH */
-#define PG_MAX_MSG         (1u << 20) /* one regular message, length word included */
-#define PG_MAX_PARAMS      64         /* startup parameters */
+#define PG_MAX_STARTUP	   10000      /* the server's own MAX_STARTUP_PACKET_LENGTH */
+#define PG_MAX_MSG	   (1u << 20) /* one regular message, length word included */
+#define PG_MAX_PARAMS	   64	      /* startup parameters */
 #define PG_MAX_BIND_PARAMS 4096
 
-#define PG_PROTOCOL_V3    196608 /* 3.0 */
+#define PG_PROTOCOL_V3	  196608 /* 3.0 */
 #define PG_CANCEL_REQUEST 80877102
-#define PG_SSL_REQUEST    80877103
+#define PG_SSL_REQUEST	  80877103
 #define PG_GSSENC_REQUEST 80877104
 
 /* One frontend message. Startup-phase packets have no type byte: type is 0
@@ -41,8 +41,7 @@ struct pg_param {
 	const char *key, *value;
 };
 /* StartupMessage v3 parameters: key\0value\0 ... \0. */
-int pg_decode_startup(struct pg_param *out, size_t max, size_t *n, const char *body,
-		      size_t len);
+int pg_decode_startup(struct pg_param *out, size_t max, size_t *n, const char *body, size_t len);
 /* Query 'Q': the SQL text. */
 int pg_decode_query(const char **sql, size_t *sql_len, const char *body, size_t len);
 /* Parse 'P': statement name, SQL text, declared parameter types. */
@@ -93,7 +92,8 @@ void pg_put_empty_query(struct strbuf *out);
 void pg_put_row_description_empty(struct strbuf *out); /* zero fields */
 void pg_put_parameter_description(struct strbuf *out, unsigned nparams, uint32_t type_oid);
 void pg_put_no_data(struct strbuf *out);
-void pg_put_simple(struct strbuf *out, char type); /* '1' ParseComplete, '2' BindComplete, '3' CloseComplete */
+void pg_put_simple(struct strbuf *out,
+		   char type); /* '1' ParseComplete, '2' BindComplete, '3' CloseComplete */
 /* ErrorResponse with S/V (severity), C (SQLSTATE) and M fields. */
 void pg_put_error(struct strbuf *out, const char *severity, const char *sqlstate,
 		  const char *message);

@@ -9,8 +9,7 @@ static inline unsigned char lower(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-const char *proto_memcasemem(const char *hay, size_t hay_len, const char *needle,
-			     size_t needle_len)
+const char *proto_memcasemem(const char *hay, size_t hay_len, const char *needle, size_t needle_len)
 {
 	const unsigned char *h = (const unsigned char *)hay;
 	const unsigned char *n = (const unsigned char *)needle;

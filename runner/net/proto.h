@@ -15,7 +15,7 @@
 enum proto_rc {
 	PROTO_ERROR = -1,    /* malformed, or over a hard limit: give up on the stream */
 	PROTO_NEED_MORE = 0, /* a valid prefix: read more bytes and call again */
-	PROTO_OK = 1,        /* one complete unit; its consumed field says where the next starts */
+	PROTO_OK = 1,	     /* one complete unit; its consumed field says where the next starts */
 };
 
 /* A borrowed byte range inside the parsed buffer (not NUL-terminated). */

@@ -7,13 +7,13 @@
 
 struct strbuf;
 
-#define RESP_MAX_ARGS   1024         /* elements of one command array */
-#define RESP_MAX_BULK   (512u << 10) /* one bulk string */
+#define RESP_MAX_ARGS	1024	     /* elements of one command array */
+#define RESP_MAX_BULK	(512u << 10) /* one bulk string */
 #define RESP_MAX_INLINE (64u << 10)  /* one inline command line */
-#define RESP_MAX_CMD    (1u << 20)   /* one whole command, framing included */
+#define RESP_MAX_CMD	(1u << 20)   /* one whole command, framing included */
 
 struct resp_cmd {
-	size_t argc;                          /* 0: an empty line or a null array, skip it */
+	size_t argc; /* 0: an empty line or a null array, skip it */
 	struct proto_span argv[RESP_MAX_ARGS];
 	bool is_inline;
 	size_t consumed;
@@ -32,10 +32,10 @@ int resp_parse(struct resp_cmd *out, const char *buf, size_t len);
 void resp_cmd_text(struct strbuf *out, const struct resp_cmd *cmd, size_t max);
 
 void resp_put_simple(struct strbuf *out, const char *s); /* +s */
-void resp_put_error(struct strbuf *out, const char *s);  /* -s */
-void resp_put_int(struct strbuf *out, long long v);      /* :v */
+void resp_put_error(struct strbuf *out, const char *s);	 /* -s */
+void resp_put_int(struct strbuf *out, long long v);	 /* :v */
 void resp_put_bulk(struct strbuf *out, const char *p, size_t len);
-void resp_put_null(struct strbuf *out);                  /* $-1 */
-void resp_put_array_len(struct strbuf *out, size_t n);   /* *n, elements follow */
+void resp_put_null(struct strbuf *out);		       /* $-1 */
+void resp_put_array_len(struct strbuf *out, size_t n); /* *n, elements follow */
 
 #endif

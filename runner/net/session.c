@@ -10,12 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RBUF_SIZE   (64u << 10)
-#define EPOLL_BATCH 256
-#define TICK_MS     200
-#define PAUSE_MS    100 /* accept paused this long when the process is out of fds */
-#define READS_PER_EVENT 16
-#define DNS_PER_EVENT   64
+#define RBUF_SIZE	  (64u << 10)
+#define EPOLL_BATCH	  256
+#define TICK_MS		  200
+#define PAUSE_MS	  100 /* accept paused this long when the process is out of fds */
+#define READS_PER_EVENT	  16
+#define DNS_PER_EVENT	  64
+#define ACCEPTS_PER_EVENT 256
 
 static const char *kind_name(enum stub_kind k)
 {
@@ -212,6 +213,8 @@ static int conn_read(struct net_session *s, struct conn *c, bool force)
 
 static int conn_flush(struct conn *c)
 {
+	bool progress = false;
+
 	while (c->out_off < c->out.len) {
 		ssize_t n = send(c->fd, c->out.buf + c->out_off, c->out.len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -223,7 +226,11 @@ static int conn_flush(struct conn *c)
 			return -1;
 		}
 		c->out_off += (size_t)n;
+		progress = true;
 	}
+	/* A peer that reads slowly is not idle. */
+	if (progress)
+		c->last_ms = sr_now_ms();
 	if (c->out_off == c->out.len) {
 		c->out_off = 0;
 		if (c->out.alloc > RBUF_SIZE)
@@ -351,7 +358,8 @@ static void conn_new(struct net_session *s, struct listener *l, int fd,
 
 static void on_accept(struct net_session *s, struct listener *l)
 {
-	for (;;) {
+	/* Bounded per event so a connect flood cannot starve the others. */
+	for (int k = 0; k < ACCEPTS_PER_EVENT; k++) {
 		struct sockaddr_in sa;
 		socklen_t sl = sizeof(sa);
 		int fd = accept4(l->fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -366,9 +374,6 @@ static void on_accept(struct net_session *s, struct listener *l)
 				struct epoll_event e = {.events = 0, .data.ptr = l};
 				epoll_ctl(s->ep, EPOLL_CTL_MOD, l->fd, &e);
 				l->paused_until = sr_now_ms() + PAUSE_MS;
-				pthread_mutex_lock(&s->ev.lock);
-				s->refused++;
-				pthread_mutex_unlock(&s->ev.lock);
 			}
 			return;
 		}
@@ -545,11 +550,11 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static int listen_on(struct listener *l, enum item_kind kind, const struct in_addr *addr,
-		     int type, int port, struct sr_err *err)
+static int listen_on(struct listener *l, enum item_kind kind, const struct in_addr *addr, int type,
+		     int port, struct sr_err *err)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr = *addr};
+	struct sockaddr_in sa = {
+	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = *addr};
 	socklen_t sl = sizeof(sa);
 	char ip[INET_ADDRSTRLEN];
 	int one = 1;
@@ -593,7 +598,8 @@ static int check_opts(const struct net_session_opts *o, struct in_addr *addr, st
 	 * address would expose them to every network on the host. */
 	if (addr->s_addr == htonl(INADDR_ANY) || addr->s_addr == htonl(INADDR_BROADCAST) ||
 	    IN_MULTICAST(ntohl(addr->s_addr)))
-		return sr_err_set(err, SR_EINVAL, "refusing to listen on '%s': not a unicast address",
+		return sr_err_set(err, SR_EINVAL,
+				  "refusing to listen on '%s': not a unicast address",
 				  o->bind_addr);
 	if (o->token && strlen(o->token) > 63)
 		return sr_err_set(err, SR_EINVAL, "token is too long");
@@ -611,8 +617,7 @@ static int check_opts(const struct net_session_opts *o, struct in_addr *addr, st
 	return 0;
 }
 
-int net_session_open(struct net_session **out, const struct net_session_opts *o,
-		     struct sr_err *err)
+int net_session_open(struct net_session **out, const struct net_session_opts *o, struct sr_err *err)
 {
 	struct net_session *s;
 	struct in_addr addr;
@@ -704,7 +709,8 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 	rc = pthread_create(&s->thread, NULL, loop_main, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot start the listener thread: %s", strerror(rc));
+		rc =
+		    sr_err_set(err, SR_EFAIL, "cannot start the listener thread: %s", strerror(rc));
 		goto fail;
 	}
 	s->thread_started = true;
@@ -801,8 +807,8 @@ bool net_session_stub_match(struct net_session *s, const char *stub_name, const 
 	return m;
 }
 
-void net_session_evidence(struct net_session *s, struct strbuf *oob_json,
-			  struct strbuf *stubs_json, struct strbuf *unattributed_json)
+void net_session_evidence(struct net_session *s, struct strbuf *oob_json, struct strbuf *stubs_json,
+			  struct strbuf *unattributed_json)
 {
 	struct strbuf t1 = STRBUF_INIT, t2 = STRBUF_INIT, t3 = STRBUF_INIT;
 	const char **names, **kinds;

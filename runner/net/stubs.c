@@ -54,7 +54,8 @@ void serve_http(struct net_session *s, struct conn *c)
 		proto_add_printable(&sum, r->method.p, r->method.len, 32);
 		strbuf_addch(&sum, ' ');
 		proto_add_printable(&sum, r->target.p, r->target.len, SUMMARY_MAX);
-		rec = ev_add(&s->ev, c->stub, "http", c->ip, c->port, sum.buf, c->in.buf, r->consumed);
+		rec = ev_add(&s->ev, c->stub, "http", c->ip, c->port, sum.buf, c->in.buf,
+			     r->consumed);
 		ev_done(&s->ev, rec);
 		strbuf_release(&sum);
 
@@ -175,9 +176,9 @@ static void wrong_args(struct strbuf *out, struct proto_span cmd)
 	strbuf_addstr(&m, "ERR wrong number of arguments for '");
 	for (size_t i = 0; i < cmd.len && i < 32; i++) {
 		char ch = cmd.p[i];
-		strbuf_addch(&m, (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32)
+		strbuf_addch(&m, (ch >= 'A' && ch <= 'Z')   ? (char)(ch + 32)
 				 : (ch > 0x20 && ch < 0x7f) ? ch
-							     : '?');
+							    : '?');
 	}
 	strbuf_addstr(&m, "' command");
 	resp_put_error(out, m.buf);
@@ -340,7 +341,7 @@ static void pg_record(struct net_session *s, struct conn *c, const char *what, c
 		      size_t len)
 {
 	struct ev_rec *rec =
-		ev_add(&s->ev, c->stub, s->stubs[c->stub].kind_name, c->ip, c->port, what, text, len);
+	    ev_add(&s->ev, c->stub, s->stubs[c->stub].kind_name, c->ip, c->port, what, text, len);
 	ev_done(&s->ev, rec);
 }
 
@@ -483,7 +484,8 @@ static void pg_startup(struct net_session *s, struct conn *c, const struct pg_ms
 	pg_put_parameter_status(&c->out, "session_authorization", user);
 	pg_put_parameter_status(&c->out, "standard_conforming_strings", "on");
 	pg_put_parameter_status(&c->out, "TimeZone", "UTC");
-	key = kv_hash((const char *)&c, sizeof(c)) ^ (uint32_t)sr_wall_ms();
+	/* Cancel requests are only recorded, so the key need not be secret. */
+	key = (uint32_t)(sr_now_ms() * 2654435761u) ^ s->next_pid;
 	pg_put_backend_key(&c->out, s->next_pid++, key);
 	pg_put_ready(&c->out, 'I');
 	c->pg->ready = true;

@@ -90,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (m.code == PG_PROTOCOL_V3 &&
 			    pg_decode_startup(params, PG_MAX_PARAMS, &n, m.body, m.len) == 0)
 				for (size_t i = 0; i < n; i++)
-					CHECK(params[i].key >= m.body && params[i].value < m.body + m.len);
+					CHECK(params[i].key >= m.body &&
+					      params[i].value < m.body + m.len);
 			if (m.code >> 16 == 3)
 				startup = false;
 		} else {

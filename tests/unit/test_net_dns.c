@@ -204,15 +204,15 @@ static void test_net_dns__type_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_dns__parses_a_query),
-		cmocka_unit_test(test_net_dns__escapes_odd_bytes_in_names),
-		cmocka_unit_test(test_net_dns__rejects_compression_pointers_and_loops),
-		cmocka_unit_test(test_net_dns__rejects_label_and_name_overflow),
-		cmocka_unit_test(test_net_dns__rejects_bad_headers_and_truncation),
-		cmocka_unit_test(test_net_dns__zone_membership_is_label_wise),
-		cmocka_unit_test(test_net_dns__name_to_wire_checks_labels),
-		cmocka_unit_test(test_net_dns__builds_answers),
-		cmocka_unit_test(test_net_dns__type_names),
+	    cmocka_unit_test(test_net_dns__parses_a_query),
+	    cmocka_unit_test(test_net_dns__escapes_odd_bytes_in_names),
+	    cmocka_unit_test(test_net_dns__rejects_compression_pointers_and_loops),
+	    cmocka_unit_test(test_net_dns__rejects_label_and_name_overflow),
+	    cmocka_unit_test(test_net_dns__rejects_bad_headers_and_truncation),
+	    cmocka_unit_test(test_net_dns__zone_membership_is_label_wise),
+	    cmocka_unit_test(test_net_dns__name_to_wire_checks_labels),
+	    cmocka_unit_test(test_net_dns__builds_answers),
+	    cmocka_unit_test(test_net_dns__type_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,8 +43,8 @@ static void test_net_evidence__near_misses_do_not_attribute(void **state)
 
 	ev_init(&st, TOKEN, 1 << 20);
 	r = ev_add(&st, -1, "tcp", "10.0.0.2", 1, NULL, TOKEN, 31);
-	ev_append(&st, r, "X", 1);        /* 31 bytes of it, another byte, */
-	ev_append(&st, r, TOKEN + 1, 31); /* and the other 31 */
+	ev_append(&st, r, "X", 1);	  /* 31 bytes of it, another byte, */
+	ev_append(&st, r, &TOKEN[1], 31); /* and the other 31 */
 	ev_done(&st, r);
 	assert_false(ev_fired(&st, NULL));
 	ev_release(&st);
@@ -146,11 +146,11 @@ static void test_net_evidence__stub_match_needs_both_tests_on_one_record(void **
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_evidence__token_split_across_appends_attributes),
-		cmocka_unit_test(test_net_evidence__near_misses_do_not_attribute),
-		cmocka_unit_test(test_net_evidence__budget_drops_records_not_decisions),
-		cmocka_unit_test(test_net_evidence__json_is_bounded_with_marker),
-		cmocka_unit_test(test_net_evidence__stub_match_needs_both_tests_on_one_record),
+	    cmocka_unit_test(test_net_evidence__token_split_across_appends_attributes),
+	    cmocka_unit_test(test_net_evidence__near_misses_do_not_attribute),
+	    cmocka_unit_test(test_net_evidence__budget_drops_records_not_decisions),
+	    cmocka_unit_test(test_net_evidence__json_is_bounded_with_marker),
+	    cmocka_unit_test(test_net_evidence__stub_match_needs_both_tests_on_one_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

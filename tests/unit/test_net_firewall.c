@@ -19,18 +19,18 @@ static void test_net_firewall__describes_exact_rules(void **state)
 
 	fw_describe(&sb, "sr-0a1b2c3d4e5f", "172.30.0.1", tcp, 2, udp, 1);
 	assert_string_equal(
-		sb.buf,
-		"iptables -w -N SR-sr-0a1b2c3d4e5f\n"
-		"iptables -w -A SR-sr-0a1b2c3d4e5f -m conntrack --ctstate ESTABLISHED,RELATED -j "
-		"ACCEPT\n"
-		"iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40001 -j ACCEPT\n"
-		"iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40002 -j ACCEPT\n"
-		"iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p udp --dport 53 -j ACCEPT\n"
-		"iptables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
-		"iptables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
-		"ip6tables -w -N SR-sr-0a1b2c3d4e5f\n"
-		"ip6tables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
-		"ip6tables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n");
+	    sb.buf,
+	    "iptables -w -N SR-sr-0a1b2c3d4e5f\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -m conntrack --ctstate ESTABLISHED,RELATED -j "
+	    "ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40001 -j ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40002 -j ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p udp --dport 53 -j ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
+	    "iptables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
+	    "ip6tables -w -N SR-sr-0a1b2c3d4e5f\n"
+	    "ip6tables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
+	    "ip6tables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n");
 	strbuf_release(&sb);
 }
 
@@ -42,8 +42,7 @@ static void test_net_firewall__describe_quotes_placeholders(void **state)
 
 	fw_describe(&sb, "sr-<random>", "<gateway>", tcp, 1, NULL, 0);
 	assert_non_null(strstr(sb.buf, "iptables -w -N 'SR-sr-<random>'\n"));
-	assert_non_null(
-		strstr(sb.buf, "-d '<gateway>/32' -p tcp --dport '<port>' -j ACCEPT\n"));
+	assert_non_null(strstr(sb.buf, "-d '<gateway>/32' -p tcp --dport '<port>' -j ACCEPT\n"));
 	assert_null(strstr(sb.buf, "-p udp"));
 	assert_non_null(strstr(sb.buf, "-I INPUT 1 -i 'sr-<random>' -j 'SR-sr-<random>'\n"));
 	strbuf_release(&sb);
@@ -52,7 +51,8 @@ static void test_net_firewall__describe_quotes_placeholders(void **state)
 static void test_net_firewall__apply_rejects_bad_arguments(void **state)
 {
 	const uint16_t ok[] = {4000}, zero[] = {0};
-	const char *bad_bridges[] = {"", "sr-0123456789abc", "sr x", "sr;rm", "-j", "a/b", "..", ".x"};
+	const char *bad_bridges[] = {"",  "sr-0123456789abc", "sr x", "sr;rm", "-j", "a/b", "..",
+				     ".x"};
 	struct fw_rules r;
 	struct sr_err err = SR_ERR_INIT;
 	(void)state;
@@ -76,9 +76,9 @@ static void test_net_firewall__apply_rejects_bad_arguments(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_firewall__describes_exact_rules),
-		cmocka_unit_test(test_net_firewall__describe_quotes_placeholders),
-		cmocka_unit_test(test_net_firewall__apply_rejects_bad_arguments),
+	    cmocka_unit_test(test_net_firewall__describes_exact_rules),
+	    cmocka_unit_test(test_net_firewall__describe_quotes_placeholders),
+	    cmocka_unit_test(test_net_firewall__apply_rejects_bad_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,7 +100,9 @@ static void test_net_http__rejects_too_many_headers(void **state)
 
 static void test_net_http__rejects_bad_content_length(void **state)
 {
-	const char *bad[] = {"-1", "+5", "5 5", "", "0x10", "99999999999999999999999",
+	const char *bad[] = {"-1",	"+5",
+			     "5 5",	"",
+			     "0x10",	"99999999999999999999999",
 			     "1048577", "18446744073709551616"};
 	(void)state;
 
@@ -117,10 +119,11 @@ static void test_net_http__rejects_bad_content_length(void **state)
 static void test_net_http__rejects_smuggling_ambiguities(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
-			 PROTO_ERROR);
-	assert_int_equal(parse("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab"),
-			 PROTO_OK);
+	assert_int_equal(
+	    parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
+	    PROTO_ERROR);
+	assert_int_equal(
+	    parse("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab"), PROTO_OK);
 	assert_int_equal(parse("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: "
 			       "chunked\r\n\r\n0\r\n\r\n"),
 			 PROTO_ERROR);
@@ -138,10 +141,10 @@ static void test_net_http__rejects_smuggling_ambiguities(void **state)
 
 static void test_net_http__rejects_bad_request_lines(void **state)
 {
-	const char *bad[] = {"GET  / HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n",
-			     "GET / HTTP/1.1 extra\r\n\r\n", "GET /\r\n\r\n", " GET / HTTP/1.1\r\n\r\n",
-			     "G(T / HTTP/1.1\r\n\r\n", "GET /a\x01 HTTP/1.1\r\n\r\n",
-			     "GET / HTTP/1.x\r\n\r\n"};
+	const char *bad[] = {"GET  / HTTP/1.1\r\n\r\n",	     "GET / HTTP/2.0\r\n\r\n",
+			     "GET / HTTP/1.1 extra\r\n\r\n", "GET /\r\n\r\n",
+			     " GET / HTTP/1.1\r\n\r\n",	     "G(T / HTTP/1.1\r\n\r\n",
+			     "GET /a\x01 HTTP/1.1\r\n\r\n",  "GET / HTTP/1.x\r\n\r\n"};
 	(void)state;
 
 	for (size_t i = 0; i < SR_ARRAY_SIZE(bad); i++)
@@ -150,9 +153,10 @@ static void test_net_http__rejects_bad_request_lines(void **state)
 
 static void test_net_http__chunked_body_is_walked(void **state)
 {
-	const char *r = "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-			"5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nTrailer: x\r\n\r\n"
-			"NEXT";
+	const char *r =
+	    "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+	    "5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nTrailer: x\r\n\r\n"
+	    "NEXT";
 	size_t full = strlen(r) - 4;
 	(void)state;
 
@@ -167,8 +171,9 @@ static void test_net_http__chunked_body_is_walked(void **state)
 static void test_net_http__rejects_malicious_chunks(void **state)
 {
 	const char *h = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
-	const char *bad[] = {"zz\r\n", "fffffffffffffffff\r\n", "100001\r\n",
-			     "-1\r\n", "5\r\nhelloXX0\r\n\r\n", "\r\n", "5\r\nhello\r0\r\n\r\n"};
+	const char *bad[] = {
+	    "zz\r\n", "fffffffffffffffff\r\n", "100001\r\n", "-1\r\n", "5\r\nhelloXX0\r\n\r\n",
+	    "\r\n",   "5\r\nhello\r0\r\n\r\n"};
 	(void)state;
 
 	for (size_t i = 0; i < SR_ARRAY_SIZE(bad); i++) {
@@ -228,8 +233,9 @@ static void test_net_http__response_shapes(void **state)
 	(void)state;
 
 	http_put_response(&sb, 200, "ok", 2, true, false);
-	assert_string_equal(sb.buf, "HTTP/1.1 200 OK\r\nServer: sandrun\r\nContent-Type: text/plain\r\n"
-				    "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
+	assert_string_equal(sb.buf,
+			    "HTTP/1.1 200 OK\r\nServer: sandrun\r\nContent-Type: text/plain\r\n"
+			    "Content-Length: 2\r\nConnection: keep-alive\r\n\r\nok");
 	strbuf_reset(&sb);
 	http_put_response(&sb, 200, "ok", 2, false, true); /* HEAD */
 	assert_non_null(strstr(sb.buf, "Content-Length: 2\r\nConnection: close\r\n\r\n"));
@@ -248,20 +254,20 @@ static void test_net_http__response_shapes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_http__parses_request_line_and_headers),
-		cmocka_unit_test(test_net_http__needs_more_for_every_truncation),
-		cmocka_unit_test(test_net_http__head_len_set_while_body_is_missing),
-		cmocka_unit_test(test_net_http__rejects_oversized_header),
-		cmocka_unit_test(test_net_http__rejects_too_many_headers),
-		cmocka_unit_test(test_net_http__rejects_bad_content_length),
-		cmocka_unit_test(test_net_http__rejects_smuggling_ambiguities),
-		cmocka_unit_test(test_net_http__rejects_bad_request_lines),
-		cmocka_unit_test(test_net_http__chunked_body_is_walked),
-		cmocka_unit_test(test_net_http__rejects_malicious_chunks),
-		cmocka_unit_test(test_net_http__chunked_body_is_bounded),
-		cmocka_unit_test(test_net_http__keep_alive_follows_version_and_connection),
-		cmocka_unit_test(test_net_http__sniff_tells_http_from_raw),
-		cmocka_unit_test(test_net_http__response_shapes),
+	    cmocka_unit_test(test_net_http__parses_request_line_and_headers),
+	    cmocka_unit_test(test_net_http__needs_more_for_every_truncation),
+	    cmocka_unit_test(test_net_http__head_len_set_while_body_is_missing),
+	    cmocka_unit_test(test_net_http__rejects_oversized_header),
+	    cmocka_unit_test(test_net_http__rejects_too_many_headers),
+	    cmocka_unit_test(test_net_http__rejects_bad_content_length),
+	    cmocka_unit_test(test_net_http__rejects_smuggling_ambiguities),
+	    cmocka_unit_test(test_net_http__rejects_bad_request_lines),
+	    cmocka_unit_test(test_net_http__chunked_body_is_walked),
+	    cmocka_unit_test(test_net_http__rejects_malicious_chunks),
+	    cmocka_unit_test(test_net_http__chunked_body_is_bounded),
+	    cmocka_unit_test(test_net_http__keep_alive_follows_version_and_connection),
+	    cmocka_unit_test(test_net_http__sniff_tells_http_from_raw),
+	    cmocka_unit_test(test_net_http__response_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,7 +132,8 @@ static void test_net_pg__decoders_reject_truncated_bodies(void **state)
 	assert_int_equal(pg_decode_bind(&b, "\0\0\0\0\0\1\0\0\0\x09x\0\0", 13), -1);
 	assert_int_equal(pg_decode_bind(&b, "\0\0\0\0\0\1\xff\xff\xff\xfex\0\0", 13), -1);
 	assert_int_equal(pg_decode_bind(&b, "\0\0\0\0\xff\xff", 6), -1);
-	assert_int_equal(pg_decode_bind(&b, "\0\0\0\x02\0\0\0\0\0\0", 10), -1); /* 2 formats, 0 params */
+	assert_int_equal(pg_decode_bind(&b, "\0\0\0\x02\0\0\0\0\0\0", 10),
+			 -1); /* 2 formats, 0 params */
 	assert_int_equal(pg_decode_target(&what, &name, "Sstmt\0", 6), 0);
 	assert_int_equal(what, 'S');
 	assert_string_equal(name, "stmt");
@@ -158,20 +159,20 @@ static void test_net_pg__splits_statements_outside_quotes(void **state)
 	struct {
 		const char *in, *out;
 	} cases[] = {
-		{"select 1", "select 1|"},
-		{" a ; b;c ", "a|b|c|"},
-		{";;", "||"},
-		{"select ';' ; x", "select ';'|x|"},
-		{"select 'it''s;' ; x", "select 'it''s;'|x|"},
-		{"select E'\\';' ; x", "select E'\\';'|x|"},
-		{"select \"a;b\"; x", "select \"a;b\"|x|"},
-		{"select $$a;b$$; x", "select $$a;b$$|x|"},
-		{"select $f$a;$$;b$f$; x", "select $f$a;$$;b$f$|x|"},
-		{"select $1; x", "select $1|x|"},
-		{"a -- c;d\n; b", "a -- c;d|b|"},
-		{"a /* x /* y; */ ; */ ; b", "a /* x /* y; */ ; */|b|"},
-		{"select 'unterminated; x", "select 'unterminated; x|"},
-		{"select $$never closed; x", "select $$never closed; x|"},
+	    {"select 1", "select 1|"},
+	    {" a ; b;c ", "a|b|c|"},
+	    {";;", "||"},
+	    {"select ';' ; x", "select ';'|x|"},
+	    {"select 'it''s;' ; x", "select 'it''s;'|x|"},
+	    {"select E'\\';' ; x", "select E'\\';'|x|"},
+	    {"select \"a;b\"; x", "select \"a;b\"|x|"},
+	    {"select $$a;b$$; x", "select $$a;b$$|x|"},
+	    {"select $f$a;$$;b$f$; x", "select $f$a;$$;b$f$|x|"},
+	    {"select $1; x", "select $1|x|"},
+	    {"a -- c;d\n; b", "a -- c;d|b|"},
+	    {"a /* x /* y; */ ; */ ; b", "a /* x /* y; */ ; */|b|"},
+	    {"select 'unterminated; x", "select 'unterminated; x|"},
+	    {"select $$never closed; x", "select $$never closed; x|"},
 	};
 	(void)state;
 
@@ -190,25 +191,25 @@ static void test_net_pg__command_tags(void **state)
 		const char *sql, *tag;
 		bool rows;
 	} cases[] = {
-		{"select 1", "SELECT 0", true},
-		{"  (SELECT 1) UNION (SELECT 2)", "SELECT 0", true},
-		{"/* hi */ -- x\n with a as (select 1) select * from a", "SELECT 0", true},
-		{"values (1)", "SELECT 0", true},
-		{"insert into t values (1)", "INSERT 0 0", false},
-		{"UPDATE t SET a = 1", "UPDATE 0", false},
-		{"delete from t", "DELETE 0", false},
-		{"create table t (a int)", "CREATE TABLE", false},
-		{"CREATE OR REPLACE FUNCTION f()", "CREATE FUNCTION", false},
-		{"create unique index i on t (a)", "CREATE INDEX", false},
-		{"drop table t", "DROP TABLE", false},
-		{"begin", "BEGIN", false},
-		{"start transaction", "BEGIN", false},
-		{"end", "COMMIT", false},
-		{"set search_path = x", "SET", false},
-		{"show server_version", "SHOW", true},
-		{"", "", false},
-		{"  -- only a comment", "", false},
-		{"123", "SELECT 0", true},
+	    {"select 1", "SELECT 0", true},
+	    {"  (SELECT 1) UNION (SELECT 2)", "SELECT 0", true},
+	    {"/* hi */ -- x\n with a as (select 1) select * from a", "SELECT 0", true},
+	    {"values (1)", "SELECT 0", true},
+	    {"insert into t values (1)", "INSERT 0 0", false},
+	    {"UPDATE t SET a = 1", "UPDATE 0", false},
+	    {"delete from t", "DELETE 0", false},
+	    {"create table t (a int)", "CREATE TABLE", false},
+	    {"CREATE OR REPLACE FUNCTION f()", "CREATE FUNCTION", false},
+	    {"create unique index i on t (a)", "CREATE INDEX", false},
+	    {"drop table t", "DROP TABLE", false},
+	    {"begin", "BEGIN", false},
+	    {"start transaction", "BEGIN", false},
+	    {"end", "COMMIT", false},
+	    {"set search_path = x", "SET", false},
+	    {"show server_version", "SHOW", true},
+	    {"", "", false},
+	    {"  -- only a comment", "", false},
+	    {"123", "SELECT 0", true},
 	};
 	(void)state;
 
@@ -246,7 +247,10 @@ static void test_net_pg__backend_messages(void **state)
 	assert_memory_equal(sb.buf, "Z\0\0\0\x05I", 6);
 	strbuf_reset(&sb);
 	pg_put_parameter_status(&sb, "a", "b");
-	assert_memory_equal(sb.buf, "S\0\0\0\x08" "a\0b\0", 9);
+	assert_memory_equal(sb.buf,
+			    "S\0\0\0\x08"
+			    "a\0b\0",
+			    9);
 	strbuf_reset(&sb);
 	pg_put_command_complete(&sb, "SELECT 0");
 	assert_memory_equal(sb.buf, "C\0\0\0\x0dSELECT 0\0", 14);
@@ -268,16 +272,16 @@ static void test_net_pg__backend_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_pg__parses_ssl_request_and_startup),
-		cmocka_unit_test(test_net_pg__rejects_bad_startup_lengths),
-		cmocka_unit_test(test_net_pg__rejects_malformed_startup_params),
-		cmocka_unit_test(test_net_pg__parses_messages_incrementally),
-		cmocka_unit_test(test_net_pg__rejects_bad_message_lengths),
-		cmocka_unit_test(test_net_pg__decoders_reject_truncated_bodies),
-		cmocka_unit_test(test_net_pg__splits_statements_outside_quotes),
-		cmocka_unit_test(test_net_pg__command_tags),
-		cmocka_unit_test(test_net_pg__counts_placeholders),
-		cmocka_unit_test(test_net_pg__backend_messages),
+	    cmocka_unit_test(test_net_pg__parses_ssl_request_and_startup),
+	    cmocka_unit_test(test_net_pg__rejects_bad_startup_lengths),
+	    cmocka_unit_test(test_net_pg__rejects_malformed_startup_params),
+	    cmocka_unit_test(test_net_pg__parses_messages_incrementally),
+	    cmocka_unit_test(test_net_pg__rejects_bad_message_lengths),
+	    cmocka_unit_test(test_net_pg__decoders_reject_truncated_bodies),
+	    cmocka_unit_test(test_net_pg__splits_statements_outside_quotes),
+	    cmocka_unit_test(test_net_pg__command_tags),
+	    cmocka_unit_test(test_net_pg__counts_placeholders),
+	    cmocka_unit_test(test_net_pg__backend_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,14 +76,22 @@ static void test_net_resp__parses_inline_commands(void **state)
 
 static void test_net_resp__rejects_negative_and_huge_lengths(void **state)
 {
-	const char *bad[] = {"*2\r\n$-5\r\n",		  "*1\r\n$-1\r\n",
-			     "*-2\r\n",			  "*99999999999\r\n",
-			     "*1025\r\n",		  "*1\r\n$524289\r\n",
-			     "*1\r\n$99999999999\r\n",	  "*1\r\n$+1\r\na\r\n",
-			     "*1\r\n$ 1\r\na\r\n",	  "*1\r\n$\r\n",
-			     "*x\r\n",			  "*1\r\n:1\r\n",
-			     "*1\r\n$1\r\nab\r\n",	  "*1\r\n$1\nab\r\n",
-			     "*1\r\n$3\r\nabcXY",	  "*1\n"};
+	const char *bad[] = {"*2\r\n$-5\r\n",
+			     "*1\r\n$-1\r\n",
+			     "*-2\r\n",
+			     "*99999999999\r\n",
+			     "*1025\r\n",
+			     "*1\r\n$524289\r\n",
+			     "*1\r\n$99999999999\r\n",
+			     "*1\r\n$+1\r\na\r\n",
+			     "*1\r\n$ 1\r\na\r\n",
+			     "*1\r\n$\r\n",
+			     "*x\r\n",
+			     "*1\r\n:1\r\n",
+			     "*1\r\n$1\r\nab\r\n",
+			     "*1\r\n$1\nab\r\n",
+			     "*1\r\n$3\r\nabcXY",
+			     "*1\n"};
 	(void)state;
 
 	for (size_t i = 0; i < SR_ARRAY_SIZE(bad); i++) {
@@ -159,14 +167,14 @@ static void test_net_resp__reply_writers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_resp__parses_array_of_bulk_strings),
-		cmocka_unit_test(test_net_resp__bulk_strings_are_binary_safe),
-		cmocka_unit_test(test_net_resp__needs_more_for_every_truncation),
-		cmocka_unit_test(test_net_resp__parses_inline_commands),
-		cmocka_unit_test(test_net_resp__rejects_negative_and_huge_lengths),
-		cmocka_unit_test(test_net_resp__rejects_oversized_commands),
-		cmocka_unit_test(test_net_resp__command_text_quotes_what_needs_it),
-		cmocka_unit_test(test_net_resp__reply_writers),
+	    cmocka_unit_test(test_net_resp__parses_array_of_bulk_strings),
+	    cmocka_unit_test(test_net_resp__bulk_strings_are_binary_safe),
+	    cmocka_unit_test(test_net_resp__needs_more_for_every_truncation),
+	    cmocka_unit_test(test_net_resp__parses_inline_commands),
+	    cmocka_unit_test(test_net_resp__rejects_negative_and_huge_lengths),
+	    cmocka_unit_test(test_net_resp__rejects_oversized_commands),
+	    cmocka_unit_test(test_net_resp__command_text_quotes_what_needs_it),
+	    cmocka_unit_test(test_net_resp__reply_writers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -192,14 +193,15 @@ static void test_net_session__token_in_header_or_body_fires(void **state)
 	char *resp;
 	(void)state;
 
-	resp = http_once(net_session_oob_port(s),
-			 "GET / HTTP/1.1\r\nHost: a\r\nX-Leak: " TOKEN "\r\nConnection: close\r\n\r\n");
+	resp = http_once(net_session_oob_port(s), "GET / HTTP/1.1\r\nHost: a\r\nX-Leak: " TOKEN
+						  "\r\nConnection: close\r\n\r\n");
 	free(resp);
 	assert_true(net_session_oob_fired(s, NULL));
 	/* Upper-case, in a chunked body. */
-	resp = http_once(net_session_oob_port(s2),
-			 "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-			 "Connection: close\r\n\r\n20\r\n0123456789ABCDEF0123456789ABCDEF\r\n0\r\n\r\n");
+	resp = http_once(
+	    net_session_oob_port(s2),
+	    "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "Connection: close\r\n\r\n20\r\n0123456789ABCDEF0123456789ABCDEF\r\n0\r\n\r\n");
 	assert_non_null(strstr(resp, "200 OK"));
 	free(resp);
 	assert_true(net_session_oob_fired(s2, NULL));
@@ -224,7 +226,8 @@ static void test_net_session__http_keep_alive_and_pipelining(void **state)
 	/* Two keep-alive answers, then a close; HEAD has no body. */
 	assert_non_null(strstr(out.buf, "Connection: keep-alive\r\n\r\nokHTTP/1.1 200 OK"));
 	assert_non_null(strstr(out.buf, "Connection: close\r\n\r\n"));
-	assert_string_equal(strstr(out.buf, "Connection: close\r\n\r\n"), "Connection: close\r\n\r\n");
+	assert_string_equal(strstr(out.buf, "Connection: close\r\n\r\n"),
+			    "Connection: close\r\n\r\n");
 	strbuf_release(&out);
 	net_session_stop(s);
 	net_session_stats(s, &st);
@@ -326,12 +329,12 @@ static void test_net_session__dns_query_fires(void **state)
 	n = dns_ask(net_session_dns_port(s), q, qn, r, sizeof(r));
 	assert_int_equal(n, (ssize_t)qn + 16);
 	assert_int_equal(r[0], 0x12);
-	assert_int_equal(r[3] & 15, 0);  /* NOERROR */
-	assert_int_equal(r[7], 1);       /* one answer */
+	assert_int_equal(r[3] & 15, 0); /* NOERROR */
+	assert_int_equal(r[7], 1);	/* one answer */
 	assert_memory_equal(r + n - 4, "\x7f\x00\x00\x01", 4);
 	assert_true(net_session_oob_fired(s, &cause));
-	assert_string_equal(cause,
-			    "oob dns A X.0123456789ABCDEF0123456789ABCDEF.OOB.sandrun.test from 127.0.0.1");
+	assert_string_equal(
+	    cause, "oob dns A X.0123456789ABCDEF0123456789ABCDEF.OOB.sandrun.test from 127.0.0.1");
 	free(cause);
 	net_session_free(s);
 }
@@ -605,9 +608,10 @@ static void test_net_session__redis_get_set_roundtrip(void **state)
 	fd = tcp_connect(net_session_stub_port(s, 0));
 	send_str(fd, "*1\r\n$4\r\nPING\r\n");
 	read_until(fd, &out, "+PONG\r\n");
-	send_str(fd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
-		     "*2\r\n$3\r\nGET\r\n$4\r\nnone\r\n*3\r\n$6\r\nEXISTS\r\n$1\r\nk\r\n$4\r\nnone\r\n"
-		     "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+	send_str(fd,
+		 "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+		 "*2\r\n$3\r\nGET\r\n$4\r\nnone\r\n*3\r\n$6\r\nEXISTS\r\n$1\r\nk\r\n$4\r\nnone\r\n"
+		 "*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
 	read_until(fd, &out, "$-1\r\n:1\r\n:1\r\n$-1\r\n");
 	assert_string_equal(out.buf, "+PONG\r\n+OK\r\n$5\r\nhello\r\n$-1\r\n:1\r\n:1\r\n$-1\r\n");
 	strbuf_reset(&out);
@@ -705,9 +709,14 @@ static void test_net_session__sql_psql_simple_query(void **state)
 	snprintf(url, sizeof(url), "postgres://sandrun@127.0.0.1:%u/sandrun?sslmode=prefer",
 		 net_session_stub_port(s, 0));
 	{
-		char *argv[] = {"psql", "-X", "-w", url, "-c", "select 1", "-c",
-				"SELECT * FROM users WHERE name = '' OR '1'='1'; UPDATE t SET a = 1",
-				"-c", "", "-c", "create temp table x (a int)", NULL};
+		char *argv[] = {
+		    "psql", "-X",
+		    "-w",   url,
+		    "-c",   "select 1",
+		    "-c",   "SELECT * FROM users WHERE name = '' OR '1'='1'; UPDATE t SET a = 1",
+		    "-c",   "",
+		    "-c",   "create temp table x (a int)",
+		    NULL};
 		rc = run_cmd(argv, &out);
 	}
 	if (rc != 0)
@@ -749,7 +758,8 @@ static void test_net_session__sql_psql_extended_protocol(void **state)
 	}
 	close(fd);
 	{
-		char *argv[] = {"psql", "-X", "-w", "-v", "ON_ERROR_STOP=1", url, "-f", script, NULL};
+		char *argv[] = {"psql", "-X", "-w",   "-v", "ON_ERROR_STOP=1",
+				url,	"-f", script, NULL};
 		rc = run_cmd(argv, &out);
 	}
 	unlink(script);
@@ -786,12 +796,14 @@ static void test_net_session__sql_pgbench_extended_and_prepared(void **state)
 	close(fd);
 	for (size_t i = 0; i < SR_ARRAY_SIZE(modes); i++) {
 		struct strbuf out = STRBUF_INIT;
-		char *argv[] = {"pgbench", "-n", "-M", (char *)modes[i], "-t", "3", "-f", script,
-				url, NULL};
+		char *argv[] = {"pgbench", "-n", "-M", (char *)modes[i], "-t", "3", "-f",
+				script,	   url,	 NULL};
 		int rc = run_cmd(argv, &out);
 
-		if (rc != 0)
+		if (rc != 0) {
+			unlink(script);
 			fail_msg("pgbench -M %s exited %d: %s", modes[i], rc, out.buf);
+		}
 		assert_non_null(strstr(out.buf, "number of failed transactions: 0"));
 		strbuf_release(&out);
 	}
@@ -812,7 +824,8 @@ static void pg_types(const struct strbuf *in, struct strbuf *types)
 
 	while (off + 5 <= in->len) {
 		const unsigned char *p = (const unsigned char *)in->buf + off;
-		uint32_t n = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+		uint32_t n =
+		    (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
 		strbuf_addch(types, (char)p[0]);
 		off += 1 + n;
 	}
@@ -871,7 +884,7 @@ static void test_net_session__sql_extended_protocol_by_hand(void **state)
 	pg_msg_add(&req, 'P', "s1\0DELETE FROM t WHERE b = $2\0\0\0", 32);
 	pg_msg_add(&req, 'D', "Ss1\0", 4);
 	pg_msg_add(&req, 'B', "p1\0nope\0\0\0\0\0\0\0", 14); /* no such statement */
-	pg_msg_add(&req, 'E', "p1\0\0\0\0\0", 7);             /* skipped until Sync */
+	pg_msg_add(&req, 'E', "p1\0\0\0\0\0", 7);	     /* skipped until Sync */
 	pg_msg_add(&req, 'S', "", 0);
 	pg_msg_add(&req, 'X', "", 0);
 	send_all(fd, req.buf, req.len);
@@ -896,32 +909,76 @@ static void test_net_session__sql_extended_protocol_by_hand(void **state)
 	net_session_free(s);
 }
 
+/* Every fd the session holds (listeners, epoll, eventfd, connections) must
+ * be close-on-exec: the runner spawns engine clients while sessions run. */
+static void test_net_session__every_fd_is_cloexec(void **state)
+{
+	struct stub stubs[] = {{.name = "db", .kind = STUB_SQL}, {.name = "raw", .kind = STUB_TCP}};
+	struct net_session *s = open_session(stubs, 2, 0, 0);
+	int fd = tcp_connect(net_session_oob_port(s)),
+	    fd2 = tcp_connect(net_session_stub_port(s, 1));
+	DIR *d;
+	struct dirent *e;
+	int checked = 0;
+	(void)state;
+
+	send_str(fd, "GET / HTTP/1.1\r\n"); /* keep the connection open server-side */
+	usleep(100000);
+	d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		int n = atoi(e->d_name);
+		char path[64], target[256];
+		ssize_t l;
+
+		if (e->d_name[0] == '.' || n <= 2 || n == dirfd(d) || n == fd || n == fd2)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", n);
+		l = readlink(path, target, sizeof(target) - 1);
+		if (l <= 0)
+			continue;
+		target[l] = '\0';
+		if (strncmp(target, "socket:", 7) && strncmp(target, "anon_inode:", 11))
+			continue;
+		if (!(fcntl(n, F_GETFD) & FD_CLOEXEC))
+			fail_msg("fd %d (%s) is not close-on-exec", n, target);
+		checked++;
+	}
+	closedir(d);
+	/* 3 listeners + dns + epoll + eventfd + 2 accepted connections. */
+	assert_true(checked >= 8);
+	close(fd);
+	close(fd2);
+	net_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_net_session__http_with_token_fires),
-		cmocka_unit_test(test_net_session__wrong_token_is_unattributed),
-		cmocka_unit_test(test_net_session__token_in_header_or_body_fires),
-		cmocka_unit_test(test_net_session__http_keep_alive_and_pipelining),
-		cmocka_unit_test(test_net_session__raw_tcp_token_fires),
-		cmocka_unit_test(test_net_session__raw_tcp_fires_while_connection_open),
-		cmocka_unit_test(test_net_session__dns_query_fires),
-		cmocka_unit_test(test_net_session__dns_other_names_and_types),
-		cmocka_unit_test(test_net_session__no_dns_when_disabled),
-		cmocka_unit_test(test_net_session__refuses_wildcard_and_bad_addresses),
-		cmocka_unit_test(test_net_session__survives_garbage_and_half_open),
-		cmocka_unit_test(test_net_session__bad_http_gets_400),
-		cmocka_unit_test(test_net_session__idle_connection_is_closed),
-		cmocka_unit_test(test_net_session__evidence_is_bounded_decisions_are_not),
-		cmocka_unit_test(test_net_session__stop_is_idempotent),
-		cmocka_unit_test(test_net_session__http_stub_records_and_answers),
-		cmocka_unit_test(test_net_session__tcp_stub_sends_canned_reply),
-		cmocka_unit_test(test_net_session__redis_get_set_roundtrip),
-		cmocka_unit_test(test_net_session__redis_protocol_error),
-		cmocka_unit_test(test_net_session__sql_psql_simple_query),
-		cmocka_unit_test(test_net_session__sql_psql_extended_protocol),
-		cmocka_unit_test(test_net_session__sql_pgbench_extended_and_prepared),
-		cmocka_unit_test(test_net_session__sql_extended_protocol_by_hand),
+	    cmocka_unit_test(test_net_session__http_with_token_fires),
+	    cmocka_unit_test(test_net_session__wrong_token_is_unattributed),
+	    cmocka_unit_test(test_net_session__token_in_header_or_body_fires),
+	    cmocka_unit_test(test_net_session__http_keep_alive_and_pipelining),
+	    cmocka_unit_test(test_net_session__raw_tcp_token_fires),
+	    cmocka_unit_test(test_net_session__raw_tcp_fires_while_connection_open),
+	    cmocka_unit_test(test_net_session__dns_query_fires),
+	    cmocka_unit_test(test_net_session__dns_other_names_and_types),
+	    cmocka_unit_test(test_net_session__no_dns_when_disabled),
+	    cmocka_unit_test(test_net_session__refuses_wildcard_and_bad_addresses),
+	    cmocka_unit_test(test_net_session__survives_garbage_and_half_open),
+	    cmocka_unit_test(test_net_session__bad_http_gets_400),
+	    cmocka_unit_test(test_net_session__idle_connection_is_closed),
+	    cmocka_unit_test(test_net_session__evidence_is_bounded_decisions_are_not),
+	    cmocka_unit_test(test_net_session__stop_is_idempotent),
+	    cmocka_unit_test(test_net_session__every_fd_is_cloexec),
+	    cmocka_unit_test(test_net_session__http_stub_records_and_answers),
+	    cmocka_unit_test(test_net_session__tcp_stub_sends_canned_reply),
+	    cmocka_unit_test(test_net_session__redis_get_set_roundtrip),
+	    cmocka_unit_test(test_net_session__redis_protocol_error),
+	    cmocka_unit_test(test_net_session__sql_psql_simple_query),
+	    cmocka_unit_test(test_net_session__sql_psql_extended_protocol),
+	    cmocka_unit_test(test_net_session__sql_pgbench_extended_and_prepared),
+	    cmocka_unit_test(test_net_session__sql_extended_protocol_by_hand),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
