@@ -206,7 +206,7 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	add_joutcome(out, r->expected);
 	strbuf_addf(out, ",\"match\":%s", jbool(!record_failed(r)));
 	strbuf_addstr(out, ",\"phase\":");
-	json_add_str(out, r->outcome == OUTCOME_ERROR ? r->phase : NULL);
+	json_add_str(out, r->phase);
 	strbuf_addstr(out, ",\"cause\":");
 	add_jstr(out, r->cause, tok);
 	if (r->exit_code == -1)

@@ -178,7 +178,7 @@ static void test_report__record_json_has_the_design_fields_in_order(void **state
 	assert_json_str(v, "outcome", "confirmed");
 	assert_json_str(v, "expected", "confirmed");
 	assert_true(at(v, "match")->u.b);
-	assert_json_type(v, "phase", JSON_NULL);
+	assert_json_str(v, "phase", "run");
 	assert_json_str(v, "cause", "oob http GET /<token> from 172.30.0.2");
 	assert_json_num(v, "exit_code", "0");
 	assert_json_type(v, "signal", JSON_NULL);
