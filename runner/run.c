@@ -141,6 +141,17 @@ static const char *stub_scheme(enum stub_kind k)
 	}
 }
 
+/* SANDRUN_STUB_<NAME>_URL: the stub name upper-cased, '-' and '.' as '_'. */
+static void stub_env_key(struct strbuf *key, const char *name)
+{
+	strbuf_addstr(key, "SANDRUN_STUB_");
+	for (const char *p = name; *p; p++)
+		strbuf_addch(key, (*p >= 'a' && *p <= 'z')	  ? (char)(*p - 32)
+				  : (*p == '-' || *p == '.') ? '_'
+							     : *p);
+	strbuf_addstr(key, "_URL");
+}
+
 /* Per-run internal network, listeners on its gateway, firewall rules. */
 static int prepare_network(struct run_ctx *c, struct sr_err *err)
 {
@@ -244,12 +255,7 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 		char *v;
 		if (s->stubs[i].kind == STUB_FS)
 			continue;
-		strbuf_addstr(&key, "SANDRUN_STUB_");
-		for (const char *p = s->stubs[i].name; *p; p++)
-			strbuf_addch(&key, (*p >= 'a' && *p <= 'z')	  ? (char)(*p - 32)
-					   : (*p == '-' || *p == '.') ? '_'
-								      : *p);
-		strbuf_addstr(&key, "_URL");
+		stub_env_key(&key, s->stubs[i].name);
 		if (s->stubs[i].kind == STUB_SQL)
 			v = xasprintf("postgres://sandrun@%s:%u/sandrun?sslmode=disable",
 				      c->gateway, net_session_stub_port(c->net, i));
@@ -264,18 +270,17 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 	return 0;
 }
 
-static void build_env(struct run_ctx *c)
+/* The container environment every run gets (DESIGN §5), network aside. */
+static void build_env(struct strvec *env, const struct spec *s, const struct payload *p,
+		      const char *run_id, const char *token)
 {
-	const struct spec *s = c->job->spec;
-	const struct payload *p = &s->payloads[c->job->payload];
-
 	for (size_t i = 0; i < s->env_keys.nr; i++)
-		env_add(&c->env, s->env_keys.v[i], s->env_vals.v[i]);
-	env_add(&c->env, "SANDRUN_RUN_ID", c->r->run_id);
-	env_add(&c->env, "SANDRUN_HARNESS", s->name);
-	env_add(&c->env, "SANDRUN_TOKEN", c->token);
-	env_add(&c->env, "SANDRUN_PAYLOAD", p->value);
-	env_add(&c->env, "SANDRUN_PAYLOAD_FILE", "/sandrun/payload");
+		env_add(env, s->env_keys.v[i], s->env_vals.v[i]);
+	env_add(env, "SANDRUN_RUN_ID", run_id);
+	env_add(env, "SANDRUN_HARNESS", s->name);
+	env_add(env, "SANDRUN_TOKEN", token);
+	env_add(env, "SANDRUN_PAYLOAD", p->value);
+	env_add(env, "SANDRUN_PAYLOAD_FILE", "/sandrun/payload");
 }
 
 static void abort_container(void *ctx)
@@ -505,7 +510,7 @@ void run_one(struct runner *r, struct run_job *job)
 		set_error(rec, "create", err.msg);
 		goto done;
 	}
-	build_env(&c);
+	build_env(&c.env, s, pay, r->run_id, c.token);
 	if ((s->network == NET_OOB || s->network == NET_STUBS) &&
 	    prepare_network(&c, &err) < 0) {
 		set_error(rec, "create", err.msg);
@@ -759,23 +764,13 @@ void run_explain(struct runner *r, struct run_job *job, struct strbuf *out)
 		env_add(&env, "SANDRUN_OOB_PORT", "<port>");
 		env_add(&env, "SANDRUN_OOB_DOMAIN", r->oob_domain);
 	}
-	for (size_t i = 0; i < s->env_keys.nr; i++)
-		env_add(&env, s->env_keys.v[i], "");
-	env_add(&env, "SANDRUN_RUN_ID", r->run_id);
-	env_add(&env, "SANDRUN_HARNESS", s->name);
-	env_add(&env, "SANDRUN_TOKEN", "");
-	env_add(&env, "SANDRUN_PAYLOAD", "");
-	env_add(&env, "SANDRUN_PAYLOAD_FILE", "/sandrun/payload");
+	/* Only the names reach the command line; the values stay out of explain. */
+	build_env(&env, s, &s->payloads[job->payload], r->run_id, "");
 	for (size_t i = 0; i < s->nstubs; i++) {
 		struct strbuf key = STRBUF_INIT;
 		if (s->stubs[i].kind == STUB_FS)
 			continue;
-		strbuf_addstr(&key, "SANDRUN_STUB_");
-		for (const char *p = s->stubs[i].name; *p; p++)
-			strbuf_addch(&key, (*p >= 'a' && *p <= 'z')	  ? (char)(*p - 32)
-					   : (*p == '-' || *p == '.') ? '_'
-								      : *p);
-		strbuf_addstr(&key, "_URL");
+		stub_env_key(&key, s->stubs[i].name);
 		env_add(&env, key.buf, "");
 		strbuf_release(&key);
 	}
