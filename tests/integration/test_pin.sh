@@ -127,3 +127,22 @@ t_pin_list_formats() {
 	assert_eq "json says unpinned" false \
 		"$("$SANDRUN" list --catalogue "$ROOT/images.toml" --format json | jq '.[0].pinned')"
 }
+
+# A manifest list: digest is the list's own, platform_digest the entry for
+# the platform, and the two belong together.
+t_pin_platform_digest_from_manifest_list() {
+	local c=$TMP/multi.toml list=$REG/sandrun/multi-test:latest out amd arm listd
+	amd=$(push_variant multi-amd:latest "amd-$RANDOM") || { fail "cannot push"; return; }
+	arm=$(push_variant multi-arm:latest "arm-$RANDOM") || { fail "cannot push"; return; }
+	docker manifest rm "$list" >/dev/null 2>&1
+	docker manifest create --insecure "$list" "$REG/sandrun/multi-amd:latest" \
+		"$REG/sandrun/multi-arm:latest" >/dev/null || { fail "manifest create"; return; }
+	docker manifest annotate "$list" "$REG/sandrun/multi-arm:latest" --os linux --arch arm64
+	listd=$(docker manifest push --purge --insecure "$list" | tail -1)
+	printf '[[image]]\ntoolchain_id = "m"\nbase = "%s"\nplatform = "linux/arm64"\n' "$list" >"$c"
+	out=$("$SANDRUN" pin --catalogue "$c" --all 2>&1)
+	assert_eq "exit code" 0 "$?"
+	assert_eq "list digest" "$listd" "$("$SANDRUN" list --catalogue "$c" --format json | jq -r '.[0].digest')"
+	assert_eq "platform digest" "$arm" "$("$SANDRUN" list --catalogue "$c" --format json | jq -r '.[0].platform_digest')"
+	[ "$listd" != "$arm" ] || fail "list and platform digests must differ"
+}
