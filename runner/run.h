@@ -12,6 +12,8 @@
 #include "record.h"
 #include "spec.h"
 
+struct reaper;
+
 struct runner {
 	struct engine *engine;
 	struct imgcache *images;
@@ -31,6 +33,7 @@ struct runner {
 	unsigned jobs;
 	pthread_mutex_t lock;
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
+	struct reaper *reaper;      /* removes finished containers off the hot path */
 };
 
 struct run_job {
