@@ -58,8 +58,8 @@ static int skip_comment(struct lexer *lx)
 		return 0;
 	while (peek(lx) != -1 && peek(lx) != '\n') {
 		int c = peek(lx);
-		if ((c < 0x20 && c != '\t' && !(c == '\r' && lx->pos + 1 < lx->len &&
-						 lx->s[lx->pos + 1] == '\n')) ||
+		if ((c < 0x20 && c != '\t' &&
+		     !(c == '\r' && lx->pos + 1 < lx->len && lx->s[lx->pos + 1] == '\n')) ||
 		    c == 0x7f)
 			return lerr(lx, lx->line, lx->col, "control character in comment");
 		adv(lx);
@@ -214,9 +214,8 @@ static int lex_key(struct lexer *lx, char **out)
 	return 0;
 }
 
-static const char *const known_keys[] = {"toolchain_id", "base",     "toolchain",
-					 "packages",     "digest",   "platform",
-					 "platform_digest", NULL};
+static const char *const known_keys[] = {"toolchain_id", "base",     "toolchain",	"packages",
+					 "digest",	 "platform", "platform_digest", NULL};
 
 static bool valid_id(const char *s)
 {
@@ -310,8 +309,8 @@ static int finish_entry(struct lexer *lx, struct catalogue *c, struct cat_entry 
 	if (!e->digest)
 		e->digest = xstrdup("");
 	if (e->platform_digest && !e->platform)
-		return lerr(lx, e->line, e->col,
-			    "entry '%s' has a platform_digest but no platform", e->toolchain_id);
+		return lerr(lx, e->line, e->col, "entry '%s' has a platform_digest but no platform",
+			    e->toolchain_id);
 	(void)c;
 	return 0;
 }
@@ -328,8 +327,9 @@ static int parse_kv(struct lexer *lx, struct catalogue *c, struct cat_entry *e, 
 		if (!strcmp(known_keys[i], key))
 			idx = i;
 	if (idx < 0) {
-		lerr(lx, kl, kc, "unknown key '%s' (known: toolchain_id, base, toolchain, packages, "
-				 "digest, platform, platform_digest)",
+		lerr(lx, kl, kc,
+		     "unknown key '%s' (known: toolchain_id, base, toolchain, packages, "
+		     "digest, platform, platform_digest)",
 		     key);
 		free(key);
 		return SR_EINVAL;
@@ -372,8 +372,8 @@ static int parse_kv(struct lexer *lx, struct catalogue *c, struct cat_entry *e, 
 		struct cat_span sp = {vstart, lx->pos, 1};
 		if (!strcmp(key, "toolchain_id")) {
 			if (!valid_id(val)) {
-				lerr(lx, vl, vc, "invalid toolchain_id '%s' (want [a-z0-9][a-z0-9._-]*)",
-				     val);
+				lerr(lx, vl, vc,
+				     "invalid toolchain_id '%s' (want [a-z0-9][a-z0-9._-]*)", val);
 				goto bad;
 			}
 			for (size_t i = 0; i + 1 < c->n; i++)
@@ -393,8 +393,8 @@ static int parse_kv(struct lexer *lx, struct catalogue *c, struct cat_entry *e, 
 			e->toolchain = val;
 		} else if (!strcmp(key, "digest")) {
 			if (*val && !cat_digest_valid(val)) {
-				lerr(lx, vl, vc, "invalid digest '%s' (want \"\" or sha256:<64 hex>)",
-				     val);
+				lerr(lx, vl, vc,
+				     "invalid digest '%s' (want \"\" or sha256:<64 hex>)", val);
 				goto bad;
 			}
 			e->digest = val;
@@ -630,38 +630,40 @@ int catalogue_rewrite(char **out, size_t *outlen, const struct catalogue *c,
 		line_style(c->text, c->len, e->base_span.start, &indent, &eol);
 		if (ups[i].digest) {
 			if (e->digest_span.present) {
-				ed[ne++] = (struct edit){e->digest_span.start, e->digest_span.end,
-							 replace_value(c->text, &e->digest_span,
-								       ups[i].digest)};
+				ed[ne++] = (struct edit){
+				    e->digest_span.start, e->digest_span.end,
+				    replace_value(c->text, &e->digest_span, ups[i].digest)};
 			} else {
 				/* A base line without a newline ends the file: add one. */
 				if (e->base_line_end == c->len && c->len &&
 				    c->text[c->len - 1] != '\n')
 					strbuf_addstr(&ins, eol);
-				strbuf_addf(&ins, "%sdigest = \"%s\"%s", indent.buf ? indent.buf : "",
-					    ups[i].digest, eol);
+				strbuf_addf(&ins, "%sdigest = \"%s\"%s",
+					    indent.buf ? indent.buf : "", ups[i].digest, eol);
 			}
 		}
 		if (ups[i].platform_digest) {
 			if (e->platform_digest_span.present) {
 				ed[ne++] = (struct edit){
-					e->platform_digest_span.start, e->platform_digest_span.end,
-					replace_value(c->text, &e->platform_digest_span,
-						      ups[i].platform_digest)};
+				    e->platform_digest_span.start, e->platform_digest_span.end,
+				    replace_value(c->text, &e->platform_digest_span,
+						  ups[i].platform_digest)};
 			} else if (e->digest_span.present) {
 				struct strbuf line = STRBUF_INIT;
 				size_t at = e->digest_line_end;
 				if (at == c->len && c->len && c->text[c->len - 1] != '\n')
 					strbuf_addstr(&line, eol);
 				strbuf_addf(&line, "%splatform_digest = \"%s\"%s",
-					    indent.buf ? indent.buf : "", ups[i].platform_digest, eol);
+					    indent.buf ? indent.buf : "", ups[i].platform_digest,
+					    eol);
 				ed[ne++] = (struct edit){at, at, strbuf_detach(&line, NULL)};
 			} else {
 				if (!ins.len && e->base_line_end == c->len && c->len &&
 				    c->text[c->len - 1] != '\n')
 					strbuf_addstr(&ins, eol);
 				strbuf_addf(&ins, "%splatform_digest = \"%s\"%s",
-					    indent.buf ? indent.buf : "", ups[i].platform_digest, eol);
+					    indent.buf ? indent.buf : "", ups[i].platform_digest,
+					    eol);
 			}
 		}
 		if (ins.len)

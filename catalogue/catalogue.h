@@ -16,13 +16,13 @@ struct cat_entry {
 	char *toolchain_id;
 	char *base;
 	char *toolchain;       /* NULL when absent */
-	char *digest;          /* "" when unpinned or absent */
-	char *platform;        /* NULL when absent */
+	char *digest;	       /* "" when unpinned or absent */
+	char *platform;	       /* NULL when absent */
 	char *platform_digest; /* NULL when absent */
 	struct strvec pkg_names, pkg_versions;
-	int line, col;         /* of the [[image]] header */
+	int line, col; /* of the [[image]] header */
 	struct cat_span base_span, digest_span, platform_digest_span;
-	size_t base_line_end;   /* offset just past the newline ending the base line */
+	size_t base_line_end;	/* offset just past the newline ending the base line */
 	size_t digest_line_end; /* same for the digest line */
 };
 
@@ -56,7 +56,7 @@ int cat_digest_valid(const char *d);
 
 struct cat_update {
 	const char *toolchain_id;
-	const char *digest;          /* new digest value, NULL: leave alone */
+	const char *digest;	     /* new digest value, NULL: leave alone */
 	const char *platform_digest; /* new platform_digest, NULL: leave alone */
 };
 

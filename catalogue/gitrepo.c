@@ -16,7 +16,8 @@ static void init_lib(void)
 static int git_fail(struct sr_err *err, const char *what)
 {
 	const git_error *e = git_error_last();
-	return sr_err_set(err, SR_EFAIL, "%s: %s", what, e && e->message ? e->message : "git error");
+	return sr_err_set(err, SR_EFAIL, "%s: %s", what,
+			  e && e->message ? e->message : "git error");
 }
 
 static char *dir_of(const char *path)
@@ -112,7 +113,8 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 	}
 	wd = git_repository_workdir(repo);
 	if (!wd || !realpath(file_path, real) || strncmp(real, wd, strlen(wd))) {
-		sr_err_set(err, SR_EFAIL, "'%s' is not in the work tree of its repository", file_path);
+		sr_err_set(err, SR_EFAIL, "'%s' is not in the work tree of its repository",
+			   file_path);
 		goto done;
 	}
 	rel = real + strlen(wd);
@@ -130,8 +132,8 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 		goto done;
 	}
 	if (git_repository_head(&head, repo) == 0 && !strcmp(git_reference_name(head), refname)) {
-		sr_err_set(err, SR_EINVAL, "branch '%s' is checked out: pin commits on another branch",
-			   branch);
+		sr_err_set(err, SR_EINVAL,
+			   "branch '%s' is checked out: pin commits on another branch", branch);
 		goto done;
 	}
 	if (git_reference_name_to_id(&parent_id, repo, refname) < 0 &&
@@ -139,7 +141,8 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 		git_fail(err, "cannot find a parent commit");
 		goto done;
 	}
-	if (git_commit_lookup(&parent, repo, &parent_id) < 0 || git_commit_tree(&ptree, parent) < 0) {
+	if (git_commit_lookup(&parent, repo, &parent_id) < 0 ||
+	    git_commit_tree(&ptree, parent) < 0) {
 		git_fail(err, "cannot read the parent commit");
 		goto done;
 	}

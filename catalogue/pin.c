@@ -53,12 +53,13 @@ int catalogue_pin(struct catalogue *c, const char *const *ids, size_t nids, cat_
 			free(pd);
 			continue;
 		}
-		strvec_pushf(changes, "%s: %s -> %s", e->toolchain_id, *e->digest ? e->digest : "(none)",
-			     d);
-		strbuf_addf(lines, "%s: %s -> %s\n", e->toolchain_id, *e->digest ? e->digest : "(none)",
-			    d);
+		strvec_pushf(changes, "%s: %s -> %s", e->toolchain_id,
+			     *e->digest ? e->digest : "(none)", d);
+		strbuf_addf(lines, "%s: %s -> %s\n", e->toolchain_id,
+			    *e->digest ? e->digest : "(none)", d);
 		if (pd)
-			strbuf_addf(lines, "%s: platform %s: %s -> %s\n", e->toolchain_id, e->platform,
+			strbuf_addf(lines, "%s: platform %s: %s -> %s\n", e->toolchain_id,
+				    e->platform,
 				    e->platform_digest && *e->platform_digest ? e->platform_digest
 									      : "(none)",
 				    pd);

@@ -9,8 +9,8 @@
 /* Resolve base to the digest its registry serves now (a manifest list's own
  * digest for multi-arch images) and, when platform is not NULL and
  * platform_digest is, the digest of that platform's manifest in it. */
-typedef int (*cat_resolve_fn)(void *ctx, const char *base, const char *platform,
-			      char **digest, char **platform_digest, struct sr_err *err);
+typedef int (*cat_resolve_fn)(void *ctx, const char *base, const char *platform, char **digest,
+			      char **platform_digest, struct sr_err *err);
 
 /* Pin the entries named in ids (all when nids is 0). Appends one line per
  * entry to lines ("id: old -> new", "id: unchanged", "id: error: why") and

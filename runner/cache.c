@@ -131,8 +131,8 @@ int cache_load(const char *dir, const char *key, struct record *rec)
 	rec->outcome = o;
 	rec->phase = "run";
 	free(rec->cause);
-	rec->cause = json_str(json_get(doc, "cause")) ? xstrdup(json_str(json_get(doc, "cause")))
-						       : NULL;
+	rec->cause =
+	    json_str(json_get(doc, "cause")) ? xstrdup(json_str(json_get(doc, "cause"))) : NULL;
 	v = json_get(doc, "exit_code");
 	rec->exit_code = v && v->type == JSON_NUMBER ? (int)v->u.num.v : -1;
 	v = json_get(doc, "signal");

@@ -126,10 +126,14 @@ bool cli_owner_dead(const char *owner)
 
 static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 {
-	const char *cargs[] = {"ps", "-a", "--filter", "label=sandrun.owner", "--format",
-			       "{{.Names}}\t{{.Label \"sandrun.owner\"}}", NULL};
-	const char *nargs[] = {"network", "ls", "--filter", "label=sandrun.owner", "--format",
-			       "{{.Name}}\t{{.Label \"sandrun.owner\"}}", NULL};
+	const char *cargs[] = {"ps",	   "-a",
+			       "--filter", "label=sandrun.owner",
+			       "--format", "{{.Names}}\t{{.Label \"sandrun.owner\"}}",
+			       NULL};
+	const char *nargs[] = {"network",  "ls",
+			       "--filter", "label=sandrun.owner",
+			       "--format", "{{.Name}}\t{{.Label \"sandrun.owner\"}}",
+			       NULL};
 	struct strbuf out = STRBUF_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *line, *save = NULL;

@@ -18,7 +18,7 @@ enum sr_exit {
 
 struct cli {
 	const char *catalogue_path; /* --catalogue, $SANDRUN_CATALOGUE, ./images.toml */
-	const char *engine;         /* --engine, $SANDRUN_ENGINE */
+	const char *engine;	    /* --engine, $SANDRUN_ENGINE */
 };
 
 /* Map an sr_code to the exit code the CLI documents. */

@@ -51,8 +51,8 @@ int cmd_list(const struct cli *cli, int argc, char **argv)
 		strbuf_addstr(&out, ",\"platform\":");
 		json_add_str(&out, e->platform);
 		strbuf_addstr(&out, ",\"platform_digest\":");
-		json_add_str(&out, e->platform_digest && *e->platform_digest ? e->platform_digest
-									     : NULL);
+		json_add_str(&out,
+			     e->platform_digest && *e->platform_digest ? e->platform_digest : NULL);
 		strbuf_addstr(&out, ",\"packages\":{");
 		for (size_t k = 0; k < e->pkg_names.nr; k++) {
 			if (k)

@@ -53,7 +53,8 @@ static int platform_digest(struct engine *e, const char *ref, const char *platfo
 	for (size_t i = 0; root->type == JSON_ARRAY && i < root->u.arr.n && !*out; i++) {
 		const struct json_value *d = json_get(root->u.arr.v[i], "Descriptor");
 		const struct json_value *p = d ? json_get(d, "platform") : NULL;
-		const char *pos = p ? jstr(p, "os") : NULL, *parch = p ? jstr(p, "architecture") : NULL;
+		const char *pos = p ? jstr(p, "os") : NULL,
+			   *parch = p ? jstr(p, "architecture") : NULL;
 		const char *pvar = p ? jstr(p, "variant") : NULL;
 		if (pos && parch && !strcmp(pos, os) && !strcmp(parch, arch) &&
 		    (!variant[0] || (pvar && !strcmp(pvar, variant))) && jstr(d, "digest"))
@@ -73,8 +74,8 @@ static int platform_digest(struct engine *e, const char *ref, const char *platfo
 	return 0;
 }
 
-static int resolve(void *ctx, const char *base, const char *platform, char **digest,
-		   char **pdigest, struct sr_err *err)
+static int resolve(void *ctx, const char *base, const char *platform, char **digest, char **pdigest,
+		   struct sr_err *err)
 {
 	struct resolver *r = ctx;
 	char *ref;

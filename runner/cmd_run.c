@@ -16,7 +16,7 @@
 #include "run.h"
 
 #define DEFAULT_GRACE_MS 500
-#define OOB_DOMAIN "oob.sandrun.test"
+#define OOB_DOMAIN	 "oob.sandrun.test"
 
 struct report_req {
 	char *fmt;
@@ -424,7 +424,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < njobs;) {
 		size_t j = i;
 		unsigned fired = 0;
-		while (j < njobs && jobs[j].spec == jobs[i].spec && jobs[j].payload == jobs[i].payload)
+		while (j < njobs && jobs[j].spec == jobs[i].spec &&
+		       jobs[j].payload == jobs[i].payload)
 			fired += jobs[j++].rec.fired;
 		for (size_t k = i; k < j; k++) {
 			jobs[k].rec.fired = fired;

@@ -6,10 +6,19 @@
 
 /* Variables an engine client needs to find and talk to its daemon. */
 static const char *const client_vars[] = {
-	"PATH",		     "HOME",		"DOCKER_HOST",	   "DOCKER_CONFIG",
-	"DOCKER_CERT_PATH",  "DOCKER_TLS_VERIFY", "DOCKER_CONTEXT", "DOCKER_API_VERSION",
-	"XDG_RUNTIME_DIR",   "CONTAINER_HOST",	"CONTAINERS_CONF", "CONTAINER_CONNECTION",
-	"TMPDIR",
+    "PATH",
+    "HOME",
+    "DOCKER_HOST",
+    "DOCKER_CONFIG",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_CONTEXT",
+    "DOCKER_API_VERSION",
+    "XDG_RUNTIME_DIR",
+    "CONTAINER_HOST",
+    "CONTAINERS_CONF",
+    "CONTAINER_CONNECTION",
+    "TMPDIR",
 };
 
 static bool on_path(const char *bin)
@@ -146,8 +155,9 @@ int engine_probe(struct engine *e, struct sr_err *err)
 	if (rc < 0 || !out.len) {
 		if (rc >= 0)
 			sr_err_set(err, SR_EENGINE, "no server version reported");
-		sr_err_wrap(err, "cannot reach the %s engine (start it with 'ci/setup.sh', or "
-				 "'dockerd &' as root; or choose another with --engine)",
+		sr_err_wrap(err,
+			    "cannot reach the %s engine (start it with 'ci/setup.sh', or "
+			    "'dockerd &' as root; or choose another with --engine)",
 			    e->name);
 		err->code = SR_EENGINE;
 		strbuf_release(&out);
@@ -187,8 +197,9 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 
 int engine_repo_digest(const struct engine *e, const char *ref, char **digest, struct sr_err *err)
 {
-	const char *args[] = {"image", "inspect", "--format",
-			      "{{range .RepoDigests}}{{println .}}{{end}}", ref, NULL};
+	const char *args[] = {"image",	  "inspect",
+			      "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
+			      ref,	  NULL};
 	struct strbuf out = STRBUF_INIT;
 	char *repo, *p, *line, *save = NULL;
 	size_t rlen;

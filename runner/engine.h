@@ -8,16 +8,16 @@
 #include "util.h"
 
 /* Per-phase deadlines (ms). */
-#define ENGINE_TMO_QUICK 30000   /* inspect, version, rm, kill, network */
-#define ENGINE_TMO_PULL 600000   /* pull */
+#define ENGINE_TMO_QUICK  30000	 /* inspect, version, rm, kill, network */
+#define ENGINE_TMO_PULL	  600000 /* pull */
 #define ENGINE_TMO_CREATE 120000 /* create/start before the run deadline applies */
 
 struct engine {
-	char *bin;       /* "docker", "podman" or a path */
-	char *name;      /* "docker" | "podman" | the path given */
+	char *bin;  /* "docker", "podman" or a path */
+	char *name; /* "docker" | "podman" | the path given */
 	bool podman;
-	char *version;   /* the server version, after engine_probe */
-	char **envp;     /* the environment engine clients get (owned) */
+	char *version; /* the server version, after engine_probe */
+	char **envp;   /* the environment engine clients get (owned) */
 };
 
 /* Choose the engine: choice (--engine) or $SANDRUN_ENGINE, else docker if on
@@ -35,7 +35,8 @@ int engine_call(const struct engine *e, const char *const *args, uint64_t timeou
 
 /* Whether ref is present locally (image inspect). SR_EENGINE when the engine
  * itself failed (not just "no such image"). */
-int engine_image_present(const struct engine *e, const char *ref, bool *present, struct sr_err *err);
+int engine_image_present(const struct engine *e, const char *ref, bool *present,
+			 struct sr_err *err);
 int engine_pull(const struct engine *e, const char *ref, struct sr_err *err);
 /* The repo digest (sha256:...) the local image for ref was pulled by, for the
  * repository of ref; SR_EFAIL when none is recorded. */

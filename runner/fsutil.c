@@ -28,7 +28,8 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct sr_er
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", src, strerror(errno));
+			rc =
+			    sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", src, strerror(errno));
 			break;
 		}
 		if (!n)
@@ -91,8 +92,9 @@ int fs_copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, struct 
 			} else {
 				target[n] = '\0';
 				if (symlink(target, t) < 0)
-					rc = sr_err_set(err, SR_EFAIL, "cannot create link '%s': %s",
-							t, strerror(errno));
+					rc =
+					    sr_err_set(err, SR_EFAIL, "cannot create link '%s': %s",
+						       t, strerror(errno));
 			}
 		} else if (S_ISREG(st.st_mode)) {
 			rc = copy_file(s, t, st.st_mode, err);

@@ -6,24 +6,24 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: sandrun [GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]\n"
-	"\n"
-	"verbs:\n"
-	"  run [OPTIONS] [SPEC|DIR ...]    run harnesses (default: ./harnesses)\n"
-	"  pull [--all | TOOLCHAIN ...]    make sure catalogue images are present\n"
-	"  pin [--all | TOOLCHAIN ...] [--commit [--branch NAME]]\n"
-	"                                  resolve tags to digests, rewrite images.toml\n"
-	"  verify [--pull]                 every entry pinned, pins resolvable, tags not drifted\n"
-	"  list [--format text|json]       the catalogue, one entry a line\n"
-	"  explain SPEC                    the exact engine command lines, nothing run\n"
-	"  gc                              remove leftover sandrun containers and networks\n"
-	"  report merge -o OUT IN...       merge shard reports\n"
-	"  version\n"
-	"\n"
-	"global options: --catalogue PATH, --engine docker|podman|PATH,\n"
-	"                --log-format text|json, -v, -q\n"
-	"exit codes: 0 ok, 1 a run failed or did not match, 2 usage or invalid input,\n"
-	"            3 engine unavailable, 130/143 interrupted\n";
+    "usage: sandrun [GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]\n"
+    "\n"
+    "verbs:\n"
+    "  run [OPTIONS] [SPEC|DIR ...]    run harnesses (default: ./harnesses)\n"
+    "  pull [--all | TOOLCHAIN ...]    make sure catalogue images are present\n"
+    "  pin [--all | TOOLCHAIN ...] [--commit [--branch NAME]]\n"
+    "                                  resolve tags to digests, rewrite images.toml\n"
+    "  verify [--pull]                 every entry pinned, pins resolvable, tags not drifted\n"
+    "  list [--format text|json]       the catalogue, one entry a line\n"
+    "  explain SPEC                    the exact engine command lines, nothing run\n"
+    "  gc                              remove leftover sandrun containers and networks\n"
+    "  report merge -o OUT IN...       merge shard reports\n"
+    "  version\n"
+    "\n"
+    "global options: --catalogue PATH, --engine docker|podman|PATH,\n"
+    "                --log-format text|json, -v, -q\n"
+    "exit codes: 0 ok, 1 a run failed or did not match, 2 usage or invalid input,\n"
+    "            3 engine unavailable, 130/143 interrupted\n";
 
 struct verb {
 	const char *name;
@@ -40,9 +40,9 @@ static int cmd_version(const struct cli *cli, int argc, char **argv)
 }
 
 static const struct verb verbs[] = {
-	{"run", cmd_run},	  {"pull", cmd_pull}, {"pin", cmd_pin},
-	{"verify", cmd_verify}, {"list", cmd_list}, {"explain", cmd_explain},
-	{"gc", cmd_gc},	  {"report", cmd_report}, {"version", cmd_version},
+    {"run", cmd_run},	    {"pull", cmd_pull},	    {"pin", cmd_pin},
+    {"verify", cmd_verify}, {"list", cmd_list},	    {"explain", cmd_explain},
+    {"gc", cmd_gc},	    {"report", cmd_report}, {"version", cmd_version},
 };
 
 int main(int argc, char **argv)

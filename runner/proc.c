@@ -99,7 +99,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 	sigaddset(&mask, SIGTERM);
 	posix_spawnattr_setsigdefault(&attr, &mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-						POSIX_SPAWN_SETPGROUP);
+					    POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&attr, 0);
 	rc = posix_spawnp(&pid, o->argv[0], &fa, &attr, o->argv, o->envp ? o->envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -120,7 +120,8 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 		uint64_t now = sr_now_ms();
 		char buf[65536];
 
-		if (!aborted && ((deadline && now >= deadline) || (o->interruptible && sr_interrupted))) {
+		if (!aborted &&
+		    ((deadline && now >= deadline) || (o->interruptible && sr_interrupted))) {
 			aborted = true;
 			if (deadline && now >= deadline)
 				res->timed_out = true;
@@ -189,7 +190,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 							add_tail(k ? &res->err : &res->out, buf,
 								 (size_t)n, cap);
 							*(k ? &res->err_total : &res->out_total) +=
-								(uint64_t)n;
+							    (uint64_t)n;
 						}
 						close(*fd);
 						*fd = -1;

@@ -16,14 +16,14 @@ struct proc_opts {
 	char *const *argv;
 	char *const *envp;   /* NULL: the runner's own environment */
 	uint64_t timeout_ms; /* 0: no deadline */
-	size_t out_cap;      /* bytes kept per stream (the tail); 0: 1 MiB */
+	size_t out_cap;	     /* bytes kept per stream (the tail); 0: 1 MiB */
 	/* Called once when the deadline passes or sr_interrupted is set, before
 	 * the child is killed: lets the caller stop what the child started (the
 	 * engine client does not stop its container when killed). */
 	void (*on_abort)(void *ctx);
 	void *ctx;
 	uint64_t abort_grace_ms; /* after on_abort, wait this long before SIGKILL (default 10 s) */
-	bool interruptible;      /* abort when sr_interrupted is set (cleanup calls are not) */
+	bool interruptible;	 /* abort when sr_interrupted is set (cleanup calls are not) */
 };
 
 struct proc_result {
@@ -31,7 +31,7 @@ struct proc_result {
 	int signal;    /* 0 when it exited */
 	bool timed_out;
 	bool cancelled;
-	struct strbuf out, err; /* tails, at most out_cap bytes each */
+	struct strbuf out, err;	       /* tails, at most out_cap bytes each */
 	uint64_t out_total, err_total; /* bytes seen in all */
 	uint64_t duration_ms;
 };

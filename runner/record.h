@@ -10,40 +10,40 @@ struct isolation {
 	const char *network; /* "none" | "oob" | "stubs" | "open" (static string) */
 	bool firewall;
 	bool read_only;
-	const char *user;    /* "65534:65534" (static string) */
+	const char *user; /* "65534:65534" (static string) */
 };
 
 struct evidence {
-	char *oob_json;   /* a JSON array, owned; NULL means [] */
+	char *oob_json;	  /* a JSON array, owned; NULL means [] */
 	char *stubs_json; /* a JSON array, owned; NULL means [] */
 	char *stdout_tail;
 	char *stderr_tail;
 	struct strvec artifacts; /* paths relative to /work, e.g. "out/crash-1a2b" */
-	char *artifact_dir;      /* host directory the artifacts were copied to, or NULL */
+	char *artifact_dir;	 /* host directory the artifacts were copied to, or NULL */
 };
 
 struct record {
 	char *harness;
-	char *payload;        /* "" for the implicit payload */
+	char *payload; /* "" for the implicit payload */
 	char *spec_path;
 	enum outcome outcome;
 	enum outcome expected; /* OUTCOME_NONE: no expectation */
 	bool match;
-	const char *phase;    /* "spec|catalogue|pull|create|start|run|collect" (static) */
-	char *cause;          /* human-readable why; the engine's own message for errors */
-	int exit_code;        /* -1: null */
-	int signal;           /* 0: null */
+	const char *phase; /* "spec|catalogue|pull|create|start|run|collect" (static) */
+	char *cause;	   /* human-readable why; the engine's own message for errors */
+	int exit_code;	   /* -1: null */
+	int signal;	   /* 0: null */
 	uint64_t duration_ms;
 	unsigned fired, runs; /* "fired/runs" for this payload across repeats */
 	unsigned repeat_index;
-	char *image;          /* the reference run */
+	char *image; /* the reference run */
 	bool pinned;
 	bool cached;
 	struct isolation isolation;
 	struct evidence evidence;
-	struct strvec repro;  /* exact engine argv */
-	char *container;      /* container name */
-	char *token;          /* never written into reports: the harness could echo it */
+	struct strvec repro; /* exact engine argv */
+	char *container;     /* container name */
+	char *token;	     /* never written into reports: the harness could echo it */
 };
 
 void record_init(struct record *r);
@@ -57,16 +57,16 @@ struct run_meta {
 	uint64_t start_wall_ms;
 	uint64_t end_wall_ms;
 	char *host;
-	char *engine;          /* "docker" | "podman" | path */
+	char *engine; /* "docker" | "podman" | path */
 	char *engine_version;
 	char *catalogue_path;
-	char *catalogue_hash;  /* xxh64 hex of the catalogue bytes */
-	char *git_head;        /* NULL outside a git repo */
-	int git_dirty;         /* -1 unknown */
+	char *catalogue_hash; /* xxh64 hex of the catalogue bytes */
+	char *git_head;	      /* NULL outside a git repo */
+	int git_dirty;	      /* -1 unknown */
 	bool interrupted;
-	char *unattributed_json; /* JSON array of OOB hits with no known token, or NULL */
+	char *unattributed_json;   /* JSON array of OOB hits with no known token, or NULL */
 	unsigned shard_k, shard_n; /* 0/0: no sharding */
-	char *tool_version;      /* sandrun version for the reports, or NULL */
+	char *tool_version;	   /* sandrun version for the reports, or NULL */
 };
 
 void run_meta_release(struct run_meta *m);

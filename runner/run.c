@@ -146,7 +146,7 @@ static void stub_env_key(struct strbuf *key, const char *name)
 {
 	strbuf_addstr(key, "SANDRUN_STUB_");
 	for (const char *p = name; *p; p++)
-		strbuf_addch(key, (*p >= 'a' && *p <= 'z')	  ? (char)(*p - 32)
+		strbuf_addch(key, (*p >= 'a' && *p <= 'z')   ? (char)(*p - 32)
 				  : (*p == '-' || *p == '.') ? '_'
 							     : *p);
 	strbuf_addstr(key, "_URL");
@@ -174,9 +174,17 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 	if (!r->engine->podman)
 		opt = xasprintf("com.docker.network.bridge.name=%s", c->netname);
 	{
-		const char *args[] = {"network", "create", "--internal", "--label", lab_run,
-				      "--label", lab_owner, opt ? "--opt" : c->netname,
-				      opt ? opt : NULL, opt ? c->netname : NULL, NULL};
+		const char *args[] = {"network",
+				      "create",
+				      "--internal",
+				      "--label",
+				      lab_run,
+				      "--label",
+				      lab_owner,
+				      opt ? "--opt" : c->netname,
+				      opt ? opt : NULL,
+				      opt ? c->netname : NULL,
+				      NULL};
 		rc = engine_call(r->engine, args, ENGINE_TMO_QUICK, NULL, err);
 	}
 	free(lab_run);
@@ -188,8 +196,9 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 		return sr_err_wrap(err, "cannot create the run's network");
 	}
 	{
-		const char *args[] = {"network", "inspect", "--format",
-				      "{{range .IPAM.Config}}{{.Gateway}} {{end}}", c->netname, NULL};
+		const char *args[] = {"network",  "inspect",
+				      "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}",
+				      c->netname, NULL};
 		rc = engine_call(r->engine, args, ENGINE_TMO_QUICK, &out, err);
 	}
 	if (rc < 0) {
@@ -203,8 +212,7 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 	}
 	strbuf_release(&out);
 	if (!*c->gateway)
-		return sr_err_set(err, SR_EFAIL, "network '%s' has no gateway address",
-				  c->netname);
+		return sr_err_set(err, SR_EFAIL, "network '%s' has no gateway address", c->netname);
 
 	no.bind_addr = c->gateway;
 	no.token = c->token;
@@ -230,8 +238,8 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 
 	resolv = xasprintf("%s/resolv.conf", c->dir);
 	{
-		char *text = xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n",
-				       c->gateway);
+		char *text =
+		    xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n", c->gateway);
 		rc = fs_write_new(resolv, text, strlen(text), 0644, err);
 		free(text);
 	}
@@ -323,10 +331,13 @@ struct cstate {
 
 static int inspect_container(struct run_ctx *c, struct cstate *st, struct sr_err *err)
 {
-	const char *args[] = {"container", "inspect", "--format",
+	const char *args[] = {"container",
+			      "inspect",
+			      "--format",
 			      "{{.State.Status}}|{{.State.ExitCode}}|{{.State.OOMKilled}}|{{.State."
 			      "StartedAt}}|{{.State.FinishedAt}}|{{.State.Error}}",
-			      c->name, NULL};
+			      c->name,
+			      NULL};
 	struct strbuf out = STRBUF_INIT;
 	char *f[6] = {0}, *save = NULL, *p;
 	int rc;
@@ -513,8 +524,7 @@ static void cleanup(struct run_ctx *c)
 		fs_remove_tree(c->dir);
 }
 
-static void collect_net(struct run_ctx *c, struct run_obs *obs, char **oob_cause,
-			char **stub_cause)
+static void collect_net(struct run_ctx *c, struct run_obs *obs, char **oob_cause, char **stub_cause)
 {
 	const struct spec *s = c->job->spec;
 	struct record *rec = &c->job->rec;
@@ -525,9 +535,9 @@ static void collect_net(struct run_ctx *c, struct run_obs *obs, char **oob_cause
 	obs->oob_fired = net_session_oob_fired(c->net, oob_cause);
 	obs->oob_cause = *oob_cause;
 	if (s->oracle.stub_name) {
-		obs->stub_matched = net_session_stub_match(c->net, s->oracle.stub_name,
-							   s->oracle.stub_contains,
-							   s->oracle.stub_regex, stub_cause);
+		obs->stub_matched =
+		    net_session_stub_match(c->net, s->oracle.stub_name, s->oracle.stub_contains,
+					   s->oracle.stub_regex, stub_cause);
 		obs->stub_cause = *stub_cause;
 	}
 	net_session_evidence(c->net, &oob, &stubs, &un);
@@ -619,8 +629,7 @@ void run_one(struct runner *r, struct run_job *job)
 		goto done;
 	}
 	build_env(&c.env, s, pay, r->run_id, c.token);
-	if ((s->network == NET_OOB || s->network == NET_STUBS) &&
-	    prepare_network(&c, &err) < 0) {
+	if ((s->network == NET_OOB || s->network == NET_STUBS) && prepare_network(&c, &err) < 0) {
 		set_error(rec, "create", err.msg);
 		goto done;
 	}
@@ -829,7 +838,8 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 	pthread_mutex_destroy(&p.lock);
 	for (size_t i = 0; i < n; i++) {
 		if (!jobs[i].done) {
-			char *m = xasprintf("not run: interrupted by signal %d", (int)sr_interrupted);
+			char *m =
+			    xasprintf("not run: interrupted by signal %d", (int)sr_interrupted);
 			run_error_record(r, &jobs[i], "start", m);
 			free(m);
 			if (on_done)

@@ -20,20 +20,20 @@ struct runner {
 	const struct catalogue *cat;
 	const char *run_id;
 	const char *owner;
-	const char *tmp_root;       /* private directory for run dirs */
+	const char *tmp_root;	    /* private directory for run dirs */
 	const char *artifacts_root; /* artifacts are copied to <root>/<container>/ */
-	const char *cache_dir;      /* --cache: result cache, or NULL */
+	const char *cache_dir;	    /* --cache: result cache, or NULL */
 	double timeout_scale;
-	uint64_t grace_ms;          /* OOB grace period after exit */
-	bool keep;                  /* keep run dirs and containers */
+	uint64_t grace_ms; /* OOB grace period after exit */
+	bool keep;	   /* keep run dirs and containers */
 	bool require_pinned;
 	bool is_root;
-	bool firewall;              /* iptables usable */
+	bool firewall; /* iptables usable */
 	const char *oob_domain;
 	unsigned jobs;
 	pthread_mutex_t lock;
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
-	struct reaper *reaper;      /* removes finished containers off the hot path */
+	struct reaper *reaper;	    /* removes finished containers off the hot path */
 };
 
 struct run_job {

@@ -11,14 +11,14 @@ struct run_plan {
 	const char *engine_bin; /* argv[0] */
 	bool podman;
 	const struct spec *spec;
-	const char *image;    /* reference to run */
-	const char *name;     /* container name */
-	const char *run_id;   /* label sandrun.run and SANDRUN_RUN_ID */
-	const char *owner;    /* label sandrun.owner: host/pid/start time */
-	const char *work_dir; /* host directory mounted at /work */
+	const char *image;	  /* reference to run */
+	const char *name;	  /* container name */
+	const char *run_id;	  /* label sandrun.run and SANDRUN_RUN_ID */
+	const char *owner;	  /* label sandrun.owner: host/pid/start time */
+	const char *work_dir;	  /* host directory mounted at /work */
 	const char *payload_file; /* host file mounted read-only at /sandrun/payload */
 	const char *resolv_conf;  /* host file mounted at /etc/resolv.conf, or NULL */
-	const char *network;      /* engine network for oob/stubs, else NULL */
+	const char *network;	  /* engine network for oob/stubs, else NULL */
 	/* Environment for the container: "KEY=value" entries. They reach the
 	 * engine through the client's environment (`-e KEY`), never argv. */
 	const struct strvec *env;

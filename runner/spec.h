@@ -26,31 +26,31 @@ enum stub_kind { STUB_HTTP = 0, STUB_SQL, STUB_REDIS, STUB_TCP, STUB_FS };
 const char *stub_kind_name(enum stub_kind k);
 
 struct stub {
-	char *name;          /* [a-z0-9_-]+, unique per spec */
+	char *name; /* [a-z0-9_-]+, unique per spec */
 	enum stub_kind kind;
-	int status;          /* http: response status (default 200) */
-	char *body;          /* http: response body (default ""); tcp: canned reply or NULL */
-	char *path;          /* fs: absolute, resolved path inside the spec's tree */
+	int status; /* http: response status (default 200) */
+	char *body; /* http: response body (default ""); tcp: canned reply or NULL */
+	char *path; /* fs: absolute, resolved path inside the spec's tree */
 };
 
 struct payload {
-	char *name;          /* default: "p<index>" */
-	char *value;         /* NUL-terminated payload bytes */
+	char *name;	     /* default: "p<index>" */
+	char *value;	     /* NUL-terminated payload bytes */
 	enum outcome expect; /* OUTCOME_NONE: inherit the spec's expect */
 };
 
 struct limits {
 	uint64_t memory; /* bytes; default 512m */
-	double cpus;     /* default 1 */
-	long pids;       /* default 256 */
-	uint64_t tmpfs;  /* bytes; default 64m */
-	uint64_t disk;   /* bytes; default 256m */
+	double cpus;	 /* default 1 */
+	long pids;	 /* default 256 */
+	uint64_t tmpfs;	 /* bytes; default 64m */
+	uint64_t disk;	 /* bytes; default 256m */
 	uint64_t output; /* bytes per stream; default 1m */
 };
 
 struct oracle {
 	bool oob;
-	char *stub_name;     /* stub oracle: name, and contains and/or regex */
+	char *stub_name; /* stub oracle: name, and contains and/or regex */
 	char *stub_contains;
 	char *stub_regex;
 	char *stdout_sub;
@@ -58,16 +58,16 @@ struct oracle {
 	int *exit_codes;
 	size_t n_exit_codes;
 	bool crash;
-	char *files;         /* glob relative to /work */
+	char *files; /* glob relative to /work */
 };
 
 struct spec {
-	char *path;       /* the spec file as given */
-	char *dir;        /* absolute, resolved directory of the spec file */
-	char *name;       /* default: file stem */
+	char *path; /* the spec file as given */
+	char *dir;  /* absolute, resolved directory of the spec file */
+	char *name; /* default: file stem */
 	char *toolchain;
 	int toolchain_line, toolchain_col; /* position of the value, for errors */
-	char *workdir;    /* absolute, resolved; NULL when absent */
+	char *workdir;			   /* absolute, resolved; NULL when absent */
 	struct strvec command;
 	struct strvec env_keys; /* env: parallel arrays, keys [A-Za-z_][A-Za-z0-9_]* */
 	struct strvec env_vals;
@@ -78,10 +78,10 @@ struct spec {
 	size_t nstubs;
 	struct payload *payloads; /* none given: one implicit payload named "" with value "" */
 	size_t npayloads;
-	bool has_payloads;        /* false when the implicit payload was added */
+	bool has_payloads; /* false when the implicit payload was added */
 	struct oracle oracle;
-	enum outcome expect;      /* OUTCOME_NONE when absent */
-	unsigned repeat;          /* default 1 */
+	enum outcome expect; /* OUTCOME_NONE when absent */
+	unsigned repeat;     /* default 1 */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

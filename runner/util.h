@@ -10,17 +10,17 @@
 #include <stdlib.h>
 
 #define SR_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define SR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define SR_PRINTF(f, a)	 __attribute__((format(printf, f, a)))
 
 /* Error codes, returned negated-style by functions that fail. The CLI maps
  * them to exit codes: SR_EINVAL -> 2, SR_EENGINE -> 3, others -> 1. */
 enum sr_code {
 	SR_OK = 0,
-	SR_EFAIL = -1,    /* generic failure */
-	SR_EINVAL = -2,   /* invalid input: spec, catalogue, usage */
+	SR_EFAIL = -1,	  /* generic failure */
+	SR_EINVAL = -2,	  /* invalid input: spec, catalogue, usage */
 	SR_EENGINE = -3,  /* the container engine cannot be reached */
 	SR_ETIMEOUT = -4, /* a deadline passed */
-	SR_EINTR = -5,    /* interrupted by a signal */
+	SR_EINTR = -5,	  /* interrupted by a signal */
 };
 
 /* An error value filled by the callee, owned by the caller (fixed storage,
@@ -29,7 +29,10 @@ struct sr_err {
 	int code;
 	char msg[2048];
 };
-#define SR_ERR_INIT {0, ""}
+#define SR_ERR_INIT                                                                                \
+	{                                                                                          \
+		0, ""                                                                              \
+	}
 
 /* Set err (may be NULL) and return code. */
 int sr_err_set(struct sr_err *err, int code, const char *fmt, ...) SR_PRINTF(3, 4);
@@ -59,7 +62,10 @@ struct strbuf {
 	size_t len;
 	size_t alloc;
 };
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
@@ -79,7 +85,10 @@ struct strvec {
 	size_t nr;
 	size_t alloc;
 };
-#define STRVEC_INIT {NULL, 0, 0}
+#define STRVEC_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void strvec_push(struct strvec *sv, const char *s);
 void strvec_pushf(struct strvec *sv, const char *fmt, ...) SR_PRINTF(2, 3);
 void strvec_pushv(struct strvec *sv, const char *const *v);

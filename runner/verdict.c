@@ -5,9 +5,11 @@
 #include <string.h>
 
 static const char *const sanitizer_marks[] = {
-	"ERROR: AddressSanitizer",  "ERROR: LeakSanitizer",	 "ERROR: MemorySanitizer",
-	"WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",	 "ERROR: HWAddressSanitizer",
-	"ERROR: libFuzzer",	    "SUMMARY: UndefinedBehaviorSanitizer", ": runtime error: ",
+    "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+    "ERROR: MemorySanitizer",  "WARNING: ThreadSanitizer",
+    "ERROR: ThreadSanitizer",  "ERROR: HWAddressSanitizer",
+    "ERROR: libFuzzer",	       "SUMMARY: UndefinedBehaviorSanitizer",
+    ": runtime error: ",
 };
 
 const char *verdict_sanitizer_line(const char *text, size_t *len)
@@ -37,11 +39,10 @@ const char *verdict_signame(int sig, char *buf, size_t bufsz)
 		int sig;
 		const char *name;
 	} names[] = {
-		{SIGSEGV, "SIGSEGV"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},
-		{SIGFPE, "SIGFPE"},   {SIGILL, "SIGILL"},	{SIGKILL, "SIGKILL"},
-		{SIGTERM, "SIGTERM"}, {SIGTRAP, "SIGTRAP"}, {SIGSYS, "SIGSYS"},
-		{SIGINT, "SIGINT"},   {SIGPIPE, "SIGPIPE"}, {SIGHUP, "SIGHUP"},
-		{SIGQUIT, "SIGQUIT"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+	    {SIGSEGV, "SIGSEGV"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+	    {SIGILL, "SIGILL"},	  {SIGKILL, "SIGKILL"}, {SIGTERM, "SIGTERM"}, {SIGTRAP, "SIGTRAP"},
+	    {SIGSYS, "SIGSYS"},	  {SIGINT, "SIGINT"},	{SIGPIPE, "SIGPIPE"}, {SIGHUP, "SIGHUP"},
+	    {SIGQUIT, "SIGQUIT"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
 	};
 	for (size_t i = 0; i < SR_ARRAY_SIZE(names); i++)
 		if (names[i].sig == sig)
@@ -50,10 +51,10 @@ const char *verdict_signame(int sig, char *buf, size_t bufsz)
 	return buf;
 }
 
-void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out,
-		    char **cause, bool *fired)
+void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out, char **cause,
+		    bool *fired)
 {
-	const struct oracle *or = &s->oracle;
+	const struct oracle * or = &s->oracle;
 	const char *san;
 	size_t san_len = 0;
 	char sigbuf[32];
@@ -121,7 +122,8 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 	}
 	if (o->timed_out) {
 		*out = OUTCOME_TIMEOUT;
-		*cause = xasprintf("still running after %llu ms", (unsigned long long)s->timeout_ms);
+		*cause =
+		    xasprintf("still running after %llu ms", (unsigned long long)s->timeout_ms);
 		return;
 	}
 	*out = OUTCOME_NOT_CONFIRMED;

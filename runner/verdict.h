@@ -6,9 +6,9 @@
 #include "spec.h"
 
 struct run_obs {
-	int exit_code;  /* -1: unknown */
-	int signal;     /* 0: none; the signal that ended the harness */
-	bool oom;       /* the engine says the memory limit killed it */
+	int exit_code;	/* -1: unknown */
+	int signal;	/* 0: none; the signal that ended the harness */
+	bool oom;	/* the engine says the memory limit killed it */
 	bool timed_out; /* the runner's deadline passed */
 	const char *stdout_tail;
 	const char *stderr_tail;
@@ -23,8 +23,8 @@ struct run_obs {
 /* Decide the outcome of a run that reached the run phase. *cause is owned
  * by the caller; *fired says whether the spec's oracle fired (confirmed, or
  * crash when the crash oracle is set). */
-void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out,
-		    char **cause, bool *fired);
+void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out, char **cause,
+		    bool *fired);
 
 /* The first sanitizer or libFuzzer report line in text, or NULL. */
 const char *verdict_sanitizer_line(const char *text, size_t *len);

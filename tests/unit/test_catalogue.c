@@ -64,8 +64,9 @@ static void test_catalogue__escapes_and_empty_files(void **state)
 	struct catalogue c;
 	struct sr_err err = SR_ERR_INIT;
 	(void)state;
-	assert_int_equal(parse(&c, "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n"
-				   "toolchain = \"tab\\there \\u00e9 \\\"q\\\"\"\n",
+	assert_int_equal(parse(&c,
+			       "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n"
+			       "toolchain = \"tab\\there \\u00e9 \\\"q\\\"\"\n",
 			       &err),
 			 0);
 	assert_string_equal(c.entries[0].toolchain, "tab\there \xc3\xa9 \"q\"");
@@ -85,34 +86,34 @@ struct bad {
 static void test_catalogue__rejects_malformed_input_with_position(void **state)
 {
 	static const struct bad cases[] = {
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ncolour = \"x\"\n", "t.toml:4:1:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n[[image]]\ntoolchain_id = \"a\"\n"
-		 "base = \"c\"\n",
-		 "t.toml:5:16:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\n", "t.toml:3:8:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"md5:x\"\n", "t.toml:4:10:"},
-		{"[[image]]\ntoolchain_id = \"a\"\n", "t.toml:1:1:"},
-		{"[server]\nx = \"1\"\n", "t.toml:1:1:"},
-		{"toolchain_id = \"a\"\n", "t.toml:1:1:"},
-		{"[[image]]\ntoolchain_id = \"Bad Id\"\nbase = \"b\"\n", "t.toml:2:16:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = 42\n", "t.toml:3:8:"},
-		{"[[image]]\ntoolchain_id = \"a\"\ntoolchain_id = \"b\"\n", "t.toml:3:1:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\" trailing\n", "t.toml:3:12:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\\q\"\n", "t.toml:3:10:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"\"\"b\"\"\"\n", "t.toml:3:8:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = \"x\"\n", "t.toml:4:12:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = { x = 1 }\n",
-		 "t.toml:4:18:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = { x = \"1\"\n",
-		 "t.toml:4:21:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\nplatform_digest = \"" D1 "\"\n",
-		 "t.toml:1:1:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\nplatform = \"amd64\"\n",
-		 "t.toml:4:12:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase \"b\"\n", "t.toml:3:6:"},
-		{"[[images]]\n", "t.toml:1:1:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n# bad \x01 comment\n", "t.toml:4:7:"},
-		{"[[image]]\ntoolchain_id = \"a\"\nbase = \"a\\u12\"\n", "t.toml:3:10:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ncolour = \"x\"\n", "t.toml:4:1:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n[[image]]\ntoolchain_id = \"a\"\n"
+	     "base = \"c\"\n",
+	     "t.toml:5:16:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\n", "t.toml:3:8:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"md5:x\"\n", "t.toml:4:10:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\n", "t.toml:1:1:"},
+	    {"[server]\nx = \"1\"\n", "t.toml:1:1:"},
+	    {"toolchain_id = \"a\"\n", "t.toml:1:1:"},
+	    {"[[image]]\ntoolchain_id = \"Bad Id\"\nbase = \"b\"\n", "t.toml:2:16:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = 42\n", "t.toml:3:8:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\ntoolchain_id = \"b\"\n", "t.toml:3:1:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\" trailing\n", "t.toml:3:12:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\\q\"\n", "t.toml:3:10:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"\"\"b\"\"\"\n", "t.toml:3:8:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = \"x\"\n", "t.toml:4:12:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = { x = 1 }\n",
+	     "t.toml:4:18:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\npackages = { x = \"1\"\n",
+	     "t.toml:4:21:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\nplatform_digest = \"" D1 "\"\n",
+	     "t.toml:1:1:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\nplatform = \"amd64\"\n",
+	     "t.toml:4:12:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase \"b\"\n", "t.toml:3:6:"},
+	    {"[[images]]\n", "t.toml:1:1:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\n# bad \x01 comment\n", "t.toml:4:7:"},
+	    {"[[image]]\ntoolchain_id = \"a\"\nbase = \"a\\u12\"\n", "t.toml:3:10:"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -120,7 +121,8 @@ static void test_catalogue__rejects_malformed_input_with_position(void **state)
 		struct sr_err err = SR_ERR_INIT;
 		int rc = parse(&c, cases[i].text, &err);
 		if (rc != SR_EINVAL || strncmp(err.msg, cases[i].where, strlen(cases[i].where)))
-			fail_msg("case %zu: rc %d, want %s, got '%s'", i, rc, cases[i].where, err.msg);
+			fail_msg("case %zu: rc %d, want %s, got '%s'", i, rc, cases[i].where,
+				 err.msg);
 	}
 }
 
@@ -144,29 +146,33 @@ static void test_catalogue__rewrite_keeps_every_other_byte(void **state)
 	char *out;
 	(void)state;
 	/* comment after the value, single quotes kept */
-	out = rewrite("[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = ''   # pinned by bot\n",
-		      "a", D1, NULL);
+	out = rewrite(
+	    "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = ''   # pinned by bot\n", "a",
+	    D1, NULL);
 	assert_string_equal(out, "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = '" D1
 				 "'   # pinned by bot\n");
 	free(out);
 	/* missing digest key: inserted after base, same indentation, CRLF kept */
-	out = rewrite("[[image]]\r\n  toolchain_id = \"a\"\r\n  base = \"b\"  # tag\r\n  toolchain = "
-		      "\"x\"\r\n",
-		      "a", D1, NULL);
-	assert_string_equal(out, "[[image]]\r\n  toolchain_id = \"a\"\r\n  base = \"b\"  # tag\r\n  "
-				 "digest = \"" D1 "\"\r\n  toolchain = \"x\"\r\n");
+	out =
+	    rewrite("[[image]]\r\n  toolchain_id = \"a\"\r\n  base = \"b\"  # tag\r\n  toolchain = "
+		    "\"x\"\r\n",
+		    "a", D1, NULL);
+	assert_string_equal(out,
+			    "[[image]]\r\n  toolchain_id = \"a\"\r\n  base = \"b\"  # tag\r\n  "
+			    "digest = \"" D1 "\"\r\n  toolchain = \"x\"\r\n");
 	free(out);
 	/* base is the last line, without a newline */
 	out = rewrite("[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"", "a", D1, NULL);
-	assert_string_equal(out, "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1 "\"\n");
+	assert_string_equal(out,
+			    "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1 "\"\n");
 	free(out);
 	/* extra whitespace around '=' and a second entry untouched */
 	out = rewrite("[[image]]\ntoolchain_id   =   \"a\"\nbase\t=\t\"b\"\ndigest   =   \"" D1
 		      "\"\n\n[[image]]\ntoolchain_id = \"z\"\nbase = \"y\"\ndigest = \"" D1 "\"\n",
 		      "a", D2, NULL);
-	assert_string_equal(out, "[[image]]\ntoolchain_id   =   \"a\"\nbase\t=\t\"b\"\ndigest   =   \"" D2
-				 "\"\n\n[[image]]\ntoolchain_id = \"z\"\nbase = \"y\"\ndigest = \"" D1
-				 "\"\n");
+	assert_string_equal(
+	    out, "[[image]]\ntoolchain_id   =   \"a\"\nbase\t=\t\"b\"\ndigest   =   \"" D2
+		 "\"\n\n[[image]]\ntoolchain_id = \"z\"\nbase = \"y\"\ndigest = \"" D1 "\"\n");
 	free(out);
 	/* platform_digest inserted after an existing digest line */
 	out = rewrite("[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"\"\nplatform = "
@@ -176,9 +182,10 @@ static void test_catalogue__rewrite_keeps_every_other_byte(void **state)
 				 "\"\nplatform_digest = \"" D2 "\"\nplatform = \"linux/amd64\"\n");
 	free(out);
 	/* unchanged value: identical bytes */
-	out = rewrite("[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1 "\" \n", "a", D1,
-		      NULL);
-	assert_string_equal(out, "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1 "\" \n");
+	out = rewrite("[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1 "\" \n", "a",
+		      D1, NULL);
+	assert_string_equal(out, "[[image]]\ntoolchain_id = \"a\"\nbase = \"b\"\ndigest = \"" D1
+				 "\" \n");
 	free(out);
 }
 
@@ -186,11 +193,11 @@ static void test_catalogue__rewrite_keeps_every_other_byte(void **state)
 static void test_catalogue__rewrite_round_trip(void **state)
 {
 	static const char *const inputs[] = {
-		"[[image]]\ntoolchain_id = \"a\"\nbase = \"b:1\"\n[[image]]\ntoolchain_id = \"c\"\n"
-		"base = 'd:2' # x\ndigest = \"\"\nplatform = \"linux/arm64/v8\"\n",
-		"# head\r\n[[image]]\r\ntoolchain_id = \"a\"\r\nbase = \"b:1\"\r\npackages = { p = "
-		"\"1\" }\r\n\r\n[[image]]\r\n\ttoolchain_id = \"c\"\r\n\tbase = \"d\"\r\n\tdigest "
-		"= \"" D3 "\"\r\n",
+	    "[[image]]\ntoolchain_id = \"a\"\nbase = \"b:1\"\n[[image]]\ntoolchain_id = \"c\"\n"
+	    "base = 'd:2' # x\ndigest = \"\"\nplatform = \"linux/arm64/v8\"\n",
+	    "# head\r\n[[image]]\r\ntoolchain_id = \"a\"\r\nbase = \"b:1\"\r\npackages = { p = "
+	    "\"1\" }\r\n\r\n[[image]]\r\n\ttoolchain_id = \"c\"\r\n\tbase = \"d\"\r\n\tdigest "
+	    "= \"" D3 "\"\r\n",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
@@ -236,10 +243,11 @@ static int fake_resolve(void *ctx, const char *base, const char *platform, char 
 static void test_catalogue__pin_entries_independently(void **state)
 {
 	char path[] = "/tmp/sandrun-cat-XXXXXX";
-	const char *text = "[[image]]\ntoolchain_id = \"same\"\nbase = \"x:1\"\ndigest = \"" D1 "\"\n"
-			   "[[image]]\ntoolchain_id = \"broken\"\nbase = \"broken:1\"\n"
-			   "[[image]]\ntoolchain_id = \"moved\"\nbase = \"new:1\"\ndigest = \"" D1
-			   "\"\nplatform = \"linux/amd64\"\n";
+	const char *text =
+	    "[[image]]\ntoolchain_id = \"same\"\nbase = \"x:1\"\ndigest = \"" D1 "\"\n"
+	    "[[image]]\ntoolchain_id = \"broken\"\nbase = \"broken:1\"\n"
+	    "[[image]]\ntoolchain_id = \"moved\"\nbase = \"new:1\"\ndigest = \"" D1
+	    "\"\nplatform = \"linux/amd64\"\n";
 	struct catalogue c;
 	struct sr_err err = SR_ERR_INIT;
 	struct strbuf lines = STRBUF_INIT;
@@ -251,12 +259,11 @@ static void test_catalogue__pin_entries_independently(void **state)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	assert_int_equal(catalogue_load(&c, path, &err), 0);
-	assert_int_equal(catalogue_pin(&c, unknown, 1, fake_resolve, NULL, &lines, &changes,
-				       &nfailed, &err),
-			 SR_EINVAL);
-	assert_int_equal(catalogue_pin(&c, NULL, 0, fake_resolve, NULL, &lines, &changes, &nfailed,
-				       &err),
-			 0);
+	assert_int_equal(
+	    catalogue_pin(&c, unknown, 1, fake_resolve, NULL, &lines, &changes, &nfailed, &err),
+	    SR_EINVAL);
+	assert_int_equal(
+	    catalogue_pin(&c, NULL, 0, fake_resolve, NULL, &lines, &changes, &nfailed, &err), 0);
 	assert_int_equal(nfailed, 1);
 	assert_non_null(strstr(lines.buf, "same: unchanged\n"));
 	assert_non_null(strstr(lines.buf, "broken: error: manifest unknown\n"));
@@ -275,12 +282,12 @@ static void test_catalogue__pin_entries_independently(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_catalogue__parses_scanner_style_entries),
-		cmocka_unit_test(test_catalogue__escapes_and_empty_files),
-		cmocka_unit_test(test_catalogue__rejects_malformed_input_with_position),
-		cmocka_unit_test(test_catalogue__rewrite_keeps_every_other_byte),
-		cmocka_unit_test(test_catalogue__rewrite_round_trip),
-		cmocka_unit_test(test_catalogue__pin_entries_independently),
+	    cmocka_unit_test(test_catalogue__parses_scanner_style_entries),
+	    cmocka_unit_test(test_catalogue__escapes_and_empty_files),
+	    cmocka_unit_test(test_catalogue__rejects_malformed_input_with_position),
+	    cmocka_unit_test(test_catalogue__rewrite_keeps_every_other_byte),
+	    cmocka_unit_test(test_catalogue__rewrite_round_trip),
+	    cmocka_unit_test(test_catalogue__pin_entries_independently),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

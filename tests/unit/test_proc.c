@@ -13,7 +13,8 @@
 static int run_sh(const char *script, uint64_t tmo, size_t cap, struct proc_result *res)
 {
 	char *argv[] = {"sh", "-c", (char *)script, NULL};
-	struct proc_opts o = {.argv = argv, .timeout_ms = tmo, .out_cap = cap, .abort_grace_ms = 500};
+	struct proc_opts o = {
+	    .argv = argv, .timeout_ms = tmo, .out_cap = cap, .abort_grace_ms = 500};
 	struct sr_err err = SR_ERR_INIT;
 
 	return proc_run(&o, res, &err);
@@ -131,14 +132,14 @@ static void test_util__tokens_are_128_random_bits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_proc__exit_code_and_signal_are_separate),
-		cmocka_unit_test(test_proc__large_output_on_both_streams_keeps_tail),
-		cmocka_unit_test(test_proc__deadline_kills),
-		cmocka_unit_test(test_proc__missing_program_is_an_error),
-		cmocka_unit_test(test_proc__stdin_is_dev_null),
-		cmocka_unit_test(test_util__durations_and_sizes),
-		cmocka_unit_test(test_util__json_escapes_hostile_bytes),
-		cmocka_unit_test(test_util__tokens_are_128_random_bits),
+	    cmocka_unit_test(test_proc__exit_code_and_signal_are_separate),
+	    cmocka_unit_test(test_proc__large_output_on_both_streams_keeps_tail),
+	    cmocka_unit_test(test_proc__deadline_kills),
+	    cmocka_unit_test(test_proc__missing_program_is_an_error),
+	    cmocka_unit_test(test_proc__stdin_is_dev_null),
+	    cmocka_unit_test(test_util__durations_and_sizes),
+	    cmocka_unit_test(test_util__json_escapes_hostile_bytes),
+	    cmocka_unit_test(test_util__tokens_are_128_random_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,12 @@ static void base_spec(struct spec *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->name = "cmdi";
-	s->limits = (struct limits){.memory = 256u << 20, .cpus = 1.5, .pids = 128,
-				    .tmpfs = 64u << 20, .disk = 256u << 20, .output = 1u << 20};
+	s->limits = (struct limits){.memory = 256u << 20,
+				    .cpus = 1.5,
+				    .pids = 128,
+				    .tmpfs = 64u << 20,
+				    .disk = 256u << 20,
+				    .output = 1u << 20};
 	strvec_push(&s->command, "sh");
 	strvec_push(&s->command, "/work/run.sh");
 }
@@ -30,9 +34,14 @@ static bool has(const struct strvec *v, const char *a)
 
 static void build(struct strvec *argv, struct spec *s, const struct strvec *env)
 {
-	struct run_plan p = {.engine_bin = "docker", .spec = s, .image = "reg/busybox@sha256:ab",
-			     .name = "sandrun-1-cmdi", .run_id = "r1", .owner = "h/1/2",
-			     .work_dir = "/tmp/x/work", .payload_file = "/tmp/x/payload",
+	struct run_plan p = {.engine_bin = "docker",
+			     .spec = s,
+			     .image = "reg/busybox@sha256:ab",
+			     .name = "sandrun-1-cmdi",
+			     .run_id = "r1",
+			     .owner = "h/1/2",
+			     .work_dir = "/tmp/x/work",
+			     .payload_file = "/tmp/x/payload",
 			     .env = env};
 	runargs_build(argv, &p);
 }
@@ -41,12 +50,22 @@ static void test_runargs__hardening_defaults(void **state)
 {
 	struct spec s;
 	struct strvec argv = STRVEC_INIT;
-	const char *want[] = {"--read-only",  "--cap-drop=ALL", "--security-opt=no-new-privileges",
-			      "--init",	      "--user=65534:65534", "--memory=268435456",
-			      "--memory-swap=268435456", "--cpus=1.5", "--pids-limit=128",
-			      "--network=none", "--tmpfs=/tmp:rw,nosuid,nodev,size=67108864,mode=1777",
-			      "--label=sandrun.run=r1", "--label=sandrun.harness=cmdi",
-			      "--label=sandrun.owner=h/1/2", "--name=sandrun-1-cmdi", "--pull=never"};
+	const char *want[] = {"--read-only",
+			      "--cap-drop=ALL",
+			      "--security-opt=no-new-privileges",
+			      "--init",
+			      "--user=65534:65534",
+			      "--memory=268435456",
+			      "--memory-swap=268435456",
+			      "--cpus=1.5",
+			      "--pids-limit=128",
+			      "--network=none",
+			      "--tmpfs=/tmp:rw,nosuid,nodev,size=67108864,mode=1777",
+			      "--label=sandrun.run=r1",
+			      "--label=sandrun.harness=cmdi",
+			      "--label=sandrun.owner=h/1/2",
+			      "--name=sandrun-1-cmdi",
+			      "--pull=never"};
 	(void)state;
 	base_spec(&s);
 	build(&argv, &s, NULL);
@@ -99,8 +118,8 @@ static void test_runargs__mounts_work_payload_and_fs_stubs_readonly(void **state
 	assert_true(has(&argv, "type=bind,source=/tmp/x/work,target=/work"));
 	assert_true(has(&argv, "type=bind,source=/tmp/x/payload,target=/sandrun/payload,readonly"));
 	/* a comma in a path is CSV-quoted, not split */
-	assert_true(has(&argv,
-			"type=bind,\"source=/suite/fix,tures\",target=/sandrun/stubs/etc,readonly"));
+	assert_true(
+	    has(&argv, "type=bind,\"source=/suite/fix,tures\",target=/sandrun/stubs/etc,readonly"));
 	/* no network object given: fail closed to none */
 	assert_true(has(&argv, "--network=none"));
 	strvec_clear(&argv);
@@ -111,8 +130,13 @@ static void test_runargs__network_policies(void **state)
 {
 	struct spec s;
 	struct strvec argv = STRVEC_INIT;
-	struct run_plan p = {.engine_bin = "docker", .image = "i", .name = "n", .run_id = "r",
-			     .owner = "o", .work_dir = "/w", .network = "sr-abc"};
+	struct run_plan p = {.engine_bin = "docker",
+			     .image = "i",
+			     .name = "n",
+			     .run_id = "r",
+			     .owner = "o",
+			     .work_dir = "/w",
+			     .network = "sr-abc"};
 	(void)state;
 	base_spec(&s);
 	p.spec = &s;
@@ -149,12 +173,12 @@ static void test_runargs__sanitize_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_runargs__hardening_defaults),
-		cmocka_unit_test(test_runargs__env_values_never_in_argv),
-		cmocka_unit_test(test_runargs__mounts_work_payload_and_fs_stubs_readonly),
-		cmocka_unit_test(test_runargs__network_policies),
-		cmocka_unit_test(test_runargs__quote_is_shell_safe),
-		cmocka_unit_test(test_runargs__sanitize_names),
+	    cmocka_unit_test(test_runargs__hardening_defaults),
+	    cmocka_unit_test(test_runargs__env_values_never_in_argv),
+	    cmocka_unit_test(test_runargs__mounts_work_payload_and_fs_stubs_readonly),
+	    cmocka_unit_test(test_runargs__network_policies),
+	    cmocka_unit_test(test_runargs__quote_is_shell_safe),
+	    cmocka_unit_test(test_runargs__sanitize_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

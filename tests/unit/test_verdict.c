@@ -26,8 +26,12 @@ static enum outcome decide(const struct spec *s, const struct run_obs *o, bool *
 static void test_verdict__confirmed_beats_crash_oom_and_timeout(void **state)
 {
 	struct spec s = {0};
-	struct run_obs o = {.exit_code = 137, .signal = 9, .oom = true, .timed_out = true,
-			    .stdout_tail = "x __HIT__ y", .stderr_tail = ""};
+	struct run_obs o = {.exit_code = 137,
+			    .signal = 9,
+			    .oom = true,
+			    .timed_out = true,
+			    .stdout_tail = "x __HIT__ y",
+			    .stderr_tail = ""};
 	bool fired;
 	(void)state;
 	s.oracle.stdout_sub = "__HIT__";
@@ -123,14 +127,14 @@ static void test_verdict__sanitizer_line_extracted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verdict__confirmed_beats_crash_oom_and_timeout),
-		cmocka_unit_test(test_verdict__sanitizer_report_is_crash),
-		cmocka_unit_test(test_verdict__signal_is_crash_unless_runner_or_oom_killed),
-		cmocka_unit_test(test_verdict__oom_beats_timeout),
-		cmocka_unit_test(test_verdict__exit_code_oracle),
-		cmocka_unit_test(test_verdict__network_and_files_oracles),
-		cmocka_unit_test(test_verdict__crash_artifacts_do_not_confirm),
-		cmocka_unit_test(test_verdict__sanitizer_line_extracted),
+	    cmocka_unit_test(test_verdict__confirmed_beats_crash_oom_and_timeout),
+	    cmocka_unit_test(test_verdict__sanitizer_report_is_crash),
+	    cmocka_unit_test(test_verdict__signal_is_crash_unless_runner_or_oom_killed),
+	    cmocka_unit_test(test_verdict__oom_beats_timeout),
+	    cmocka_unit_test(test_verdict__exit_code_oracle),
+	    cmocka_unit_test(test_verdict__network_and_files_oracles),
+	    cmocka_unit_test(test_verdict__crash_artifacts_do_not_confirm),
+	    cmocka_unit_test(test_verdict__sanitizer_line_extracted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
