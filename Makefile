@@ -73,8 +73,9 @@ test: setup
 unit-asan: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-# Build with both compilers, warnings as errors.
+# Build with both compilers, warnings as errors; the code is formatted.
 check:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
 	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
 
@@ -100,8 +101,9 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
 
+FORMAT_SRCS = runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
 format:
-	clang-format -i runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
+	clang-format -i $(FORMAT_SRCS)
 
 install: sandrun
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun

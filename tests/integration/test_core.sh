@@ -233,13 +233,13 @@ t_secret_env_not_on_command_lines() {
 	secret="s3cr3t-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 	write_spec "$s" secret <<EOF
 toolchain: busybox
-command: ["sh", "-c", "sleep 3; case \"\$API_TOKEN\" in s3cr3t-?*) echo SEEN;; esac"]
+command: ["sh", "-c", "sleep 3; case \"\$API_TOKEN\" in s3cr3t-?*) echo SEEN;; esac; env"]
 env: {API_TOKEN: "$secret"}
 oracle: {stdout: "SEEN"}
 expect: confirmed
 EOF
 	assert_not_contains "explain" "$("$SANDRUN" explain --catalogue "$CAT" "$s/secret.yaml")" "$secret"
-	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1 &
+	LEAKED_FROM_RUNNER=runner-env-value "$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
 	for i in $(seq 1 20); do
 		ps -eo args | grep -v grep | grep -q -- "$secret" && found=1
@@ -250,6 +250,8 @@ EOF
 	assert_eq "secret on a command line" 0 "$found"
 	assert_not_contains "repro" "$(jq -c '.records[0].repro' "$r")" "$secret"
 	assert_eq "container saw it" confirmed "$(outcome_of "$r" secret "")"
+	assert_not_contains "the runner's own environment stays out" \
+		"$(field_of "$r" secret "" evidence.stdout_tail)" "runner-env-value"
 }
 
 t_explain_shows_hardening() {
