@@ -306,3 +306,38 @@ EOF
 	"$ROOT/ci/setup.sh" >/dev/null 2>&1 || fail "engine did not come back"
 	"$SANDRUN" gc >/dev/null 2>&1
 }
+
+# A hostile harness: output floods, a fork bomb, writes to the image, and
+# looks for privileges. The runner stays bounded and the lockdown holds.
+t_hostile_harness_is_contained() {
+	local s=$TMP/hostile r=$TMP/hostile.json rc
+	write_spec "$s" flood <<'EOF2'
+toolchain: busybox
+command: ["sh", "-c", "head -c 50000000 /dev/zero | tr '\\000' x; echo; echo END-OF-FLOOD"]
+limits: {output: 64k}
+oracle: {stdout: "END-OF-FLOOD"}
+expect: confirmed
+EOF2
+	write_spec "$s" forkbomb <<'EOF2'
+toolchain: busybox
+command: ["sh", "-c", "f() { f | f & }; f; sleep 30"]
+timeout: 3s
+limits: {pids: 32}
+expect: timeout
+EOF2
+	write_spec "$s" lockdown <<'EOF2'
+toolchain: busybox
+command: ["sh", "-c", "touch /etc/owned 2>/dev/null && echo WROTE-ROOTFS; grep CapEff /proc/self/status; id -u; touch /tmp/ok && echo TMP-WRITABLE"]
+oracle: {stdout: "WROTE-ROOTFS"}
+expect: not_confirmed
+EOF2
+	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1
+	rc=$?
+	assert_eq "exit code" 0 "$rc"
+	assert_eq "flood" confirmed "$(outcome_of "$r" flood "")"
+	[ "$(field_of "$r" flood "" evidence.stdout_tail | wc -c)" -le 4200 ] || fail "stdout tail not bounded"
+	assert_eq "fork bomb" timeout "$(outcome_of "$r" forkbomb "")"
+	assert_contains "no capabilities" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "CapEff:	0000000000000000"
+	assert_contains "user nobody" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "65534"
+	assert_contains "tmp writable" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "TMP-WRITABLE"
+}
