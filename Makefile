@@ -79,10 +79,13 @@ check:
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
 	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
 
-demo: setup sandrun
+# setup may install the libraries: build in a fresh make that sees them.
+demo: setup
+	$(MAKE) sandrun
 	./sandrun run --catalogue ci/local/images.toml harnesses
 
-bench: setup sandrun $(BUILD)/bench/net_bench
+bench: setup
+	$(MAKE) sandrun $(BUILD)/bench/net_bench
 	tests/bench/run.sh
 
 $(BUILD)/bench/net_bench: tests/bench/net_bench.c $(BUILD)/libsandrun.a

@@ -62,7 +62,8 @@ daemonize()
 # ---------------------------------------------------------------- 1. packages
 PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
-	iptables postgresql-client jq git ca-certificates curl binutils)
+	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
+	python3 procps)
 
 declare -A have=()
 while read -r name status; do
