@@ -63,7 +63,7 @@ daemonize()
 PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
-	python3 procps)
+	python3 procps podman catatonit)
 
 declare -A have=()
 while read -r name status; do
@@ -181,6 +181,29 @@ for a in $listen; do
 	[[ $a == 127.* ]] || say "WARNING: something listens on $a, not only on loopback"
 done
 say "registry: http://$REG/v2/ answers (listening on ${listen% })"
+
+# ------------------------------------------------ podman, the second engine
+# runc and cgroupfs work here (crun and systemd do not); podman's default
+# rlimits exceed this machine's hard limits; the loopback registry is HTTP.
+write_if_changed() {
+	local f=$1 content=$2
+	if [[ ! -f $f ]] || [[ "$(cat "$f")" != "$content" ]]; then
+		mkdir -p "$(dirname "$f")"
+		printf '%s\n' "$content" >"$f.tmp" && mv "$f.tmp" "$f"
+		say "wrote $f"
+	fi
+}
+write_if_changed /etc/containers/containers.conf.d/sandrun.conf "# written by sandrun ci/setup.sh
+[containers]
+default_ulimits = []
+
+[engine]
+runtime = \"runc\"
+cgroup_manager = \"cgroupfs\""
+write_if_changed /etc/containers/registries.conf.d/sandrun.conf "# written by sandrun ci/setup.sh
+[[registry]]
+location = \"$REG\"
+insecure = true"
 
 # ------------------------------------------------------------------- 4. images
 ACCEPT='application/vnd.docker.distribution.manifest.v2+json,application/vnd.oci.image.manifest.v1+json'

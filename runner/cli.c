@@ -126,20 +126,24 @@ bool cli_owner_dead(const char *owner)
 
 static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 {
-	const char *cargs[] = {"ps",	   "-a",
-			       "--filter", "label=sandrun.owner",
-			       "--format", "{{.Names}}\t{{.Label \"sandrun.owner\"}}",
-			       NULL};
-	const char *nargs[] = {"network",  "ls",
-			       "--filter", "label=sandrun.owner",
-			       "--format", "{{.Name}}\t{{.Label \"sandrun.owner\"}}",
-			       NULL};
+	/* Docker's listings expose labels as a string with a Label method,
+	 * podman's as a map. */
+	const char *owner =
+	    e->podman ? "{{index .Labels \"sandrun.owner\"}}" : "{{.Label \"sandrun.owner\"}}";
+	char *cfmt = xasprintf("{{.Names}}\t%s", owner), *nfmt = xasprintf("{{.Name}}\t%s", owner);
+	const char *cargs[] = {"ps",	   "-a", "--filter", "label=sandrun.owner",
+			       "--format", cfmt, NULL};
+	const char *nargs[] = {"network",  "ls", "--filter", "label=sandrun.owner",
+			       "--format", nfmt, NULL};
 	struct strbuf out = STRBUF_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *line, *save = NULL;
-	int removed = 0;
+	int removed = 0, rc;
 
-	if (engine_call(e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &out, &err) < 0) {
+	rc = engine_call(e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &out, &err);
+	free(cfmt);
+	free(nfmt);
+	if (rc < 0) {
 		sr_debug("cannot list leftover %s: %s", networks ? "networks" : "containers",
 			 err.msg);
 		strbuf_release(&out);

@@ -165,6 +165,13 @@ static int prepare_network(struct run_ctx *c, struct sr_err *err)
 	size_t ntcp = 0, nudp = 0;
 	int rc;
 
+	/* Podman's internal networks have no address on the host, so there is
+	 * nothing the runner's listeners could bind to. */
+	if (r->engine->podman)
+		return sr_err_set(err, SR_EFAIL,
+				  "network '%s' needs the docker engine: podman's internal "
+				  "networks have no host gateway for the runner's listeners",
+				  net_policy_name(s->network));
 	if (sr_random(rnd, sizeof(rnd), err) < 0)
 		return SR_EFAIL;
 	c->netname = xasprintf("sr-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],

@@ -69,7 +69,10 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--cpus=%g", l->cpus);
 	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
-	strvec_push(argv, "--ulimit=core=0");
+	/* Podman re-applies its default rlimits along with any --ulimit, which
+	 * fails where the host's hard limits are lower; its core limit is 0. */
+	if (!p->podman)
+		strvec_push(argv, "--ulimit=core=0");
 	switch (s->network) {
 	case NET_NONE:
 		strvec_push(argv, "--network=none");
