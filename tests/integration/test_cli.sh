@@ -51,8 +51,9 @@ t_cli_cache_reuses_results_without_containers() {
 	"$SANDRUN" run --catalogue "$CAT" --cache "$TMP/cachedir" --report "json:$r2" "$s" >/dev/null 2>&1
 	assert_eq "second exit" 0 "$?"
 	assert_eq "second run cached" 6 "$(jq '[.records[] | select(.cached and .outcome == "confirmed")] | length' "$r2")"
-	n=$(docker events --since "$since" --until "$(($(date +%s) + 1))" --filter event=start \
-		--filter label=sandrun.harness=h1 --format '{{.ID}}' | wc -l)
+	# Events of this invocation only: its run id labels anything it starts.
+	n=$(docker events --since "$since" --until "$(($(date +%s) + 1))" --filter event=create \
+		--filter "label=sandrun.run=$(jq -r .run.run_id "$r2")" --format '{{.ID}}' | wc -l)
 	assert_eq "no container started" 0 "$n"
 	# A changed spec is a different key.
 	sed -i 's/echo run-1/echo run-1 changed/' "$s/h1.yaml"

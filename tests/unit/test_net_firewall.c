@@ -26,7 +26,7 @@ static void test_net_firewall__describes_exact_rules(void **state)
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40001 -j ACCEPT\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40002 -j ACCEPT\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p udp --dport 53 -j ACCEPT\n"
-	    "iptables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -j REJECT\n"
 	    "iptables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
 	    "ip6tables -w -N SR-sr-0a1b2c3d4e5f\n"
 	    "ip6tables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
