@@ -105,8 +105,8 @@ void engine_child_env(const struct engine *e, struct strvec *out, const struct s
 	strvec_argv(out);
 }
 
-int engine_call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
-		struct strbuf *out, struct sr_err *err)
+static int call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
+		struct strbuf *out, bool interruptible, struct sr_err *err)
 {
 	struct strvec argv = STRVEC_INIT;
 	struct proc_opts o = {0};
@@ -119,6 +119,7 @@ int engine_call(const struct engine *e, const char *const *args, uint64_t timeou
 	o.envp = e->envp;
 	o.timeout_ms = timeout_ms;
 	o.abort_grace_ms = 2000;
+	o.interruptible = interruptible;
 	rc = proc_run(&o, &res, err);
 	if (rc < 0) {
 		err->code = SR_EENGINE;
@@ -143,6 +144,12 @@ done:
 	proc_result_release(&res);
 	strvec_clear(&argv);
 	return rc;
+}
+
+int engine_call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
+		struct strbuf *out, struct sr_err *err)
+{
+	return call(e, args, timeout_ms, out, false, err);
 }
 
 int engine_probe(struct engine *e, struct sr_err *err)
@@ -192,7 +199,8 @@ int engine_image_present(const struct engine *e, const char *ref, bool *present,
 int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"pull", "-q", ref, NULL};
-	return engine_call(e, args, ENGINE_TMO_PULL, NULL, err);
+	/* A pull can take minutes: an interrupt must not wait for it. */
+	return call(e, args, ENGINE_TMO_PULL, NULL, true, err);
 }
 
 int engine_repo_digest(const struct engine *e, const char *ref, char **digest, struct sr_err *err)
