@@ -90,25 +90,6 @@ static bool bare_key_char(int c)
 	       c == '_' || c == '-';
 }
 
-static void add_utf8(struct strbuf *sb, uint32_t cp)
-{
-	if (cp < 0x80) {
-		strbuf_addch(sb, (char)cp);
-	} else if (cp < 0x800) {
-		strbuf_addch(sb, (char)(0xc0 | (cp >> 6)));
-		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		strbuf_addch(sb, (char)(0xe0 | (cp >> 12)));
-		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		strbuf_addch(sb, (char)(0xf0 | (cp >> 18)));
-		strbuf_addch(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* A basic "..." or literal '...' single-line string at the cursor. */
 static int lex_string(struct lexer *lx, char **out)
 {
@@ -184,7 +165,7 @@ static int lex_string(struct lexer *lx, char **out)
 					strbuf_release(&sb);
 					return lerr(lx, el, ec, "invalid unicode scalar value");
 				}
-				add_utf8(&sb, cp);
+				strbuf_add_utf8(&sb, cp);
 				break;
 			}
 			default:

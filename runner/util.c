@@ -259,8 +259,7 @@ char *const *strvec_argv(struct strvec *sv)
 	return sv->v;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t sr_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t need;
 	uint32_t cp;
@@ -290,6 +289,25 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return need;
+}
+
+void strbuf_add_utf8(struct strbuf *sb, uint32_t cp)
+{
+	if (cp < 0x80) {
+		strbuf_addch(sb, (char)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(sb, (char)(0xc0 | (cp >> 6)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		strbuf_addch(sb, (char)(0xe0 | (cp >> 12)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		strbuf_addch(sb, (char)(0xf0 | (cp >> 18)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		strbuf_addch(sb, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addch(sb, (char)(0x80 | (cp & 0x3f)));
+	}
 }
 
 void json_add_strn(struct strbuf *sb, const char *str, size_t len)
@@ -331,7 +349,7 @@ void json_add_strn(struct strbuf *sb, const char *str, size_t len)
 			i++;
 			continue;
 		}
-		k = utf8_seq(s + i, len - i);
+		k = sr_utf8_len(s + i, len - i);
 		if (!k) {
 			strbuf_addstr(sb, "\\ufffd");
 			i++;

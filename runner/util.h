@@ -96,6 +96,12 @@ void strvec_clear(struct strvec *sv);
 /* Always a valid NULL-terminated array, even when empty. */
 char *const *strvec_argv(struct strvec *sv);
 
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when the
+ * bytes there are not valid UTF-8 (overlong, surrogate, out of range). */
+size_t sr_utf8_len(const unsigned char *s, size_t n);
+/* Append code point cp (<= 0x10ffff) encoded as UTF-8. */
+void strbuf_add_utf8(struct strbuf *sb, uint32_t cp);
+
 /* JSON: append s (len bytes, may contain any byte) as a quoted JSON string;
  * invalid UTF-8 bytes become U+FFFD. */
 void json_add_str(struct strbuf *sb, const char *s);
