@@ -99,7 +99,7 @@ struct flight {
 	struct imgcache *c;
 	const char *ref;
 	int rc;
-	char msg[256];
+	char msg[sizeof(((struct sr_err *)0)->msg)];
 };
 
 static void *ask(void *arg)
