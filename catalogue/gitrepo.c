@@ -128,12 +128,13 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 	}
 	refname = xasprintf("refs/heads/%s", branch);
 	if (!git_reference_is_valid_name(refname)) {
-		sr_err_set(err, SR_EINVAL, "invalid branch name '%s'", branch);
+		rc = sr_err_set(err, SR_EINVAL, "invalid branch name '%s'", branch);
 		goto done;
 	}
 	if (git_repository_head(&head, repo) == 0 && !strcmp(git_reference_name(head), refname)) {
-		sr_err_set(err, SR_EINVAL,
-			   "branch '%s' is checked out: pin commits on another branch", branch);
+		rc =
+		    sr_err_set(err, SR_EINVAL,
+			       "branch '%s' is checked out: pin commits on another branch", branch);
 		goto done;
 	}
 	if (git_reference_name_to_id(&parent_id, repo, refname) < 0 &&
