@@ -21,27 +21,38 @@ done
 
 now() { date +%s.%N; }
 
-# Same flags sandrun uses, one container at a time, then -j 1 sandrun.
-t0=$(now)
-for i in $(seq 1 "$N"); do
-	docker run --rm --pull=never --log-driver=none --read-only \
-		--tmpfs /tmp:rw,nosuid,nodev,size=67108864,mode=1777 --user 65534:65534 \
-		--cap-drop=ALL --security-opt=no-new-privileges --init --memory=536870912 \
-		--memory-swap=536870912 --cpus=1 --pids-limit=256 --network=none "$REF" true
-done
-t1=$(now)
-"$SANDRUN" -q run --catalogue "$CAT" -j 1 "$TMP/suite" >/dev/null
-t2=$(now)
-"$SANDRUN" -q run --catalogue "$CAT" -j 2 "$TMP/suite" >/dev/null
-t3=$(now)
+bare_loop() {
+	for i in $(seq 1 "$N"); do
+		docker run --rm --pull=never --log-driver=none --read-only \
+			--tmpfs /tmp:rw,nosuid,nodev,size=67108864,mode=1777 --user 65534:65534 \
+			--cap-drop=ALL --security-opt=no-new-privileges --init --memory=536870912 \
+			--memory-swap=536870912 --cpus=1 --pids-limit=256 --network=none "$REF" true
+	done
+}
 
-bare=$(echo "$t1 - $t0" | bc -l)
-sr1=$(echo "$t2 - $t1" | bc -l)
-sr2=$(echo "$t3 - $t2" | bc -l)
-printf 'bench: %d trivial harnesses\n' "$N"
-printf '  bare docker run loop   %6.2f s  (%.0f ms/run)\n' "$bare" "$(echo "$bare * 1000 / $N" | bc -l)"
-printf '  sandrun -j 1           %6.2f s  ratio %.2f\n' "$sr1" "$(echo "$sr1 / $bare" | bc -l)"
-printf '  sandrun -j 2           %6.2f s  ratio %.2f\n' "$sr2" "$(echo "$sr2 / $bare" | bc -l)"
+# Rounds alternate bare and sandrun so drift on a shared machine hits both;
+# the median of the per-round ratios is reported.
+ROUNDS=${BENCH_ROUNDS:-3}
+r1=() r2=()
+for k in $(seq 1 "$ROUNDS"); do
+	t0=$(now)
+	bare_loop
+	t1=$(now)
+	"$SANDRUN" -q run --catalogue "$CAT" -j 1 "$TMP/suite" >/dev/null
+	t2=$(now)
+	"$SANDRUN" -q run --catalogue "$CAT" -j 2 "$TMP/suite" >/dev/null
+	t3=$(now)
+	bare=$(echo "$t1 - $t0" | bc -l)
+	a=$(echo "($t2 - $t1) / $bare" | bc -l)
+	b=$(echo "($t3 - $t2) / $bare" | bc -l)
+	printf '  round %d: bare %.2f s (%.0f ms/run), sandrun -j 1 ratio %.2f, -j 2 ratio %.2f\n' \
+		"$k" "$bare" "$(echo "$bare * 1000 / $N" | bc -l)" "$a" "$b"
+	r1+=("$a")
+	r2+=("$b")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+printf 'bench: %d trivial harnesses, %d rounds: median ratio -j 1 %.2f, -j 2 %.2f (bare docker run = 1)\n' \
+	"$N" "$ROUNDS" "$(median "${r1[@]}")" "$(median "${r2[@]}")"
 
 # Peak memory of the runner itself over the -j 2 run.
 /usr/bin/time -f '  sandrun peak RSS %M KiB' "$SANDRUN" -q run --catalogue "$CAT" -j 2 "$TMP/suite" >/dev/null
