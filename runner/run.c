@@ -871,7 +871,9 @@ void run_explain(struct runner *r, struct run_job *job, struct strbuf *out)
 	strbuf_addf(out, "# %s [%s] #%u  (%s)\n", s->name, s->payloads[job->payload].name,
 		    job->repeat + 1, s->path);
 	if (s->network == NET_OOB || s->network == NET_STUBS) {
-		uint16_t tcp[2] = {0, 0}, udp[1] = {53};
+		/* Ports are chosen at run time: 0 prints as <port>. */
+		uint16_t tcp[64] = {0}, udp[1] = {53};
+		size_t ntcp = 1;
 		struct strbuf fw = STRBUF_INIT;
 		strbuf_addf(out,
 			    "%s network create --internal --label sandrun.run=%s --label "
@@ -883,7 +885,9 @@ void run_explain(struct runner *r, struct run_job *job, struct strbuf *out)
 				strbuf_addf(out, ", stub %s (%s) <port>", s->stubs[i].name,
 					    stub_kind_name(s->stubs[i].kind));
 		strbuf_addch(out, '\n');
-		fw_describe(&fw, net, gw, tcp, 1, udp, 1);
+		for (size_t i = 0; i < s->nstubs && ntcp < SR_ARRAY_SIZE(tcp); i++)
+			ntcp += s->stubs[i].kind != STUB_FS;
+		fw_describe(&fw, net, gw, tcp, ntcp, udp, 1);
 		strbuf_addstr(out, strbuf_str(&fw));
 		strbuf_release(&fw);
 		env_add(&env, "SANDRUN_OOB_URL", "http://<gateway>:<port>/<token>");
