@@ -341,3 +341,27 @@ EOF2
 	assert_contains "user nobody" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "65534"
 	assert_contains "tmp writable" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "TMP-WRITABLE"
 }
+
+t_sigterm_143_and_timeout_scale() {
+	local s=$TMP/term r=$TMP/term.json pid rc i
+	write_spec "$s" slow <<'EOF2'
+toolchain: busybox
+command: ["sleep", "60"]
+timeout: 120s
+EOF2
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 1 100); do
+		[ "$(docker ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 1 ] && break
+		sleep 0.2
+	done
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	assert_eq "exit code" 143 "$rc"
+	assert_eq "record kept" error "$(outcome_of "$r" slow "")"
+	# --timeout-scale shrinks the 120 s budget to 1.2 s: a timeout, not a hang.
+	timeout 60 "$SANDRUN" run --catalogue "$CAT" --timeout-scale 0.01 --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "scaled run exit (no expect, no error)" 0 "$?"
+	assert_eq "scaled timeout" timeout "$(outcome_of "$r" slow "")"
+}
