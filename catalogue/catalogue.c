@@ -1,87 +1,192 @@
-/* images.toml: a strict parser of the TOML subset catalogues use, with
- * byte spans kept so pin can rewrite digests and nothing else. */
+/* images.toml: a strict hand-written parser of the TOML subset catalogues
+ * use (no C TOML library ships in Debian 12), keeping byte spans so that pin
+ * can rewrite digest values and leave every other byte alone. */
 #include "catalogue.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
-struct lexer {
-	const char *path;
-	const char *s;
-	size_t len, pos;
+/* A place in the text: byte offset and the 1-based line/column reported. */
+struct tpos {
+	size_t off;
 	int line, col;
+};
+
+struct parser {
+	const char *path;
+	const char *s; /* NUL-terminated at len */
+	size_t len;
+	struct tpos at;
 	struct sr_err *err;
 };
 
-static int lerr(struct lexer *lx, int line, int col, const char *fmt, ...) SR_PRINTF(4, 5);
-static int lerr(struct lexer *lx, int line, int col, const char *fmt, ...)
+/* What one [[image]] table has seen so far. */
+struct table {
+	struct tpos header;
+	unsigned seen; /* bit per known key */
+	struct tpos pd_key, pd_val;
+};
+
+enum key {
+	K_TOOLCHAIN_ID,
+	K_BASE,
+	K_TOOLCHAIN,
+	K_PACKAGES,
+	K_DIGEST,
+	K_PLATFORM,
+	K_PLATFORM_DIGEST,
+	K_COUNT
+};
+
+static const char *const key_names[K_COUNT] = {
+    "toolchain_id", "base", "toolchain", "packages", "digest", "platform", "platform_digest",
+};
+
+static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...) SR_PRINTF(3, 4);
+static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, safe = STRBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	sr_err_set(lx->err, SR_EINVAL, "%s:%d:%d: %s", lx->path, line, col, sb.buf);
+	/* Quoted values may hold escaped control characters or broken UTF-8;
+	 * they must not reach a terminal or a log raw. */
+	for (size_t i = 0; i < sb.len;) {
+		unsigned char c = (unsigned char)sb.buf[i];
+		size_t n = sr_utf8_len((const unsigned char *)sb.buf + i, sb.len - i);
+		if (c < 0x20 || c == 0x7f || !n) {
+			strbuf_addf(&safe, "\\x%02x", c);
+			i++;
+		} else {
+			strbuf_add(&safe, sb.buf + i, n);
+			i += n;
+		}
+	}
+	sr_err_set(p->err, SR_EINVAL, "%s:%d:%d: %s", p->path, at->line, at->col,
+		   strbuf_str(&safe));
 	strbuf_release(&sb);
+	strbuf_release(&safe);
 	return SR_EINVAL;
 }
 
-static int peek(const struct lexer *lx)
+static int peek_at(const struct parser *p, size_t k)
 {
-	return lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : -1;
+	return p->at.off + k < p->len ? (unsigned char)p->s[p->at.off + k] : -1;
 }
 
-static void adv(struct lexer *lx)
+static int peek(const struct parser *p)
 {
-	if (lx->pos >= lx->len)
+	return peek_at(p, 0);
+}
+
+/* Columns count code points, so continuation bytes do not advance them. */
+static void adv(struct parser *p)
+{
+	unsigned char c;
+
+	if (p->at.off >= p->len)
 		return;
-	if (lx->s[lx->pos] == '\n') {
-		lx->line++;
-		lx->col = 1;
-	} else if (((unsigned char)lx->s[lx->pos] & 0xc0) != 0x80) {
-		lx->col++;
+	c = (unsigned char)p->s[p->at.off++];
+	if (c == '\n') {
+		p->at.line++;
+		p->at.col = 1;
+	} else if ((c & 0xc0) != 0x80) {
+		p->at.col++;
 	}
-	lx->pos++;
 }
 
-static void skip_ws(struct lexer *lx)
+static bool at_newline(const struct parser *p)
 {
-	while (peek(lx) == ' ' || peek(lx) == '\t')
-		adv(lx);
+	return peek(p) == '\n' || (peek(p) == '\r' && peek_at(p, 1) == '\n');
 }
 
-/* Skip a comment to (not past) the end of the line; control chars are invalid. */
-static int skip_comment(struct lexer *lx)
+static bool at_eof(const struct parser *p)
 {
-	if (peek(lx) != '#')
-		return 0;
-	while (peek(lx) != -1 && peek(lx) != '\n') {
-		int c = peek(lx);
-		if ((c < 0x20 && c != '\t' &&
-		     !(c == '\r' && lx->pos + 1 < lx->len && lx->s[lx->pos + 1] == '\n')) ||
-		    c == 0x7f)
-			return lerr(lx, lx->line, lx->col, "control character in comment");
-		adv(lx);
+	return p->at.off >= p->len;
+}
+
+static void skip_ws(struct parser *p)
+{
+	while (peek(p) == ' ' || peek(p) == '\t')
+		adv(p);
+}
+
+/* A readable name for the character at the cursor, for "found X" messages:
+ * raw control bytes or broken UTF-8 must not end up in the message. */
+static void describe(const struct parser *p, char *out, size_t outsz)
+{
+	int c = peek(p);
+	size_t n;
+
+	if (c < 0)
+		snprintf(out, outsz, "the end of the file");
+	else if (at_newline(p))
+		snprintf(out, outsz, "the end of the line");
+	else if (c >= 0x20 && c < 0x7f)
+		snprintf(out, outsz, "'%c'", c);
+	else if (c < 0x80)
+		snprintf(out, outsz, "control character U+%04X", (unsigned)c);
+	else if ((n = sr_utf8_len((const unsigned char *)p->s + p->at.off, p->len - p->at.off)))
+		snprintf(out, outsz, "'%.*s'", (int)n, p->s + p->at.off);
+	else
+		snprintf(out, outsz, "invalid UTF-8 byte 0x%02x", (unsigned)c);
+}
+
+/* Consume one character of a comment or string body (appending it to sb
+ * when not NULL), refusing what TOML forbids there: control characters
+ * other than tab, and bytes that are not UTF-8. */
+static int take_char(struct parser *p, struct strbuf *sb)
+{
+	int c = peek(p);
+	size_t n;
+
+	if ((c < 0x20 && c != '\t') || c == 0x7f) {
+		char what[64];
+		describe(p, what, sizeof(what));
+		return perr(p, &p->at, "%s is not allowed here", what);
 	}
+	n = sr_utf8_len((const unsigned char *)p->s + p->at.off, p->len - p->at.off);
+	if (!n)
+		return perr(p, &p->at, "invalid UTF-8 byte 0x%02x", (unsigned)c);
+	if (sb)
+		strbuf_add(sb, p->s + p->at.off, n);
+	while (n--)
+		adv(p);
 	return 0;
 }
 
-/* After a value or header: optional spaces and comment, then a newline or EOF. */
-static int end_of_line(struct lexer *lx)
+static int skip_comment(struct parser *p)
 {
-	skip_ws(lx);
-	if (skip_comment(lx))
+	if (peek(p) != '#')
+		return 0;
+	adv(p);
+	while (!at_eof(p) && !at_newline(p))
+		if (take_char(p, NULL) < 0)
+			return SR_EINVAL;
+	return 0;
+}
+
+/* After a header or a value: blanks, an optional comment, then the end of
+ * the line (consumed) or of the file. */
+static int end_of_line(struct parser *p, const char *after)
+{
+	char what[64];
+
+	skip_ws(p);
+	if (skip_comment(p) < 0)
 		return SR_EINVAL;
-	if (peek(lx) == '\r' && lx->pos + 1 < lx->len && lx->s[lx->pos + 1] == '\n')
-		adv(lx);
-	if (peek(lx) == '\n') {
-		adv(lx);
+	if (at_eof(p))
+		return 0;
+	if (at_newline(p)) {
+		if (peek(p) == '\r')
+			adv(p);
+		adv(p);
 		return 0;
 	}
-	if (peek(lx) == -1)
-		return 0;
-	return lerr(lx, lx->line, lx->col, "expected the end of the line, found '%c'", peek(lx));
+	describe(p, what, sizeof(what));
+	return perr(p, &p->at, "expected the end of the line after %s, found %s", after, what);
 }
 
 static bool bare_key_char(int c)
@@ -90,128 +195,157 @@ static bool bare_key_char(int c)
 	       c == '_' || c == '-';
 }
 
-/* A basic "..." or literal '...' single-line string at the cursor. */
-static int lex_string(struct lexer *lx, char **out)
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* \uXXXX or \UXXXXXXXX, the cursor on the 'u'; esc is the backslash. */
+static int lex_unicode(struct parser *p, const struct tpos *esc, struct strbuf *sb)
+{
+	int nd = peek(p) == 'u' ? 4 : 8;
+	uint32_t cp = 0;
+
+	adv(p);
+	for (int i = 0; i < nd; i++) {
+		int v = hexval(peek(p));
+		if (v < 0)
+			return perr(p, esc, "invalid unicode escape: want %d hex digits", nd);
+		cp = cp * 16 + (uint32_t)v;
+		adv(p);
+	}
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return perr(p, esc, "unicode escape U+%04X is not a scalar value", cp);
+	/* Values become C strings: a NUL would silently cut them short. */
+	if (cp == 0)
+		return perr(p, esc, "unicode escape U+0000 is not allowed");
+	strbuf_add_utf8(sb, cp);
+	return 0;
+}
+
+/* The escape after a backslash (esc) in a basic string. */
+static int lex_escape(struct parser *p, const struct tpos *esc, struct strbuf *sb)
+{
+	char ch;
+
+	switch (peek(p)) {
+	case '"':
+		ch = '"';
+		break;
+	case '\\':
+		ch = '\\';
+		break;
+	case 'n':
+		ch = '\n';
+		break;
+	case 't':
+		ch = '\t';
+		break;
+	case 'r':
+		ch = '\r';
+		break;
+	case 'b':
+		ch = '\b';
+		break;
+	case 'f':
+		ch = '\f';
+		break;
+	case 'u':
+	case 'U':
+		return lex_unicode(p, esc, sb);
+	default:
+		return perr(p, esc, "invalid escape sequence in string");
+	}
+	strbuf_addch(sb, ch);
+	adv(p);
+	return 0;
+}
+
+/* A single-line basic "..." or literal '...' string at the cursor. */
+static int lex_string(struct parser *p, char **out)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int q = peek(lx), line = lx->line, col = lx->col;
+	struct tpos start = p->at;
+	int q = peek(p);
 
-	if (lx->pos + 2 < lx->len && lx->s[lx->pos + 1] == q && lx->s[lx->pos + 2] == q)
-		return lerr(lx, line, col, "multi-line strings are not supported here");
-	adv(lx);
+	if (peek_at(p, 1) == q && peek_at(p, 2) == q)
+		return perr(p, &start, "multi-line strings are not supported in a catalogue");
+	adv(p);
 	for (;;) {
-		int c = peek(lx);
-		if (c == -1 || c == '\n' || c == '\r') {
+		int c = peek(p);
+		if (at_eof(p) || at_newline(p)) {
 			strbuf_release(&sb);
-			return lerr(lx, line, col, "unterminated string");
+			return perr(p, &start, "unterminated string");
 		}
 		if (c == q) {
-			adv(lx);
+			adv(p);
 			break;
 		}
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			strbuf_release(&sb);
-			return lerr(lx, lx->line, lx->col, "control character in string");
-		}
 		if (c == '\\' && q == '"') {
-			int el = lx->line, ec = lx->col, e;
-			adv(lx);
-			e = peek(lx);
-			switch (e) {
-			case '"':
-			case '\\':
-				strbuf_addch(&sb, (char)e);
-				adv(lx);
-				break;
-			case 'n':
-				strbuf_addch(&sb, '\n');
-				adv(lx);
-				break;
-			case 't':
-				strbuf_addch(&sb, '\t');
-				adv(lx);
-				break;
-			case 'r':
-				strbuf_addch(&sb, '\r');
-				adv(lx);
-				break;
-			case 'b':
-				strbuf_addch(&sb, '\b');
-				adv(lx);
-				break;
-			case 'f':
-				strbuf_addch(&sb, '\f');
-				adv(lx);
-				break;
-			case 'u':
-			case 'U': {
-				int nd = e == 'u' ? 4 : 8;
-				uint32_t cp = 0;
-				adv(lx);
-				for (int i = 0; i < nd; i++) {
-					int h = peek(lx);
-					int v = h >= '0' && h <= '9'   ? h - '0'
-						: h >= 'a' && h <= 'f' ? h - 'a' + 10
-						: h >= 'A' && h <= 'F' ? h - 'A' + 10
-								       : -1;
-					if (v < 0) {
-						strbuf_release(&sb);
-						return lerr(lx, el, ec, "invalid unicode escape");
-					}
-					cp = cp * 16 + (uint32_t)v;
-					adv(lx);
-				}
-				if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-					strbuf_release(&sb);
-					return lerr(lx, el, ec, "invalid unicode scalar value");
-				}
-				strbuf_add_utf8(&sb, cp);
-				break;
-			}
-			default:
-				strbuf_release(&sb);
-				return lerr(lx, el, ec, "invalid escape sequence");
-			}
+			struct tpos esc = p->at;
+			adv(p);
+			if (lex_escape(p, &esc, &sb) < 0)
+				goto fail;
 			continue;
 		}
-		strbuf_addch(&sb, (char)c);
-		adv(lx);
+		if (take_char(p, &sb) < 0)
+			goto fail;
 	}
 	*out = strbuf_detach(&sb, NULL);
 	return 0;
+fail:
+	strbuf_release(&sb);
+	return SR_EINVAL;
 }
 
-static int lex_key(struct lexer *lx, char **out)
+/* A bare or quoted key; dotted keys are not part of the catalogue format. */
+static int lex_key(struct parser *p, char **out)
 {
-	size_t start = lx->pos;
+	size_t start = p->at.off;
+	char what[64];
 
-	if (peek(lx) == '"' || peek(lx) == '\'')
-		return lex_string(lx, out);
-	while (bare_key_char(peek(lx)))
-		adv(lx);
-	if (lx->pos == start)
-		return lerr(lx, lx->line, lx->col, "expected a key");
-	*out = xstrndup(lx->s + start, lx->pos - start);
+	if (peek(p) == '"' || peek(p) == '\'') {
+		if (lex_string(p, out) < 0)
+			return SR_EINVAL;
+	} else {
+		while (bare_key_char(peek(p)))
+			adv(p);
+		if (p->at.off == start) {
+			describe(p, what, sizeof(what));
+			return perr(p, &p->at, "expected a key, found %s", what);
+		}
+		*out = xstrndup(p->s + start, p->at.off - start);
+	}
+	skip_ws(p);
+	if (peek(p) == '.') {
+		perr(p, &p->at, "dotted keys are not supported in a catalogue");
+		free(*out);
+		*out = NULL;
+		return SR_EINVAL;
+	}
 	return 0;
 }
-
-static const char *const known_keys[] = {"toolchain_id", "base",     "toolchain",	"packages",
-					 "digest",	 "platform", "platform_digest", NULL};
 
 static bool valid_id(const char *s)
 {
 	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		      *p == '_' || *p == '-'))
+	for (s++; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
 			return false;
 	return true;
 }
 
 int cat_digest_valid(const char *d)
 {
-	if (strncmp(d, "sha256:", 7) || strlen(d) != 71)
+	if (!d || strncmp(d, "sha256:", 7) || strlen(d) != 71)
 		return 0;
 	for (const char *p = d + 7; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
@@ -219,40 +353,203 @@ int cat_digest_valid(const char *d)
 	return 1;
 }
 
-static int parse_packages(struct lexer *lx, struct cat_entry *e)
+static bool is_lower_alnum(int c)
 {
-	adv(lx); /* '{' */
-	skip_ws(lx);
-	if (peek(lx) == '}') {
-		adv(lx);
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* A path component: [a-z0-9]+ joined by '.', '_', "__" or runs of '-'. */
+static bool valid_path_component(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (!n || !is_lower_alnum((unsigned char)s[0]) || !is_lower_alnum((unsigned char)s[n - 1]))
+		return false;
+	while (i < n) {
+		if (is_lower_alnum((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		if (s[i] == '.' || (s[i] == '_' && s[i + 1] != '_'))
+			i++;
+		else if (s[i] == '_')
+			i += 2;
+		else if (s[i] == '-')
+			while (i < n && s[i] == '-')
+				i++;
+		else
+			return false;
+		if (i >= n || !is_lower_alnum((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6 one. */
+static bool valid_domain(const char *s, size_t n)
+{
+	unsigned port = 0;
+	size_t i = 0;
+
+	if (n && s[0] == '[') {
+		for (i = 1; i < n && s[i] != ']'; i++)
+			if (hexval((unsigned char)s[i]) < 0 && s[i] != ':')
+				return false;
+		if (i >= n || i == 1)
+			return false;
+		i++;
+	} else {
+		for (; i < n && s[i] != ':'; i++)
+			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-'))
+				return false;
+		if (!i || s[0] == '.' || s[0] == '-' || s[i - 1] == '.' || s[i - 1] == '-')
+			return false;
+	}
+	if (i == n)
+		return true;
+	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+		return false;
+	for (i++; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		port = port * 10 + (unsigned)(s[i] - '0');
+	}
+	return port > 0 && port <= 65535;
+}
+
+int cat_reference_valid(const char *ref, const char **why)
+{
+	const char *slash = strchr(ref, '/'), *last = strrchr(ref, '/'), *colon, *path = ref;
+	size_t len = strlen(ref), namelen;
+
+	*why = NULL;
+	if (!len)
+		*why = "it is empty";
+	else if (strchr(ref, '@'))
+		*why = "it carries a digest: pin it with 'digest' instead";
+	if (*why)
+		return 0;
+	/* Docker's rule: the first component names a registry when it could
+	 * not be a path component (has '.', ':' or uppercase) or is localhost. */
+	if (slash) {
+		size_t n = (size_t)(slash - ref);
+		bool domain = !strncmp(ref, "localhost", n) && n == 9;
+		for (size_t i = 0; i < n && !domain; i++)
+			domain = ref[i] == '.' || ref[i] == ':' || (ref[i] >= 'A' && ref[i] <= 'Z');
+		if (domain) {
+			if (!valid_domain(ref, n)) {
+				*why = "its registry host is malformed";
+				return 0;
+			}
+			path = slash + 1;
+		}
+	}
+	/* A tag follows the last '/'; a ':' before it belongs to the port. */
+	colon = strchr(last ? last : ref, ':');
+	namelen = colon ? (size_t)(colon - ref) : len;
+	if (namelen > 255) {
+		*why = "its name is longer than 255 characters";
+		return 0;
+	}
+	for (const char *c = path; c < ref + namelen;) {
+		const char *e = memchr(c, '/', (size_t)(ref + namelen - c));
+		if (!e)
+			e = ref + namelen;
+		if (!valid_path_component(c, (size_t)(e - c))) {
+			*why = "its repository name is malformed (lowercase [a-z0-9] joined by "
+			       "'.', '_', '__' or '-')";
+			return 0;
+		}
+		c = e + (e < ref + namelen);
+		if (e < ref + namelen && c == ref + namelen) {
+			*why = "its repository name ends with '/'";
+			return 0;
+		}
+	}
+	if (colon) {
+		const char *t = colon + 1;
+		size_t tl = strlen(t);
+		bool ok = tl && tl <= 128 && t[0] != '.' && t[0] != '-';
+		for (size_t i = 0; ok && i < tl; i++)
+			ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+			     (t[i] >= '0' && t[i] <= '9') || t[i] == '_' || t[i] == '.' ||
+			     t[i] == '-';
+		if (!ok) {
+			*why = "its tag is malformed ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)";
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* os/arch[/variant], as `docker --platform` takes it. */
+static bool valid_platform(const char *s)
+{
+	int parts = 1;
+	size_t run = 0;
+
+	for (; *s; s++) {
+		if (*s == '/') {
+			if (!run)
+				return false;
+			parts++;
+			run = 0;
+		} else if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			   (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-') {
+			run++;
+		} else {
+			return false;
+		}
+	}
+	return run && (parts == 2 || parts == 3);
+}
+
+/* packages = { name = "version", ... } on one line (TOML 1.0 inline table). */
+static int parse_packages(struct parser *p, struct cat_entry *e)
+{
+	char what[64];
+
+	adv(p); /* '{' */
+	skip_ws(p);
+	if (peek(p) == '}') {
+		adv(p);
 		return 0;
 	}
 	for (;;) {
+		struct tpos kpos, vpos;
 		char *k = NULL, *v = NULL;
-		int kl, kc;
-		skip_ws(lx);
-		kl = lx->line;
-		kc = lx->col;
-		if (lex_key(lx, &k))
+
+		skip_ws(p);
+		kpos = p->at;
+		if (peek(p) == '}')
+			return perr(p, &kpos, "trailing comma in the 'packages' inline table");
+		if (at_eof(p) || at_newline(p))
+			return perr(p, &kpos, "inline tables must be closed on the same line");
+		if (lex_key(p, &k) < 0)
 			return SR_EINVAL;
 		for (size_t i = 0; i < e->pkg_names.nr; i++)
 			if (!strcmp(e->pkg_names.v[i], k)) {
+				perr(p, &kpos, "duplicate package '%s'", k);
 				free(k);
-				return lerr(lx, kl, kc, "duplicate package '%s'",
-					    e->pkg_names.v[i]);
+				return SR_EINVAL;
 			}
-		skip_ws(lx);
-		if (peek(lx) != '=') {
+		skip_ws(p);
+		if (peek(p) != '=') {
+			describe(p, what, sizeof(what));
+			perr(p, &p->at, "expected '=' after package '%s', found %s", k, what);
 			free(k);
-			return lerr(lx, lx->line, lx->col, "expected '=' in packages");
+			return SR_EINVAL;
 		}
-		adv(lx);
-		skip_ws(lx);
-		if (peek(lx) != '"' && peek(lx) != '\'') {
+		adv(p);
+		skip_ws(p);
+		vpos = p->at;
+		if (peek(p) != '"' && peek(p) != '\'') {
+			perr(p, &vpos, "the version of package '%s' must be a string", k);
 			free(k);
-			return lerr(lx, lx->line, lx->col, "package versions must be strings");
+			return SR_EINVAL;
 		}
-		if (lex_string(lx, &v)) {
+		if (lex_string(p, &v) < 0) {
 			free(k);
 			return SR_EINVAL;
 		}
@@ -260,238 +557,256 @@ static int parse_packages(struct lexer *lx, struct cat_entry *e)
 		strvec_push(&e->pkg_versions, v);
 		free(k);
 		free(v);
-		skip_ws(lx);
-		if (peek(lx) == ',') {
-			adv(lx);
+		skip_ws(p);
+		if (peek(p) == ',') {
+			adv(p);
 			continue;
 		}
-		if (peek(lx) == '}') {
-			adv(lx);
+		if (peek(p) == '}') {
+			adv(p);
 			return 0;
 		}
-		return lerr(lx, lx->line, lx->col, "expected ',' or '}' in packages");
+		if (at_eof(p) || at_newline(p))
+			return perr(p, &p->at, "inline tables must be closed on the same line");
+		describe(p, what, sizeof(what));
+		return perr(p, &p->at, "expected ',' or '}' in 'packages', found %s", what);
 	}
 }
 
-static size_t line_start(const char *s, size_t pos)
+/* Check one string value against its key's rules and store it in e. */
+static int store_value(struct parser *p, struct catalogue *c, struct cat_entry *e, struct table *t,
+		       enum key k, const struct tpos *vpos, char *val)
 {
-	while (pos && s[pos - 1] != '\n')
-		pos--;
-	return pos;
-}
+	struct cat_span sp = {vpos->off, p->at.off, 1};
+	const char *why;
 
-static int finish_entry(struct lexer *lx, struct catalogue *c, struct cat_entry *e)
-{
-	if (!e->toolchain_id)
-		return lerr(lx, e->line, e->col, "[[image]] entry has no toolchain_id");
-	if (!e->base)
-		return lerr(lx, e->line, e->col, "[[image]] entry '%s' has no base",
-			    e->toolchain_id);
-	if (!e->digest)
-		e->digest = xstrdup("");
-	if (e->platform_digest && !e->platform)
-		return lerr(lx, e->line, e->col, "entry '%s' has a platform_digest but no platform",
-			    e->toolchain_id);
-	(void)c;
+	switch (k) {
+	case K_TOOLCHAIN_ID:
+		if (!valid_id(val))
+			return perr(p, vpos, "invalid toolchain_id '%s': want [a-z0-9][a-z0-9._-]*",
+				    val);
+		for (size_t i = 0; i + 1 < c->n; i++)
+			if (!strcmp(c->entries[i].toolchain_id, val))
+				return perr(p, vpos,
+					    "duplicate toolchain_id '%s' (first at line %d)", val,
+					    c->entries[i].line);
+		e->toolchain_id = val;
+		break;
+	case K_BASE:
+		if (!cat_reference_valid(val, &why))
+			return perr(p, vpos, "invalid base '%s': %s", val, why);
+		e->base = val;
+		e->base_span = sp;
+		break;
+	case K_TOOLCHAIN:
+		e->toolchain = val;
+		break;
+	case K_DIGEST:
+		if (*val && !cat_digest_valid(val))
+			return perr(p, vpos, "invalid digest '%s': want \"\" or sha256:<64 hex>",
+				    val);
+		e->digest = val;
+		e->digest_span = sp;
+		break;
+	case K_PLATFORM:
+		if (!valid_platform(val))
+			return perr(p, vpos, "invalid platform '%s': want os/arch[/variant]", val);
+		e->platform = val;
+		break;
+	case K_PLATFORM_DIGEST:
+		if (*val && !cat_digest_valid(val))
+			return perr(p, vpos,
+				    "invalid platform_digest '%s': want \"\" or sha256:<64 hex>",
+				    val);
+		e->platform_digest = val;
+		e->platform_digest_span = sp;
+		t->pd_val = *vpos;
+		break;
+	default:
+		return perr(p, vpos, "internal error: key %d has no string value", (int)k);
+	}
 	return 0;
 }
 
-static int parse_kv(struct lexer *lx, struct catalogue *c, struct cat_entry *e, bool *seen)
+static int parse_kv(struct parser *p, struct catalogue *c, struct cat_entry *e, struct table *t)
 {
-	int kl = lx->line, kc = lx->col, vl, vc, idx = -1;
-	size_t kstart = lx->pos, vstart;
-	char *key = NULL, *val = NULL;
+	struct tpos kpos = p->at, vpos;
+	char *key = NULL, *val = NULL, what[64];
+	int k;
 
-	if (lex_key(lx, &key))
+	if (lex_key(p, &key) < 0)
 		return SR_EINVAL;
-	for (int i = 0; known_keys[i]; i++)
-		if (!strcmp(known_keys[i], key))
-			idx = i;
-	if (idx < 0) {
-		lerr(lx, kl, kc,
-		     "unknown key '%s' (known: toolchain_id, base, toolchain, packages, "
-		     "digest, platform, platform_digest)",
+	if (!e) {
+		perr(p, &kpos, "key '%s' outside an [[image]] table", key);
+		goto fail;
+	}
+	for (k = 0; k < K_COUNT && strcmp(key_names[k], key); k++)
+		;
+	if (k == K_COUNT) {
+		perr(p, &kpos,
+		     "unknown key '%s' in [[image]] (known: toolchain_id, base, toolchain, "
+		     "packages, digest, platform, platform_digest)",
 		     key);
-		free(key);
-		return SR_EINVAL;
+		goto fail;
 	}
-	if (seen[idx]) {
-		lerr(lx, kl, kc, "duplicate key '%s'", key);
-		free(key);
-		return SR_EINVAL;
+	if (t->seen & (1u << k)) {
+		perr(p, &kpos, "duplicate key '%s'", key);
+		goto fail;
 	}
-	seen[idx] = true;
-	skip_ws(lx);
-	if (peek(lx) != '=') {
-		lerr(lx, lx->line, lx->col, "expected '=' after '%s'", key);
-		free(key);
-		return SR_EINVAL;
+	t->seen |= 1u << k;
+	if (k == K_PLATFORM_DIGEST)
+		t->pd_key = kpos;
+	skip_ws(p);
+	if (peek(p) != '=') {
+		describe(p, what, sizeof(what));
+		perr(p, &p->at, "expected '=' after '%s', found %s", key, what);
+		goto fail;
 	}
-	adv(lx);
-	skip_ws(lx);
-	vl = lx->line;
-	vc = lx->col;
-	vstart = lx->pos;
-	if (!strcmp(key, "packages")) {
-		free(key);
-		if (peek(lx) != '{')
-			return lerr(lx, vl, vc, "'packages' must be an inline table");
-		if (parse_packages(lx, e))
-			return SR_EINVAL;
-		return end_of_line(lx);
+	adv(p);
+	skip_ws(p);
+	vpos = p->at;
+	if (at_eof(p) || at_newline(p) || peek(p) == '#') {
+		perr(p, &vpos, "missing value for '%s'", key);
+		goto fail;
 	}
-	if (peek(lx) != '"' && peek(lx) != '\'') {
-		lerr(lx, vl, vc, "'%s' must be a string", key);
-		free(key);
-		return SR_EINVAL;
-	}
-	if (lex_string(lx, &val)) {
-		free(key);
-		return SR_EINVAL;
-	}
-	{
-		struct cat_span sp = {vstart, lx->pos, 1};
-		if (!strcmp(key, "toolchain_id")) {
-			if (!valid_id(val)) {
-				lerr(lx, vl, vc,
-				     "invalid toolchain_id '%s' (want [a-z0-9][a-z0-9._-]*)", val);
-				goto bad;
-			}
-			for (size_t i = 0; i + 1 < c->n; i++)
-				if (!strcmp(c->entries[i].toolchain_id, val)) {
-					lerr(lx, vl, vc, "duplicate toolchain_id '%s'", val);
-					goto bad;
-				}
-			e->toolchain_id = val;
-		} else if (!strcmp(key, "base")) {
-			if (!*val || strchr(val, ' ')) {
-				lerr(lx, vl, vc, "'base' must be an image reference");
-				goto bad;
-			}
-			e->base = val;
-			e->base_span = sp;
-		} else if (!strcmp(key, "toolchain")) {
-			e->toolchain = val;
-		} else if (!strcmp(key, "digest")) {
-			if (*val && !cat_digest_valid(val)) {
-				lerr(lx, vl, vc,
-				     "invalid digest '%s' (want \"\" or sha256:<64 hex>)", val);
-				goto bad;
-			}
-			e->digest = val;
-			e->digest_span = sp;
-		} else if (!strcmp(key, "platform")) {
-			if (!*val || !strchr(val, '/')) {
-				lerr(lx, vl, vc, "'platform' must look like os/arch[/variant]");
-				goto bad;
-			}
-			e->platform = val;
-		} else {
-			if (*val && !cat_digest_valid(val)) {
-				lerr(lx, vl, vc, "invalid platform_digest '%s'", val);
-				goto bad;
-			}
-			e->platform_digest = val;
-			e->platform_digest_span = sp;
+	if (k == K_PACKAGES) {
+		if (peek(p) != '{') {
+			perr(p, &vpos, "'packages' must be an inline table of name = \"version\"");
+			goto fail;
 		}
+		if (parse_packages(p, e) < 0)
+			goto fail;
+	} else {
+		if (peek(p) != '"' && peek(p) != '\'') {
+			perr(p, &vpos, "'%s' must be a string", key);
+			goto fail;
+		}
+		if (lex_string(p, &val) < 0)
+			goto fail;
+		if (store_value(p, c, e, t, (enum key)k, &vpos, val) < 0)
+			goto fail;
+		val = NULL; /* e owns it now */
 	}
-	(void)kstart;
-	if (end_of_line(lx)) {
-		free(key);
-		return SR_EINVAL;
-	}
-	if (!strcmp(key, "base"))
-		e->base_line_end = lx->pos;
-	else if (!strcmp(key, "digest"))
-		e->digest_line_end = lx->pos;
+	if (end_of_line(p, "the value") < 0)
+		goto fail;
+	if (k == K_BASE)
+		e->base_line_end = p->at.off;
+	else if (k == K_DIGEST)
+		e->digest_line_end = p->at.off;
 	free(key);
 	return 0;
-bad:
+fail:
 	free(val);
 	free(key);
 	return SR_EINVAL;
 }
 
+/* Checks that need the whole table. Missing keys point at the header. */
+static int finish_entry(struct parser *p, struct cat_entry *e, const struct table *t)
+{
+	if (!e->toolchain_id)
+		return perr(p, &t->header, "[[image]] entry has no 'toolchain_id'");
+	if (!e->base)
+		return perr(p, &t->header, "[[image]] entry '%s' has no 'base'", e->toolchain_id);
+	if (!e->digest)
+		e->digest = xstrdup("");
+	if (e->platform_digest && !e->platform)
+		return perr(p, &t->pd_key, "'platform_digest' without a 'platform' in entry '%s'",
+			    e->toolchain_id);
+	/* The per-platform manifest is chosen from the pinned list: one
+	 * without the other is a half-done pin. */
+	if (e->platform_digest && *e->platform_digest && !*e->digest)
+		return perr(p, &t->pd_val, "'platform_digest' is pinned but 'digest' is not");
+	return 0;
+}
+
+/* [[image]] with blanks allowed inside the brackets, the cursor on '['. */
+static int parse_header(struct parser *p)
+{
+	struct tpos h = p->at;
+	char *name = NULL;
+	bool ok;
+
+	if (peek_at(p, 1) != '[')
+		return perr(p, &h, "only [[image]] tables are allowed in a catalogue");
+	adv(p);
+	adv(p);
+	skip_ws(p);
+	if (lex_key(p, &name) < 0)
+		return SR_EINVAL;
+	ok = !strcmp(name, "image");
+	if (!ok)
+		perr(p, &h, "only [[image]] tables are allowed in a catalogue, not '%s'", name);
+	free(name);
+	if (!ok)
+		return SR_EINVAL;
+	if (peek(p) != ']' || peek_at(p, 1) != ']') {
+		char what[64];
+		describe(p, what, sizeof(what));
+		return perr(p, &p->at, "expected ']]' to close the [[image]] header, found %s",
+			    what);
+	}
+	adv(p);
+	adv(p);
+	return end_of_line(p, "the [[image]] header");
+}
+
 int catalogue_parse(struct catalogue *out, const char *path, const char *buf, size_t len,
 		    struct sr_err *err)
 {
-	struct lexer lx = {.path = path, .s = buf, .len = len, .line = 1, .col = 1, .err = err};
+	struct parser p = {.path = path, .len = len, .at = {0, 1, 1}, .err = err};
 	struct cat_entry *cur = NULL;
-	bool seen[8] = {0};
+	struct table t;
 	size_t alloc = 0;
+	char *text = xmalloc(len + 1);
 
 	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
+	memcpy(text, buf, len);
+	text[len] = '\0';
 	out->path = xstrdup(path);
-	out->text = xstrndup(buf, len);
+	out->text = text;
 	out->len = len;
-	if (memchr(buf, '\0', len)) {
-		lerr(&lx, 1, 1, "the catalogue must be text (NUL byte found)");
-		goto fail;
-	}
-	while (lx.pos < lx.len) {
+	p.s = text;
+	/* Editors on Windows write a byte order mark; it is not content. */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		p.at.off = 3;
+	while (!at_eof(&p)) {
 		int c;
-		skip_ws(&lx);
-		if (skip_comment(&lx))
-			goto fail;
-		c = peek(&lx);
-		if (c == '\r' && lx.pos + 1 < lx.len && lx.s[lx.pos + 1] == '\n') {
-			adv(&lx);
+		char what[64];
+
+		skip_ws(&p);
+		c = peek(&p);
+		if (c == '#' || at_eof(&p) || at_newline(&p)) {
+			if (end_of_line(&p, "the comment") < 0)
+				goto fail;
 			continue;
 		}
-		if (c == '\n') {
-			adv(&lx);
-			continue;
-		}
-		if (c == -1)
-			break;
 		if (c == '[') {
-			int hl = lx.line, hc = lx.col;
-			size_t start = lx.pos;
-			char *name = NULL;
-			if (lx.pos + 1 >= lx.len || lx.s[lx.pos + 1] != '[') {
-				lerr(&lx, hl, hc, "only [[image]] tables are allowed");
+			struct tpos h = p.at;
+			if (cur && finish_entry(&p, cur, &t) < 0)
 				goto fail;
-			}
-			adv(&lx);
-			adv(&lx);
-			skip_ws(&lx);
-			if (lex_key(&lx, &name))
-				goto fail;
-			skip_ws(&lx);
-			if (strcmp(name, "image") || peek(&lx) != ']' || lx.pos + 1 >= lx.len ||
-			    lx.s[lx.pos + 1] != ']') {
-				free(name);
-				lerr(&lx, hl, hc, "only [[image]] tables are allowed");
-				goto fail;
-			}
-			free(name);
-			adv(&lx);
-			adv(&lx);
-			if (cur && finish_entry(&lx, out, cur))
+			if (parse_header(&p) < 0)
 				goto fail;
 			SR_GROW(out->entries, out->n + 1, alloc);
 			cur = &out->entries[out->n++];
 			memset(cur, 0, sizeof(*cur));
-			cur->line = hl;
-			cur->col = hc;
-			(void)start;
-			memset(seen, 0, sizeof(seen));
-			if (end_of_line(&lx))
+			cur->line = h.line;
+			cur->col = h.col;
+			memset(&t, 0, sizeof(t));
+			t.header = h;
+			continue;
+		}
+		if (bare_key_char(c) || c == '"' || c == '\'') {
+			if (parse_kv(&p, out, cur, &t) < 0)
 				goto fail;
 			continue;
 		}
-		if (!bare_key_char(c) && c != '"' && c != '\'') {
-			lerr(&lx, lx.line, lx.col, "unexpected character '%c'", c);
-			goto fail;
-		}
-		if (!cur) {
-			lerr(&lx, lx.line, lx.col, "keys must be inside an [[image]] table");
-			goto fail;
-		}
-		if (parse_kv(&lx, out, cur, seen))
-			goto fail;
+		describe(&p, what, sizeof(what));
+		perr(&p, &p.at, "expected a key or an [[image]] header, found %s", what);
+		goto fail;
 	}
-	if (cur && finish_entry(&lx, out, cur))
+	if (cur && finish_entry(&p, cur, &t) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -501,14 +816,15 @@ fail:
 
 int catalogue_load(struct catalogue *out, const char *path, struct sr_err *err)
 {
-	char *buf;
-	size_t len;
+	struct sr_err rerr = SR_ERR_INIT;
+	char *buf = NULL;
+	size_t len = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sr_read_file(path, &buf, &len, err) < 0)
-		return sr_err_set(err, SR_EINVAL, "cannot open catalogue '%s': %s", path,
-				  strerror(errno));
+	if (sr_read_file(path, &buf, &len, &rerr) < 0)
+		/* Missing or unreadable: bad input to the CLI (exit 2), like a bad file. */
+		return sr_err_set(err, SR_EINVAL, "catalogue: %s", rerr.msg);
 	rc = catalogue_parse(out, path, buf, len, err);
 	free(buf);
 	return rc;
@@ -543,13 +859,15 @@ const struct cat_entry *catalogue_find(const struct catalogue *c, const char *id
 
 char *cat_entry_ref(const struct cat_entry *e)
 {
-	/* A reference may carry both tag and digest; the digest decides. */
-	if (e->platform_digest && *e->platform_digest && cat_entry_pinned(e))
+	/* The per-platform manifest is what runs; the list digest otherwise. */
+	if (cat_entry_pinned(e) && e->platform_digest && *e->platform_digest)
 		return xasprintf("%s@%s", e->base, e->platform_digest);
 	if (cat_entry_pinned(e))
 		return xasprintf("%s@%s", e->base, e->digest);
 	return xstrdup(e->base);
 }
+
+/* ---- format-preserving rewrite ---- */
 
 struct edit {
 	size_t start, end;
@@ -562,106 +880,164 @@ static int cmp_edit(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* The leading whitespace of the line holding pos, and its line ending. */
-static void line_style(const char *s, size_t len, size_t pos, struct strbuf *indent,
-		       const char **eol)
+/* The blanks that open the line holding pos. */
+static void line_indent(const struct catalogue *c, size_t pos, struct strbuf *out)
 {
-	size_t ls = line_start(s, pos), e = pos;
+	size_t ls = pos;
 
-	while (ls < len && (s[ls] == ' ' || s[ls] == '\t'))
-		strbuf_addch(indent, s[ls++]);
-	while (e < len && s[e] != '\n')
-		e++;
-	*eol = (e > 0 && e < len && s[e - 1] == '\r') ? "\r\n" : "\n";
+	while (ls && c->text[ls - 1] != '\n')
+		ls--;
+	while (ls < c->len && (c->text[ls] == ' ' || c->text[ls] == '\t'))
+		strbuf_addch(out, c->text[ls++]);
 }
 
-static char *replace_value(const char *s, const struct cat_span *sp, const char *val)
+/* The ending of the line that ends at line_end (just past its newline). A
+ * last line without one borrows the file's first line ending. */
+static const char *line_eol(const struct catalogue *c, size_t line_end)
 {
-	char q = s[sp->start];
+	const char *nl;
+
+	if (line_end && c->text[line_end - 1] == '\n')
+		return line_end >= 2 && c->text[line_end - 2] == '\r' ? "\r\n" : "\n";
+	nl = memchr(c->text, '\n', c->len);
+	return nl && nl > c->text && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+/* Append "<indent>key = "value"<eol>" to sb, inserted at offset at; a line
+ * inserted after an unterminated last line first ends that line. */
+static void add_line(struct strbuf *sb, const struct catalogue *c, size_t at, const char *indent,
+		     const char *eol, const char *key, const char *value)
+{
+	if (!sb->len && at == c->len && c->len && c->text[c->len - 1] != '\n')
+		strbuf_addstr(sb, eol);
+	strbuf_addf(sb, "%s%s = \"%s\"%s", indent, key, value, eol);
+}
+
+static void push_edit(struct edit **ed, size_t *ne, size_t *alloc, size_t start, size_t end,
+		      char *text)
+{
+	SR_GROW(*ed, *ne + 1, *alloc);
+	(*ed)[(*ne)++] = (struct edit){start, end, text};
+}
+
+/* The value token at sp with its content replaced, its quote kept. */
+static char *requote(const struct catalogue *c, const struct cat_span *sp, const char *val)
+{
+	char q = c->text[sp->start];
 	return xasprintf("%c%s%c", q, val, q);
+}
+
+static int check_update(const struct catalogue *c, const struct cat_update *ups, size_t i,
+			const struct cat_entry **out, struct sr_err *err)
+{
+	const struct cat_update *u = &ups[i];
+	const struct cat_entry *e = u->toolchain_id ? catalogue_find(c, u->toolchain_id) : NULL;
+
+	if (!e)
+		return sr_err_set(err, SR_EINVAL, "toolchain '%s' is not in catalogue '%s'",
+				  u->toolchain_id ? u->toolchain_id : "(null)", c->path);
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(ups[k].toolchain_id, u->toolchain_id))
+			return sr_err_set(err, SR_EINVAL, "toolchain '%s' is updated twice",
+					  u->toolchain_id);
+	if (u->digest && !cat_digest_valid(u->digest))
+		return sr_err_set(err, SR_EINVAL, "invalid digest '%s' for toolchain '%s'",
+				  u->digest, u->toolchain_id);
+	if (u->platform_digest) {
+		if (!cat_digest_valid(u->platform_digest))
+			return sr_err_set(err, SR_EINVAL,
+					  "invalid platform_digest '%s' for toolchain '%s'",
+					  u->platform_digest, u->toolchain_id);
+		if (!e->platform)
+			return sr_err_set(err, SR_EINVAL,
+					  "toolchain '%s' has no platform: no platform_digest "
+					  "to set",
+					  u->toolchain_id);
+		if (!u->digest && !cat_entry_pinned(e))
+			return sr_err_set(err, SR_EINVAL,
+					  "toolchain '%s' has no digest: a platform_digest needs "
+					  "one",
+					  u->toolchain_id);
+	}
+	*out = e;
+	return 0;
 }
 
 int catalogue_rewrite(char **out, size_t *outlen, const struct catalogue *c,
 		      const struct cat_update *ups, size_t nups, struct sr_err *err)
 {
-	struct edit *ed = xcalloc(2 * nups + 1, sizeof(*ed));
-	size_t ne = 0, pos = 0;
+	struct edit *ed = NULL;
+	size_t ne = 0, alloc = 0, pos = 0;
 	struct strbuf sb = STRBUF_INIT;
+	int rc = 0;
 
+	*out = NULL;
+	if (outlen)
+		*outlen = 0;
 	for (size_t i = 0; i < nups; i++) {
-		const struct cat_entry *e = catalogue_find(c, ups[i].toolchain_id);
-		struct strbuf ins = STRBUF_INIT, indent = STRBUF_INIT;
+		const struct cat_update *u = &ups[i];
+		const struct cat_entry *e = NULL;
+		struct strbuf after_base = STRBUF_INIT, indent = STRBUF_INIT;
 		const char *eol;
 
-		if (!e) {
-			for (size_t k = 0; k < ne; k++)
-				free(ed[k].text);
-			free(ed);
-			return sr_err_set(err, SR_EINVAL, "toolchain '%s' is not in '%s'",
-					  ups[i].toolchain_id, c->path);
+		if ((rc = check_update(c, ups, i, &e, err)) < 0)
+			goto done;
+		line_indent(c, e->base_span.start, &indent);
+		eol = line_eol(c, e->base_line_end);
+		if (u->digest) {
+			if (!e->digest_span.present)
+				add_line(&after_base, c, e->base_line_end, strbuf_str(&indent), eol,
+					 "digest", u->digest);
+			else if (strcmp(e->digest, u->digest))
+				push_edit(&ed, &ne, &alloc, e->digest_span.start,
+					  e->digest_span.end,
+					  requote(c, &e->digest_span, u->digest));
 		}
-		if ((ups[i].digest && !cat_digest_valid(ups[i].digest)) ||
-		    (ups[i].platform_digest && !cat_digest_valid(ups[i].platform_digest))) {
-			for (size_t k = 0; k < ne; k++)
-				free(ed[k].text);
-			free(ed);
-			return sr_err_set(err, SR_EINVAL, "invalid digest for '%s'",
-					  ups[i].toolchain_id);
-		}
-		line_style(c->text, c->len, e->base_span.start, &indent, &eol);
-		if (ups[i].digest) {
-			if (e->digest_span.present) {
-				ed[ne++] = (struct edit){
-				    e->digest_span.start, e->digest_span.end,
-				    replace_value(c->text, &e->digest_span, ups[i].digest)};
-			} else {
-				/* A base line without a newline ends the file: add one. */
-				if (e->base_line_end == c->len && c->len &&
-				    c->text[c->len - 1] != '\n')
-					strbuf_addstr(&ins, eol);
-				strbuf_addf(&ins, "%sdigest = \"%s\"%s",
-					    indent.buf ? indent.buf : "", ups[i].digest, eol);
-			}
-		}
-		if (ups[i].platform_digest) {
+		if (u->platform_digest) {
+			const char *pd = u->platform_digest;
 			if (e->platform_digest_span.present) {
-				ed[ne++] = (struct edit){
-				    e->platform_digest_span.start, e->platform_digest_span.end,
-				    replace_value(c->text, &e->platform_digest_span,
-						  ups[i].platform_digest)};
+				if (strcmp(e->platform_digest, pd))
+					push_edit(&ed, &ne, &alloc, e->platform_digest_span.start,
+						  e->platform_digest_span.end,
+						  requote(c, &e->platform_digest_span, pd));
 			} else if (e->digest_span.present) {
-				struct strbuf line = STRBUF_INIT;
+				struct strbuf line = STRBUF_INIT, dindent = STRBUF_INIT;
 				size_t at = e->digest_line_end;
-				if (at == c->len && c->len && c->text[c->len - 1] != '\n')
-					strbuf_addstr(&line, eol);
-				strbuf_addf(&line, "%splatform_digest = \"%s\"%s",
-					    indent.buf ? indent.buf : "", ups[i].platform_digest,
-					    eol);
-				ed[ne++] = (struct edit){at, at, strbuf_detach(&line, NULL)};
+				line_indent(c, e->digest_span.start, &dindent);
+				add_line(&line, c, at, strbuf_str(&dindent), line_eol(c, at),
+					 "platform_digest", pd);
+				push_edit(&ed, &ne, &alloc, at, at, strbuf_detach(&line, NULL));
+				strbuf_release(&dindent);
 			} else {
-				if (!ins.len && e->base_line_end == c->len && c->len &&
-				    c->text[c->len - 1] != '\n')
-					strbuf_addstr(&ins, eol);
-				strbuf_addf(&ins, "%splatform_digest = \"%s\"%s",
-					    indent.buf ? indent.buf : "", ups[i].platform_digest,
-					    eol);
+				add_line(&after_base, c, e->base_line_end, strbuf_str(&indent), eol,
+					 "platform_digest", pd);
 			}
 		}
-		if (ins.len)
-			ed[ne++] = (struct edit){e->base_line_end, e->base_line_end,
-						 strbuf_detach(&ins, NULL)};
-		strbuf_release(&ins);
+		if (after_base.len)
+			push_edit(&ed, &ne, &alloc, e->base_line_end, e->base_line_end,
+				  strbuf_detach(&after_base, NULL));
+		strbuf_release(&after_base);
 		strbuf_release(&indent);
 	}
-	qsort(ed, ne, sizeof(*ed), cmp_edit);
+	if (ne)
+		qsort(ed, ne, sizeof(*ed), cmp_edit);
 	for (size_t i = 0; i < ne; i++) {
+		/* Spans come from distinct lines; an overlap would be a parser bug. */
+		if (ed[i].start < pos || ed[i].end > c->len) {
+			rc = sr_err_set(err, SR_EFAIL, "internal error: overlapping edits in '%s'",
+					c->path);
+			goto done;
+		}
 		strbuf_add(&sb, c->text + pos, ed[i].start - pos);
 		strbuf_addstr(&sb, ed[i].text);
 		pos = ed[i].end;
-		free(ed[i].text);
 	}
 	strbuf_add(&sb, c->text + pos, c->len - pos);
-	free(ed);
 	*out = strbuf_detach(&sb, outlen);
-	return 0;
+done:
+	for (size_t i = 0; i < ne; i++)
+		free(ed[i].text);
+	free(ed);
+	strbuf_release(&sb);
+	return rc;
 }
