@@ -19,10 +19,15 @@ endif
 BUILD ?= build
 PREFIX ?= /usr/local
 
+# Three libraries, linked in this order: runner/ and catalogue/ both sit on
+# lib/ (the foundations); catalogue/ never includes a file under runner/.
+CORE_SRCS := $(wildcard lib/*.c)
 RUNNER_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c runner/net/*.c))
 CAT_SRCS := $(wildcard catalogue/*.c)
-LIB_SRCS := $(RUNNER_SRCS) $(CAT_SRCS)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CORE_LIB := $(BUILD)/libsrcore.a
+CAT_LIB := $(BUILD)/libsrcatalogue.a
+RUNNER_LIB := $(BUILD)/libsrrunner.a
+LIBS_ALL := $(RUNNER_LIB) $(CAT_LIB) $(CORE_LIB)
 MAIN_OBJ := $(BUILD)/runner/main.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -35,10 +40,18 @@ all: sandrun
 sandrun: $(BUILD)/sandrun
 	cp $< $@
 
-$(BUILD)/sandrun: $(MAIN_OBJ) $(BUILD)/libsandrun.a
+$(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/libsandrun.a: $(LIB_OBJS)
+$(CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(CAT_LIB): $(CAT_SRCS:%.c=$(BUILD)/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
@@ -46,9 +59,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsandrun.a
+$(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libsandrun.a $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -88,15 +101,15 @@ bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench
 	tests/bench/run.sh
 
-$(BUILD)/bench/net_bench: tests/bench/net_bench.c $(BUILD)/libsandrun.a
+$(BUILD)/bench/net_bench: tests/bench/net_bench.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libsandrun.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 build/fuzz/%: tests/fuzz/%.c
-	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsandrun.a
+	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a
 	@mkdir -p build/fuzz
-	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsandrun.a $(PKG_LIBS) -lpthread
+	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
 
 # Builds every fuzz target and runs each for FUZZ_SECONDS (default 20).
 FUZZ_SECONDS ?= 20
@@ -104,7 +117,7 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
 
-FORMAT_SRCS = runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
+FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -6,10 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "fsutil.h"
-#include "hash.h"
-#include "jsonparse.h"
+#include "../lib/version.h"
+#include "../lib/fsutil.h"
+#include "../lib/hash.h"
+#include "../lib/jsonparse.h"
 #include "report.h"
 
 static int cmp_str(const void *a, const void *b)

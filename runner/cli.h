@@ -7,7 +7,7 @@
 #include "engine.h"
 #include "spec.h"
 
-#define SANDRUN_VERSION "0.1.0"
+#include "../lib/version.h"
 
 enum sr_exit {
 	EXIT_OK = 0,

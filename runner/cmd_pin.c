@@ -8,7 +8,7 @@
 #include "../catalogue/gitrepo.h"
 #include "../catalogue/pin.h"
 #include "cli.h"
-#include "jsonparse.h"
+#include "../lib/jsonparse.h"
 
 struct resolver {
 	struct engine *engine;

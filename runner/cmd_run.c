@@ -10,7 +10,7 @@
 
 #include "../catalogue/gitrepo.h"
 #include "cli.h"
-#include "hash.h"
+#include "../lib/hash.h"
 #include "net/firewall.h"
 #include "report.h"
 #include "run.h"

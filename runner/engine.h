@@ -4,8 +4,8 @@
 #ifndef SR_ENGINE_H
 #define SR_ENGINE_H
 
-#include "proc.h"
-#include "util.h"
+#include "../lib/proc.h"
+#include "../lib/util.h"
 
 /* Per-phase deadlines (ms). */
 #define ENGINE_TMO_QUICK  30000	 /* inspect, version, rm, kill, network */

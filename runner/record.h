@@ -4,7 +4,7 @@
 #define SR_RECORD_H
 
 #include "spec.h"
-#include "util.h"
+#include "../lib/util.h"
 
 struct isolation {
 	const char *network; /* "none" | "oob" | "stubs" | "open" (static string) */

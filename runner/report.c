@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "jsonparse.h"
+#include "../lib/jsonparse.h"
 
 #define NOUTCOMES (OUTCOME_NOT_CONFIRMED + 1)
 

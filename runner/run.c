@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "fsutil.h"
+#include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
 #include "runargs.h"

@@ -3,7 +3,7 @@
 #ifndef SR_SPEC_H
 #define SR_SPEC_H
 
-#include "util.h"
+#include "../lib/util.h"
 
 enum net_policy { NET_NONE = 0, NET_OOB, NET_STUBS, NET_OPEN };
 

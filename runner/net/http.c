@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../util.h"
+#include "../../lib/util.h"
 
 /* RFC 9110 tchar: the characters of methods and header names. */
 static bool is_tchar(unsigned char c)

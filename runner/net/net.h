@@ -23,7 +23,7 @@
 #define SR_NET_NET_H
 
 #include "../spec.h"
-#include "../util.h"
+#include "../../lib/util.h"
 
 #define NET_DEFAULT_EVIDENCE (64u << 10) /* bytes per evidence array */
 #define NET_DEFAULT_IDLE_MS  30000	 /* a connection silent this long is closed */

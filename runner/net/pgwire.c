@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util.h"
+#include "../../lib/util.h"
 
 static uint32_t be32(const char *p)
 {

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../util.h"
+#include "../../lib/util.h"
 
 static inline unsigned char lower(unsigned char c)
 {

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "../util.h"
+#include "../../lib/util.h"
 
 /* A CRLF-terminated decimal at buf[*off..): digits only, at most 10 of
  * them, or exactly "-1" when allow_null. *v is -1 for the null form. */

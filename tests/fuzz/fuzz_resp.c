@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "../../runner/net/resp.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

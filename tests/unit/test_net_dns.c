@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../runner/net/dns.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 static struct dns_query q;
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../runner/net/http.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 static struct http_request req;
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../runner/net/pgwire.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 static void be32(char *p, uint32_t v)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../runner/net/resp.h"
-#include "../../runner/util.h"
+#include "../../lib/util.h"
 
 static struct resp_cmd cmd;
 

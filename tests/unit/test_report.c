@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/jsonparse.h"
+#include "../../lib/jsonparse.h"
 #include "../../runner/report.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
