@@ -112,29 +112,72 @@ int fs_copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, struct 
 	return rc;
 }
 
+/* Remove every entry of the open directory dfd, then nothing else: entries
+ * are reached only through directory fds opened O_NOFOLLOW, so a symlink
+ * swapped in meanwhile is unlinked, never followed. Mount points are not
+ * crossed. */
+static int remove_dir_contents(int dfd, dev_t dev, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (depth > 256) {
+		close(dfd);
+		errno = ELOOP;
+		return -1;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		int sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+				rc = -1;
+			continue;
+		}
+		if (st.st_dev != dev) {
+			errno = EBUSY;
+			rc = -1;
+			continue;
+		}
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || remove_dir_contents(sub, dev, depth + 1) < 0)
+			rc = -1;
+		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			rc = -1;
+	}
+	closedir(d);
+	return rc;
+}
+
 int fs_remove_tree(const char *path)
 {
 	struct stat st;
-	DIR *d;
-	struct dirent *de;
+	int dfd, rc;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path);
-	d = opendir(path);
-	if (d) {
-		while ((de = readdir(d))) {
-			char *p;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			p = xasprintf("%s/%s", path, de->d_name);
-			fs_remove_tree(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	return rmdir(path);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	rc = remove_dir_contents(dfd, st.st_dev, 0);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
 }
 
 int fs_mkdirs(const char *path, mode_t mode, struct sr_err *err)

@@ -13,7 +13,8 @@
  * uid/gid >= 0: chown every copied entry (without following links). */
 int fs_copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, struct sr_err *err);
 
-/* Remove path recursively without following symlinks; missing is fine. */
+/* Remove path recursively through directory fds (unlinkat), never following
+ * a symlink nor crossing into another mount; missing is fine. 0 or -1/errno. */
 int fs_remove_tree(const char *path);
 
 /* mkdir -p with mode for each created component. */

@@ -131,11 +131,34 @@ void *xgrow(void *p, size_t sz, size_t nr, size_t *alloc)
 	return p;
 }
 
+char sr_strbuf_slop[1];
+
+void strbuf_init(struct strbuf *sb)
+{
+	sb->buf = sr_strbuf_slop;
+	sb->len = sb->alloc = 0;
+}
+
 void strbuf_grow(struct strbuf *sb, size_t extra)
 {
+	bool fresh = !sb->alloc;
+
 	if (sb->len > SIZE_MAX - extra - 1)
 		die_oom();
+	if (fresh)
+		sb->buf = NULL;
 	sb->buf = xgrow(sb->buf, 1, sb->len + extra + 1, &sb->alloc);
+	if (fresh)
+		sb->buf[0] = '\0';
+}
+
+void strbuf_setlen(struct strbuf *sb, size_t len)
+{
+	if (len > sb->len)
+		len = sb->len;
+	sb->len = len;
+	if (sb->alloc)
+		sb->buf[len] = '\0';
 }
 
 void strbuf_add(struct strbuf *sb, const void *data, size_t len)
@@ -183,36 +206,33 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 
 void strbuf_reset(struct strbuf *sb)
 {
-	sb->len = 0;
-	if (sb->buf)
-		sb->buf[0] = '\0';
+	strbuf_setlen(sb, 0);
 }
 
 void strbuf_release(struct strbuf *sb)
 {
-	free(sb->buf);
-	sb->buf = NULL;
-	sb->len = sb->alloc = 0;
+	if (sb->alloc)
+		free(sb->buf);
+	strbuf_init(sb);
 }
 
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p;
 
-	if (!sb->buf)
+	if (!sb->alloc)
 		strbuf_grow(sb, 0);
-	sb->buf[sb->len] = '\0';
 	p = sb->buf;
 	if (len)
 		*len = sb->len;
-	sb->buf = NULL;
-	sb->len = sb->alloc = 0;
+	strbuf_init(sb);
 	return p;
 }
 
 const char *strbuf_str(const struct strbuf *sb)
 {
-	return sb->buf ? sb->buf : "";
+	/* NULL only for a zeroed struct that was never initialised. */
+	return sb->buf ? sb->buf : sr_strbuf_slop;
 }
 
 void strvec_push(struct strvec *sv, const char *s)
@@ -552,49 +572,135 @@ int sr_read_file(const char *path, char **out, size_t *len, struct sr_err *err)
 	return 0;
 }
 
-int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err)
+static int write_all(int fd, const char *data, size_t len)
 {
-	char *tmp = xasprintf("%s.sandrun-tmp.%ld", path, (long)getpid());
-	struct stat st;
-	mode_t mode = 0644;
-	int fd;
-
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return SR_EFAIL;
-	}
 	while (len) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			return -1;
 		}
 		data += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
-	free(tmp);
 	return 0;
+}
+
+/* A device or FIFO is written in place: renaming over it would replace the
+ * node with a regular file. fsync is meaningless on most of them. */
+static int write_in_place(const char *path, const char *data, size_t len, struct sr_err *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot open '%s': %s", path, strerror(errno));
+	if (write_all(fd, data, len) < 0 ||
+	    (fsync(fd) < 0 && errno != EINVAL && errno != EROFS && errno != ENOTSUP)) {
+		int e = errno;
+		close(fd);
+		return sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", path, strerror(e));
+	}
+	if (close(fd) < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err)
+{
+	char *target = NULL, *tmp = NULL;
+	unsigned char rnd[8];
+	struct stat st;
+	mode_t mode = 0644;
+	int fd = -1, rc;
+
+	/* A symlink is followed: the file it names is replaced, the link kept. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		target = realpath(path, NULL);
+		if (!target)
+			return sr_err_set(err, SR_EFAIL, "cannot resolve '%s': %s", path,
+					  strerror(errno));
+	} else {
+		target = xstrdup(path);
+	}
+	if (stat(target, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': Is a directory", path);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			rc = write_in_place(target, data, len, err);
+			goto out;
+		}
+		mode = st.st_mode & 07777;
+	}
+	/* An unpredictable name created exclusively, never through a link. */
+	if ((rc = sr_random(rnd, sizeof(rnd), err)))
+		goto out;
+	tmp = xasprintf("%s.sandrun-%02x%02x%02x%02x%02x%02x%02x%02x", target, rnd[0], rnd[1],
+			rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
+		goto fail;
+	rc = close(fd);
+	fd = -1;
+	if (rc < 0 || rename(tmp, target) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
 fail:
-	sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", path, strerror(errno));
+	rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
+out:
 	free(tmp);
-	return SR_EFAIL;
+	free(target);
+	return rc;
+}
+
+int sr_check_writable(const char *path, struct sr_err *err)
+{
+	struct stat st;
+	char *dir, *slash;
+	int rc = 0;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return sr_err_set(err, SR_EINVAL, "cannot write '%s': Is a directory",
+					  path);
+		if (!S_ISREG(st.st_mode))
+			return access(path, W_OK) == 0
+				   ? 0
+				   : sr_err_set(err, SR_EINVAL, "cannot write '%s': %s", path,
+						strerror(errno));
+	}
+	/* A regular file is replaced by rename: its directory must take a new
+	 * file (for a symlink, the directory of the file it names). */
+	dir = realpath(path, NULL);
+	if (!dir)
+		dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		free(dir);
+		dir = xstrdup(".");
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		rc = sr_err_set(err, SR_EINVAL, "cannot write '%s': directory '%s' %s", path, dir,
+				errno == ENOENT || !S_ISDIR(st.st_mode) ? "does not exist"
+									: strerror(errno));
+	else if (access(dir, W_OK | X_OK) < 0)
+		rc = sr_err_set(err, SR_EINVAL, "cannot write '%s': %s", path, strerror(errno));
+	free(dir);
+	return rc;
 }
 
 void sr_log(const char *fmt, ...)
@@ -602,8 +708,7 @@ void sr_log(const char *fmt, ...)
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
 
-	if (sr_verbosity < 0)
-		return;
+	/* Diagnostics are never silenced: -q hides progress, not errors. */
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);

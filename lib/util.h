@@ -56,7 +56,11 @@ static inline void sr_freep(void *p)
 }
 #define cleanup_free __attribute__((cleanup(sr_freep)))
 
-/* Growable NUL-terminated byte string (may hold NULs). */
+/* Growable NUL-terminated byte string (may hold NULs). As in git, an
+ * initialised strbuf is always a valid C string: before the first growth buf
+ * points at a shared empty "slop" byte (alloc 0), so no caller needs
+ * `buf ? buf : ""`. A zeroed struct (buf NULL) is accepted too. */
+extern char sr_strbuf_slop[1];
 struct strbuf {
 	char *buf;
 	size_t len;
@@ -64,8 +68,11 @@ struct strbuf {
 };
 #define STRBUF_INIT                                                                                \
 	{                                                                                          \
-		NULL, 0, 0                                                                         \
+		sr_strbuf_slop, 0, 0                                                               \
 	}
+void strbuf_init(struct strbuf *sb);
+/* Shorten (never lengthen) to len bytes, keeping the terminating NUL. */
+void strbuf_setlen(struct strbuf *sb, size_t len);
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
@@ -125,8 +132,18 @@ int sr_parse_size(const char *s, uint64_t *out);
 
 /* Read a whole file; *out is NUL-terminated and owned by the caller. */
 int sr_read_file(const char *path, char **out, size_t *len, struct sr_err *err);
-/* Write atomically: temp file in the same directory, fsync, rename. */
+/* Write a report-style file so that a reader never sees a partial one: a
+ * temp file created exclusively (O_EXCL|O_NOFOLLOW, random name) beside the
+ * target, written, fsynced, renamed over it. A symlink is followed (the file
+ * it names is replaced); an existing device or FIFO is written in place.
+ * Every write, fsync and close error is SR_EFAIL naming path; on failure
+ * nothing is left under the final name that was not there before. */
 int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err);
+
+/* Whether sr_write_file_atomic(path) can succeed as far as can be known
+ * before writing: an existing device/FIFO writable, or the (link target's)
+ * directory existing and writable. SR_EINVAL with the reason otherwise. */
+int sr_check_writable(const char *path, struct sr_err *err);
 
 /* Global verbosity: -1 quiet, 0 normal, 1+ verbose. */
 extern int sr_verbosity;
