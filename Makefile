@@ -35,7 +35,11 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all test unit integration install clean demo bench fuzz format check setup asan
-all: sandrun
+all: sandrun sandrun.1
+
+# The man page, from scdoc source (ci/setup.sh installs scdoc).
+sandrun.1: doc/sandrun.1.scd
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 
 sandrun: $(BUILD)/sandrun
 	cp $< $@
@@ -87,8 +91,10 @@ unit-asan: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Build with both compilers, warnings as errors; the code is formatted.
-check:
+check: sandrun.1
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	bash -n doc/sandrun.bash
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
 	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
 
@@ -121,8 +127,12 @@ FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-install: sandrun
+install: sandrun sandrun.1
+
+# The man page, from scdoc source (ci/setup.sh installs scdoc).
+sandrun.1: doc/sandrun.1.scd
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 
 clean:
-	rm -rf build sandrun harnesses/*/work/fuzz_target
+	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

@@ -60,7 +60,7 @@ daemonize()
 }
 
 # ---------------------------------------------------------------- 1. packages
-PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make libyaml-dev
+PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
 	python3 procps podman catatonit)
