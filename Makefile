@@ -128,10 +128,6 @@ format:
 	clang-format -i $(FORMAT_SRCS)
 
 install: sandrun sandrun.1
-
-# The man page, from scdoc source (ci/setup.sh installs scdoc).
-sandrun.1: doc/sandrun.1.scd
-	scdoc < $< > $@.tmp && mv $@.tmp $@
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 
 clean:
