@@ -129,6 +129,8 @@ format:
 
 install: sandrun sandrun.1
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
+	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
+	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target
