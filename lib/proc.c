@@ -89,6 +89,10 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	/* Engine clients and their helpers (podman's conmon writes files into
+	 * its cwd) must never touch the user's working directory. */
+	if (o->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
 	posix_spawnattr_init(&attr);
 	/* The runner ignores SIGPIPE and blocks signals in workers; the child
 	 * starts with defaults and an empty mask. */

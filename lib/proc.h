@@ -24,6 +24,7 @@ struct proc_opts {
 	void *ctx;
 	uint64_t abort_grace_ms; /* after on_abort, wait this long before SIGKILL (default 10 s) */
 	bool interruptible;	 /* abort when sr_interrupted is set (cleanup calls are not) */
+	const char *cwd;	 /* the child's working directory; NULL: the runner's */
 };
 
 struct proc_result {

@@ -34,6 +34,19 @@ static void test_proc__exit_code_and_signal_are_separate(void **state)
 	proc_result_release(&res);
 }
 
+static void test_proc__child_runs_in_the_given_directory(void **state)
+{
+	char *argv[] = {"pwd", NULL};
+	struct proc_opts o = {.argv = argv, .cwd = "/usr/share"};
+	struct proc_result res;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+
+	assert_int_equal(proc_run(&o, &res, &err), 0);
+	assert_string_equal(res.out.buf, "/usr/share\n");
+	proc_result_release(&res);
+}
+
 static void test_proc__large_output_on_both_streams_keeps_tail(void **state)
 {
 	struct proc_result res;
@@ -133,6 +146,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_proc__exit_code_and_signal_are_separate),
+	    cmocka_unit_test(test_proc__child_runs_in_the_given_directory),
 	    cmocka_unit_test(test_proc__large_output_on_both_streams_keeps_tail),
 	    cmocka_unit_test(test_proc__deadline_kills),
 	    cmocka_unit_test(test_proc__missing_program_is_an_error),
