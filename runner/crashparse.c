@@ -80,6 +80,17 @@ static char *span_dup(struct span s)
 	return s.n ? xstrndup(s.p, s.n) : xstrdup("");
 }
 
+/* A copy with control characters (NUL included) as '?'. */
+static char *dup_printable(struct span s)
+{
+	char *out = xmalloc(s.n + 1);
+
+	for (size_t i = 0; i < s.n; i++)
+		out[i] = (unsigned char)s.p[i] < 0x20 ? '?' : s.p[i];
+	out[s.n] = '\0';
+	return out;
+}
+
 /* The text after the last '/' (a path's file name). */
 static struct span span_basename(struct span s)
 {
@@ -308,13 +319,7 @@ static char *report_type(const char *tool, struct span desc)
 	}
 	if (!t.n)
 		return xstrdup("unknown-crash");
-	{
-		char *s = span_dup(t);
-		for (char *c = s; *c; c++)
-			if ((unsigned char)*c < 0x20)
-				*c = '?';
-		return s;
-	}
+	return dup_printable(t);
 }
 
 /* ---- frames ---- */
@@ -355,6 +360,41 @@ static bool split_location(struct span *s, struct span *file, int *line)
 	return true;
 }
 
+/* Split a trailing "(path/module+0xOFF)" off s into f->module and
+ * f->offset, dropping a "(BuildId: ...)" after it (it names the build, not
+ * the place) and an "(<unknown module>)". */
+static void split_module(struct span *s, struct frame_span *f)
+{
+	long b = span_find(*s, " (BuildId: ");
+	size_t i;
+	int depth = 0;
+
+	if (b >= 0 && span_ends(*s, ")"))
+		*s = span_trim(span_upto(*s, (size_t)b));
+	if (!span_ends(*s, ")"))
+		return;
+	/* The last balanced parenthesis group. */
+	for (i = s->n - 1;; i--) {
+		if (s->p[i] == ')')
+			depth++;
+		else if (s->p[i] == '(' && --depth == 0)
+			break;
+		if (i == 0)
+			return;
+	}
+	{
+		struct span g = span_of(s->p + i + 1, s->p + s->n - 1);
+		long plus = span_find(g, "+0x");
+		if (span_eq(g, "<unknown module>")) {
+			*s = span_trim(span_upto(*s, i));
+		} else if (plus > 0 && !memchr(g.p, ' ', g.n)) {
+			f->module = span_basename(span_upto(g, (size_t)plus));
+			f->offset = span_from(g, (size_t)plus + 1);
+			*s = span_trim(span_upto(*s, i));
+		}
+	}
+}
+
 /* Parse a stack frame line; false when line is not one. */
 static bool parse_frame(struct span line, struct frame_span *f, unsigned long *num)
 {
@@ -379,37 +419,7 @@ static bool parse_frame(struct span line, struct frame_span *f, unsigned long *n
 	}
 	if (span_starts(s, "in "))
 		s = span_trim(span_from(s, 3));
-	/* "(BuildId: ...)" after the module says which build, not where. */
-	if (span_ends(s, ")")) {
-		long b = span_find(s, " (BuildId: ");
-		if (b >= 0)
-			s = span_trim(span_upto(s, (size_t)b));
-	}
-	if (span_ends(s, ")")) {
-		/* The module is the last balanced parenthesis group. */
-		size_t i = s.n - 1;
-		int depth = 0;
-		for (;;) {
-			if (s.p[i] == ')')
-				depth++;
-			else if (s.p[i] == '(' && --depth == 0)
-				break;
-			if (i == 0)
-				break;
-			i--;
-		}
-		if (depth == 0) {
-			struct span g = span_of(s.p + i + 1, s.p + s.n - 1);
-			long plus = span_find(g, "+0x");
-			if (span_eq(g, "<unknown module>")) {
-				s = span_trim(span_upto(s, i));
-			} else if (plus > 0 && memchr(g.p, ' ', g.n) == NULL) {
-				f->module = span_basename(span_upto(g, (size_t)plus));
-				f->offset = span_from(g, (size_t)plus + 1);
-				s = span_trim(span_upto(s, i));
-			}
-		}
-	}
+	split_module(&s, f);
 	/* ThreadSanitizer prints both a location and a module. */
 	split_location(&s, &f->file, &f->line);
 	/* "func+0x1f" (no symbolizer, dladdr names only): the offset moves. */
