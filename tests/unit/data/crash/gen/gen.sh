@@ -4,6 +4,8 @@
 # files). Each case NAME gives NAME.stdout and NAME.stderr; cases ending in
 # -2 are a second run of the same binary (other pid, other addresses), cases
 # with -nosym are the same binary with symbolize=0.
+# The OOM cases and the campaigns use up to ~500 MB of memory for a few
+# seconds; the whole run takes under a minute.
 #   tests/unit/data/crash/gen/gen.sh [build-dir]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,14 +14,20 @@ b=${1:-/tmp/sandrun-crashgen}
 mkdir -p "$b"
 cd "$b" || exit 1
 
-CFLAGS="-g -O0 -fno-omit-frame-pointer"
-clang $CFLAGS -fsanitize=address -o asan "$here/bugs.c"
-clang $CFLAGS -fsanitize=undefined -o ubsan "$here/bugs.c"
-clang $CFLAGS -fsanitize=undefined -fno-sanitize-recover=all -o ubsan-abort "$here/bugs.c"
-clang $CFLAGS -fsanitize=memory -o msan "$here/bugs.c"
-clang $CFLAGS -fsanitize=leak -o lsan "$here/bugs.c"
-clang++ $CFLAGS -fsanitize=address -o asan-cxx "$here/cxx.cc"
-clang $CFLAGS -fsanitize=address,fuzzer -o fuzz_target "$here/target.c"
+# build COMPILER ARGS...: -O0 keeps every function its own frame.
+build()
+{
+	compiler=$1
+	shift
+	"$compiler" -g -O0 -fno-omit-frame-pointer "$@" || exit 1
+}
+build clang -fsanitize=address -o asan "$here/bugs.c"
+build clang -fsanitize=undefined -o ubsan "$here/bugs.c"
+build clang -fsanitize=undefined -fno-sanitize-recover=all -o ubsan-abort "$here/bugs.c"
+build clang -fsanitize=memory -o msan "$here/bugs.c"
+build clang -fsanitize=leak -o lsan "$here/bugs.c"
+build clang++ -fsanitize=address -o asan-cxx "$here/cxx.cc"
+build clang -fsanitize=address,fuzzer -o fuzz_target "$here/target.c"
 
 # run NAME ENV... -- ARGV...: capture stdout and stderr of one run.
 run()
