@@ -142,10 +142,12 @@ struct header {
 	bool runtime_error;
 };
 
+enum tool_id { ASAN, LSAN, MSAN, TSAN, HWASAN, UBSAN, LIBFUZZER };
 static const char *const tools[] = {
-    "AddressSanitizer", "LeakSanitizer",      "MemorySanitizer",
-    "ThreadSanitizer",	"HWAddressSanitizer", "UndefinedBehaviorSanitizer",
-    "libFuzzer",
+    [ASAN] = "AddressSanitizer",     [LSAN] = "LeakSanitizer",
+    [MSAN] = "MemorySanitizer",	     [TSAN] = "ThreadSanitizer",
+    [HWASAN] = "HWAddressSanitizer", [UBSAN] = "UndefinedBehaviorSanitizer",
+    [LIBFUZZER] = "libFuzzer",
 };
 
 /* The tool named at the start of s followed by ": ", or NULL. */
@@ -178,7 +180,7 @@ static enum hdr_kind tagged_header(struct span line, const char *tag, struct hea
 		h->tool = tool;
 		h->desc = span_trim(span_from(rest, k));
 		/* MSan reports with WARNING and dies; TSan's WARNING goes on. */
-		h->kind = tag[0] == 'E' || tool == tools[2] ? HDR_FATAL : HDR_WARN;
+		h->kind = tag[0] == 'E' || tool == tools[MSAN] ? HDR_FATAL : HDR_WARN;
 		return h->kind;
 	}
 	return HDR_NONE;
@@ -196,7 +198,7 @@ static enum hdr_kind line_header(struct span line, struct header *h)
 	off = span_find(line, rt);
 	if (off >= 0) {
 		h->kind = HDR_WARN;
-		h->tool = "UndefinedBehaviorSanitizer";
+		h->tool = tools[UBSAN];
 		h->desc = span_trim(span_from(line, (size_t)off + sizeof(rt) - 1));
 		h->loc = span_trim(span_upto(line, (size_t)off));
 		h->runtime_error = true;
@@ -294,7 +296,7 @@ static char *report_type(const char *tool, struct span desc)
 	size_t n = 0;
 	struct span t;
 
-	if (tool == tools[1] && span_starts(desc, "detected memory leaks"))
+	if (tool == tools[LSAN] && span_starts(desc, "detected memory leaks"))
 		return xstrdup("memory leak");
 	while (n < desc.n) {
 		if (desc.p[n] == '(' || desc.p[n] == '[' ||
@@ -740,7 +742,7 @@ static void parse_report(struct crash_info *out, const struct header *h, const c
 		if (f.file.n)
 			st->f[st->n++] = f;
 	}
-	stack_finish(out, &sig, st, h->tool == tools[6]);
+	stack_finish(out, &sig, st, h->tool == tools[LIBFUZZER]);
 	out->signature = strbuf_detach(&sig, NULL);
 }
 
@@ -775,9 +777,9 @@ static void parse_summary_only(struct crash_info *out, struct span sum)
 	rest = span_from(sum, k);
 	out->summary = span_dup(sum);
 	if (span_find(rest, " leaked in ") >= 0) {
-		out->tool = tools[1];
+		out->tool = tools[LSAN];
 		out->type = xstrdup("memory leak");
-	} else if (out->tool == tools[6]) {
+	} else if (out->tool == tools[LIBFUZZER]) {
 		out->type = report_type(out->tool, rest);
 	} else {
 		out->type = summary_type(out->tool, rest);
@@ -785,7 +787,7 @@ static void parse_summary_only(struct crash_info *out, struct span sum)
 	strbuf_addstr(&sig, out->type);
 	memset(&f, 0, sizeof(f));
 	in = span_ends(rest, " in") ? (long)rest.n - 3 : span_find(rest, " in ");
-	if (out->tool != tools[6] && out->tool != tools[1] && in > 0) {
+	if (out->tool != tools[LIBFUZZER] && out->tool != tools[LSAN] && in > 0) {
 		struct span loc = span_upto(rest, (size_t)in);
 		f.function = span_trim(span_from(rest, (size_t)in + 4));
 		split_location(&loc, &f.file, &f.line);
