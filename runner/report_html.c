@@ -31,7 +31,7 @@ static bool is_bidi_control(uint32_t cp)
 
 /* len bytes of s as HTML text, also safe inside a double- or single-quoted
  * attribute: markup characters become references, invalid UTF-8 U+FFFD,
- * control characters other than tab and newline their Control Pictures
+ * control characters other than tab, newline and CRLF their Control Pictures
  * (NUL shows as U+2400), C1 and bidi controls "\uXXXX". */
 static void h_escn(struct strbuf *sb, const char *str, size_t len)
 {
@@ -66,6 +66,13 @@ static void h_escn(struct strbuf *sb, const char *str, size_t len)
 		case '\t':
 		case '\n':
 			strbuf_addch(sb, (char)cp);
+			break;
+		case '\r':
+			/* CRLF reads as a line end; a lone CR, which could hide what
+			 * came before it on a terminal, stays visible. */
+			if (s + 1 < end && s[1] == '\n')
+				break;
+			strbuf_addstr(sb, "&#x240d;");
 			break;
 		default:
 			if (cp < 0x20)
@@ -278,8 +285,10 @@ static const char page_css[] =
     ".run h4{margin:.2em 0}.ev{font-size:12px}.ev td,.ev th{padding:.1em .4em}\n"
     ".repro{display:flex;gap:.5em;align-items:flex-start}.repro pre{flex:1;margin:0}\n"
     "#filters{display:flex;flex-wrap:wrap;gap:1em;align-items:center;margin:1em 0 .5em}\n"
-    "#timeline .lane{position:relative;height:18px;margin:2px 0;background:#f6f8fa}\n"
-    "#timeline .lane-label{font-size:11px;color:var(--mute)}\n"
+    "#timeline .tl-row{display:grid;grid-template-columns:16em 1fr;gap:.5em;margin:2px 0}\n"
+    "#timeline .lane{position:relative;height:18px;background:#f6f8fa}\n"
+    "#timeline .lane-label{font-size:11px;color:var(--mute);overflow:hidden;"
+    "white-space:nowrap;text-overflow:ellipsis}\n"
     "#timeline .bar{position:absolute;top:2px;height:14px;min-width:2px;border-radius:2px;"
     "cursor:pointer;opacity:.85}\n"
     "#timeline .bar.o-error{background:var(--error)}#timeline .bar.o-confirmed{background:"
@@ -730,10 +739,13 @@ static void add_timeline(struct strbuf *sb, const struct record *recs,
 		strbuf_addstr(sb, "<p class=\"muted\">The records carry no start times: one bar "
 				  "per run, its length the run's duration.</p>\n");
 		for (size_t i = 0; i < n; i++) {
-			strbuf_addf(sb, "<div class=\"lane\" data-lane=\"run-%zu\">", i + 1);
+			strbuf_addf(sb, "<div class=\"tl-row\"><span class=\"lane-label\">#%zu ",
+				    i + 1);
+			h_json(sb, jat(docs[i], "harness"));
+			strbuf_addf(sb, "</span><div class=\"lane\" data-lane=\"run-%zu\">", i + 1);
 			add_bar(sb, &recs[i], docs, i, of[i], 0.0,
 				100.0 * (double)recs[i].duration_ms / (double)span);
-			strbuf_addstr(sb, "</div>\n");
+			strbuf_addstr(sb, "</div></div>\n");
 		}
 	}
 	/* Lane -1 collects runs whose worker is unknown. */
@@ -744,16 +756,20 @@ static void add_timeline(struct strbuf *sb, const struct record *recs,
 		if (!any)
 			continue;
 		if (lane < 0)
-			strbuf_addstr(sb, "<div class=\"lane-label\">worker unknown</div>");
+			strbuf_addstr(sb, "<div class=\"tl-row\"><span class=\"lane-label\">worker "
+					  "unknown</span>");
 		else
-			strbuf_addf(sb, "<div class=\"lane-label\">worker %d</div>", lane + 1);
+			strbuf_addf(sb,
+				    "<div class=\"tl-row\"><span class=\"lane-label\">worker %d"
+				    "</span>",
+				    lane + 1);
 		strbuf_addf(sb, "<div class=\"lane\" data-lane=\"%d\">", lane);
 		for (size_t i = 0; i < n; i++)
 			if (tm[i].worker == lane || (lane == -1 && tm[i].worker < -1))
 				add_bar(sb, &recs[i], docs, i, of[i],
 					100.0 * (double)tm[i].start_ms / (double)span,
 					100.0 * (double)recs[i].duration_ms / (double)span);
-		strbuf_addstr(sb, "</div>\n");
+		strbuf_addstr(sb, "</div></div>\n");
 	}
 	strbuf_addstr(sb, "</div>\n");
 	free(of);

@@ -65,7 +65,8 @@ static int setup(void **state)
 	f->recs[0].evidence.stdout_tail = xstrdup(
 	    "<script>document.title='pwned'</script></pre>\xff\xfe tok=" TOKEN " \xe2\x80\xae"
 	    "evil");
-	f->recs[0].evidence.stderr_tail = xstrdup("]]></style><!-- &amp; \x01\x7f\xc2\x85");
+	f->recs[0].evidence.stderr_tail =
+	    xstrdup("]]></style><!-- &amp; \x01\x7f\xc2\x85 cr\rlf\r\n");
 	f->recs[0].cause = xstrdup("cause <img src=x onerror=alert(1)> " TOKEN);
 	f->recs[0].evidence.oob_json =
 	    xstrdup("[{\"proto\":\"tcp\",\"summary\":\"a\\u0000b</script>\",\"bytes\":3}]");
@@ -125,7 +126,8 @@ static void test_report_html__harness_output_is_text_never_markup(void **state)
 	assert_int_equal(count(h, "</pre></pre>"), 0);
 	assert_non_null(strstr(h, "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;"
 				  "&lt;/pre&gt;\xef\xbf\xbd\xef\xbf\xbd"));
-	assert_non_null(strstr(h, "]]&gt;&lt;/style&gt;&lt;!-- &amp;amp; &#x2401;&#x2421;\\u0085"));
+	assert_non_null(strstr(
+	    h, "]]&gt;&lt;/style&gt;&lt;!-- &amp;amp; &#x2401;&#x2421;\\u0085 cr&#x240d;lf\n"));
 	assert_non_null(strstr(h, "\\u202eevil"));
 	assert_non_null(strstr(h, "hostile&lt;b&gt;"));
 	assert_non_null(strstr(h, "data-name=\"hostile&lt;b&gt;[p&quot;x]\""));
