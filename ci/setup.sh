@@ -63,7 +63,7 @@ daemonize()
 PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
-	python3 procps podman catatonit)
+	python3 procps podman catatonit chromium)
 
 declare -A have=()
 while read -r name status; do

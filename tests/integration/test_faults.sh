@@ -25,7 +25,8 @@ wait_for_containers() {
 # A TCP server on 127.0.0.1 that accepts every connection and never answers;
 # prints its port. Stopped by the pid in $TMP/blackhole.pid.
 start_blackhole() {
-	python3 - "$TMP/blackhole.port" <<'PY' &
+	# Its output must not hold a caller's $(...) open.
+	python3 - "$TMP/blackhole.port" >/dev/null 2>&1 <<'PY' &
 import socket, sys, time
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -64,7 +65,8 @@ EOF
 
 t_fault_registry_never_answers_pull_deadline() {
 	local port s=$TMP/bh r=$TMP/bh.json rc start el
-	port=$(start_blackhole)
+	start_blackhole >/dev/null
+	port=$(cat "$TMP/blackhole.port")
 	blackhole_catalogue "$port"
 	write_spec "$s" hole <<'EOF'
 toolchain: hole
@@ -83,7 +85,8 @@ EOF
 
 t_fault_sigterm_during_pull_exits_143() {
 	local port s=$TMP/bhs r=$TMP/bhs.json pid rc
-	port=$(start_blackhole)
+	start_blackhole >/dev/null
+	port=$(cat "$TMP/blackhole.port")
 	blackhole_catalogue "$port"
 	write_spec "$s" hole <<'EOF'
 toolchain: hole
