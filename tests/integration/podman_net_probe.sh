@@ -24,7 +24,7 @@ ID=srp$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 NET=$ID-run PEERNET=$ID-peer PROBE=$ID-probe PEER=$ID-peerc
 DIR=$(mktemp -d "/tmp/$ID.XXXXXX") || exit 3
 LOG=$DIR/listener.log
-PYPID= BR= CHAIN= RULES=0
+PYPID='' BR='' CHAIN='' RULES=0
 
 say() { printf '%s\n' "$*"; }
 die() { say "setup failed: $*" >&2; exit 3; }
@@ -171,7 +171,8 @@ grep -q ready "$LOG" || die "listeners did not start"
 # One probe container run, hardened as the runner runs harnesses. Prints
 # name=open|closed per target, then dns=<nslookup status>.
 probe() {
-	local t0=$(date +%s%N)
+	local t0
+	t0=$(date +%s%N)
 	podman run --rm --name "$PROBE" --network "$NET" --cap-drop=ALL --user=65534:65534 \
 		--read-only --security-opt=no-new-privileges --init \
 		--mount "type=bind,source=$DIR/resolv.conf,target=/etc/resolv.conf,readonly" \
