@@ -59,7 +59,7 @@ int cmd_pull(const struct cli *cli, int argc, char **argv)
 		if (!want)
 			continue;
 		ref = cat_entry_ref(e);
-		if (imgcache_ensure(ic, ref, &pulled, &err) < 0) {
+		if (imgcache_ensure(&pulled, ic, ref, &err) < 0) {
 			printf("%s: error: %s\n", e->toolchain_id, err.msg);
 			rc = EXIT_FAIL;
 		} else {

@@ -42,7 +42,7 @@ int cmd_verify(const struct cli *cli, int argc, char **argv)
 		}
 		/* The pin must be resolvable: present, or pullable by digest. */
 		ref = cat_entry_ref(e);
-		if (engine_image_present(&eng, ref, &present, &err) < 0 ||
+		if (engine_image_present(&present, &eng, ref, &err) < 0 ||
 		    (!present && engine_pull(&eng, ref, &err) < 0)) {
 			printf("%s: pin not resolvable: %s: %s\n", e->toolchain_id, ref, err.msg);
 			problems++;

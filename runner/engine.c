@@ -138,8 +138,8 @@ done:
 	return rc;
 }
 
-int engine_call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
-		struct strbuf *out, struct sr_err *err)
+int engine_call(struct strbuf *out, const struct engine *e, const char *const *args,
+		uint64_t timeout_ms, struct sr_err *err)
 {
 	return call(e, args, timeout_ms, out, false, err);
 }
@@ -148,7 +148,7 @@ int engine_probe(struct engine *e, struct sr_err *err)
 {
 	struct strbuf out = STRBUF_INIT;
 	const char *args[] = {"version", "--format", "{{.Server.Version}}", NULL};
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, &out, err);
+	int rc = engine_call(&out, e, args, ENGINE_TMO_QUICK, err);
 
 	sr_rtrim(&out);
 	if (rc < 0 || !out.len) {
@@ -174,13 +174,13 @@ static bool is_not_found(const char *msg)
 	       strcasestr(msg, "image not known") || strcasestr(msg, "not found");
 }
 
-int engine_image_present(const struct engine *e, const char *ref, bool *present, struct sr_err *err)
+int engine_image_present(bool *out, const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"image", "inspect", "--format", "{{.Id}}", ref, NULL};
 	struct sr_err e2 = SR_ERR_INIT;
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, NULL, &e2);
+	int rc = engine_call(NULL, e, args, ENGINE_TMO_QUICK, &e2);
 
-	*present = rc == 0;
+	*out = rc == 0;
 	if (rc < 0 && !is_not_found(e2.msg)) {
 		*err = e2;
 		return err->code ? err->code : SR_EFAIL;
@@ -195,19 +195,19 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 	return call(e, args, ENGINE_TMO_PULL, NULL, true, err);
 }
 
-int engine_repo_digest(const struct engine *e, const char *ref, char **digest, struct sr_err *err)
+int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"image",	  "inspect",
 			      "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
 			      ref,	  NULL};
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	char *repo, *p, *line, *save = NULL;
 	size_t rlen;
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, &out, err);
+	int rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
 
-	*digest = NULL;
+	*out = NULL;
 	if (rc < 0) {
-		strbuf_release(&out);
+		strbuf_release(&text);
 		return rc;
 	}
 	/* The repository part of ref: drop "@digest", then a ":tag" after the last '/'. */
@@ -218,7 +218,7 @@ int engine_repo_digest(const struct engine *e, const char *ref, char **digest, s
 	if ((p = strchr(p ? p : repo, ':')))
 		*p = '\0';
 	rlen = strlen(repo);
-	for (line = strtok_r(out.buf ? out.buf : "", "\n", &save); line;
+	for (line = strtok_r(text.buf ? text.buf : "", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *at = strchr(line, '@');
 		const char *name = line;
@@ -232,14 +232,14 @@ int engine_repo_digest(const struct engine *e, const char *ref, char **digest, s
 		     !strncmp(name, repo + 18, nlen)) ||
 		    (nlen + 10 == rlen && !strncmp(repo, "docker.io/", 10) &&
 		     !strncmp(name, repo + 10, nlen))) {
-			*digest = xstrdup(at + 1);
+			*out = xstrdup(at + 1);
 			break;
 		}
 	}
-	if (!*digest)
+	if (!*out)
 		rc = sr_err_set(err, SR_EFAIL, "no repo digest recorded for '%s'", ref);
 	free(repo);
-	strbuf_release(&out);
+	strbuf_release(&text);
 	return rc;
 }
 
@@ -248,7 +248,7 @@ void engine_rm(const struct engine *e, const char *name)
 	const char *args[] = {"rm", "-f", "-v", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	if (engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err) < 0 && !is_not_found(err.msg) &&
+	if (engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err) < 0 && !is_not_found(err.msg) &&
 	    !strcasestr(err.msg, "no such container"))
 		sr_debug("cannot remove container '%s': %s", name, err.msg);
 }
@@ -258,7 +258,7 @@ void engine_kill_rm(const struct engine *e, const char *name)
 	const char *args[] = {"kill", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err);
+	engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err);
 	engine_rm(e, name);
 }
 
@@ -267,7 +267,7 @@ void engine_network_rm(const struct engine *e, const char *name)
 	const char *args[] = {"network", "rm", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	if (engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err) < 0 && !is_not_found(err.msg))
+	if (engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err) < 0 && !is_not_found(err.msg))
 		sr_debug("cannot remove network '%s': %s", name, err.msg);
 }
 
@@ -307,7 +307,7 @@ int engine_inspect_state(struct engine_state *out, const struct engine *e, const
 
 	memset(out, 0, sizeof(*out));
 	out->exit_code = -1;
-	rc = engine_call(e, args, ENGINE_TMO_QUICK, &text, err);
+	rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
 	if (rc < 0) {
 		strbuf_release(&text);
 		return rc;
@@ -336,7 +336,7 @@ int engine_network_gateway(char **out, const struct engine *e, const char *name,
 	int rc;
 
 	*out = NULL;
-	rc = engine_call(e, args, ENGINE_TMO_QUICK, &text, err);
+	rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
 	if (rc < 0) {
 		strbuf_release(&text);
 		return sr_err_wrap(err, "cannot inspect network '%s'", name);

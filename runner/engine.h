@@ -30,17 +30,16 @@ void engine_release(struct engine *e);
 
 /* Run `<bin> args...`; 0 when it exited 0, else SR_EFAIL with the engine's
  * own stderr (trimmed) as the message. out (may be NULL) gets stdout. */
-int engine_call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
-		struct strbuf *out, struct sr_err *err);
+int engine_call(struct strbuf *out, const struct engine *e, const char *const *args,
+		uint64_t timeout_ms, struct sr_err *err);
 
-/* Whether ref is present locally (image inspect). SR_EENGINE when the engine
+/* *out: whether ref is present locally (image inspect). SR_EENGINE when the engine
  * itself failed (not just "no such image"). */
-int engine_image_present(const struct engine *e, const char *ref, bool *present,
-			 struct sr_err *err);
+int engine_image_present(bool *out, const struct engine *e, const char *ref, struct sr_err *err);
 int engine_pull(const struct engine *e, const char *ref, struct sr_err *err);
-/* The repo digest (sha256:...) the local image for ref was pulled by, for the
+/* *out: the repo digest (sha256:...) the local image for ref was pulled by, for the
  * repository of ref; SR_EFAIL when none is recorded. */
-int engine_repo_digest(const struct engine *e, const char *ref, char **digest, struct sr_err *err);
+int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err);
 
 /* Best effort: kill and remove a container by name, bounded in time. */
 void engine_kill_rm(const struct engine *e, const char *name);

@@ -152,7 +152,7 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	char *line, *save = NULL;
 	int removed = 0, rc;
 
-	rc = engine_call(e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &out, &err);
+	rc = engine_call(&out, e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &err);
 	free(cfmt);
 	free(nfmt);
 	if (rc < 0) {

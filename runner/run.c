@@ -138,7 +138,7 @@ static int ensure_image(struct run_ctx *c)
 	struct sr_err err = SR_ERR_INIT;
 	bool pulled = false;
 
-	if (imgcache_ensure(c->r->images, c->rec->image, &pulled, &err) < 0)
+	if (imgcache_ensure(&pulled, c->r->images, c->rec->image, &err) < 0)
 		return fail(c, "pull", err.msg);
 	return 0;
 }
@@ -202,7 +202,7 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "create", err.msg);
 	if (!c->net.on)
 		return 0;
-	if (engine_call(r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK, NULL,
+	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
 			&err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
 		return fail(c, "create", err.msg);
@@ -235,7 +235,7 @@ static void abort_container(void *ctx)
 	const char *args[] = {"kill", c->name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(c->r->engine, args, ENGINE_TMO_QUICK, NULL, &err);
+	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
 /* The engine argv of this run; fills the record's repro line. */

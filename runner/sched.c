@@ -34,7 +34,7 @@ static void reap_batch(const struct engine *e, struct strvec *names, bool networ
 	}
 	strvec_pushv(&args, (const char *const *)names->v);
 	/* Names already gone are fine; anything else is swept by gc. */
-	if (engine_call(e, (const char *const *)args.v, ENGINE_TMO_QUICK, NULL, &err) < 0)
+	if (engine_call(NULL, e, (const char *const *)args.v, ENGINE_TMO_QUICK, &err) < 0)
 		sr_debug("removal: %s", err.msg);
 	strvec_clear(&args);
 	strvec_clear(names);

@@ -31,7 +31,7 @@ static int platform_digest(struct engine *e, const char *ref, const char *platfo
 
 	*out = NULL;
 	sscanf(platform, "%63[^/]/%63[^/]/%63s", os, arch, variant);
-	rc = engine_call(e, insecure_registry(ref) ? args_i : args, ENGINE_TMO_PULL, &text, err);
+	rc = engine_call(&text, e, insecure_registry(ref) ? args_i : args, ENGINE_TMO_PULL, err);
 	if (rc < 0) {
 		strbuf_release(&text);
 		return sr_err_wrap(err, "cannot inspect the manifest of '%s'", ref);
@@ -77,7 +77,7 @@ int tag_resolve(void *ctx, const char *base, const char *platform, char **digest
 		*pdigest = NULL;
 	if (engine_pull(r->engine, base, err) < 0)
 		return sr_err_wrap(err, "cannot pull '%s'", base);
-	if (engine_repo_digest(r->engine, base, digest, err) < 0)
+	if (engine_repo_digest(digest, r->engine, base, err) < 0)
 		return SR_EFAIL;
 	if (!platform || !pdigest)
 		return 0;
