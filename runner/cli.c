@@ -25,7 +25,7 @@ int cli_fail(const struct sr_err *err)
 	return cli_exit_code(err->code ? err->code : SR_EFAIL);
 }
 
-int cli_load_catalogue(const struct cli *cli, struct catalogue *out, struct sr_err *err)
+int cli_load_catalogue(struct catalogue *out, const struct cli *cli, struct sr_err *err)
 {
 	const char *path = cli->catalogue_path;
 
@@ -39,12 +39,12 @@ int cli_load_catalogue(const struct cli *cli, struct catalogue *out, struct sr_e
 	return catalogue_load(out, path, err);
 }
 
-int cli_engine(const struct cli *cli, struct engine *e, struct sr_err *err)
+int cli_engine(struct engine *out, const struct cli *cli, struct sr_err *err)
 {
-	if (engine_init(e, cli->engine, err) < 0)
+	if (engine_init(out, cli->engine, err) < 0)
 		return err->code = SR_EENGINE;
-	if (engine_probe(e, err) < 0) {
-		engine_release(e);
+	if (engine_probe(out, err) < 0) {
+		engine_release(out);
 		return SR_EENGINE;
 	}
 	return 0;

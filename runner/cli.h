@@ -27,10 +27,10 @@ int cli_exit_code(int code);
 /* Report err on stderr ("sandrun: <msg>") and return its exit code. */
 int cli_fail(const struct sr_err *err);
 
-int cli_load_catalogue(const struct cli *cli, struct catalogue *out, struct sr_err *err);
+int cli_load_catalogue(struct catalogue *out, const struct cli *cli, struct sr_err *err);
 
 /* Engine chosen and probed; SR_EENGINE when unreachable. */
-int cli_engine(const struct cli *cli, struct engine *e, struct sr_err *err);
+int cli_engine(struct engine *out, const struct cli *cli, struct sr_err *err);
 
 /* The specs of one invocation, with those that failed to load. */
 struct cli_suite {

@@ -31,7 +31,7 @@ int cmd_explain(const struct cli *cli, int argc, char **argv)
 		strvec_clear(&paths);
 		return cli_usage("explain needs a spec", NULL);
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		strvec_clear(&paths);
 		return cli_fail(&err);
 	}
@@ -64,7 +64,7 @@ int cmd_explain(const struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < su.n; i++)
 		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
 			struct run_job job = {.spec = &su.specs[i], .payload = p, .seq = ++seq};
-			run_explain(&r, &job, &out);
+			run_explain(&out, &r, &job);
 		}
 	fputs(strbuf_str(&out), stdout);
 	free(owner);

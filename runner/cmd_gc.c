@@ -16,7 +16,7 @@ int cmd_gc(const struct cli *cli, int argc, char **argv)
 		sr_log("gc takes no arguments, got '%s'", argv[i]);
 		return EXIT_USAGE;
 	}
-	if (cli_engine(cli, &eng, &err) < 0)
+	if (cli_engine(&eng, cli, &err) < 0)
 		return cli_fail(&err);
 	n = gc_sweep(&eng, gc_tmp_base(), sr_verbosity >= 0);
 	if (sr_verbosity >= 0)

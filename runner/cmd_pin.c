@@ -62,11 +62,11 @@ int cmd_pin(const struct cli *cli, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (cli_engine(cli, &eng, &err) < 0) {
+	if (cli_engine(&eng, cli, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

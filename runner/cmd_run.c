@@ -279,7 +279,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		run_opts_release(&o);
 		return rc;
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		run_opts_release(&o);
 		return cli_fail(&err);
 	}
@@ -330,7 +330,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	r.tmp_root = tmp_root;
 	r.artifacts_root = art_root;
 
-	if (cli_engine(cli, &eng, &err) < 0) {
+	if (cli_engine(&eng, cli, &err) < 0) {
 		sr_log("%s", err.msg);
 		engine_rc = EXIT_ENGINE;
 		for (size_t i = 0; i < njobs; i++)

@@ -23,9 +23,9 @@ int cmd_verify(const struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0)
+	if (cli_load_catalogue(&cat, cli, &err) < 0)
 		return cli_fail(&err);
-	if (cli_engine(cli, &eng, &err) < 0) {
+	if (cli_engine(&eng, cli, &err) < 0) {
 		catalogue_release(&cat);
 		return cli_fail(&err);
 	}

@@ -32,7 +32,7 @@ static void explain_env(struct strbuf *out, const char *path, const struct strve
 	strbuf_addch(out, '\n');
 }
 
-void run_explain(struct runner *r, struct run_job *job, struct strbuf *out)
+void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 {
 	const struct spec *s = job->spec;
 	const struct payload *pay = &s->payloads[job->payload];

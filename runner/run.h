@@ -68,6 +68,6 @@ char *run_container_name(const struct runner *r, const struct run_job *job);
 /* The lines `explain` prints for a job, without running anything: the
  * same plan values run_one executes (engine argv, network objects,
  * listeners, firewall rules, the names in the env file). */
-void run_explain(struct runner *r, struct run_job *job, struct strbuf *out);
+void run_explain(struct strbuf *out, struct runner *r, struct run_job *job);
 
 #endif

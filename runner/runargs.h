@@ -25,8 +25,8 @@ struct run_plan {
 	const char *env_file;
 };
 
-/* Append the engine argv of a `run` (starting with engine_bin) to argv. */
-void runargs_build(struct strvec *argv, const struct run_plan *p);
+/* Append the engine argv of a `run` (starting with engine_bin) to out. */
+void runargs_build(struct strvec *out, const struct run_plan *p);
 
 /* A container (or network) name part: [a-zA-Z0-9_.-] kept, others '-'. */
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max);
