@@ -98,12 +98,14 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 			   const char *token, const char *domain)
 {
 	struct strbuf l = STRBUF_INIT;
-	char pb[8];
+	char pb[8], *g;
 
 	if (!p->on)
 		return;
+	/* gateway may be p->gateway itself. */
+	g = xstrdup(gateway);
 	free(p->gateway);
-	p->gateway = xstrdup(gateway);
+	p->gateway = g;
 	p->ntcp = 0;
 	p->tcp[p->ntcp++] = oob_port;
 	strbuf_addf(&l, "oob http+tcp %s", port_str(pb, oob_port));

@@ -85,6 +85,6 @@ t_gc_keeps_a_live_runs_dir_and_mount() {
 	wait "$pid"
 	rc=$?
 	assert_eq "the live run finished normally" 0 "$rc"
-	assert_eq "its outcome" not-confirmed "$(outcome_of "$r" gclive "")"
+	assert_eq "its outcome" not_confirmed "$(outcome_of "$r" gclive "")"
 	assert_eq "its own cleanup ran" 0 "$(gc_roots "$d")"
 }

@@ -83,7 +83,9 @@ static void test_netplan__real_ports_reach_env_firewall_and_listeners(void **sta
 	assert_true(has(&p.create, "--internal"));
 	assert_true(has(&p.create, "sandrun.owner=h/1/2"));
 	assert_string_equal(p.resolv, "/d/resolv.conf");
-	netplan_set_endpoints(&p, &s, "172.30.0.1", 40001, 53, ports, "tok", "oob.test");
+	/* As the run does it: the gateway already stored in the plan. */
+	p.gateway = xstrdup("172.30.0.1");
+	netplan_set_endpoints(&p, &s, p.gateway, 40001, 53, ports, "tok", "oob.test");
 	assert_int_equal(p.ntcp, 3);
 	assert_int_equal(p.tcp[0], 40001);
 	assert_int_equal(p.tcp[1], 5432);
