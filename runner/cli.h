@@ -27,20 +27,29 @@ int cli_exit_code(int code);
 /* Report err on stderr ("sandrun: <msg>") and return its exit code. */
 int cli_fail(const struct sr_err *err);
 
-int cli_load_catalogue(const struct cli *cli, struct catalogue *out, struct sr_err *err);
+int cli_load_catalogue(struct catalogue *out, const struct cli *cli, struct sr_err *err);
 
 /* Engine chosen and probed; SR_EENGINE when unreachable. */
-int cli_engine(const struct cli *cli, struct engine *e, struct sr_err *err);
+int cli_engine(struct engine *out, const struct cli *cli, struct sr_err *err);
 
-/* "<host>/<pid>/<start time in clock ticks>" of this process. Caller frees. */
-char *cli_owner(void);
+/* The specs of one invocation, with those that failed to load. */
+struct cli_suite {
+	struct spec *specs;
+	size_t n, alloc;
+	struct strvec bad_paths; /* parallel: path and message of invalid specs */
+	struct strvec bad_msgs;
+};
 
-/* Whether the process named by an owner label is gone (same host only). */
-bool cli_owner_dead(const char *owner);
+/* Load every spec under paths (default ./harnesses) into out; invalid ones
+ * (parse errors, duplicate names, toolchains not in cat) are kept aside
+ * with their message so the report still accounts for them. Fails only
+ * when discovery itself does. */
+int cli_load_suite(struct cli_suite *out, const struct strvec *paths, const struct catalogue *cat,
+		   struct sr_err *err);
+void cli_suite_release(struct cli_suite *s);
 
-/* Remove containers and networks (and firewall chains) whose owner is
- * gone. Returns the number of objects removed. */
-int cli_sweep(const struct engine *e, bool verbose);
+/* Print a usage error ("msg 'arg'", arg may be NULL); returns EXIT_USAGE. */
+int cli_usage(const char *msg, const char *arg);
 
 /* A getopt-free option reader: matches "--name=value", "--name value" and
  * (for short) "-j4", "-j 4". Advances *i past a consumed value. */

@@ -1,9 +1,10 @@
-/* sandrun gc: remove containers, networks and firewall chains whose owning
- * sandrun process is gone. */
+/* sandrun gc: remove containers, networks, firewall chains and run
+ * directories (with their mounts) whose owning sandrun process is gone. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "gc.h"
 
 int cmd_gc(const struct cli *cli, int argc, char **argv)
 {
@@ -15,9 +16,9 @@ int cmd_gc(const struct cli *cli, int argc, char **argv)
 		sr_log("gc takes no arguments, got '%s'", argv[i]);
 		return EXIT_USAGE;
 	}
-	if (cli_engine(cli, &eng, &err) < 0)
+	if (cli_engine(&eng, cli, &err) < 0)
 		return cli_fail(&err);
-	n = cli_sweep(&eng, sr_verbosity >= 0);
+	n = gc_sweep(&eng, gc_tmp_base(), sr_verbosity >= 0);
 	if (sr_verbosity >= 0)
 		printf("removed %d leftover object%s\n", n, n == 1 ? "" : "s");
 	engine_release(&eng);

@@ -26,7 +26,7 @@ int cmd_list(const struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0)
+	if (cli_load_catalogue(&cat, cli, &err) < 0)
 		return cli_fail(&err);
 	if (json)
 		strbuf_addch(&out, '[');

@@ -32,7 +32,7 @@ int cmd_pull(const struct cli *cli, int argc, char **argv)
 		sr_log("pull needs --all or toolchain ids");
 		return EXIT_USAGE;
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		strvec_clear(&ids);
 		return cli_fail(&err);
 	}
@@ -44,7 +44,7 @@ int cmd_pull(const struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (cli_engine(cli, &eng, &err) < 0) {
+	if (cli_engine(&eng, cli, &err) < 0) {
 		catalogue_release(&cat);
 		strvec_clear(&ids);
 		return cli_fail(&err);
@@ -59,7 +59,7 @@ int cmd_pull(const struct cli *cli, int argc, char **argv)
 		if (!want)
 			continue;
 		ref = cat_entry_ref(e);
-		if (imgcache_ensure(ic, ref, &pulled, &err) < 0) {
+		if (imgcache_ensure(&pulled, ic, ref, &err) < 0) {
 			printf("%s: error: %s\n", e->toolchain_id, err.msg);
 			rc = EXIT_FAIL;
 		} else {

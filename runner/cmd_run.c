@@ -1,4 +1,4 @@
-/* sandrun run / sandrun explain */
+/* sandrun run */
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -11,12 +11,12 @@
 #include "../catalogue/gitrepo.h"
 #include "cli.h"
 #include "../lib/hash.h"
+#include "gc.h"
 #include "net/firewall.h"
 #include "report.h"
 #include "run.h"
 
 #define DEFAULT_GRACE_MS 500
-#define OOB_DOMAIN	 "oob.sandrun.test"
 
 struct report_req {
 	char *fmt;
@@ -39,29 +39,6 @@ struct run_opts {
 	struct strvec paths;
 };
 
-/* The specs of one invocation, with those that failed to load. */
-struct suite {
-	struct spec *specs;
-	size_t n, alloc;
-	struct strvec bad_paths; /* parallel: path and message of invalid specs */
-	struct strvec bad_msgs;
-};
-
-static void suite_release(struct suite *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		spec_release(&s->specs[i]);
-	free(s->specs);
-	strvec_clear(&s->bad_paths);
-	strvec_clear(&s->bad_msgs);
-}
-
-static int usage_err(const char *msg, const char *arg)
-{
-	sr_log("%s%s%s%s", msg, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-	return EXIT_USAGE;
-}
-
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	const char *env_grace = getenv("SANDRUN_OOB_GRACE");
@@ -72,7 +49,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->timeout_scale = 1.0;
 	o->grace_ms = DEFAULT_GRACE_MS;
 	if (env_grace && sr_parse_duration_ms(env_grace, &o->grace_ms) < 0)
-		return usage_err("SANDRUN_OOB_GRACE is not a duration:", env_grace);
+		return cli_usage("SANDRUN_OOB_GRACE is not a duration:", env_grace);
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		char *end;
@@ -84,31 +61,31 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		if (cli_opt(argc, argv, &i, "--jobs", "-j", &v)) {
 			long j = v ? strtol(v, &end, 10) : 0;
 			if (!v || *end || j < 1 || j > 256)
-				return usage_err("-j needs a number from 1 to 256, got", v);
+				return cli_usage("-j needs a number from 1 to 256, got", v);
 			o->jobs = (unsigned)j;
 		} else if (cli_opt(argc, argv, &i, "--shard", NULL, &v)) {
 			unsigned k, nn;
 			char c;
 			if (!v || sscanf(v, "%u/%u%c", &k, &nn, &c) != 2 || !nn || !k || k > nn)
-				return usage_err("--shard needs K/N with 1 <= K <= N, got", v);
+				return cli_usage("--shard needs K/N with 1 <= K <= N, got", v);
 			o->shard_k = k;
 			o->shard_n = nn;
 		} else if (cli_opt(argc, argv, &i, "--filter", NULL, &v)) {
 			if (!v)
-				return usage_err("--filter needs a glob", NULL);
+				return cli_usage("--filter needs a glob", NULL);
 			strvec_push(&o->filters, v);
 		} else if (cli_opt(argc, argv, &i, "--report", NULL, &v)) {
 			const char *colon = v ? strchr(v, ':') : NULL;
 			struct report_req *r;
 			if (!colon || !colon[1])
-				return usage_err("--report needs FORMAT:PATH, got", v);
+				return cli_usage("--report needs FORMAT:PATH, got", v);
 			SR_GROW(o->reports, o->nreports + 1, o->areports);
 			r = &o->reports[o->nreports++];
 			r->fmt = xstrndup(v, (size_t)(colon - v));
 			r->path = xstrdup(colon + 1);
 			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
 			    strcmp(r->fmt, "sarif"))
-				return usage_err("unknown report format (json, junit, sarif):",
+				return cli_usage("unknown report format (json, junit, sarif):",
 						 r->fmt);
 		} else if (cli_opt(argc, argv, &i, "--pull", NULL, &v)) {
 			if (v && !strcmp(v, "missing"))
@@ -118,30 +95,30 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			else if (v && !strcmp(v, "never"))
 				o->pull = PULL_NEVER;
 			else
-				return usage_err("--pull must be missing, always or never, got", v);
+				return cli_usage("--pull must be missing, always or never, got", v);
 		} else if (cli_opt(argc, argv, &i, "--cache", NULL, &v)) {
 			if (!v)
-				return usage_err("--cache needs a directory", NULL);
+				return cli_usage("--cache needs a directory", NULL);
 			o->cache = v;
 		} else if (cli_opt(argc, argv, &i, "--keep", NULL, NULL)) {
 			o->keep = true;
 		} else if (cli_opt(argc, argv, &i, "--timeout-scale", NULL, &v)) {
 			double f = v ? strtod(v, &end) : 0;
 			if (!v || *end || !(f > 0) || f > 1000)
-				return usage_err("--timeout-scale needs a positive number, got", v);
+				return cli_usage("--timeout-scale needs a positive number, got", v);
 			o->timeout_scale = f;
 		} else if (cli_opt(argc, argv, &i, "--repeat", NULL, &v)) {
 			long r = v ? strtol(v, &end, 10) : 0;
 			if (!v || *end || r < 1 || r > 1000)
-				return usage_err("--repeat needs a number from 1 to 1000, got", v);
+				return cli_usage("--repeat needs a number from 1 to 1000, got", v);
 			o->repeat = (unsigned)r;
 		} else if (cli_opt(argc, argv, &i, "--require-pinned", NULL, NULL)) {
 			o->require_pinned = true;
 		} else if (cli_opt(argc, argv, &i, "--oob-grace", NULL, &v)) {
 			if (!v || sr_parse_duration_ms(v, &o->grace_ms) < 0)
-				return usage_err("--oob-grace needs a duration, got", v);
+				return cli_usage("--oob-grace needs a duration, got", v);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return usage_err("unknown option", argv[i]);
+			return cli_usage("unknown option", argv[i]);
 		} else {
 			strvec_push(&o->paths, argv[i]);
 		}
@@ -160,61 +137,6 @@ static void run_opts_release(struct run_opts *o)
 	strvec_clear(&o->paths);
 }
 
-/* Load every spec; invalid ones are kept aside with their message so the
- * report still accounts for them. Duplicate names are invalid too. */
-static int load_suite(struct suite *su, const struct strvec *paths, const struct catalogue *cat,
-		      struct sr_err *err)
-{
-	struct strvec files = STRVEC_INIT;
-	const char *def[] = {"harnesses"};
-	int rc;
-
-	if (paths->nr)
-		rc = spec_discover(&files, (const char *const *)paths->v, paths->nr, err);
-	else
-		rc = spec_discover(&files, def, 1, err);
-	if (rc < 0) {
-		strvec_clear(&files);
-		return rc;
-	}
-	for (size_t i = 0; i < files.nr; i++) {
-		struct spec s;
-		struct sr_err e2 = SR_ERR_INIT;
-		bool dup = false;
-
-		if (spec_load(&s, files.v[i], &e2) < 0) {
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, e2.msg);
-			continue;
-		}
-		for (size_t k = 0; k < su->n; k++)
-			dup |= !strcmp(su->specs[k].name, s.name);
-		if (dup) {
-			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
-					    files.v[i], s.name);
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, m);
-			free(m);
-			spec_release(&s);
-			continue;
-		}
-		if (cat && !catalogue_find(cat, s.toolchain)) {
-			char *m = xasprintf("%s:%d:%d: toolchain '%s' is not in catalogue '%s'",
-					    files.v[i], s.toolchain_line, s.toolchain_col,
-					    s.toolchain, cat->path);
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, m);
-			free(m);
-			spec_release(&s);
-			continue;
-		}
-		SR_GROW(su->specs, su->n + 1, su->alloc);
-		su->specs[su->n++] = s;
-	}
-	strvec_clear(&files);
-	return 0;
-}
-
 static bool selected(const struct run_opts *o, const struct spec *s)
 {
 	if (o->filters.nr) {
@@ -231,6 +153,15 @@ static bool selected(const struct run_opts *o, const struct spec *s)
 			return false;
 	}
 	return true;
+}
+
+static void unlink_owner(const char *tmp_root)
+{
+	char *path = xasprintf("%s/" GC_OWNER_FILE, tmp_root);
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		sr_debug("cannot remove '%s': %s", path, strerror(errno));
+	free(path);
 }
 
 static void on_sig(int sig)
@@ -329,7 +260,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 {
 	struct run_opts o;
 	struct catalogue cat = {0};
-	struct suite su = {0};
+	struct cli_suite su = {0};
 	struct engine eng = {0};
 	struct sr_err err = SR_ERR_INIT;
 	struct runner r;
@@ -338,7 +269,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct run_meta meta;
 	size_t njobs = 0, ajobs = 0, nbad = 0;
 	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
-	const char *tmpdir = getenv("TMPDIR"), *art = getenv("SANDRUN_ARTIFACTS");
+	const char *art = getenv("SANDRUN_ARTIFACTS");
 	uint64_t start = sr_wall_ms();
 	bool engine_ok = false;
 	int rc = EXIT_OK, engine_rc = 0;
@@ -348,11 +279,11 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		run_opts_release(&o);
 		return rc;
 	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
+	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		run_opts_release(&o);
 		return cli_fail(&err);
 	}
-	if (load_suite(&su, &o.paths, &cat, &err) < 0) {
+	if (cli_load_suite(&su, &o.paths, &cat, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -360,7 +291,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		sr_log("%s", su.bad_msgs.v[i]);
 
 	run_id = random_hex(6);
-	owner = cli_owner();
+	owner = gc_owner_self();
 	install_signals();
 
 	/* One job per harness x payload x repeat, in suite order. */
@@ -390,16 +321,16 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	r.keep = o.keep;
 	r.require_pinned = o.require_pinned;
 	r.is_root = geteuid() == 0;
-	r.oob_domain = OOB_DOMAIN;
+	r.oob_domain = SR_OOB_DOMAIN;
 	r.jobs = o.jobs;
 	r.cache_dir = o.cache;
 	pthread_mutex_init(&r.lock, NULL);
-	tmp_root = xasprintf("%s/sandrun-%s", tmpdir && *tmpdir ? tmpdir : "/tmp", run_id);
+	tmp_root = xasprintf("%s/" GC_TMP_PREFIX "%s", gc_tmp_base(), run_id);
 	art_root = xasprintf("%s/%s", art && *art ? art : "sandrun-artifacts", run_id);
 	r.tmp_root = tmp_root;
 	r.artifacts_root = art_root;
 
-	if (cli_engine(cli, &eng, &err) < 0) {
+	if (cli_engine(&eng, cli, &err) < 0) {
 		sr_log("%s", err.msg);
 		engine_rc = EXIT_ENGINE;
 		for (size_t i = 0; i < njobs; i++)
@@ -409,13 +340,16 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		r.engine = &eng;
 		r.images = imgcache_new(&eng, o.pull);
 		r.firewall = fw_available();
-		cli_sweep(&eng, false);
-		if (mkdir(tmp_root, 0700) < 0) {
-			sr_log("cannot create '%s': %s", tmp_root, strerror(errno));
+		gc_sweep(&eng, gc_tmp_base(), false);
+		if (gc_tmp_root_create(tmp_root, owner, &err) < 0) {
+			sr_log("%s", err.msg);
 			rc = EXIT_FAIL;
 			goto out;
 		}
 		run_all(&r, jobs, njobs, print_done, NULL);
+		/* Without the owner file gc leaves what --keep kept alone; a
+		 * killed run keeps it, so gc can tell its leftovers apart. */
+		unlink_owner(tmp_root);
 		if (!o.keep)
 			rmdir(tmp_root);
 	}
@@ -482,75 +416,9 @@ out:
 	free(owner);
 	free(tmp_root);
 	free(art_root);
-	suite_release(&su);
+	cli_suite_release(&su);
 	catalogue_release(&cat);
 	engine_release(&eng);
 	run_opts_release(&o);
-	return rc;
-}
-
-int cmd_explain(const struct cli *cli, int argc, char **argv)
-{
-	struct catalogue cat = {0};
-	struct engine eng = {0};
-	struct sr_err err = SR_ERR_INIT;
-	struct strvec paths = STRVEC_INIT;
-	struct suite su = {0};
-	struct runner r;
-	struct strbuf out = STRBUF_INIT;
-	char *owner;
-	unsigned seq = 0;
-	int rc = EXIT_OK;
-
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"))
-			return usage_err("unknown option", argv[i]);
-		if (strcmp(argv[i], "--"))
-			strvec_push(&paths, argv[i]);
-	}
-	if (!paths.nr) {
-		strvec_clear(&paths);
-		return usage_err("explain needs a spec", NULL);
-	}
-	if (cli_load_catalogue(cli, &cat, &err) < 0) {
-		strvec_clear(&paths);
-		return cli_fail(&err);
-	}
-	if (load_suite(&su, &paths, &cat, &err) < 0) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (su.bad_msgs.nr) {
-		for (size_t i = 0; i < su.bad_msgs.nr; i++)
-			sr_log("%s", su.bad_msgs.v[i]);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	/* The engine is named, not contacted: explain runs nothing. */
-	if (engine_init(&eng, cli->engine, &err) < 0) {
-		eng.bin = xstrdup(cli->engine ? cli->engine : "docker");
-		eng.name = xstrdup(eng.bin);
-	}
-	memset(&r, 0, sizeof(r));
-	owner = cli_owner();
-	r.engine = &eng;
-	r.cat = &cat;
-	r.run_id = "<run-id>";
-	r.owner = owner;
-	r.tmp_root = "<tmp>";
-	r.oob_domain = OOB_DOMAIN;
-	for (size_t i = 0; i < su.n; i++)
-		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
-			struct run_job job = {.spec = &su.specs[i], .payload = p, .seq = ++seq};
-			run_explain(&r, &job, &out);
-		}
-	fputs(strbuf_str(&out), stdout);
-	free(owner);
-out:
-	strbuf_release(&out);
-	suite_release(&su);
-	catalogue_release(&cat);
-	engine_release(&eng);
-	strvec_clear(&paths);
 	return rc;
 }

@@ -1,7 +1,9 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Variables an engine client needs to find and talk to its daemon. */
@@ -66,7 +68,7 @@ int engine_init(struct engine *e, const char *choice, struct sr_err *err)
 	base = strrchr(choice, '/');
 	base = base ? base + 1 : choice;
 	e->podman = !strncmp(base, "podman", 6);
-	engine_child_env(e, &env, NULL);
+	engine_child_env(&env, e);
 	e->envp = env.v ? env.v : xcalloc(1, sizeof(char *));
 	return 0;
 }
@@ -84,24 +86,14 @@ void engine_release(struct engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-void engine_child_env(const struct engine *e, struct strvec *out, const struct strvec *extra)
+void engine_child_env(struct strvec *out, const struct engine *e)
 {
 	(void)e;
 	for (size_t i = 0; i < SR_ARRAY_SIZE(client_vars); i++) {
 		const char *v = getenv(client_vars[i]);
-		bool overridden = false;
-		if (!v)
-			continue;
-		for (size_t k = 0; extra && k < extra->nr; k++) {
-			size_t n = strlen(client_vars[i]);
-			if (!strncmp(extra->v[k], client_vars[i], n) && extra->v[k][n] == '=')
-				overridden = true;
-		}
-		if (!overridden)
+		if (v)
 			strvec_pushf(out, "%s=%s", client_vars[i], v);
 	}
-	for (size_t k = 0; extra && k < extra->nr; k++)
-		strvec_push(out, extra->v[k]);
 	strvec_argv(out);
 }
 
@@ -146,8 +138,8 @@ done:
 	return rc;
 }
 
-int engine_call(const struct engine *e, const char *const *args, uint64_t timeout_ms,
-		struct strbuf *out, struct sr_err *err)
+int engine_call(struct strbuf *out, const struct engine *e, const char *const *args,
+		uint64_t timeout_ms, struct sr_err *err)
 {
 	return call(e, args, timeout_ms, out, false, err);
 }
@@ -156,7 +148,7 @@ int engine_probe(struct engine *e, struct sr_err *err)
 {
 	struct strbuf out = STRBUF_INIT;
 	const char *args[] = {"version", "--format", "{{.Server.Version}}", NULL};
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, &out, err);
+	int rc = engine_call(&out, e, args, ENGINE_TMO_QUICK, err);
 
 	sr_rtrim(&out);
 	if (rc < 0 || !out.len) {
@@ -182,13 +174,13 @@ static bool is_not_found(const char *msg)
 	       strcasestr(msg, "image not known") || strcasestr(msg, "not found");
 }
 
-int engine_image_present(const struct engine *e, const char *ref, bool *present, struct sr_err *err)
+int engine_image_present(bool *out, const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"image", "inspect", "--format", "{{.Id}}", ref, NULL};
 	struct sr_err e2 = SR_ERR_INIT;
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, NULL, &e2);
+	int rc = engine_call(NULL, e, args, ENGINE_TMO_QUICK, &e2);
 
-	*present = rc == 0;
+	*out = rc == 0;
 	if (rc < 0 && !is_not_found(e2.msg)) {
 		*err = e2;
 		return err->code ? err->code : SR_EFAIL;
@@ -203,19 +195,19 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 	return call(e, args, ENGINE_TMO_PULL, NULL, true, err);
 }
 
-int engine_repo_digest(const struct engine *e, const char *ref, char **digest, struct sr_err *err)
+int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"image",	  "inspect",
 			      "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
 			      ref,	  NULL};
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	char *repo, *p, *line, *save = NULL;
 	size_t rlen;
-	int rc = engine_call(e, args, ENGINE_TMO_QUICK, &out, err);
+	int rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
 
-	*digest = NULL;
+	*out = NULL;
 	if (rc < 0) {
-		strbuf_release(&out);
+		strbuf_release(&text);
 		return rc;
 	}
 	/* The repository part of ref: drop "@digest", then a ":tag" after the last '/'. */
@@ -226,7 +218,7 @@ int engine_repo_digest(const struct engine *e, const char *ref, char **digest, s
 	if ((p = strchr(p ? p : repo, ':')))
 		*p = '\0';
 	rlen = strlen(repo);
-	for (line = strtok_r(out.buf ? out.buf : "", "\n", &save); line;
+	for (line = strtok_r(text.buf ? text.buf : "", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		const char *at = strchr(line, '@');
 		const char *name = line;
@@ -240,14 +232,14 @@ int engine_repo_digest(const struct engine *e, const char *ref, char **digest, s
 		     !strncmp(name, repo + 18, nlen)) ||
 		    (nlen + 10 == rlen && !strncmp(repo, "docker.io/", 10) &&
 		     !strncmp(name, repo + 10, nlen))) {
-			*digest = xstrdup(at + 1);
+			*out = xstrdup(at + 1);
 			break;
 		}
 	}
-	if (!*digest)
+	if (!*out)
 		rc = sr_err_set(err, SR_EFAIL, "no repo digest recorded for '%s'", ref);
 	free(repo);
-	strbuf_release(&out);
+	strbuf_release(&text);
 	return rc;
 }
 
@@ -256,7 +248,7 @@ void engine_rm(const struct engine *e, const char *name)
 	const char *args[] = {"rm", "-f", "-v", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	if (engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err) < 0 && !is_not_found(err.msg) &&
+	if (engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err) < 0 && !is_not_found(err.msg) &&
 	    !strcasestr(err.msg, "no such container"))
 		sr_debug("cannot remove container '%s': %s", name, err.msg);
 }
@@ -266,7 +258,7 @@ void engine_kill_rm(const struct engine *e, const char *name)
 	const char *args[] = {"kill", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err);
+	engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err);
 	engine_rm(e, name);
 }
 
@@ -275,6 +267,87 @@ void engine_network_rm(const struct engine *e, const char *name)
 	const char *args[] = {"network", "rm", name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	if (engine_call(e, args, ENGINE_TMO_QUICK, NULL, &err) < 0 && !is_not_found(err.msg))
+	if (engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err) < 0 && !is_not_found(err.msg))
 		sr_debug("cannot remove network '%s': %s", name, err.msg);
+}
+
+uint64_t engine_parse_time_ms(const char *s)
+{
+	struct tm tm = {0};
+	unsigned ms = 0, mul = 100;
+	const char *p;
+	time_t t;
+
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p || tm.tm_year < 100)
+		return 0;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			ms += (unsigned)(*p - '0') * mul;
+			mul /= 10;
+		}
+	t = timegm(&tm);
+	return (uint64_t)t * 1000 + ms;
+}
+
+int engine_inspect_state(struct engine_state *out, const struct engine *e, const char *name,
+			 struct sr_err *err)
+{
+	/* State.Error is last: it is free text and may hold the separator. */
+	const char *args[] = {"container",
+			      "inspect",
+			      "--format",
+			      "{{.State.Status}}|{{.State.ExitCode}}|{{.State.OOMKilled}}|{{.State."
+			      "StartedAt}}|{{.State.FinishedAt}}|{{.State.Error}}",
+			      name,
+			      NULL};
+	struct strbuf text = STRBUF_INIT;
+	char *f[6] = {0}, *save = NULL, *p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->exit_code = -1;
+	rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
+	if (rc < 0) {
+		strbuf_release(&text);
+		return rc;
+	}
+	sr_rtrim(&text);
+	p = text.buf ? text.buf : (char *)"";
+	for (int i = 0; i < 5; i++)
+		f[i] = strtok_r(i ? NULL : p, "|", &save);
+	f[5] = save;
+	snprintf(out->status, sizeof(out->status), "%s", f[0] ? f[0] : "");
+	out->exit_code = f[1] ? atoi(f[1]) : -1;
+	out->oom = f[2] && !strcmp(f[2], "true");
+	out->started_ms = f[3] ? engine_parse_time_ms(f[3]) : 0;
+	out->finished_ms = f[4] ? engine_parse_time_ms(f[4]) : 0;
+	snprintf(out->error, sizeof(out->error), "%s", f[5] ? f[5] : "");
+	strbuf_release(&text);
+	return 0;
+}
+
+int engine_network_gateway(char **out, const struct engine *e, const char *name, struct sr_err *err)
+{
+	const char *args[] = {"network",  "inspect",
+			      "--format", "{{range .IPAM.Config}}{{.Gateway}} {{end}}",
+			      name,	  NULL};
+	struct strbuf text = STRBUF_INIT;
+	int rc;
+
+	*out = NULL;
+	rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
+	if (rc < 0) {
+		strbuf_release(&text);
+		return sr_err_wrap(err, "cannot inspect network '%s'", name);
+	}
+	sr_rtrim(&text);
+	*out = xstrndup(strbuf_str(&text), strcspn(strbuf_str(&text), " "));
+	strbuf_release(&text);
+	if (!**out) {
+		free(*out);
+		*out = NULL;
+		return sr_err_set(err, SR_EFAIL, "network '%s' has no gateway address", name);
+	}
+	return 0;
 }

@@ -57,7 +57,7 @@ static int resolve(struct imgcache *c, const char *ref, bool *pulled, struct sr_
 
 	*pulled = false;
 	if (c->policy != PULL_ALWAYS) {
-		if (engine_image_present(c->engine, ref, &present, err) < 0)
+		if (engine_image_present(&present, c->engine, ref, err) < 0)
 			return sr_err_wrap(err, "cannot inspect image '%s'", ref);
 		if (present)
 			return 0;
@@ -72,7 +72,7 @@ static int resolve(struct imgcache *c, const char *ref, bool *pulled, struct sr_
 	return 0;
 }
 
-int imgcache_ensure(struct imgcache *c, const char *ref, bool *pulled, struct sr_err *err)
+int imgcache_ensure(bool *pulled, struct imgcache *c, const char *ref, struct sr_err *err)
 {
 	struct img *img = NULL;
 	size_t idx;

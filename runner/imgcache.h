@@ -15,7 +15,7 @@ void imgcache_free(struct imgcache *c);
 /* Make sure ref is present under the policy. 0 when it is; otherwise the
  * error (the engine's own message) — the same error for every caller that
  * asked for ref. *pulled says whether this call's flight pulled it. */
-int imgcache_ensure(struct imgcache *c, const char *ref, bool *pulled, struct sr_err *err);
+int imgcache_ensure(bool *pulled, struct imgcache *c, const char *ref, struct sr_err *err);
 
 /* Number of pulls this cache started (for tests and the report). */
 unsigned imgcache_pulls(const struct imgcache *c);

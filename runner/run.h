@@ -12,6 +12,10 @@
 #include "record.h"
 #include "spec.h"
 
+/* The domain under which <token>.<domain> resolves through the OOB DNS
+ * listener. */
+#define SR_OOB_DOMAIN "oob.sandrun.test"
+
 struct reaper;
 
 struct runner {
@@ -61,8 +65,9 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 /* The name a container of this job gets. Caller frees. */
 char *run_container_name(const struct runner *r, const struct run_job *job);
 
-/* The lines `explain` prints for a job (engine argv, network objects,
- * firewall rules), without running anything. */
-void run_explain(struct runner *r, struct run_job *job, struct strbuf *out);
+/* The lines `explain` prints for a job, without running anything: the
+ * same plan values run_one executes (engine argv, network objects,
+ * listeners, firewall rules, the names in the env file). */
+void run_explain(struct strbuf *out, struct runner *r, struct run_job *job);
 
 #endif

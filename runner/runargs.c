@@ -99,13 +99,9 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 		free(dst);
 	}
 	strvec_push(argv, "--workdir=/work");
-	/* A constant, not a secret: tools want a writable HOME. */
-	strvec_push(argv, "--env=HOME=/tmp");
-	for (size_t i = 0; p->env && i < p->env->nr; i++) {
-		const char *kv = p->env->v[i];
-		const char *eq = strchr(kv, '=');
-		strvec_push(argv, "-e");
-		strvec_pushf(argv, "%.*s", (int)(eq ? eq - kv : (ptrdiff_t)strlen(kv)), kv);
+	if (p->env_file) {
+		strvec_push(argv, "--env-file");
+		strvec_push(argv, p->env_file);
 	}
 	strvec_push(argv, "--");
 	strvec_push(argv, p->image);
@@ -113,23 +109,52 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 		strvec_push(argv, s->command.v[i]);
 }
 
-void runargs_quote(struct strbuf *out, char *const *argv)
+void runargs_base_env(struct strvec *out, const struct spec *s, const struct payload *p,
+		      const char *run_id, const char *token)
 {
-	for (size_t i = 0; argv[i]; i++) {
-		const char *a = argv[i];
-		if (i)
-			strbuf_addch(out, ' ');
-		if (*a && !strpbrk(a, " \t\n'\"\\$`!*?[]{}();&|<>~#")) {
-			strbuf_addstr(out, a);
-			continue;
-		}
-		strbuf_addch(out, '\'');
-		for (; *a; a++) {
-			if (*a == '\'')
-				strbuf_addstr(out, "'\\''");
-			else
-				strbuf_addch(out, *a);
-		}
-		strbuf_addch(out, '\'');
+	/* A constant, not a secret: tools want a writable HOME. First, so a
+	 * spec's own HOME still wins. */
+	strvec_push(out, "HOME=/tmp");
+	for (size_t i = 0; i < s->env_keys.nr; i++)
+		strvec_pushf(out, "%s=%s", s->env_keys.v[i], s->env_vals.v[i]);
+	strvec_pushf(out, "SANDRUN_RUN_ID=%s", run_id);
+	strvec_pushf(out, "SANDRUN_HARNESS=%s", s->name);
+	strvec_pushf(out, "SANDRUN_TOKEN=%s", token);
+	strvec_pushf(out, "SANDRUN_PAYLOAD=%s", p->value);
+	strvec_push(out, "SANDRUN_PAYLOAD_FILE=/sandrun/payload");
+}
+
+/* Both engines read env files with Go's bufio.Scanner: lines split at '\n',
+ * one trailing '\r' dropped, at most 64 KiB a line. */
+#define ENV_LINE_MAX 65535
+
+int runargs_env_file(struct strbuf *out, const struct strvec *env, struct sr_err *err)
+{
+	for (size_t i = 0; i < env->nr; i++) {
+		const char *kv = env->v[i], *eq = strchr(kv, '=');
+		size_t n = strlen(kv);
+		int klen = eq ? (int)(eq - kv) : (int)n;
+
+		if (!eq || eq == kv)
+			return sr_err_set(err, SR_EINVAL, "env entry '%.*s' has no name or value",
+					  klen, kv);
+		if (strchr(kv, '\n'))
+			return sr_err_set(err, SR_EINVAL,
+					  "env value of '%.*s' holds a newline, which an env "
+					  "file cannot carry",
+					  klen, kv);
+		if (kv[n - 1] == '\r')
+			return sr_err_set(err, SR_EINVAL,
+					  "env value of '%.*s' ends in a carriage return, which "
+					  "an env file drops",
+					  klen, kv);
+		if (n > ENV_LINE_MAX)
+			return sr_err_set(err, SR_EINVAL,
+					  "env value of '%.*s' is longer than the %d bytes an env "
+					  "file line may hold",
+					  klen, kv, ENV_LINE_MAX);
+		strbuf_add(out, kv, n);
+		strbuf_addch(out, '\n');
 	}
+	return 0;
 }

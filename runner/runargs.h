@@ -19,18 +19,29 @@ struct run_plan {
 	const char *payload_file; /* host file mounted read-only at /sandrun/payload */
 	const char *resolv_conf;  /* host file mounted at /etc/resolv.conf, or NULL */
 	const char *network;	  /* engine network for oob/stubs, else NULL */
-	/* Environment for the container: "KEY=value" entries. They reach the
-	 * engine through the client's environment (`-e KEY`), never argv. */
-	const struct strvec *env;
+	/* Host file with the container's environment (runargs_env_file), read
+	 * by the engine client: values never reach argv or the client's own
+	 * environment. NULL: none. */
+	const char *env_file;
 };
 
-/* Append the engine argv of a `run` (starting with engine_bin) to argv. */
-void runargs_build(struct strvec *argv, const struct run_plan *p);
+/* Append the engine argv of a `run` (starting with engine_bin) to out. */
+void runargs_build(struct strvec *out, const struct run_plan *p);
 
 /* A container (or network) name part: [a-zA-Z0-9_.-] kept, others '-'. */
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max);
 
-/* Render argv as one shell-quoted line (for explain and logs). */
-void runargs_quote(struct strbuf *out, char *const *argv);
+/* The container environment every run gets (DESIGN §5), network aside, as
+ * "KEY=value" entries in the order the container sees them (a later entry
+ * wins): HOME=/tmp, the spec's env, then the SANDRUN_* run variables. */
+void runargs_base_env(struct strvec *out, const struct spec *s, const struct payload *p,
+		      const char *run_id, const char *token);
+
+/* Render env ("KEY=value" entries) as the text of an --env-file that docker
+ * and podman both read back verbatim: one entry a line, nothing quoted or
+ * expanded. SR_EINVAL for what that format cannot carry: a newline or a
+ * trailing carriage return in a value, a line longer than the 64 KiB the
+ * engines' line reader accepts. */
+int runargs_env_file(struct strbuf *out, const struct strvec *env, struct sr_err *err);
 
 #endif

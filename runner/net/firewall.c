@@ -1,19 +1,14 @@
 #include "firewall.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
-extern char **environ;
+#include "../../lib/proc.h"
+#include "../quote.h"
 
 #define TOOL_DEADLINE_MS 30000
 #define TOOL_OUT_MAX	 (1u << 20)
@@ -102,35 +97,9 @@ static void build_plan(struct fw_plan *p, const char *chain, const char *bridge,
 	strvec_pushv(v, (const char *const[]){"-I", "INPUT", "1", "-i", bridge, "-j", chain, NULL});
 }
 
-static bool shell_safe(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_-./:,=+@%", *s)))
-			return false;
-	return true;
-}
-
 static void describe_cmd(struct strbuf *out, char *const *argv)
 {
-	for (size_t i = 0; argv[i]; i++) {
-		if (i)
-			strbuf_addch(out, ' ');
-		if (shell_safe(argv[i])) {
-			strbuf_addstr(out, argv[i]);
-			continue;
-		}
-		strbuf_addch(out, '\'');
-		for (const char *c = argv[i]; *c; c++) {
-			if (*c == '\'')
-				strbuf_addstr(out, "'\\''");
-			else
-				strbuf_addch(out, *c);
-		}
-		strbuf_addch(out, '\'');
-	}
+	sr_shell_quote_argv(out, argv);
 	strbuf_addch(out, '\n');
 }
 
@@ -147,134 +116,72 @@ void fw_describe(struct strbuf *out, const char *bridge_if, const char *gateway_
 	plan_release(&p);
 }
 
-static uint64_t now_ms(void)
+/* root's PATH normally has sbin; a runner started from a user's environment
+ * may not. The tool's own name when nothing better is found (proc_run then
+ * reports it missing). */
+static const char *tool_path(const char *tool, char *buf, size_t n)
 {
-	struct timespec ts;
+	static const char *const dirs[] = {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"};
+	const char *path = getenv("PATH");
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int spawn_tool(pid_t *pid, char *const *argv, int out_fd, int err_fd)
-{
-	static const char *const dirs[] = {"/usr/sbin/", "/sbin/", "/usr/bin/"};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-	posix_spawnattr_init(&attr);
-	/* The runner ignores SIGPIPE and may block signals in threads; the
-	 * tool starts with neither. */
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	/* root's PATH normally has sbin; a runner started from a user's
-	 * environment may not. */
-	for (size_t i = 0; rc == ENOENT && i < SR_ARRAY_SIZE(dirs); i++) {
-		char path[256];
-		snprintf(path, sizeof(path), "%s%s", dirs[i], argv[0]);
-		rc = posix_spawn(pid, path, &fa, &attr, argv, environ);
+	if (path && *path) {
+		char *copy = xstrdup(path), *save = NULL;
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			snprintf(buf, n, "%s/%s", *d ? d : ".", tool);
+			if (access(buf, X_OK) == 0) {
+				free(copy);
+				return buf;
+			}
+		}
+		free(copy);
 	}
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return rc;
+	for (size_t i = 0; i < SR_ARRAY_SIZE(dirs); i++) {
+		snprintf(buf, n, "%s%s", dirs[i], tool);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return tool;
 }
 
-/* Run argv; stdout into out (may be NULL), stderr into err on failure. */
+/* Run argv through the one process runner; stdout into out (may be NULL),
+ * stderr into err on failure. Not interruptible: a half-installed or
+ * half-removed chain is worse than a second's wait. */
 static int run_tool(char *const *argv, struct strbuf *out, struct sr_err *err)
 {
-	struct strbuf cmd = STRBUF_INIT, eb = STRBUF_INIT;
-	int op[2] = {-1, -1}, ep[2] = {-1, -1};
-	uint64_t deadline = now_ms() + TOOL_DEADLINE_MS;
-	bool killed = false;
-	pid_t pid;
-	int rc, status = 0;
+	struct strbuf cmd = STRBUF_INIT;
+	struct strvec av = STRVEC_INIT;
+	struct proc_opts o = {0};
+	struct proc_result res;
+	char path[256];
+	int rc;
 
-	describe_cmd(&cmd, argv);
-	cmd.len--; /* the newline */
-	cmd.buf[cmd.len] = '\0';
-	if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot run '%s': pipe: %s", cmd.buf,
-				strerror(errno));
+	sr_shell_quote_argv(&cmd, argv);
+	strvec_push(&av, tool_path(argv[0], path, sizeof(path)));
+	strvec_pushv(&av, (const char *const *)argv + 1);
+	o.argv = strvec_argv(&av);
+	o.timeout_ms = TOOL_DEADLINE_MS;
+	o.out_cap = out ? TOOL_OUT_MAX : TOOL_ERR_MAX;
+	o.abort_grace_ms = 1;
+	rc = proc_run(&o, &res, err);
+	if (rc < 0) {
+		sr_err_wrap(err, "cannot run '%s'", cmd.buf);
 		goto done;
 	}
-	rc = spawn_tool(&pid, argv, op[1], ep[1]);
-	close(op[1]);
-	close(ep[1]);
-	op[1] = ep[1] = -1;
-	if (rc) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot run '%s': %s", cmd.buf, strerror(rc));
-		goto done;
-	}
-	while (op[0] >= 0 || ep[0] >= 0) {
-		struct pollfd pf[2] = {{.fd = op[0], .events = POLLIN},
-				       {.fd = ep[0], .events = POLLIN}};
-		uint64_t now = now_ms();
-		int n;
-
-		if (now >= deadline) {
-			if (!killed)
-				kill(pid, SIGKILL);
-			killed = true;
-			break;
-		}
-		n = poll(pf, 2, (int)(deadline - now));
-		if (n < 0 && errno != EINTR)
-			break;
-		for (int i = 0; i < 2 && n > 0; i++) {
-			int *fd = i ? &ep[0] : &op[0];
-			struct strbuf *sb = i ? &eb : out;
-			size_t cap = i ? TOOL_ERR_MAX : TOOL_OUT_MAX;
-			char buf[4096];
-			ssize_t r;
-
-			if (*fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			r = read(*fd, buf, sizeof(buf));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				close(*fd);
-				*fd = -1;
-				continue;
-			}
-			if (sb && sb->len < cap)
-				strbuf_add(sb, buf,
-					   (size_t)r < cap - sb->len ? (size_t)r : cap - sb->len);
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	while (eb.len && (eb.buf[eb.len - 1] == '\n' || eb.buf[eb.len - 1] == ' '))
-		eb.buf[--eb.len] = '\0';
-	if (killed)
+	sr_rtrim(&res.err);
+	if (res.timed_out)
 		rc = sr_err_set(err, SR_ETIMEOUT, "'%s' did not finish in %d s", cmd.buf,
 				TOOL_DEADLINE_MS / 1000);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = 0;
-	else if (WIFEXITED(status))
-		rc = sr_err_set(err, SR_EFAIL, "'%s' failed (exit %d): %s", cmd.buf,
-				WEXITSTATUS(status), eb.len ? eb.buf : "no message");
-	else
-		rc = sr_err_set(err, SR_EFAIL, "'%s' killed by signal %d", cmd.buf,
-				WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	else if (res.signal)
+		rc = sr_err_set(err, SR_EFAIL, "'%s' killed by signal %d", cmd.buf, res.signal);
+	else if (res.exit_code != 0)
+		rc = sr_err_set(err, SR_EFAIL, "'%s' failed (exit %d): %s", cmd.buf, res.exit_code,
+				res.err.len ? res.err.buf : "no message");
+	else if (out)
+		strbuf_add(out, strbuf_str(&res.out), res.out.len);
 done:
-	for (int i = 0; i < 2; i++) {
-		if (op[i] >= 0)
-			close(op[i]);
-		if (ep[i] >= 0)
-			close(ep[i]);
-	}
+	proc_result_release(&res);
+	strvec_clear(&av);
 	strbuf_release(&cmd);
-	strbuf_release(&eb);
 	return rc;
 }
 

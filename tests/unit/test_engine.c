@@ -40,6 +40,8 @@ static int setup(void **state)
 	    "image) echo \"Error: No such image: $5\" >&2; exit 1 ;;\n"
 	    "pull) sleep 0.3; echo \"$3\" >> %s; case \"$3\" in *broken*) echo 'manifest "
 	    "unknown' >&2; exit 1;; esac ;;\n"
+	    "container) echo 'exited|137|true|2026-11-24T08:15:00.5Z|2026-11-24T08:15:02.25Z|"
+	    "a|b' ;;\n"
 	    "*) exit 0 ;;\n"
 	    "esac\n",
 	    dir, log_path);
@@ -107,7 +109,7 @@ static void *ask(void *arg)
 	struct flight *f = arg;
 	struct sr_err err = SR_ERR_INIT;
 	bool pulled;
-	f->rc = imgcache_ensure(f->c, f->ref, &pulled, &err);
+	f->rc = imgcache_ensure(&pulled, f->c, f->ref, &err);
 	snprintf(f->msg, sizeof(f->msg), "%s", err.msg);
 	return NULL;
 }
@@ -155,10 +157,59 @@ static void test_imgcache__pull_never_does_not_pull(void **state)
 	unlink(log_path);
 	assert_int_equal(engine_init(&e, engine_path, &err), 0);
 	c = imgcache_new(&e, PULL_NEVER);
-	assert_true(imgcache_ensure(c, "reg/a:1", &pulled, &err) < 0);
+	assert_true(imgcache_ensure(&pulled, c, "reg/a:1", &err) < 0);
 	assert_non_null(strstr(err.msg, "--pull is never"));
 	assert_int_equal(count_lines(log_path), 0);
 	imgcache_free(c);
+	engine_release(&e);
+}
+
+static void test_engine__parses_engine_times_to_ms(void **state)
+{
+	(void)state;
+	assert_int_equal(engine_parse_time_ms("2026-11-24T08:15:00.123456789Z"), 1795508100123ull);
+	assert_int_equal(engine_parse_time_ms("2026-11-24T08:15:00Z"), 1795508100000ull);
+	/* The engine's "never" and garbage are unknown, not the epoch. */
+	assert_int_equal(engine_parse_time_ms("0001-01-01T00:00:00Z"), 0);
+	assert_int_equal(engine_parse_time_ms("yesterday"), 0);
+}
+
+static void test_engine__inspect_state_reads_every_field(void **state)
+{
+	struct engine e;
+	struct engine_state st;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	assert_int_equal(engine_init(&e, engine_path, &err), 0);
+	assert_int_equal(engine_inspect_state(&st, &e, "c1", &err), 0);
+	assert_string_equal(st.status, "exited");
+	assert_int_equal(st.exit_code, 137);
+	assert_true(st.oom);
+	assert_int_equal(st.finished_ms - st.started_ms, 1750);
+	/* The free-text error keeps the separator. */
+	assert_string_equal(st.error, "a|b");
+	engine_release(&e);
+}
+
+static void test_engine__client_env_is_fixed_by_the_runner(void **state)
+{
+	struct engine e;
+	struct strvec env = STRVEC_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	setenv("LD_PRELOAD", "/nonexistent.so", 1);
+	setenv("SANDRUN_TEST_SECRET", "x", 1);
+	assert_int_equal(engine_init(&e, engine_path, &err), 0);
+	engine_child_env(&env, &e);
+	for (size_t i = 0; i < env.nr; i++) {
+		assert_true(strncmp(env.v[i], "LD_PRELOAD=", 11));
+		assert_true(strncmp(env.v[i], "SANDRUN_TEST_SECRET=", 20));
+	}
+	for (char **p = e.envp; *p; p++)
+		assert_true(strncmp(*p, "LD_PRELOAD=", 11));
+	unsetenv("LD_PRELOAD");
+	unsetenv("SANDRUN_TEST_SECRET");
+	strvec_clear(&env);
 	engine_release(&e);
 }
 
@@ -169,6 +220,9 @@ int main(void)
 	    cmocka_unit_test(test_engine__missing_engine_is_engine_error),
 	    cmocka_unit_test(test_imgcache__eight_workers_one_pull_per_image),
 	    cmocka_unit_test(test_imgcache__pull_never_does_not_pull),
+	    cmocka_unit_test(test_engine__parses_engine_times_to_ms),
+	    cmocka_unit_test(test_engine__inspect_state_reads_every_field),
+	    cmocka_unit_test(test_engine__client_env_is_fixed_by_the_runner),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

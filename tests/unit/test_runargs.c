@@ -32,7 +32,7 @@ static bool has(const struct strvec *v, const char *a)
 	return false;
 }
 
-static void build(struct strvec *argv, struct spec *s, const struct strvec *env)
+static void build(struct strvec *argv, struct spec *s, const char *env_file)
 {
 	struct run_plan p = {.engine_bin = "docker",
 			     .spec = s,
@@ -42,7 +42,7 @@ static void build(struct strvec *argv, struct spec *s, const struct strvec *env)
 			     .owner = "h/1/2",
 			     .work_dir = "/tmp/x/work",
 			     .payload_file = "/tmp/x/payload",
-			     .env = env};
+			     .env_file = env_file};
 	runargs_build(argv, &p);
 }
 
@@ -83,24 +83,75 @@ static void test_runargs__hardening_defaults(void **state)
 	strvec_clear(&s.command);
 }
 
-static void test_runargs__env_values_never_in_argv(void **state)
+static void test_runargs__env_travels_in_a_file_not_argv(void **state)
 {
 	struct spec s;
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT;
+	size_t i;
 	(void)state;
 	base_spec(&s);
-	strvec_push(&env, "API_TOKEN=hunter2");
-	strvec_push(&env, "SANDRUN_PAYLOAD=x; rm -rf /");
-	build(&argv, &s, &env);
-	for (size_t i = 0; i < argv.nr; i++) {
-		assert_null(strstr(argv.v[i], "hunter2"));
-		assert_null(strstr(argv.v[i], "rm -rf"));
+	build(&argv, &s, "/tmp/x/env");
+	for (i = 0; i < argv.nr && strcmp(argv.v[i], "--env-file"); i++)
+		;
+	assert_true(i + 1 < argv.nr);
+	assert_string_equal(argv.v[i + 1], "/tmp/x/env");
+	for (i = 0; i < argv.nr; i++) {
+		assert_null(strstr(argv.v[i], "HOME"));
+		assert_true(strcmp(argv.v[i], "-e"));
 	}
-	assert_true(has(&argv, "API_TOKEN"));
-	assert_true(has(&argv, "SANDRUN_PAYLOAD"));
 	strvec_clear(&argv);
-	strvec_clear(&env);
 	strvec_clear(&s.command);
+}
+
+static void test_runargs__base_env_puts_spec_env_after_home_before_run_vars(void **state)
+{
+	struct spec s;
+	struct payload pay = {.name = "p", .value = "x; rm -rf /"};
+	struct strvec env = STRVEC_INIT;
+	(void)state;
+	base_spec(&s);
+	strvec_push(&s.env_keys, "HOME");
+	strvec_push(&s.env_vals, "/home/h");
+	runargs_base_env(&env, &s, &pay, "r1", "tok");
+	assert_int_equal(env.nr, 7);
+	assert_string_equal(env.v[0], "HOME=/tmp");
+	assert_string_equal(env.v[1], "HOME=/home/h");
+	assert_string_equal(env.v[2], "SANDRUN_RUN_ID=r1");
+	assert_string_equal(env.v[4], "SANDRUN_TOKEN=tok");
+	assert_string_equal(env.v[5], "SANDRUN_PAYLOAD=x; rm -rf /");
+	strvec_clear(&env);
+	strvec_clear(&s.env_keys);
+	strvec_clear(&s.env_vals);
+	strvec_clear(&s.command);
+}
+
+static void test_runargs__env_file_keeps_values_verbatim(void **state)
+{
+	struct strvec env = STRVEC_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	strvec_push(&env, "A=x y 'q' \"d\" a=b $HOME #c ");
+	strvec_push(&env, "LD_PRELOAD=/nonexistent.so");
+	assert_int_equal(runargs_env_file(&sb, &env, &err), 0);
+	assert_string_equal(sb.buf, "A=x y 'q' \"d\" a=b $HOME #c \nLD_PRELOAD=/nonexistent.so\n");
+	strbuf_release(&sb);
+	strvec_clear(&env);
+}
+
+static void test_runargs__env_file_refuses_what_it_cannot_carry(void **state)
+{
+	const char *bad[] = {"A=one\ntwo", "B=ends\r", "=novalue", "NOEQUALS"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct strvec env = STRVEC_INIT;
+		struct strbuf sb = STRBUF_INIT;
+		struct sr_err err = SR_ERR_INIT;
+		strvec_push(&env, bad[i]);
+		assert_int_equal(runargs_env_file(&sb, &env, &err), SR_EINVAL);
+		strbuf_release(&sb);
+		strvec_clear(&env);
+	}
 }
 
 static void test_runargs__mounts_work_payload_and_fs_stubs_readonly(void **state)
@@ -151,16 +202,6 @@ static void test_runargs__network_policies(void **state)
 	strvec_clear(&s.command);
 }
 
-static void test_runargs__quote_is_shell_safe(void **state)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *argv[] = {"docker", "run", "a b", "it's", "$HOME", "", NULL};
-	(void)state;
-	runargs_quote(&sb, argv);
-	assert_string_equal(sb.buf, "docker run 'a b' 'it'\\''s' '$HOME' ''");
-	strbuf_release(&sb);
-}
-
 static void test_runargs__sanitize_names(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -174,10 +215,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_runargs__hardening_defaults),
-	    cmocka_unit_test(test_runargs__env_values_never_in_argv),
+	    cmocka_unit_test(test_runargs__env_travels_in_a_file_not_argv),
+	    cmocka_unit_test(test_runargs__base_env_puts_spec_env_after_home_before_run_vars),
+	    cmocka_unit_test(test_runargs__env_file_keeps_values_verbatim),
+	    cmocka_unit_test(test_runargs__env_file_refuses_what_it_cannot_carry),
 	    cmocka_unit_test(test_runargs__mounts_work_payload_and_fs_stubs_readonly),
 	    cmocka_unit_test(test_runargs__network_policies),
-	    cmocka_unit_test(test_runargs__quote_is_shell_safe),
 	    cmocka_unit_test(test_runargs__sanitize_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

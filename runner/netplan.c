@@ -1,0 +1,157 @@
+#include "netplan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "net/firewall.h"
+
+static const char *stub_scheme(enum stub_kind k)
+{
+	switch (k) {
+	case STUB_HTTP:
+		return "http";
+	case STUB_SQL:
+		return "postgres";
+	case STUB_REDIS:
+		return "redis";
+	default:
+		return "tcp";
+	}
+}
+
+/* SANDRUN_STUB_<NAME>_URL: the stub name upper-cased, '-' and '.' as '_'. */
+static void stub_env_key(struct strbuf *key, const char *name)
+{
+	strbuf_addstr(key, "SANDRUN_STUB_");
+	for (const char *p = name; *p; p++)
+		strbuf_addch(key, (*p >= 'a' && *p <= 'z')   ? (char)(*p - 32)
+				  : (*p == '-' || *p == '.') ? '_'
+							     : *p);
+	strbuf_addstr(key, "_URL");
+}
+
+/* A port as text: 0 (not known yet) as the placeholder. */
+static const char *port_str(char buf[8], uint16_t port)
+{
+	if (!port)
+		return "<port>";
+	snprintf(buf, 8, "%u", port);
+	return buf;
+}
+
+int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_err *err)
+{
+	const struct spec *s = o->spec;
+
+	memset(out, 0, sizeof(*out));
+	if (s->network != NET_OOB && s->network != NET_STUBS)
+		return 0;
+	/* Podman's internal networks have no address on the host, so there is
+	 * nothing the runner's listeners could bind to. */
+	if (o->engine->podman)
+		return sr_err_set(err, SR_EFAIL,
+				  "network '%s' needs the docker engine: podman's internal "
+				  "networks have no host gateway for the runner's listeners",
+				  net_policy_name(s->network));
+	if (o->name) {
+		out->name = xstrdup(o->name);
+	} else {
+		unsigned char rnd[6];
+		if (sr_random(rnd, sizeof(rnd), err) < 0)
+			return SR_EFAIL;
+		out->name = xasprintf("sr-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3],
+				      rnd[4], rnd[5]);
+	}
+	out->on = true;
+	out->firewall = o->firewall;
+	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
+	strvec_pushv(&out->create,
+		     (const char *const[]){"network", "create", "--internal", "--label", NULL});
+	strvec_pushf(&out->create, "sandrun.run=%s", o->run_id);
+	strvec_push(&out->create, "--label");
+	strvec_pushf(&out->create, "sandrun.owner=%s", o->owner);
+	/* The bridge gets the network's name, so the firewall can name it. */
+	strvec_push(&out->create, "--opt");
+	strvec_pushf(&out->create, "com.docker.network.bridge.name=%s", out->name);
+	strvec_push(&out->create, out->name);
+	return 0;
+}
+
+static void add_stub_env(struct netplan *p, const struct stub *st, uint16_t port)
+{
+	struct strbuf key = STRBUF_INIT;
+	char pb[8];
+	const char *ps = port_str(pb, port);
+
+	stub_env_key(&key, st->name);
+	if (st->kind == STUB_SQL)
+		strvec_pushf(&p->env, "%s=postgres://sandrun@%s:%s/sandrun?sslmode=disable",
+			     key.buf, p->gateway, ps);
+	else
+		strvec_pushf(&p->env, "%s=%s://%s:%s%s", key.buf, stub_scheme(st->kind), p->gateway,
+			     ps, st->kind == STUB_HTTP ? "/" : "");
+	strbuf_release(&key);
+}
+
+void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *gateway,
+			   uint16_t oob_port, uint16_t dns_port, const uint16_t *stub_ports,
+			   const char *token, const char *domain)
+{
+	struct strbuf l = STRBUF_INIT;
+	char pb[8], *g;
+
+	if (!p->on)
+		return;
+	/* gateway may be p->gateway itself. */
+	g = xstrdup(gateway);
+	free(p->gateway);
+	p->gateway = g;
+	p->ntcp = 0;
+	p->tcp[p->ntcp++] = oob_port;
+	strbuf_addf(&l, "oob http+tcp %s", port_str(pb, oob_port));
+	p->nudp = 0;
+	if (dns_port) {
+		p->udp[p->nudp++] = dns_port;
+		strbuf_addf(&l, ", dns udp %u", dns_port);
+	}
+	for (size_t i = 0; i < s->nstubs && p->ntcp < NETPLAN_MAX_TCP; i++) {
+		if (s->stubs[i].kind == STUB_FS)
+			continue;
+		p->tcp[p->ntcp++] = stub_ports[i];
+		strbuf_addf(&l, ", stub %s (%s) %s", s->stubs[i].name,
+			    stub_kind_name(s->stubs[i].kind), port_str(pb, stub_ports[i]));
+	}
+	free(p->listeners);
+	p->listeners = strbuf_detach(&l, NULL);
+
+	strbuf_reset(&p->fw_lines);
+	if (p->firewall)
+		fw_describe(&p->fw_lines, p->name, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
+
+	free(p->resolv_text);
+	p->resolv_text =
+	    xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n", p->gateway);
+
+	strvec_clear(&p->env);
+	strvec_pushf(&p->env, "SANDRUN_OOB_URL=http://%s:%s/%s", p->gateway, port_str(pb, oob_port),
+		     token);
+	strvec_pushf(&p->env, "SANDRUN_OOB_HOST=%s", p->gateway);
+	strvec_pushf(&p->env, "SANDRUN_OOB_PORT=%s", port_str(pb, oob_port));
+	strvec_pushf(&p->env, "SANDRUN_OOB_DOMAIN=%s", domain);
+	for (size_t i = 0; i < s->nstubs; i++)
+		if (s->stubs[i].kind != STUB_FS)
+			add_stub_env(p, &s->stubs[i], stub_ports[i]);
+}
+
+void netplan_release(struct netplan *p)
+{
+	free(p->name);
+	free(p->gateway);
+	free(p->resolv);
+	free(p->resolv_text);
+	free(p->listeners);
+	strvec_clear(&p->create);
+	strbuf_release(&p->fw_lines);
+	strvec_clear(&p->env);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,145 @@
+/* The network plan: one value that the run executes and explain prints. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../runner/netplan.h"
+
+static struct engine docker = {.bin = "docker", .name = "docker"};
+static struct engine podman = {.bin = "podman", .name = "podman", .podman = true};
+
+static void stubs_spec(struct spec *s, struct stub st[3])
+{
+	memset(s, 0, sizeof(*s));
+	s->name = "h";
+	s->network = NET_STUBS;
+	st[0] = (struct stub){.name = "db", .kind = STUB_SQL};
+	st[1] = (struct stub){.name = "etc", .kind = STUB_FS, .path = "/x"};
+	st[2] = (struct stub){.name = "my-api", .kind = STUB_HTTP};
+	s->stubs = st;
+	s->nstubs = 3;
+}
+
+static bool has(const struct strvec *v, const char *a)
+{
+	for (size_t i = 0; i < v->nr; i++)
+		if (!strcmp(v->v[i], a))
+			return true;
+	return false;
+}
+
+static void test_netplan__none_and_open_need_no_network(void **state)
+{
+	struct spec s = {.network = NET_NONE};
+	struct netplan_opts o = {.engine = &podman, .spec = &s, .run_dir = "/d"};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	assert_false(p.on);
+	s.network = NET_OPEN;
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	assert_false(p.on);
+	netplan_release(&p);
+}
+
+static void test_netplan__podman_is_refused_for_oob(void **state)
+{
+	struct spec s = {.network = NET_OOB};
+	struct netplan_opts o = {.engine = &podman, .spec = &s, .run_dir = "/d"};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	assert_int_equal(netplan_init(&p, &o, &err), SR_EFAIL);
+	assert_non_null(strstr(err.msg, "needs the docker engine"));
+	netplan_release(&p);
+}
+
+static void test_netplan__real_ports_reach_env_firewall_and_listeners(void **state)
+{
+	struct spec s;
+	struct stub st[3];
+	struct netplan_opts o = {.engine = &docker,
+				 .spec = &s,
+				 .run_id = "r1",
+				 .owner = "h/1/2",
+				 .run_dir = "/d",
+				 .firewall = true};
+	const uint16_t ports[3] = {5432, 0, 8080};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	stubs_spec(&s, st);
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	assert_true(p.on);
+	assert_int_equal(strncmp(p.name, "sr-", 3), 0);
+	assert_int_equal(strlen(p.name), 15);
+	assert_string_equal(p.create.v[0], "network");
+	assert_string_equal(p.create.v[p.create.nr - 1], p.name);
+	assert_true(has(&p.create, "--internal"));
+	assert_true(has(&p.create, "sandrun.owner=h/1/2"));
+	assert_string_equal(p.resolv, "/d/resolv.conf");
+	/* As the run does it: the gateway already stored in the plan. */
+	p.gateway = xstrdup("172.30.0.1");
+	netplan_set_endpoints(&p, &s, p.gateway, 40001, 53, ports, "tok", "oob.test");
+	assert_int_equal(p.ntcp, 3);
+	assert_int_equal(p.tcp[0], 40001);
+	assert_int_equal(p.tcp[1], 5432);
+	assert_int_equal(p.tcp[2], 8080);
+	assert_int_equal(p.nudp, 1);
+	assert_string_equal(
+	    p.listeners, "oob http+tcp 40001, dns udp 53, stub db (sql) 5432, stub my-api (http) "
+			 "8080");
+	assert_non_null(strstr(p.fw_lines.buf, "-d 172.30.0.1/32 -p tcp --dport 8080 -j ACCEPT"));
+	assert_non_null(strstr(p.resolv_text, "nameserver 172.30.0.1\n"));
+	assert_true(has(&p.env, "SANDRUN_OOB_URL=http://172.30.0.1:40001/tok"));
+	assert_true(has(&p.env, "SANDRUN_OOB_DOMAIN=oob.test"));
+	assert_true(
+	    has(&p.env,
+		"SANDRUN_STUB_DB_URL=postgres://sandrun@172.30.0.1:5432/sandrun?sslmode=disable"));
+	assert_true(has(&p.env, "SANDRUN_STUB_MY_API_URL=http://172.30.0.1:8080/"));
+	netplan_release(&p);
+}
+
+static void test_netplan__placeholders_before_the_network_exists(void **state)
+{
+	struct spec s;
+	struct stub st[3];
+	struct netplan_opts o = {.engine = &docker,
+				 .spec = &s,
+				 .run_id = "<run-id>",
+				 .owner = "h/1/2",
+				 .run_dir = "<tmp>/n",
+				 .name = "sr-<random>"};
+	const uint16_t ports[3] = {0};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+	stubs_spec(&s, st);
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	netplan_set_endpoints(&p, &s, "<gateway>", 0, 0, ports, "<token>", "oob.test");
+	assert_string_equal(p.name, "sr-<random>");
+	assert_string_equal(p.listeners,
+			    "oob http+tcp <port>, stub db (sql) <port>, stub my-api (http) <port>");
+	/* No firewall where the run would not install one; no DNS rule without
+	 * a DNS listener. */
+	assert_int_equal(p.fw_lines.len, 0);
+	assert_int_equal(p.nudp, 0);
+	assert_true(has(&p.env, "SANDRUN_OOB_URL=http://<gateway>:<port>/<token>"));
+	netplan_release(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_netplan__none_and_open_need_no_network),
+	    cmocka_unit_test(test_netplan__podman_is_refused_for_oob),
+	    cmocka_unit_test(test_netplan__real_ports_reach_env_firewall_and_listeners),
+	    cmocka_unit_test(test_netplan__placeholders_before_the_network_exists),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
