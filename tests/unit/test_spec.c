@@ -659,7 +659,7 @@ static void test_spec__missing_file_is_invalid(void **state)
 	struct sr_err err = SR_ERR_INIT;
 	struct spec s;
 	char *p = tpath("no-such.yaml");
-	char *want = xasprintf("cannot open spec '%s': No such file or directory", p);
+	char *want = xasprintf("cannot open '%s': No such file or directory", p);
 	(void)state;
 
 	assert_int_equal(spec_load(&s, p, &err), SR_EINVAL);
@@ -670,7 +670,7 @@ static void test_spec__missing_file_is_invalid(void **state)
 
 	p = tpath("");
 	assert_int_equal(spec_load(&s, p, &err), SR_EINVAL);
-	assert_non_null(strstr(err.msg, "Is a directory"));
+	assert_non_null(strstr(err.msg, "not a regular file (a directory)"));
 	free(p);
 }
 
