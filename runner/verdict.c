@@ -26,10 +26,12 @@ static const char *sanitizer_line_n(const char *text, size_t n, size_t *len)
 	}
 	if (!best)
 		return NULL;
-	while (best > text && best[-1] != '\n')
+	/* A NUL ends a line too: the cause is text. */
+	while (best > text && best[-1] != '\n' && best[-1] != '\0')
 		best--;
-	end = memchr(best, '\n', n - (size_t)(best - text));
-	*len = end ? (size_t)(end - best) : n - (size_t)(best - text);
+	for (end = best; end < text + n && *end != '\n' && *end != '\0'; end++)
+		;
+	*len = (size_t)(end - best);
 	if (*len > 300)
 		*len = 300;
 	return best;
