@@ -124,7 +124,8 @@ static int read_entries(struct entry **out, size_t *nout, const char *dir, struc
 		rc = sr_err_set(err, SR_EINVAL, "cannot read directory '%s': %s", dir,
 				strerror(errno));
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_entry);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_entry);
 	*out = v;
 	*nout = n;
 	return rc;
