@@ -124,10 +124,16 @@ static bool bracket(const char *p, char ch, const char **end)
 	return hit != neg && ch != '/';
 }
 
+/* Backtracking over many '*' can take exponential time; a pattern that
+ * needs more steps than this against one path does not match it. */
+#define GLOB_MAX_STEPS 100000
+
 /* gitignore glob match of the whole of s; start is the pattern's beginning
- * (a '**' counts only as a whole path component). */
-static bool glob(const char *start, const char *p, const char *s)
+ * (a '**' counts only as a whole path component); *steps counts the work. */
+static bool glob(const char *start, const char *p, const char *s, unsigned long *steps)
 {
+	if (++*steps > GLOB_MAX_STEPS)
+		return false;
 	while (*p) {
 		const char *end;
 
@@ -136,7 +142,7 @@ static bool glob(const char *start, const char *p, const char *s)
 			if (!p[2])
 				return true;
 			for (const char *q = s;; q++) {
-				if (glob(start, p + 3, q))
+				if (glob(start, p + 3, q, steps))
 					return true;
 				if (!(q = strchr(q, '/')))
 					return false;
@@ -145,7 +151,7 @@ static bool glob(const char *start, const char *p, const char *s)
 		switch (*p) {
 		case '*':
 			for (p++;; s++) {
-				if (glob(start, p, s))
+				if (glob(start, p, s, steps))
 					return true;
 				if (!*s || *s == '/')
 					return false;
@@ -189,11 +195,12 @@ bool spec_ignore_match(const struct spec_ignore *ig, const char *rel, bool is_di
 	name = name ? name + 1 : rel;
 	for (size_t i = 0; ig && i < ig->nr; i++) {
 		const struct pattern *p = &ig->v[i];
+		unsigned long steps = 0;
 		if (p->dir_only && !is_dir)
 			continue;
 		if (p->negate != ignored)
 			continue; /* cannot change the answer */
-		if (glob(p->glob, p->glob, p->anchored ? rel : name))
+		if (glob(p->glob, p->glob, p->anchored ? rel : name, &steps))
 			ignored = !p->negate;
 	}
 	return ignored;

@@ -95,6 +95,19 @@ static void test_spec_ignore__brackets_question_marks_and_escapes(void **state)
 	assert_true(ignored("crlf.yaml\r\n", "crlf.yaml", false));
 }
 
+static void test_spec_ignore__pathological_pattern_stays_fast(void **state)
+{
+	char name[200];
+	uint64_t t0 = sr_now_ms();
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_false(ignored("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n", name, false));
+	assert_false(ignored("**/**/**/**/**/**/**/**/**/**/**/b\n",
+			     "a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/c", false));
+	assert_true(sr_now_ms() - t0 < 2000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +118,7 @@ int main(void)
 	    cmocka_unit_test(test_spec_ignore__negation_last_match_wins),
 	    cmocka_unit_test(test_spec_ignore__double_star),
 	    cmocka_unit_test(test_spec_ignore__brackets_question_marks_and_escapes),
+	    cmocka_unit_test(test_spec_ignore__pathological_pattern_stays_fast),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
