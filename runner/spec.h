@@ -100,8 +100,13 @@ int spec_parse(struct spec *out, const char *path, const char *dir, const char *
 	       struct sr_err *err);
 void spec_release(struct spec *s);
 
-/* Collect spec files: each arg is a file or a directory searched recursively
- * for *.yaml / *.yml (sorted, stable). Paths go into out. */
+/* Collect spec files: each arg is a file (taken as given) or a directory
+ * searched recursively for *.yaml / *.yml (sorted, stable, one path per
+ * file). A directory search skips hidden directories, symlinked directories,
+ * patterns of a .sandrunignore at its root (spec_ignore.h), and the workdirs
+ * and fs-stub paths of the specs it finds (specs are loaded on the way down
+ * for that; one that does not load owns nothing, and a workdir that is the
+ * spec's own directory hides nothing). Paths go into out. */
 int spec_discover(struct strvec *out, const char *const *args, size_t nargs, struct sr_err *err);
 
 #endif
