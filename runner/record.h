@@ -1,5 +1,5 @@
 /* One verdict record per run (harness x payload x repeat), DESIGN §7, and the
- * run-level metadata of a report. Writers live in report.c. */
+ * run-level metadata of a report. Writers live in report_*.c (API: report.h). */
 #ifndef SR_RECORD_H
 #define SR_RECORD_H
 

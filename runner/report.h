@@ -2,7 +2,9 @@
  * console lines, and `sandrun report merge`. Every writer leaves out
  * record.token and replaces any occurrence of it (in any letter case) in
  * record strings with "<token>": the harness chooses what ends up in its
- * output and evidence. */
+ * output and evidence. One file per format: report_json.c, report_junit.c,
+ * report_sarif.c, report_console.c, report_merge.c; shared helpers in
+ * report_util.c (report_int.h). */
 #ifndef SR_REPORT_H
 #define SR_REPORT_H
 
@@ -53,8 +55,8 @@ int report_write_junit(const char *path, const struct run_meta *m, const struct 
  * with one rule per distinct harness (id = harness name, in first-seen
  * order), and one result per record whose outcome is confirmed or crash,
  * located at the spec file (relative to %SRCROOT%, the working directory;
- * line 1) with partialFingerprints["sandrunRun/v1"] = a hash of harness and
- * payload. Returns 0 or a negative sr_code. */
+ * line 1) with partialFingerprints["sandrunRun/v1"] = the XXH64 (lib/hash.h) of
+ * harness and payload, 16 hex characters. Returns 0 or a negative sr_code. */
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err);
 

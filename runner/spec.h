@@ -1,5 +1,5 @@
 /* Harness specs (DESIGN §4): one YAML file, one harness. The libyaml adapter
- * lives in spec.c; no libyaml type appears here. */
+ * lives in spec_yaml.c; no libyaml type appears here. */
 #ifndef SR_SPEC_H
 #define SR_SPEC_H
 
@@ -23,7 +23,12 @@ enum outcome outcome_from_name(const char *s);
 const char *net_policy_name(enum net_policy p);
 
 enum stub_kind { STUB_HTTP = 0, STUB_SQL, STUB_REDIS, STUB_TCP, STUB_FS };
+/* "http", "sql", "redis", "tcp", "fs": the word specs and evidence use.
+ * Every module that names a stub kind calls this (one table). */
 const char *stub_kind_name(enum stub_kind k);
+/* The URL scheme of SANDRUN_STUB_<NAME>_URL: "http", "postgres", "redis",
+ * "tcp"; NULL for fs stubs, which are mounts with no URL. */
+const char *stub_kind_scheme(enum stub_kind k);
 
 struct stub {
 	char *name; /* [a-z0-9_-]+, unique per spec */
@@ -85,15 +90,23 @@ struct spec {
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with
- * code SR_EINVAL. Toolchain existence is checked by the caller (catalogue). */
+ * code SR_EINVAL; a path that is not a regular file of at most 1 MiB (a
+ * device, FIFO, directory...) is SR_EINVAL "cannot open|read 'path': what",
+ * refused before anything is read. Toolchain existence is checked by the
+ * caller (catalogue). */
 int spec_load(struct spec *out, const char *path, struct sr_err *err);
 /* Same, from memory; dir is the directory relative paths resolve against. */
 int spec_parse(struct spec *out, const char *path, const char *dir, const char *buf, size_t len,
 	       struct sr_err *err);
 void spec_release(struct spec *s);
 
-/* Collect spec files: each arg is a file or a directory searched recursively
- * for *.yaml / *.yml (sorted, stable). Paths go into out. */
+/* Collect spec files: each arg is a file (taken as given) or a directory
+ * searched recursively for *.yaml / *.yml (sorted, stable, one path per
+ * file). A directory search skips hidden directories, symlinked directories,
+ * patterns of a .sandrunignore at its root (spec_ignore.h), and the workdirs
+ * and fs-stub paths of the specs it finds (specs are loaded on the way down
+ * for that; one that does not load owns nothing, and a workdir that is the
+ * spec's own directory hides nothing). Paths go into out. */
 int spec_discover(struct strvec *out, const char *const *args, size_t nargs, struct sr_err *err);
 
 #endif

@@ -12,25 +12,47 @@ static const char *const sanitizer_marks[] = {
     ": runtime error: ",
 };
 
-const char *verdict_sanitizer_line(const char *text, size_t *len)
+/* The first sanitizer line in n bytes of text (which may hold NULs). */
+static const char *sanitizer_line_n(const char *text, size_t n, size_t *len)
 {
-	const char *best = NULL;
+	const char *best = NULL, *end;
 
 	if (!text)
 		return NULL;
 	for (size_t i = 0; i < SR_ARRAY_SIZE(sanitizer_marks); i++) {
-		const char *p = strstr(text, sanitizer_marks[i]);
+		const char *p = memmem(text, n, sanitizer_marks[i], strlen(sanitizer_marks[i]));
 		if (p && (!best || p < best))
 			best = p;
 	}
 	if (!best)
 		return NULL;
-	while (best > text && best[-1] != '\n')
+	/* A NUL ends a line too: the cause is text. */
+	while (best > text && best[-1] != '\n' && best[-1] != '\0')
 		best--;
-	*len = strcspn(best, "\n");
+	for (end = best; end < text + n && *end != '\n' && *end != '\0'; end++)
+		;
+	*len = (size_t)(end - best);
 	if (*len > 300)
 		*len = 300;
 	return best;
+}
+
+const char *verdict_sanitizer_line(const char *text, size_t *len)
+{
+	return text ? sanitizer_line_n(text, strlen(text), len) : NULL;
+}
+
+static size_t stream_len(const char *tail, size_t len)
+{
+	return tail && !len ? strlen(tail) : len;
+}
+
+/* Does the captured stream (tail, len as in struct run_obs) hold sub? */
+static bool output_has(const char *tail, size_t len, const char *sub)
+{
+	if (!tail || !sub)
+		return false;
+	return memmem(tail, stream_len(tail, len), sub, strlen(sub)) != NULL;
 }
 
 const char *verdict_signame(int sig, char *buf, size_t bufsz)
@@ -72,12 +94,12 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 		*cause = xstrdup(o->stub_cause ? o->stub_cause : "stub traffic matched");
 		goto confirmed;
 	}
-	if (or->stdout_sub && o->stdout_tail && strstr(o->stdout_tail, or->stdout_sub)) {
+	if (output_has(o->stdout_tail, o->stdout_len, or->stdout_sub)) {
 		*out = OUTCOME_CONFIRMED;
 		*cause = xasprintf("stdout contains '%s'", or->stdout_sub);
 		goto confirmed;
 	}
-	if (or->stderr_sub && o->stderr_tail && strstr(o->stderr_tail, or->stderr_sub)) {
+	if (output_has(o->stderr_tail, o->stderr_len, or->stderr_sub)) {
 		*out = OUTCOME_CONFIRMED;
 		*cause = xasprintf("stderr contains '%s'", or->stderr_sub);
 		goto confirmed;
@@ -91,9 +113,10 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 			}
 		}
 	}
-	san = verdict_sanitizer_line(o->stderr_tail, &san_len);
+	san = sanitizer_line_n(o->stderr_tail, stream_len(o->stderr_tail, o->stderr_len), &san_len);
 	if (!san)
-		san = verdict_sanitizer_line(o->stdout_tail, &san_len);
+		san = sanitizer_line_n(o->stdout_tail, stream_len(o->stdout_tail, o->stdout_len),
+				       &san_len);
 	crashed = san || (o->signal && !o->timed_out && !o->oom);
 	/* Files a crashing harness leaves behind (a fuzzer's crash-* inputs) are
 	 * that crash's artifacts, not a separate confirmation. */

@@ -10,8 +10,13 @@ struct run_obs {
 	int signal;	/* 0: none; the signal that ended the harness */
 	bool oom;	/* the engine says the memory limit killed it */
 	bool timed_out; /* the runner's deadline passed */
+	/* The captured output. Oracles match bytes: a NUL in the output does not
+	 * hide what follows, so the capture length must come along. A length of
+	 * 0 with a non-NULL tail means "NUL-terminated, use strlen". */
 	const char *stdout_tail;
+	size_t stdout_len;
 	const char *stderr_tail;
+	size_t stderr_len;
 	bool oob_fired;
 	const char *oob_cause;
 	bool stub_matched;

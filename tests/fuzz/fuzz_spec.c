@@ -3,7 +3,9 @@
  * a hang or a leak. Relative paths resolve against a scratch directory that
  * holds a subdirectory, a file and symlinks pointing in and out, so the path
  * checks run too. Build with -fsanitize=fuzzer, or with -DFUZZ_STANDALONE
- * for a main() that replays the files named on its command line. */
+ * for a main() that replays the files named on its command line. The same
+ * bytes are also read as a .sandrunignore and matched against a few paths:
+ * the gitignore matcher must neither crash nor hang. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../runner/spec.h"
+#include "../../runner/spec_ignore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -85,6 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!scratch[0])
 		scratch_create();
+	{
+		static const char *const paths[] = {"a.yaml", "x/y/z.yml", "drafts", "a/b/c/d/e/f"};
+		struct spec_ignore *ig = spec_ignore_parse((const char *)data, size);
+		for (size_t i = 0; i < SR_ARRAY_SIZE(paths); i++) {
+			spec_ignore_match(ig, paths[i], false);
+			spec_ignore_match(ig, paths[i], true);
+		}
+		spec_ignore_free(ig);
+	}
 	rc = spec_parse(&s, "fuzz.yaml", scratch, (const char *)data, size, &err);
 	if (rc == 0) {
 		if (!s.name || !s.toolchain || !s.command.nr || !s.npayloads || !s.repeat ||

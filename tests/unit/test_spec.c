@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -142,6 +143,11 @@ static void test_spec__names_round_trip(void **state)
 	assert_string_equal(stub_kind_name(STUB_REDIS), "redis");
 	assert_string_equal(stub_kind_name(STUB_TCP), "tcp");
 	assert_string_equal(stub_kind_name(STUB_FS), "fs");
+	assert_string_equal(stub_kind_scheme(STUB_HTTP), "http");
+	assert_string_equal(stub_kind_scheme(STUB_SQL), "postgres");
+	assert_string_equal(stub_kind_scheme(STUB_REDIS), "redis");
+	assert_string_equal(stub_kind_scheme(STUB_TCP), "tcp");
+	assert_null(stub_kind_scheme(STUB_FS));
 }
 
 static void test_spec__parses_every_key(void **state)
@@ -659,7 +665,7 @@ static void test_spec__missing_file_is_invalid(void **state)
 	struct sr_err err = SR_ERR_INIT;
 	struct spec s;
 	char *p = tpath("no-such.yaml");
-	char *want = xasprintf("cannot open spec '%s': No such file or directory", p);
+	char *want = xasprintf("cannot open '%s': No such file or directory", p);
 	(void)state;
 
 	assert_int_equal(spec_load(&s, p, &err), SR_EINVAL);
@@ -670,7 +676,7 @@ static void test_spec__missing_file_is_invalid(void **state)
 
 	p = tpath("");
 	assert_int_equal(spec_load(&s, p, &err), SR_EINVAL);
-	assert_non_null(strstr(err.msg, "Is a directory"));
+	assert_non_null(strstr(err.msg, "not a regular file (a directory)"));
 	free(p);
 }
 
@@ -859,6 +865,255 @@ static void test_spec__discovered_specs_load(void **state)
 	free(root);
 }
 
+static int run_bad_cases(const struct bad_case *cases, size_t n, const char *prefix)
+{
+	int failures = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "%s-%zu.yaml", prefix, i);
+		if (load_bad(rel, cases[i].text, strlen(cases[i].text), cases[i].pos,
+			     cases[i].msg)) {
+			print_error("  ^ case '%s'\n", cases[i].what);
+			failures++;
+		}
+	}
+	return failures;
+}
+
+static void test_spec__env_name_rejected_unless_identifier(void **state)
+{
+	static const struct bad_case cases[] = {
+	    {"leading digit", BASE "env: {9LIVES: x}\n", "3:7:", "invalid env name '9LIVES'"},
+	    {"dash", BASE "env: {MY-VAR: x}\n", "3:7:", "must match [A-Za-z_][A-Za-z0-9_]*"},
+	    {"equals sign", BASE "env: {\"A=B\": x}\n", "3:7:", "invalid env name 'A=B'"},
+	    {"space", BASE "env: {\"A B\": x}\n", "3:7:", "invalid env name 'A B'"},
+	    {"empty", BASE "env: {\"\": x}\n", "3:7:", "invalid env name ''"},
+	    {"non-ASCII", BASE "env: {\"\xc3\xa9T\xc3\xa9\": x}\n", "3:7:", "invalid env name"},
+	    {"newline in name", BASE "env: {\"A\\nB\": x}\n", "3:7:", "invalid env name 'A?B'"},
+	};
+	(void)state;
+	assert_int_equal(run_bad_cases(cases, SR_ARRAY_SIZE(cases), "envname"), 0);
+}
+
+static void test_spec__env_name_with_sandrun_prefix_rejected(void **state)
+{
+	static const struct bad_case cases[] = {
+	    {"token", BASE "env: {SANDRUN_TOKEN: x}\n", "3:7:", "reserved for the runner"},
+	    {"any suffix", BASE "env:\n  A: b\n  SANDRUN_X: y\n",
+	     "5:3:", "env name 'SANDRUN_X' is reserved for the runner"},
+	};
+	struct spec s;
+	(void)state;
+	assert_int_equal(run_bad_cases(cases, SR_ARRAY_SIZE(cases), "envres"), 0);
+	/* only the exact prefix is reserved */
+	load_ok(&s, "envres-ok.yaml", BASE "env: {sandrun_x: a, SANDRUNX: b}\n");
+	assert_int_equal(s.env_keys.nr, 2);
+	spec_release(&s);
+}
+
+static void test_spec__env_value_with_newline_or_nul_rejected(void **state)
+{
+	static const struct bad_case cases[] = {
+	    {"newline", BASE "env: {A: \"x\\ny\"}\n",
+	     "3:10:", "env value of 'A' must not contain a line break"},
+	    {"carriage return", BASE "env: {A: \"x\\ry\"}\n",
+	     "3:10:", "must not contain a line break"},
+	    {"block scalar", BASE "env:\n  A: |\n    one\n    two\n", "4:6:", "line break"},
+	    {"NUL escape", BASE "env: {A: \"x\\0y\"}\n", "3:10:", "must not contain NUL bytes"},
+	};
+	(void)state;
+	assert_int_equal(run_bad_cases(cases, SR_ARRAY_SIZE(cases), "envval"), 0);
+}
+
+/* spec_load on path must fail with SR_EINVAL and a message holding what,
+ * within a second. */
+static void refused_quickly(const char *path, const char *what)
+{
+	struct sr_err err = SR_ERR_INIT;
+	uint64_t t0 = sr_now_ms();
+	struct spec s;
+
+	assert_int_equal(spec_load(&s, path, &err), SR_EINVAL);
+	assert_int_equal(err.code, SR_EINVAL);
+	if (!strstr(err.msg, what) || !strstr(err.msg, path))
+		fail_msg("want '%s' and the path in '%s'", what, err.msg);
+	assert_true(sr_now_ms() - t0 < 1000);
+}
+
+static void test_spec__dev_zero_refused(void **state)
+{
+	(void)state;
+	refused_quickly("/dev/zero", "not a regular file (a character device)");
+}
+
+static void test_spec__fifo_refused_without_blocking(void **state)
+{
+	char *p = tpath("pipe.yaml");
+	(void)state;
+	if (mkfifo(p, 0600) < 0)
+		fail_msg("mkfifo: %s", strerror(errno));
+	refused_quickly(p, "not a regular file (a FIFO)");
+	free(p);
+}
+
+static void test_spec__directory_refused(void **state)
+{
+	char *p = tpath("adir.yaml");
+	(void)state;
+	xmkdir("adir.yaml");
+	refused_quickly(p, "not a regular file (a directory)");
+	free(p);
+}
+
+static void test_spec__file_over_one_mib_refused(void **state)
+{
+	size_t n = 2u << 20;
+	char *big = xmalloc(n), *p;
+	(void)state;
+	memset(big, '#', n);
+	p = write_file_n("big.yaml", big, n);
+	refused_quickly(p, "larger than 1 MiB");
+	free(p);
+	/* 1 MiB + 1 byte is over, exactly 1 MiB is fine */
+	p = write_file_n("big1.yaml", big, (1u << 20) + 1);
+	refused_quickly(p, "larger than 1 MiB");
+	free(p);
+	free(big);
+}
+
+static void test_spec__file_of_exactly_one_mib_loads(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct spec s;
+	(void)state;
+	strbuf_addstr(&sb, BASE "#");
+	while (sb.len < (1u << 20) - 1)
+		strbuf_addch(&sb, 'x');
+	strbuf_addch(&sb, '\n');
+	assert_int_equal(sb.len, 1u << 20);
+	free(write_file_n("mib.yaml", sb.buf, sb.len));
+	strbuf_release(&sb);
+	{
+		struct sr_err err = SR_ERR_INIT;
+		char *p = tpath("mib.yaml");
+		if (spec_load(&s, p, &err) < 0)
+			fail_msg("%s", err.msg);
+		spec_release(&s);
+		free(p);
+	}
+}
+
+/* The discovered paths, relative to tmp_root, joined by spaces. */
+static char *discovered(const char *rel)
+{
+	struct strvec out = STRVEC_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char *root = tpath(rel);
+	const char *args[1] = {root};
+	size_t skip = strlen(tmp_root) + 1;
+
+	discover_ok(&out, args, 1);
+	for (size_t i = 0; i < out.nr; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", out.v[i] + skip);
+	strvec_clear(&out);
+	free(root);
+	return strbuf_detach(&sb, NULL);
+}
+
+#define FOREIGN "language: c\nscript: make\n" /* a .travis.yml: no spec */
+
+static void test_spec__discovery_skips_workdirs_and_fs_stub_paths(void **state)
+{
+	char *got;
+	(void)state;
+	xmkdir("own");
+	xmkdir("own/h");
+	xmkdir("own/h/work");
+	xmkdir("own/h/work/deep");
+	xmkdir("own/h/fixtures");
+	xmkdir("own/h/other");
+	free(write_file("own/h/harness.yaml",
+			BASE "workdir: ./work\nnetwork: stubs\n"
+			     "stubs:\n  - {name: etc, kind: fs, path: ./fixtures}\n"
+			     "  - {name: cfg, kind: fs, path: ./config.yaml}\n"));
+	free(write_file("own/h/work/.travis.yml", FOREIGN));
+	free(write_file("own/h/work/ci.yaml", FOREIGN));
+	free(write_file("own/h/work/deep/compose.yml", FOREIGN));
+	free(write_file("own/h/fixtures/data.yaml", FOREIGN));
+	free(write_file("own/h/config.yaml", FOREIGN)); /* a file fs stub */
+	free(write_file("own/h/other/sub.yaml", BASE)); /* not owned: a spec */
+	got = discovered("own");
+	assert_string_equal(got, "own/h/harness.yaml own/h/other/sub.yaml");
+	free(got);
+}
+
+/* A spec whose workdir is its own directory does not hide its siblings. */
+static void test_spec__discovery_keeps_siblings_of_a_dot_workdir(void **state)
+{
+	char *got;
+	(void)state;
+	xmkdir("dotw");
+	xmkdir("dotw/sub");
+	free(write_file("dotw/a.yaml", BASE "workdir: .\n"));
+	free(write_file("dotw/b.yaml", BASE));
+	free(write_file("dotw/sub/c.yaml", BASE));
+	got = discovered("dotw");
+	assert_string_equal(got, "dotw/a.yaml dotw/b.yaml dotw/sub/c.yaml");
+	free(got);
+}
+
+static void test_spec__discovery_skips_hidden_directories(void **state)
+{
+	char *got;
+	(void)state;
+	xmkdir("hid");
+	xmkdir("hid/.github");
+	xmkdir("hid/.github/workflows");
+	xmkdir("hid/h");
+	xmkdir("hid/h/.cache");
+	free(write_file("hid/.github/workflows/ci.yml", FOREIGN));
+	free(write_file("hid/h/.cache/x.yaml", FOREIGN));
+	free(write_file("hid/h/h.yaml", BASE));
+	got = discovered("hid");
+	assert_string_equal(got, "hid/h/h.yaml");
+	free(got);
+}
+
+static void test_spec__discovery_honours_sandrunignore(void **state)
+{
+	static const char *const files[] = {"ign/keep.yaml",	   "ign/drafts/a.yaml",
+					    "ign/x/drafts/b.yaml", "ign/vendor/v.yaml",
+					    "ign/x/vendor/v.yaml", "ign/tmp-1.yaml",
+					    "ign/tmp-keep.yaml",   "ign/deep/a/b/gen.yaml",
+					    "ign/deep/top.yaml",   "ign/file-not-dir.yaml"};
+	char *got;
+	(void)state;
+	xmkdir("ign");
+	xmkdir("ign/drafts");
+	xmkdir("ign/x");
+	xmkdir("ign/x/drafts");
+	xmkdir("ign/vendor");
+	xmkdir("ign/x/vendor");
+	xmkdir("ign/deep");
+	xmkdir("ign/deep/a");
+	xmkdir("ign/deep/a/b");
+	for (size_t i = 0; i < SR_ARRAY_SIZE(files); i++)
+		free(write_file(files[i], BASE));
+	free(write_file("ign/.sandrunignore", "# specs we do not run\n"
+					      "\n"
+					      "drafts/\n"	 /* a directory at any depth */
+					      "/vendor\n"	 /* anchored: only the top one */
+					      "tmp-*.yaml\n"	 /* a glob */
+					      "!tmp-keep.yaml\n" /* negation */
+					      "deep/**/gen.yaml   \n" /* ** and trailing spaces */
+					      "file-not-dir.yaml/\n" /* dir-only: a file stays */));
+	got = discovered("ign");
+	assert_string_equal(got, "ign/deep/top.yaml ign/file-not-dir.yaml ign/keep.yaml "
+				 "ign/tmp-keep.yaml ign/x/vendor/v.yaml");
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -875,6 +1130,18 @@ int main(void)
 	    cmocka_unit_test(test_spec__refuses_path_escapes),
 	    cmocka_unit_test(test_spec__discovers_sorted_and_deduplicated),
 	    cmocka_unit_test(test_spec__discovered_specs_load),
+	    cmocka_unit_test(test_spec__env_name_rejected_unless_identifier),
+	    cmocka_unit_test(test_spec__env_name_with_sandrun_prefix_rejected),
+	    cmocka_unit_test(test_spec__env_value_with_newline_or_nul_rejected),
+	    cmocka_unit_test(test_spec__dev_zero_refused),
+	    cmocka_unit_test(test_spec__fifo_refused_without_blocking),
+	    cmocka_unit_test(test_spec__directory_refused),
+	    cmocka_unit_test(test_spec__file_over_one_mib_refused),
+	    cmocka_unit_test(test_spec__file_of_exactly_one_mib_loads),
+	    cmocka_unit_test(test_spec__discovery_skips_workdirs_and_fs_stub_paths),
+	    cmocka_unit_test(test_spec__discovery_keeps_siblings_of_a_dot_workdir),
+	    cmocka_unit_test(test_spec__discovery_skips_hidden_directories),
+	    cmocka_unit_test(test_spec__discovery_honours_sandrunignore),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

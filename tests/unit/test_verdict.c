@@ -124,6 +124,58 @@ static void test_verdict__sanitizer_line_extracted(void **state)
 	assert_null(verdict_sanitizer_line("all fine\n", &n));
 }
 
+/* printf 'a\0b MARKER': the marker after the NUL still confirms. */
+static void test_verdict__nul_byte_does_not_hide_marker(void **state)
+{
+	static const char out[] = "a\0b MARKER";
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 0,
+			    .stdout_tail = out,
+			    .stdout_len = sizeof(out) - 1,
+			    .stderr_tail = out,
+			    .stderr_len = sizeof(out) - 1};
+	bool fired;
+	(void)state;
+	s.oracle.stdout_sub = "MARKER";
+	assert_int_equal(decide(&s, &o, &fired), OUTCOME_CONFIRMED);
+	assert_true(fired);
+	s.oracle.stdout_sub = NULL;
+	s.oracle.stderr_sub = "MARKER";
+	assert_int_equal(decide(&s, &o, &fired), OUTCOME_CONFIRMED);
+	/* the length bounds the match: nothing past it counts */
+	o.stderr_len = 3;
+	assert_int_equal(decide(&s, &o, &fired), OUTCOME_NOT_CONFIRMED);
+	assert_false(fired);
+}
+
+static void test_verdict__nul_byte_does_not_hide_sanitizer_report(void **state)
+{
+	static const char err[] = "\0\0==1==ERROR: AddressSanitizer: SEGV on unknown address\n";
+	struct spec s = {0};
+	struct run_obs o = {
+	    .exit_code = 1, .stdout_tail = "", .stderr_tail = err, .stderr_len = sizeof(err) - 1};
+	enum outcome out;
+	char *cause;
+	bool fired;
+	(void)state;
+	verdict_decide(&s, &o, &out, &cause, &fired);
+	assert_int_equal(out, OUTCOME_CRASH);
+	assert_string_equal(cause, "==1==ERROR: AddressSanitizer: SEGV on unknown address");
+	free(cause);
+}
+
+/* A caller that passes no length gets the NUL-terminated reading. */
+static void test_verdict__zero_length_means_nul_terminated(void **state)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = 0, .stdout_tail = "x MARKER", .stderr_tail = ""};
+	(void)state;
+	s.oracle.stdout_sub = "MARKER";
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_CONFIRMED);
+	o.stdout_tail = "x\0MARKER";
+	assert_int_equal(decide(&s, &o, NULL), OUTCOME_NOT_CONFIRMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +187,9 @@ int main(void)
 	    cmocka_unit_test(test_verdict__network_and_files_oracles),
 	    cmocka_unit_test(test_verdict__crash_artifacts_do_not_confirm),
 	    cmocka_unit_test(test_verdict__sanitizer_line_extracted),
+	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_marker),
+	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_sanitizer_report),
+	    cmocka_unit_test(test_verdict__zero_length_means_nul_terminated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,256 @@
+/* `sandrun report merge`: shard reports into one. */
+#include "report_int.h"
+
+#include <string.h>
+
+static int merr(struct sr_err *err, const char *path, const struct json_value *at, const char *fmt,
+		...) SR_PRINTF(4, 5);
+static int merr(struct sr_err *err, const char *path, const struct json_value *at, const char *fmt,
+		...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	sr_err_set(err, SR_EINVAL, "%s:%u:%u: %s", path, at->line, at->col, strbuf_str(&sb));
+	strbuf_release(&sb);
+	return SR_EINVAL;
+}
+
+/* The member of obj that must exist and be of type t. */
+static int need(const struct json_value **out, const char *path, const struct json_value *obj,
+		const char *key, enum json_type t, struct sr_err *err)
+{
+	const struct json_value *v = json_get(obj, key);
+
+	*out = v;
+	if (!v)
+		return merr(err, path, obj, "missing \"%s\"", key);
+	if (v->type != t)
+		return merr(err, path, v, "\"%s\" must be %s %s, not %s", key,
+			    t == JSON_ARRAY || t == JSON_OBJECT ? "an" : "a", json_type_name(t),
+			    json_type_name(v->type));
+	return 0;
+}
+
+/* An outcome name in v (a JSON string), or null when nullable. */
+static int outcome_value(enum outcome *out, const char *path, const struct json_value *v,
+			 const char *key, bool nullable, struct sr_err *err)
+{
+	*out = OUTCOME_NONE;
+	if (nullable && v->type == JSON_NULL)
+		return 0;
+	if (v->type != JSON_STRING)
+		return merr(err, path, v, "\"%s\" must be an outcome name", key);
+	*out = rep_outcome_of(v->u.str.s, v->u.str.len);
+	if (*out == OUTCOME_NONE)
+		return merr(err, path, v, "unknown outcome in \"%s\"", key);
+	return 0;
+}
+
+struct merge_state {
+	size_t counts[NOUTCOMES];
+	size_t total, failed;
+	const struct json_value *started, *finished; /* earliest / latest strings */
+	bool interrupted;
+	struct strbuf unattributed; /* comma-separated serialized elements */
+	struct strbuf run_ids;	    /* comma-separated serialized strings */
+};
+
+static int merge_one(struct merge_state *st, const char *path, const struct json_value *doc,
+		     struct sr_err *err)
+{
+	const struct json_value *run, *recs, *v;
+
+	if (doc->type != JSON_OBJECT)
+		return merr(err, path, doc, "a report must be an object, not %s",
+			    json_type_name(doc->type));
+	if (need(&run, path, doc, "run", JSON_OBJECT, err) < 0 ||
+	    need(&recs, path, doc, "records", JSON_ARRAY, err) < 0)
+		return SR_EINVAL;
+
+	if ((v = json_get(run, "merged_from")) && v->type != JSON_NULL) {
+		if (v->type != JSON_ARRAY)
+			return merr(err, path, v, "\"merged_from\" must be an array");
+		for (size_t i = 0; i < v->u.arr.n; i++) {
+			if (v->u.arr.v[i]->type != JSON_STRING)
+				return merr(err, path, v->u.arr.v[i],
+					    "\"merged_from\" must hold run ids");
+			if (st->run_ids.len)
+				strbuf_addstr(&st->run_ids, ", ");
+			json_serialize(&st->run_ids, v->u.arr.v[i]);
+		}
+	} else {
+		if (need(&v, path, run, "run_id", JSON_STRING, err) < 0)
+			return SR_EINVAL;
+		if (st->run_ids.len)
+			strbuf_addstr(&st->run_ids, ", ");
+		json_serialize(&st->run_ids, v);
+	}
+	if ((v = json_get(run, "started")) && v->type == JSON_STRING &&
+	    (!st->started || strcmp(v->u.str.s, st->started->u.str.s) < 0))
+		st->started = v;
+	if ((v = json_get(run, "finished")) && v->type == JSON_STRING &&
+	    (!st->finished || strcmp(v->u.str.s, st->finished->u.str.s) > 0))
+		st->finished = v;
+	if ((v = json_get(run, "interrupted")) && v->type == JSON_BOOL && v->u.b)
+		st->interrupted = true;
+	if ((v = json_get(run, "unattributed")) && v->type != JSON_NULL) {
+		if (v->type != JSON_ARRAY)
+			return merr(err, path, v, "\"unattributed\" must be an array");
+		for (size_t i = 0; i < v->u.arr.n; i++) {
+			if (st->unattributed.len)
+				strbuf_addch(&st->unattributed, ',');
+			json_serialize(&st->unattributed, v->u.arr.v[i]);
+		}
+	}
+
+	for (size_t i = 0; i < recs->u.arr.n; i++) {
+		const struct json_value *rec = recs->u.arr.v[i];
+		const struct json_value *o, *e;
+		enum outcome out, exp = OUTCOME_NONE;
+
+		if (rec->type != JSON_OBJECT)
+			return merr(err, path, rec, "a record must be an object, not %s",
+				    json_type_name(rec->type));
+		if (!(o = json_get(rec, "outcome")))
+			return merr(err, path, rec, "record without \"outcome\"");
+		if (outcome_value(&out, path, o, "outcome", false, err) < 0)
+			return SR_EINVAL;
+		if ((e = json_get(rec, "expected")) &&
+		    outcome_value(&exp, path, e, "expected", true, err) < 0)
+			return SR_EINVAL;
+		st->counts[out]++;
+		st->total++;
+		st->failed += exp == OUTCOME_NONE ? out == OUTCOME_ERROR : out != exp;
+	}
+	return 0;
+}
+
+enum {
+	O_STARTED,
+	O_FINISHED,
+	O_INTERRUPTED,
+	O_SHARD,
+	O_COUNTS,
+	O_TOTAL,
+	O_FAILED,
+	O_UNATTRIBUTED,
+	O_MERGED_FROM,
+	O_N
+};
+static const char *const override_keys[O_N] = {
+    "started", "finished", "interrupted",  "shard",	  "counts",
+    "total",   "failed",   "unattributed", "merged_from",
+};
+
+static void merge_override(struct strbuf *sb, int which, const struct merge_state *st)
+{
+	switch (which) {
+	case O_STARTED:
+		json_serialize(sb, st->started);
+		break;
+	case O_FINISHED:
+		json_serialize(sb, st->finished);
+		break;
+	case O_INTERRUPTED:
+		strbuf_addstr(sb, rep_jbool(st->interrupted));
+		break;
+	case O_SHARD:
+		strbuf_addstr(sb, "null");
+		break;
+	case O_COUNTS:
+		rep_counts(sb, st->counts);
+		break;
+	case O_TOTAL:
+		strbuf_addf(sb, "%zu", st->total);
+		break;
+	case O_FAILED:
+		strbuf_addf(sb, "%zu", st->failed);
+		break;
+	case O_UNATTRIBUTED:
+		strbuf_addf(sb, "[%s]", strbuf_str(&st->unattributed));
+		break;
+	case O_MERGED_FROM:
+		strbuf_addf(sb, "[%s]", strbuf_str(&st->run_ids));
+		break;
+	}
+}
+
+static int override_index(const struct json_member *m, const struct merge_state *st)
+{
+	for (int k = 0; k < O_N; k++) {
+		if (strlen(override_keys[k]) != m->key_len ||
+		    memcmp(override_keys[k], m->key, m->key_len))
+			continue;
+		/* Without a timestamp in any input, the first input's value stays. */
+		if ((k == O_STARTED && !st->started) || (k == O_FINISHED && !st->finished))
+			return -1;
+		return k;
+	}
+	return -1;
+}
+
+int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err)
+{
+	struct json_value **docs;
+	struct merge_state st = {.unattributed = STRBUF_INIT, .run_ids = STRBUF_INIT};
+	struct strbuf sb = STRBUF_INIT;
+	bool done[O_N] = {false}, first = true;
+	const struct json_value *run;
+	size_t nrec = 0;
+	int rc = 0;
+
+	if (!nin)
+		return sr_err_set(err, SR_EINVAL, "report merge: no input reports");
+	docs = xcalloc(nin, sizeof(*docs));
+	for (size_t i = 0; i < nin && !rc; i++) {
+		rc = json_parse_file(&docs[i], in_paths[i], err);
+		if (!rc)
+			rc = merge_one(&st, in_paths[i], docs[i], err);
+	}
+	if (rc)
+		goto done;
+
+	run = json_get(docs[0], "run");
+	rep_doc_open_run(&sb);
+	for (size_t i = 0; i < run->u.obj.n; i++) {
+		const struct json_member *mb = &run->u.obj.m[i];
+		int k = override_index(mb, &st);
+		rep_doc_field_sep(&sb, &first);
+		json_add_strn(&sb, mb->key, mb->key_len);
+		strbuf_addstr(&sb, ": ");
+		if (k >= 0) {
+			merge_override(&sb, k, &st);
+			done[k] = true;
+		} else {
+			json_serialize(&sb, mb->value);
+		}
+	}
+	for (int k = 0; k < O_N; k++) {
+		if (done[k] || (k == O_STARTED && !st.started) || (k == O_FINISHED && !st.finished))
+			continue;
+		rep_doc_field(&sb, &first, override_keys[k]);
+		merge_override(&sb, k, &st);
+	}
+	rep_doc_open_records(&sb);
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *recs = json_get(docs[i], "records");
+		for (size_t j = 0; j < recs->u.arr.n; j++) {
+			rep_doc_record_sep(&sb, nrec++);
+			json_serialize(&sb, recs->u.arr.v[j]);
+		}
+	}
+	rep_doc_close(&sb, nrec);
+	rc = sr_write_file_atomic(out_path, sb.buf, sb.len, err);
+done:
+	for (size_t i = 0; i < nin; i++)
+		json_free(docs[i]);
+	free(docs);
+	strbuf_release(&sb);
+	strbuf_release(&st.unattributed);
+	strbuf_release(&st.run_ids);
+	return rc;
+}
