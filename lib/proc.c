@@ -101,6 +101,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 	sigaddset(&mask, SIGPIPE);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	posix_spawnattr_setsigdefault(&attr, &mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 					    POSIX_SPAWN_SETPGROUP);

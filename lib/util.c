@@ -614,6 +614,13 @@ int sr_write_file_atomic(const char *path, const char *data, size_t len, struct 
 	mode_t mode = 0644;
 	int fd = -1, rc;
 
+	if (!strcmp(path, "-")) {
+		if (write_all(STDOUT_FILENO, data, len) < 0)
+			return sr_err_set(err, SR_EFAIL, "cannot write to standard output: %s",
+					  strerror(errno));
+		return 0;
+	}
+
 	/* A symlink is followed: the file it names is replaced, the link kept. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
 		target = realpath(path, NULL);

@@ -137,7 +137,8 @@ int sr_read_file(const char *path, char **out, size_t *len, struct sr_err *err);
  * target, written, fsynced, renamed over it. A symlink is followed (the file
  * it names is replaced); an existing device or FIFO is written in place.
  * Every write, fsync and close error is SR_EFAIL naming path; on failure
- * nothing is left under the final name that was not there before. */
+ * nothing is left under the final name that was not there before. Path "-"
+ * is standard output. */
 int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err);
 
 /* Whether sr_write_file_atomic(path) can succeed as far as can be known

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -400,6 +401,23 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* Wait up to the grace period for late callbacks, in short slices so that
+ * an interrupt ends it at once and a callback ends it early. */
+static void grace_wait(struct run_ctx *c)
+{
+	uint64_t end = sr_now_ms() + c->r->grace_ms;
+
+	while (!sr_interrupted && !net_session_oob_fired(c->sess, NULL)) {
+		uint64_t now = sr_now_ms();
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		if (now >= end)
+			break;
+		if (end - now < 20)
+			ts.tv_nsec = (long)(end - now) * 1000 * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Step: what the run did — exit, signal, timeout, network evidence, files. */
 static int observe(struct run_ctx *c)
 {
@@ -423,8 +441,7 @@ static int observe(struct run_ctx *c)
 	if (c->sess) {
 		/* Late callbacks: the harness may have started something that
 		 * reaches out after its main process exited. */
-		if (!net_session_oob_fired(c->sess, NULL) && c->r->grace_ms)
-			usleep((useconds_t)c->r->grace_ms * 1000);
+		grace_wait(c);
 		net_session_stop(c->sess);
 		collect_net(c);
 	}
