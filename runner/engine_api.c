@@ -769,6 +769,10 @@ void eapi_demux_feed(struct eapi_demux *d, const char *data, size_t n)
 	}
 	if (d->hdr_have == 8 && !d->left)
 		d->hdr_have = 0;
+}
+
+void eapi_demux_finish(struct eapi_demux *d)
+{
 	finish_tail(&d->out, d->cap);
 	finish_tail(&d->err, d->cap);
 	finish_tail(&d->sys, 4096);
@@ -1057,6 +1061,7 @@ int eapi_run_finish(struct eapi_run_result *res, struct eapi_run *r, struct sr_e
 		else
 			rc = err ? err->code : SR_EFAIL;
 	}
+	eapi_demux_finish(&r->demux);
 	if (r->demux.sys.len)
 		sr_debug("attach '%s': engine says: %s", r->id, r->demux.sys.buf);
 	strbuf_release(&res->out);

@@ -178,7 +178,10 @@ struct eapi_demux {
 	uint64_t out_total, err_total;
 };
 void eapi_demux_init(struct eapi_demux *d, size_t cap);
+/* Between feeds a tail may hold up to 2*cap bytes (compaction is amortised);
+ * eapi_demux_finish() trims each to its cap. */
 void eapi_demux_feed(struct eapi_demux *d, const char *data, size_t n);
+void eapi_demux_finish(struct eapi_demux *d);
 void eapi_demux_release(struct eapi_demux *d);
 
 /* Pure response parsers, exposed for tests. Each returns 0 or SR_EFAIL

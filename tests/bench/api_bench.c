@@ -12,7 +12,12 @@
  *
  * The socket is $SANDRUN_ENGINE_SOCKET, else DOCKER_HOST or the docker
  * default. Containers get the hardening runner/runargs.c gives a run, a
- * sandrun.run label, and are removed before exit. */
+ * sandrun.run label, and are removed before exit.
+ *
+ * Build (libcurl in the Makefile's PKGS):
+ *   $(BUILD)/bench/api_bench: tests/bench/api_bench.c $(LIBS_ALL)
+ *   	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
+ * Compare with a bare `docker run` loop: tests/bench/api_bench.sh. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

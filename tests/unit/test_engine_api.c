@@ -229,7 +229,9 @@ static void test_engine_api__demux_keeps_the_tail_within_the_cap(void **state)
 		char p[3] = {(char)('0' + i), (char)('0' + i), 0};
 		size_t n = frame(buf, 1, p);
 		eapi_demux_feed(&d, buf, n);
+		assert_true(d.out.len <= 8);
 	}
+	eapi_demux_finish(&d);
 	assert_string_equal(d.out.buf, "8899");
 	assert_int_equal(d.out_total, 20);
 	eapi_demux_release(&d);
