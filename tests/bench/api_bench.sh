@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Engine API routes against a bare loop of hardened `docker run --rm` at the
-# same parallelism (issue 9). Each round holds the shared engine lock and runs
-# the CLI loop and every API route once, in an order that alternates between
-# rounds; the summary is the median over rounds of route/bare.
-# Usage: tests/bench/api_bench.sh [ROUNDS]   (env: API_BENCH, IMAGE, SIZES, JOBS)
+# same parallelism (issue 9). Each round runs the CLI loop and every API
+# route once per (N, P) under the shared engine lock, in an order that
+# alternates between rounds; the summary is the median over rounds of route/bare.
+# Usage: tests/bench/api_bench.sh [ROUNDS]
+#   (env: API_BENCH, IMAGE, SIZES, JOBS, LOCK_ROUNDS)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${API_BENCH:-$ROOT/build/bench/api_bench}
@@ -55,17 +56,30 @@ args_of() {
 	esac
 }
 
-for r in $(seq "$ROUNDS"); do
+# One measurement round: every (N, P) and every route, the order reversed on
+# even rounds.
+round() {
+	local r=$1 n j x order=$ROUTES
+	[ $((r % 2)) = 0 ] && order=$(echo "$ROUTES" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for n in $SIZES; do
 		for j in $JOBS; do
-			order=$ROUTES
-			[ $((r % 2)) = 0 ] && order=$(echo "$ROUTES" | tr ' ' '\n' | tac | tr '\n' ' ')
-			# One lock per round: other users of the engine interleave.
-			flock "$LOCK" bash -c "$(declare -f now_ms cli_loop route args_of)
-				BIN='$BIN' IMAGE='$IMAGE' OUT='$OUT' WORK='$WORK'
-				for x in $order; do route \$x $n $j \$(args_of \$x); done"
+			for x in $order; do route "$x" "$n" "$j" $(args_of "$x"); done
 		done
 	done
+}
+
+# The engine lock is held for LOCK_ROUNDS rounds at a time (default 1), so
+# that other users of the shared engine interleave between holdings.
+LOCK_ROUNDS=${LOCK_ROUNDS:-1}
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	last=$((r + LOCK_ROUNDS - 1))
+	[ "$last" -gt "$ROUNDS" ] && last=$ROUNDS
+	flock "$LOCK" bash -c "$(declare -f now_ms cli_loop route args_of round)
+		ROUTES='$ROUTES' SIZES='$SIZES' JOBS='$JOBS'
+		BIN='$BIN' IMAGE='$IMAGE' OUT='$OUT' WORK='$WORK'
+		for k in \$(seq $r $last); do round \$k; done"
+	r=$((last + 1))
 done
 
 python3 - "$OUT" <<'EOF'
