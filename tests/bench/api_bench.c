@@ -3,6 +3,9 @@
  *   api_bench run [--memory BYTES] [--timeout MS] IMAGE CMD...
  *       One hardened container through create/attach/start/wait/remove;
  *       prints one JSON object: exit, oom, timed_out, stdout, stderr.
+ *   api_bench probe IMAGE
+ *       The server version, whether IMAGE and a name that cannot exist are
+ *       present, and an internal labelled network created then removed.
  *   api_bench bench [-n N] [-j P] [--ahead] [--bg-rm] [--inspect] IMAGE
  *       N containers running `true` on P threads; prints the wall time and
  *       the mean time of each phase. --ahead creates the next container
@@ -300,9 +303,42 @@ static int run_once(void)
 	return 0;
 }
 
+static int probe(void)
+{
+	struct eapi_label labels[] = {{"sandrun.run", cfg.run_id}};
+	struct sr_err err = SR_ERR_INIT;
+	char *ver = NULL, *net_id = NULL;
+	bool have = false, missing = true;
+	int rc;
+
+	rc = eapi_version(&ver, api, &err);
+	if (!rc)
+		rc = eapi_image_present(&have, api, cfg.image, &err);
+	if (!rc)
+		rc = eapi_image_present(&missing, api, "127.0.0.1:5000/sandrun/no-such-image:0",
+					&err);
+	if (!rc)
+		rc = eapi_network_create(&net_id, api, cfg.run_id, true, labels, 1, &err);
+	if (!rc) {
+		printf("version=%s image_present=%d missing_present=%d network=%s\n", ver, have,
+		       missing, net_id);
+		fflush(stdout);
+		/* Twice: the second removal finds nothing, which is success. */
+		rc = eapi_network_remove(api, cfg.run_id, &err);
+		if (!rc)
+			rc = eapi_network_remove(api, cfg.run_id, &err);
+	}
+	if (rc)
+		fprintf(stderr, "api_bench: %s\n", err.msg);
+	free(ver);
+	free(net_id);
+	return rc ? 1 : 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: api_bench run [--memory BYTES] [--timeout MS] IMAGE CMD...\n"
+			"       api_bench probe IMAGE\n"
 			"       api_bench bench [-n N] [-j P] [--ahead] [--bg-rm] [--inspect] "
 			"IMAGE\n");
 	return 2;
@@ -354,7 +390,8 @@ int main(int argc, char **argv)
 	bool run_mode;
 	int rc;
 
-	if (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "bench")))
+	if (argc < 2 ||
+	    (strcmp(argv[1], "run") && strcmp(argv[1], "bench") && strcmp(argv[1], "probe")))
 		return usage();
 	run_mode = !strcmp(argv[1], "run");
 	if (parse_args(argc, argv, run_mode))
@@ -373,7 +410,7 @@ int main(int argc, char **argv)
 		eapi_close(api);
 		return 1;
 	}
-	rc = run_mode ? run_once() : bench();
+	rc = run_mode ? run_once() : !strcmp(argv[1], "probe") ? probe() : bench();
 	rmdir(cfg.workdir);
 	eapi_close(api);
 	return rc;

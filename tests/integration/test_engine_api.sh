@@ -75,3 +75,13 @@ t_engine_api_unreachable_socket_is_an_engine_error() {
 	assert_eq "exit status" 3 "$EAPI_RC"
 	assert_contains "message" "$(cat "$TMP/eapi.err")" "cannot reach the engine at '$TMP/no-engine.sock'"
 }
+
+t_engine_api_probe_sees_images_and_manages_networks() {
+	local out rc=0
+	out=$("$API_BENCH" probe "$(eapi_busybox)" 2>"$TMP/eapi.err") || rc=$?
+	assert_eq "driver status" 0 "$rc"
+	assert_contains "version" "$out" "version=$(docker version --format '{{.Server.Version}}')"
+	assert_contains "image present" "$out" "image_present=1 missing_present=0"
+	assert_contains "network created" "$out" "network="
+	assert_eq "network removed" 0 "$(docker network ls -q --filter label=sandrun.run | wc -l)"
+}
