@@ -15,6 +15,7 @@
 #include "net/firewall.h"
 #include "report.h"
 #include "run.h"
+#include "run_api.h"
 
 #define DEFAULT_GRACE_MS 500
 
@@ -382,7 +383,9 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 			for (size_t i = 0; i < njobs; i++)
 				run_error_record(&r, &jobs[i], "create", err.msg);
 		} else {
+			r.api = run_api_open(&eng);
 			run_all(&r, jobs, njobs, print_done, &o);
+			eapi_close(r.api);
 			/* Without the owner file gc leaves what --keep kept
 			 * alone; a killed run keeps it, so gc can tell its
 			 * leftovers apart. */

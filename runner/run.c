@@ -13,6 +13,7 @@
 #include "net/firewall.h"
 #include "net/net.h"
 #include "netplan.h"
+#include "run_api.h"
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
@@ -43,6 +44,7 @@ struct run_ctx {
 	struct proc_result res;
 	bool have_res;
 	struct engine_state st;
+	bool have_st; /* the API route filled st: no inspect needed */
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
 };
@@ -239,8 +241,8 @@ static void abort_container(void *ctx)
 	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
-/* The engine argv of this run; fills the record's repro line. */
-static void build_argv(struct run_ctx *c, struct strvec *argv)
+/* The engine argv of this run (and its plan); fills the record's repro line. */
+static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
 {
 	struct run_plan plan = {0};
 
@@ -258,6 +260,39 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 	plan.env_file = c->wd.env_file;
 	runargs_build(argv, &plan);
 	strvec_pushv(&c->rec->repro, (const char *const *)argv->v);
+	if (out)
+		*out = plan;
+}
+
+/* The API route of launch: the same plan as a create request, env in its
+ * body. What the CLI route's env file could not carry fails here too. */
+static int launch_api(struct run_ctx *c, struct strvec *env)
+{
+	struct run_api_in in = {.api = c->r->api,
+				.kill_ms = c->timeout_ms + START_SLACK_MS,
+				.out_cap = (size_t)c->s->limits.output};
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf chk = STRBUF_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	struct run_plan plan;
+	const char *phase = "create";
+	int rc = runargs_env_file(&chk, env, &err);
+
+	strbuf_release(&chk);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	build_argv(c, &argv, &plan);
+	in.plan = &plan;
+	in.env = strvec_argv(env);
+	c->attempted = true;
+	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
+	c->have_res = true;
+	strvec_clear(&argv);
+	if (rc < 0)
+		return fail(c, phase, err.msg);
+	c->have_st = true;
+	sr_rtrim(&c->res.err);
+	return 0;
 }
 
 /* Step: `run` the container to completion (or its deadline). The env file
@@ -272,14 +307,19 @@ static int launch(struct run_ctx *c)
 
 	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
 	strvec_pushv(&env, (const char *const *)c->net.env.v);
+	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
+	if (!c->timeout_ms)
+		c->timeout_ms = 1;
+	if (c->r->api) {
+		rc = launch_api(c, &env);
+		strvec_clear(&env);
+		return rc;
+	}
 	rc = workdir_write_env(&c->wd, &env, &err);
 	strvec_clear(&env);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
-	build_argv(c, &argv);
-	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
-	if (!c->timeout_ms)
-		c->timeout_ms = 1;
+	build_argv(c, &argv, NULL);
 	po.argv = strvec_argv(&argv);
 	po.envp = c->r->engine->envp;
 	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
@@ -329,7 +369,7 @@ static int check_started(struct run_ctx *c)
 	const char *why;
 	char *m;
 
-	if (engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
+	if (!c->have_st && engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");

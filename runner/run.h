@@ -17,6 +17,7 @@
 #define SR_OOB_DOMAIN "oob.sandrun.test"
 
 struct reaper;
+struct eapi;
 
 struct runner {
 	struct engine *engine;
@@ -38,6 +39,7 @@ struct runner {
 	pthread_mutex_t lock;
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
 	struct reaper *reaper;	    /* removes finished containers off the hot path */
+	struct eapi *api;	    /* the engine API route (run_api.h), or NULL: the CLI */
 };
 
 struct run_job {

@@ -158,3 +158,80 @@ int runargs_env_file(struct strbuf *out, const struct strvec *env, struct sr_err
 	}
 	return 0;
 }
+
+static const char *network_mode(const struct run_plan *p)
+{
+	switch (p->spec->network) {
+	case NET_NONE:
+		return "none";
+	case NET_OPEN:
+		return "bridge";
+	case NET_OOB:
+	case NET_STUBS:
+		break;
+	}
+	return p->network ? p->network : "none";
+}
+
+static void add_api_mount(struct runargs_store *st, size_t *n, const char *src, const char *dst,
+			  bool ro)
+{
+	st->mounts[*n] = (struct eapi_mount){.source = src, .target = dst, .readonly = ro};
+	(*n)++;
+}
+
+void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
+			 const struct run_plan *p, char *const *env)
+{
+	const struct spec *s = p->spec;
+	const struct limits *l = &s->limits;
+	size_t n = 0;
+
+	memset(o, 0, sizeof(*o));
+	memset(st, 0, sizeof(*st));
+	o->name = p->name;
+	st->labels[0] = (struct eapi_label){"sandrun.run", p->run_id};
+	st->labels[1] = (struct eapi_label){"sandrun.harness", s->name};
+	st->labels[2] = (struct eapi_label){"sandrun.owner", p->owner};
+	o->labels = st->labels;
+	o->nlabels = SR_ARRAY_SIZE(st->labels);
+	o->log_none = true;
+	o->read_only = true;
+	o->tmp_size = l->tmpfs;
+	o->user = SR_CONTAINER_USER;
+	o->cap_drop_all = true;
+	o->no_new_privileges = true;
+	o->init = true;
+	o->memory = l->memory;
+	o->memory_swap = l->memory;
+	o->cpus = l->cpus;
+	o->pids = l->pids;
+	o->core_ulimit_zero = !p->podman; /* see runargs_build */
+	o->network_mode = network_mode(p);
+	st->mounts = xcalloc(3 + s->nstubs, sizeof(*st->mounts));
+	add_api_mount(st, &n, p->work_dir, "/work", false);
+	if (p->payload_file)
+		add_api_mount(st, &n, p->payload_file, "/sandrun/payload", true);
+	if (p->resolv_conf)
+		add_api_mount(st, &n, p->resolv_conf, "/etc/resolv.conf", true);
+	for (size_t i = 0; i < s->nstubs; i++) {
+		if (s->stubs[i].kind != STUB_FS)
+			continue;
+		strvec_pushf(&st->strs, "/sandrun/stubs/%s", s->stubs[i].name);
+		add_api_mount(st, &n, s->stubs[i].path, st->strs.v[st->strs.nr - 1], true);
+	}
+	o->mounts = st->mounts;
+	o->nmounts = n;
+	o->working_dir = "/work";
+	o->env = env;
+	o->image = p->image;
+	if (s->command.nr)
+		o->cmd = s->command.v; /* NULL-terminated once pushed to */
+}
+
+void runargs_store_release(struct runargs_store *st)
+{
+	free(st->mounts);
+	strvec_clear(&st->strs);
+	memset(st, 0, sizeof(*st));
+}

@@ -3,6 +3,7 @@
 #ifndef SR_RUNARGS_H
 #define SR_RUNARGS_H
 
+#include "engine_api.h"
 #include "spec.h"
 
 #define SR_CONTAINER_USER "65534:65534"
@@ -27,6 +28,23 @@ struct run_plan {
 
 /* Append the engine argv of a `run` (starting with engine_bin) to out. */
 void runargs_build(struct strvec *out, const struct run_plan *p);
+
+/* Storage behind the pointers of a run's create request. */
+struct runargs_store {
+	struct eapi_label labels[3];
+	struct eapi_mount *mounts;
+	struct strvec strs; /* formatted values the request points to */
+};
+
+/* The engine API route's create request of the run runargs_build renders
+ * as `run` argv: the same plan, flag for flag (the mapping is in
+ * engine_api.h), so `explain` and the API route cannot drift. env
+ * ("KEY=value", NULL-terminated) travels in the request body where the CLI
+ * route uses p->env_file. out points into p, env and store; release store
+ * with runargs_store_release. */
+void runargs_create_opts(struct eapi_create_opts *out, struct runargs_store *store,
+			 const struct run_plan *p, char *const *env);
+void runargs_store_release(struct runargs_store *store);
 
 /* A container (or network) name part: [a-zA-Z0-9_.-] kept, others '-'. */
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max);

@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <string.h>
 
+#include "engine_api.h"
+
 /* Removing a stopped container costs a client round trip the next run need
  * not wait for: a reaper thread removes finished containers (and then their
  * networks) in batches, and run_all waits for it before returning, so
  * nothing outlives the invocation. */
 struct reaper {
 	const struct engine *engine;
+	struct eapi *api; /* the API route's client: no client process per batch */
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	struct strvec containers, networks;
@@ -17,13 +20,29 @@ struct reaper {
 	pthread_t thread;
 };
 
-static void reap_batch(const struct engine *e, struct strvec *names, bool networks)
+/* Over the API: one request a name, no client process to start. */
+static void reap_api(struct eapi *api, struct strvec *names, bool networks)
 {
+	for (size_t i = 0; i < names->nr; i++) {
+		struct sr_err err = SR_ERR_INIT;
+		if ((networks ? eapi_network_remove : eapi_remove)(api, names->v[i], &err) < 0)
+			sr_debug("removal: %s", err.msg);
+	}
+	strvec_clear(names);
+}
+
+static void reap_batch(const struct reaper *rp, struct strvec *names, bool networks)
+{
+	const struct engine *e = rp->engine;
 	struct strvec args = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
 
 	if (!names->nr)
 		return;
+	if (rp->api) {
+		reap_api(rp->api, names, networks);
+		return;
+	}
 	if (networks) {
 		strvec_push(&args, "network");
 		strvec_push(&args, "rm");
@@ -56,8 +75,8 @@ static void *reaper_main(void *arg)
 		memset(&rp->containers, 0, sizeof(rp->containers));
 		memset(&rp->networks, 0, sizeof(rp->networks));
 		pthread_mutex_unlock(&rp->lock);
-		reap_batch(rp->engine, &c, false);
-		reap_batch(rp->engine, &n, true);
+		reap_batch(rp, &c, false);
+		reap_batch(rp, &n, true);
 		pthread_mutex_lock(&rp->lock);
 	}
 	pthread_mutex_unlock(&rp->lock);
@@ -69,6 +88,7 @@ static void reaper_start(struct runner *r)
 	struct reaper *rp = xcalloc(1, sizeof(*rp));
 
 	rp->engine = r->engine;
+	rp->api = r->api;
 	pthread_mutex_init(&rp->lock, NULL);
 	pthread_cond_init(&rp->cv, NULL);
 	if (pthread_create(&rp->thread, NULL, reaper_main, rp)) {

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "../../lib/jsonparse.h"
 #include "../../runner/runargs.h"
 
 static void base_spec(struct spec *s)
@@ -211,6 +212,247 @@ static void test_runargs__sanitize_names(void **state)
 	strbuf_release(&sb);
 }
 
+/* Keys of the create body a flag accounted for, "HostConfig.X" or "X". */
+struct seen {
+	struct strvec keys;
+};
+
+static const struct json_value *field(struct seen *sn, const struct json_value *body,
+				      const char *key)
+{
+	const char *dot = strchr(key, '.');
+	const struct json_value *v;
+
+	strvec_push(&sn->keys, key);
+	if (!dot)
+		return json_get(body, key);
+	v = json_get(body, "HostConfig");
+	return json_get(v, dot + 1);
+}
+
+static void want_str(struct seen *sn, const struct json_value *body, const char *key,
+		     const char *val)
+{
+	const char *got = json_str(field(sn, body, key));
+	if (!got || strcmp(got, val))
+		fail_msg("%s: CLI says '%s', API says '%s'", key, val, got ? got : "(none)");
+}
+
+static void want_num(struct seen *sn, const struct json_value *body, const char *key, double val)
+{
+	const struct json_value *v = field(sn, body, key);
+	if (!v || v->type != JSON_NUMBER || v->u.num.v != val)
+		fail_msg("%s: CLI says %.0f, API says %s", key, val,
+			 v && v->type == JSON_NUMBER ? v->u.num.text : "(none)");
+}
+
+static void want_true(struct seen *sn, const struct json_value *body, const char *key)
+{
+	const struct json_value *v = field(sn, body, key);
+	if (!v || v->type != JSON_BOOL || !v->u.b)
+		fail_msg("%s: the CLI sets it, the API does not", key);
+}
+
+/* The fields of a --mount value (CSV, "" escapes a quote) into want. */
+static void mount_fields(const char *val, char *src, char *dst, bool *ro)
+{
+	char f[512];
+	const char *p = val;
+
+	*ro = false;
+	while (*p) {
+		size_t n = 0;
+		bool q = *p == '"';
+		if (q)
+			p++;
+		while (*p && (q || *p != ',')) {
+			if (q && *p == '"' && p[1] == '"')
+				p++;
+			else if (q && *p == '"') {
+				q = false;
+				p++;
+				continue;
+			}
+			f[n++] = *p++;
+		}
+		f[n] = '\0';
+		if (*p == ',')
+			p++;
+		if (!strncmp(f, "source=", 7))
+			strcpy(src, f + 7);
+		else if (!strncmp(f, "target=", 7))
+			strcpy(dst, f + 7);
+		else if (!strcmp(f, "readonly"))
+			*ro = true;
+		else if (strcmp(f, "type=bind"))
+			fail_msg("mount field '%s' has no API counterpart", f);
+	}
+}
+
+static void want_mount(struct seen *sn, const struct json_value *body, size_t i, const char *val)
+{
+	const struct json_value *m = field(sn, body, "HostConfig.Mounts"), *ro;
+	char src[512] = "", dst[512] = "";
+	bool readonly;
+
+	mount_fields(val, src, dst, &readonly);
+	if (!m || m->type != JSON_ARRAY || i >= m->u.arr.n)
+		fail_msg("mount %zu (%s) missing from the API request", i, val);
+	m = m->u.arr.v[i];
+	assert_string_equal(json_str(json_get(m, "Type")), "bind");
+	assert_string_equal(json_str(json_get(m, "Source")), src);
+	assert_string_equal(json_str(json_get(m, "Target")), dst);
+	ro = json_get(m, "ReadOnly");
+	assert_true(ro && ro->type == JSON_BOOL && ro->u.b == readonly);
+}
+
+/* Every flag of the argv, checked against its create-request field; then
+ * every field of the request must have been accounted for by a flag. */
+static void compare_renderings(const struct run_plan *p, char *const *env)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct eapi_create_opts o;
+	struct runargs_store st;
+	struct strbuf body = STRBUF_INIT;
+	struct json_value *v = NULL;
+	struct seen sn = {STRVEC_INIT};
+	const struct json_value *hc, *a;
+	size_t i, nmount = 0, nlabel = 0;
+
+	runargs_build(&argv, p);
+	runargs_create_opts(&o, &st, p, env);
+	eapi_create_body(&body, &o);
+	assert_int_equal(json_parse(&v, "body", body.buf, body.len, NULL), 0);
+	for (i = 2; i < argv.nr && strcmp(argv.v[i], "--"); i++) {
+		const char *f = argv.v[i], *eq = strchr(f, '=');
+		const char *val = eq ? eq + 1 : NULL;
+		if (!strncmp(f, "--name=", 7)) {
+			assert_string_equal(o.name, val); /* a query parameter */
+		} else if (!strncmp(f, "--label=", 8)) {
+			char *k = xstrndup(val, strcspn(val, "="));
+			const struct json_value *l = json_get(field(&sn, v, "Labels"), k);
+			assert_non_null(l);
+			assert_string_equal(json_str(l), val + strlen(k) + 1);
+			free(k);
+			nlabel++;
+		} else if (!strcmp(f, "--pull=never")) {
+			/* the API's create never pulls */
+		} else if (!strcmp(f, "--log-driver=none")) {
+			a = field(&sn, v, "HostConfig.LogConfig");
+			assert_string_equal(json_str(json_get(a, "Type")), "none");
+		} else if (!strcmp(f, "--read-only")) {
+			want_true(&sn, v, "HostConfig.ReadonlyRootfs");
+		} else if (!strncmp(f, "--tmpfs=/tmp:", 13)) {
+			a = field(&sn, v, "HostConfig.Tmpfs");
+			assert_string_equal(json_str(json_get(a, "/tmp")), f + 13);
+		} else if (!strncmp(f, "--user=", 7)) {
+			want_str(&sn, v, "User", val);
+		} else if (!strcmp(f, "--cap-drop=ALL")) {
+			a = field(&sn, v, "HostConfig.CapDrop");
+			assert_true(a && a->type == JSON_ARRAY && a->u.arr.n == 1);
+			assert_string_equal(json_str(a->u.arr.v[0]), "ALL");
+		} else if (!strncmp(f, "--security-opt=", 15)) {
+			a = field(&sn, v, "HostConfig.SecurityOpt");
+			assert_true(a && a->type == JSON_ARRAY && a->u.arr.n == 1);
+			assert_string_equal(json_str(a->u.arr.v[0]), val);
+		} else if (!strcmp(f, "--init")) {
+			want_true(&sn, v, "HostConfig.Init");
+		} else if (!strncmp(f, "--memory=", 9)) {
+			want_num(&sn, v, "HostConfig.Memory", strtod(val, NULL));
+		} else if (!strncmp(f, "--memory-swap=", 14)) {
+			want_num(&sn, v, "HostConfig.MemorySwap", strtod(val, NULL));
+		} else if (!strncmp(f, "--cpus=", 7)) {
+			want_num(&sn, v, "HostConfig.NanoCpus", strtod(val, NULL) * 1e9);
+		} else if (!strncmp(f, "--pids-limit=", 13)) {
+			want_num(&sn, v, "HostConfig.PidsLimit", strtod(val, NULL));
+		} else if (!strcmp(f, "--ulimit=core=0")) {
+			a = field(&sn, v, "HostConfig.Ulimits");
+			assert_true(a && a->type == JSON_ARRAY && a->u.arr.n == 1);
+			assert_string_equal(json_str(json_get(a->u.arr.v[0], "Name")), "core");
+			assert_int_equal((int)json_get(a->u.arr.v[0], "Hard")->u.num.v, 0);
+			assert_int_equal((int)json_get(a->u.arr.v[0], "Soft")->u.num.v, 0);
+		} else if (!strncmp(f, "--network=", 10)) {
+			want_str(&sn, v, "HostConfig.NetworkMode", val);
+		} else if (!strcmp(f, "--mount")) {
+			want_mount(&sn, v, nmount++, argv.v[++i]);
+		} else if (!strncmp(f, "--workdir=", 10)) {
+			want_str(&sn, v, "WorkingDir", val);
+		} else if (!strcmp(f, "--env-file")) {
+			/* the file's lines are the body's Env, in order */
+			a = field(&sn, v, "Env");
+			i++;
+			for (size_t k = 0; env[k]; k++)
+				assert_string_equal(json_str(a->u.arr.v[k]), env[k]);
+		} else {
+			fail_msg("flag '%s' has no API counterpart: add it to "
+				 "runargs_create_opts and this test",
+				 f);
+		}
+	}
+	assert_string_equal(json_str(field(&sn, v, "Image")), argv.v[++i]);
+	a = field(&sn, v, "Cmd");
+	for (size_t k = 0; ++i < argv.nr; k++)
+		assert_string_equal(json_str(a->u.arr.v[k]), argv.v[i]);
+	assert_int_equal(nmount, json_get(json_get(v, "HostConfig"), "Mounts")->u.arr.n);
+	assert_int_equal(nlabel, json_get(v, "Labels")->u.obj.n);
+	/* The reverse: no request field without a flag (attach protocol aside). */
+	hc = json_get(v, "HostConfig");
+	for (size_t k = 0; k < hc->u.obj.n; k++) {
+		char *key = xasprintf("HostConfig.%s", hc->u.obj.m[k].key);
+		bool ok = false;
+		for (size_t j = 0; j < sn.keys.nr && !ok; j++)
+			ok = !strcmp(sn.keys.v[j], key);
+		if (!ok)
+			fail_msg("the API sets %s, the CLI argv has no flag for it", key);
+		free(key);
+	}
+	for (size_t k = 0; k < v->u.obj.n; k++) {
+		const char *key = v->u.obj.m[k].key;
+		bool ok = !strcmp(key, "HostConfig") || !strncmp(key, "Attach", 6) ||
+			  !strcmp(key, "OpenStdin") || !strcmp(key, "StdinOnce") ||
+			  !strcmp(key, "Tty");
+		for (size_t j = 0; j < sn.keys.nr && !ok; j++)
+			ok = !strcmp(sn.keys.v[j], key);
+		if (!ok)
+			fail_msg("the API sets %s, the CLI argv has no flag for it", key);
+	}
+	json_free(v);
+	strbuf_release(&body);
+	runargs_store_release(&st);
+	strvec_clear(&argv);
+	strvec_clear(&sn.keys);
+}
+
+static void test_runargs__api_create_request_matches_the_run_argv_flag_by_flag(void **state)
+{
+	struct spec s;
+	struct stub st[2] = {{.name = "etc", .kind = STUB_FS, .path = "/suite/fix,\"tures"},
+			     {.name = "api", .kind = STUB_HTTP}};
+	char *env[] = {"HOME=/tmp", "SANDRUN_TOKEN=abc", "K=a b=c", NULL};
+	struct run_plan p = {.engine_bin = "docker",
+			     .image = "reg/busybox@sha256:ab",
+			     .name = "sandrun-1-cmdi",
+			     .run_id = "r1",
+			     .owner = "h/1/2",
+			     .work_dir = "/tmp/x/work",
+			     .payload_file = "/tmp/x/payload",
+			     .resolv_conf = "/tmp/x/resolv.conf",
+			     .network = "sr-net",
+			     .env_file = "/tmp/x/env"};
+	(void)state;
+	base_spec(&s);
+	p.spec = &s;
+	s.stubs = st;
+	s.nstubs = 2;
+	for (int net = NET_NONE; net <= NET_STUBS; net++) {
+		s.network = (enum net_policy)net;
+		compare_renderings(&p, env);
+	}
+	p.podman = true; /* no --ulimit, no Ulimits */
+	compare_renderings(&p, env);
+	strvec_clear(&s.command);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +464,7 @@ int main(void)
 	    cmocka_unit_test(test_runargs__mounts_work_payload_and_fs_stubs_readonly),
 	    cmocka_unit_test(test_runargs__network_policies),
 	    cmocka_unit_test(test_runargs__sanitize_names),
+	    cmocka_unit_test(test_runargs__api_create_request_matches_the_run_argv_flag_by_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
