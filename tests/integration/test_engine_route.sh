@@ -19,7 +19,8 @@ t_engine_route_api_and_cli_start_the_same_container() {
 toolchain: busybox
 command: ['sh', '-c', 'id -u; id -g; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status;
   touch /x 2>/dev/null || echo root-ro; touch /tmp/y && echo tmp-rw; ls /sys/class/net;
-  cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max 2>/dev/null; ulimit -c;
+  cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes
+    /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max 2>/dev/null; ulimit -c;
   pwd; echo "home=$HOME payload=$(cat /sandrun/payload) env=$SANDRUN_PAYLOAD x=$X";
   echo to-err >&2; exit 3']
 env: {X: "a b=c 'q'"}
