@@ -82,7 +82,7 @@ t_nonroot_verdicts_equal_roots() {
 	"$SANDRUN" run --catalogue "$NR_DIR/images.toml" -j 2 --report "json:$rr" \
 		"$NR_DIR/suite/nrsuite" >/dev/null 2>&1
 	assert_eq "root exit code" 0 "$?"
-	nonroot_sandrun run -j 2 --report "json:$nr" suite/nrsuite >/dev/null 2>"$err"
+	nonroot_sandrun run -j 2 --report "json:$nr" suite/nrsuite >"$TMP/nr.out" 2>"$err"
 	rc=$?
 	assert_eq "non-root exit code" 0 "$rc"
 	[ -s "$nr" ] || { fail "no non-root report: $(head -c 600 "$err")"; return; }
@@ -98,6 +98,8 @@ t_nonroot_verdicts_equal_roots() {
 	assert_eq "non-root: /work unbounded" false "$(field_of "$nr" oob-dns "" isolation.work_bounded)"
 	assert_eq "one firewall warning" 1 "$(grep -c 'warning: no firewall' "$err")"
 	assert_eq "one /work warning" 1 "$(grep -c 'warning: not root: /work' "$err")"
+	assert_contains "summary marks them" "$(cat "$TMP/nr.out")" \
+		"$(jq '[.records[] | select(.isolation.network != "none")] | length' "$nr") oob/stubs run(s) had no firewall"
 	# The hit is seen on the host, sent by the relay rather than the harness.
 	assert_contains "dns evidence" "$(field_of "$nr" oob-dns "" 'evidence.oob[0].proto')" dns
 }
