@@ -437,7 +437,9 @@ static int observe(struct run_ctx *c)
 	if (!obs->timed_out && !obs->oom)
 		c->rec->signal = obs->signal;
 	obs->stdout_tail = strbuf_str(&c->res.out);
+	obs->stdout_len = c->res.out.len;
 	obs->stderr_tail = strbuf_str(&c->res.err);
+	obs->stderr_len = c->res.err.len;
 	if (c->sess) {
 		/* Late callbacks: the harness may have started something that
 		 * reaches out after its main process exited. */
