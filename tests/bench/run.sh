@@ -33,6 +33,13 @@ WARM_PAYLOADS=20
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
+ONLY=${BENCH_ONLY:-trivial warm load fuzz net}
+for sec in $ONLY; do
+	case $sec in
+	trivial | warm | load | fuzz | net) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net, got '$sec'" >&2 && exit 2 ;;
+	esac
+done
 
 die()
 {
@@ -145,18 +152,8 @@ gen_specs()
 }
 
 sr() { "$SANDRUN" -q --catalogue "$CAT" "$@"; }
-
-echo "bench: $("$SANDRUN" version 2>/dev/null | head -1), catalogue $CAT, $ROUNDS round(s), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-
-sr pull busybox libfuzzer >/dev/null || die "sandrun pull busybox libfuzzer failed"
-
-# ------------------------------------------------------------ 1. trivial
-mkdir -p "$TMP/bare/work"
-: >"$TMP/bare/payload"
-trivial_spec "$TMP/one.yaml" trivial-1
-bare_cmd BARE "$TMP/one.yaml" "$TMP/bare/work" "$TMP/bare/payload"
-echo "  bare: ${BARE[*]}"
-
+sr_run() { sr run -j "$1" "$2" >/dev/null || die "sandrun run -j $1 $2 failed"; }
+# bare_p1 N, bare_p2 N: N bare runs of BARE, one at a time or two at once.
 bare_p1()
 {
 	local i
@@ -165,190 +162,221 @@ bare_p1()
 	done
 }
 bare_p2() { seq "$1" | xargs -P 2 -I{} "${BARE[@]}" >/dev/null || die "bare docker run (xargs -P 2) failed"; }
-sr_run() { sr run -j "$1" "$2" >/dev/null || die "sandrun run -j $1 $2 failed"; }
 
-for n in $NS; do
-	gen_specs "$TMP/trivial-$n" "$n"
-done
-for k in $(seq 1 "$ROUNDS"); do
+echo "bench: $("$SANDRUN" version 2>/dev/null | head -1), catalogue $CAT, $ROUNDS round(s), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ------------------------------------------------------------ 1. trivial
+bench_trivial()
+{
+	mkdir -p "$TMP/bare/work"
+	: >"$TMP/bare/payload"
+	trivial_spec "$TMP/one.yaml" trivial-1
+	bare_cmd BARE "$TMP/one.yaml" "$TMP/bare/work" "$TMP/bare/payload"
+	echo "  bare: ${BARE[*]}"
+
 	for n in $NS; do
-		t0=$(now)
-		bare_p1 "$n"
-		t1=$(now)
-		sr_run 1 "$TMP/trivial-$n"
-		t2=$(now)
-		bare_p2 "$n"
-		t3=$(now)
-		sr_run 2 "$TMP/trivial-$n"
-		t4=$(now)
-		b1=$(calc "$t1 - $t0") s1=$(calc "$t2 - $t1") b2=$(calc "$t3 - $t2") s2=$(calc "$t4 - $t3")
-		r1=$(ratio "$s1" "$b1") r2=$(ratio "$s2" "$b2")
-		add "b1.$n" "$b1"
-		add "b2.$n" "$b2"
-		add "r1.$n" "$r1"
-		add "r2.$n" "$r2"
-		printf '  round %d N=%d: bare P=1 %.2f s, sandrun -j 1 %.2f s (%s); bare P=2 %.2f s, sandrun -j 2 %.2f s (%s)\n' \
-			"$k" "$n" "$b1" "$s1" "$r1" "$b2" "$s2" "$r2"
+		gen_specs "$TMP/trivial-$n" "$n"
 	done
-done
-for n in $NS; do
-	summary "$(printf 'trivial N=%d: -j1 %s (bare P=1 = 1, %.0f ms/run), -j2 %s (bare P=2 = 1, %.0f ms/run)' \
-		"$n" "$(med "r1.$n")" "$(calc "$(med "b1.$n") * 1000 / $n")" \
-		"$(med "r2.$n")" "$(calc "$(med "b2.$n") * 1000 / $n")")"
-done
+	for k in $(seq 1 "$ROUNDS"); do
+		for n in $NS; do
+			t0=$(now)
+			bare_p1 "$n"
+			t1=$(now)
+			sr_run 1 "$TMP/trivial-$n"
+			t2=$(now)
+			bare_p2 "$n"
+			t3=$(now)
+			sr_run 2 "$TMP/trivial-$n"
+			t4=$(now)
+			b1=$(calc "$t1 - $t0") s1=$(calc "$t2 - $t1") b2=$(calc "$t3 - $t2") s2=$(calc "$t4 - $t3")
+			r1=$(ratio "$s1" "$b1") r2=$(ratio "$s2" "$b2")
+			add "b1.$n" "$b1"
+			add "b2.$n" "$b2"
+			add "r1.$n" "$r1"
+			add "r2.$n" "$r2"
+			printf '  round %d N=%d: bare P=1 %.2f s, sandrun -j 1 %.2f s (%s); bare P=2 %.2f s, sandrun -j 2 %.2f s (%s)\n' \
+				"$k" "$n" "$b1" "$s1" "$r1" "$b2" "$s2" "$r2"
+		done
+	done
+	for n in $NS; do
+		summary "$(printf 'trivial N=%d: -j1 %s (bare P=1 = 1, %.0f ms/run), -j2 %s (bare P=2 = 1, %.0f ms/run)' \
+			"$n" "$(med "r1.$n")" "$(calc "$(med "b1.$n") * 1000 / $n")" \
+			"$(med "r2.$n")" "$(calc "$(med "b2.$n") * 1000 / $n")")"
+	done
+}
 
 # ------------------------------------------------------------ 2. warm containers
-warm_spec()
+bench_warm()
 {
-	local i
+	warm_spec()
 	{
-		printf 'name: warm-%s\ntoolchain: busybox\ncommand: ["true"]\nisolation: %s\nexpect: not_confirmed\npayloads:\n' "$2" "$2"
-		for ((i = 1; i <= WARM_PAYLOADS; i++)); do
-			printf '  - {name: p%d, value: "%d"}\n' "$i" "$i"
+		local i
+		{
+			printf 'name: warm-%s\ntoolchain: busybox\ncommand: ["true"]\nisolation: %s\nexpect: not_confirmed\npayloads:\n' "$2" "$2"
+			for ((i = 1; i <= WARM_PAYLOADS; i++)); do
+				printf '  - {name: p%d, value: "%d"}\n' "$i" "$i"
+			done
+		} >"$1"
+	}
+	mkdir -p "$TMP/warm-run" "$TMP/warm-harness"
+	warm_spec "$TMP/warm-run/warm.yaml" run
+	warm_spec "$TMP/warm-harness/warm.yaml" harness
+	if ! err=$(sr explain "$TMP/warm-harness/warm.yaml" 2>&1 >/dev/null); then
+		echo "  isolation: harness not supported by this build (${err#sandrun: })"
+		summary "warm $WARM_PAYLOADS payloads: isolation: harness not supported by this build"
+	else
+		for k in $(seq 1 "$ROUNDS"); do
+			t0=$(now)
+			sr_run 1 "$TMP/warm-run"
+			t1=$(now)
+			sr_run 1 "$TMP/warm-harness"
+			t2=$(now)
+			a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
+			add warm "$r"
+			printf '  round %d warm: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
 		done
-	} >"$1"
+		r=$(med warm)
+		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (goal >= 3: $(goal "$r" ">=" 3))"
+	fi
 }
-mkdir -p "$TMP/warm-run" "$TMP/warm-harness"
-warm_spec "$TMP/warm-run/warm.yaml" run
-warm_spec "$TMP/warm-harness/warm.yaml" harness
-if ! err=$(sr explain "$TMP/warm-harness/warm.yaml" 2>&1 >/dev/null); then
-	echo "  isolation: harness not supported by this build (${err#sandrun: })"
-	summary "warm $WARM_PAYLOADS payloads: isolation: harness not supported by this build"
-else
-	for k in $(seq 1 "$ROUNDS"); do
-		t0=$(now)
-		sr_run 1 "$TMP/warm-run"
-		t1=$(now)
-		sr_run 1 "$TMP/warm-harness"
-		t2=$(now)
-		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
-		add warm "$r"
-		printf '  round %d warm: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
-	done
-	r=$(med warm)
-	summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (goal >= 3: $(goal "$r" ">=" 3))"
-fi
 
 # ------------------------------------------------------------ 3. loading
-if "$SANDRUN" --help 2>&1 | grep -qE '^ +check( |$)'; then
-	LOAD=(check) LOAD_OK=0 LOAD_HOW="sandrun check"
-else
-	# No engine: every spec is loaded and validated before the engine is
-	# asked for, which then fails with exit 3 (engine unavailable).
-	LOAD=(run --filter no-such-harness) LOAD_OK=3 LOAD_HOW="sandrun run --filter with a dead engine"
-fi
-gen_specs "$TMP/load-$LOAD_SMALL" "$LOAD_SMALL"
-gen_specs "$TMP/load-$LOAD_BIG" "$LOAD_BIG"
-# load_once DIR: elapsed seconds; peak RSS (KiB) in $TMP/rss.
-load_once()
+bench_load()
 {
-	local t0 t1 rc=0
-	t0=$(now)
-	DOCKER_HOST=unix:///nonexistent /usr/bin/time -o "$TMP/rss" -f %M \
-		"$SANDRUN" -q --catalogue "$CAT" "${LOAD[@]}" "$1" >/dev/null 2>"$TMP/load.err" || rc=$?
-	t1=$(now)
-	if [[ $rc -ne 0 && $rc -ne $LOAD_OK ]] || grep -v 'engine' "$TMP/load.err" | grep -q .; then
-		cat "$TMP/load.err" >&2
-		die "$LOAD_HOW $1 exited $rc"
+	if "$SANDRUN" --help 2>&1 | grep -qE '^ +check( |$)'; then
+		LOAD=(check) LOAD_OK=0 LOAD_HOW="sandrun check"
+	else
+		# No engine: every spec is loaded and validated before the engine is
+		# asked for, which then fails with exit 3 (engine unavailable).
+		LOAD=(run --filter no-such-harness) LOAD_OK=3 LOAD_HOW="sandrun run --filter with a dead engine"
 	fi
-	calc "$t1 - $t0"
+	gen_specs "$TMP/load-$LOAD_SMALL" "$LOAD_SMALL"
+	gen_specs "$TMP/load-$LOAD_BIG" "$LOAD_BIG"
+	# load_once DIR: elapsed seconds; peak RSS (KiB) in $TMP/rss.
+	load_once()
+	{
+		local t0 t1 rc=0
+		t0=$(now)
+		DOCKER_HOST=unix:///nonexistent /usr/bin/time -o "$TMP/rss" -f %M \
+			"$SANDRUN" -q --catalogue "$CAT" "${LOAD[@]}" "$1" >/dev/null 2>"$TMP/load.err" || rc=$?
+		t1=$(now)
+		if [[ $rc -ne 0 && $rc -ne $LOAD_OK ]] || grep -v 'engine' "$TMP/load.err" | grep -q .; then
+			cat "$TMP/load.err" >&2
+			die "$LOAD_HOW $1 exited $rc"
+		fi
+		calc "$t1 - $t0"
+	}
+	rss=0
+	for k in $(seq 1 "$ROUNDS"); do
+		a=$(load_once "$TMP/load-$LOAD_SMALL")
+		b=$(load_once "$TMP/load-$LOAD_BIG")
+		m=$(tail -1 "$TMP/rss")
+		((m > rss)) && rss=$m
+		add load.small "$a"
+		add load.big "$b"
+		add load.r "$(ratio "$b" "$a")"
+		printf '  round %d loading (%s): %d specs %.3f s, %d specs %.3f s (peak RSS %d KiB)\n' \
+			"$k" "$LOAD_HOW" "$LOAD_SMALL" "$a" "$LOAD_BIG" "$b" "$m"
+	done
+	r=$(med load.r) big=$(med load.big) mb=$(calc "$rss / 1024")
+	summary "$(printf 'loading (%s): %dk/%dk time %s (goal <= 10: %s), %dk in %.2f s (goal < 1 s: %s), peak RSS %.1f MB (goal < 64 MB: %s)' \
+		"$LOAD_HOW" $((LOAD_BIG / 1000)) $((LOAD_SMALL / 1000)) "$r" "$(goal "$r" "<=" 10)" \
+		$((LOAD_BIG / 1000)) "$big" "$(goal "$big" "<" 1)" "$mb" "$(goal "$mb" "<" 64)")"
 }
-rss=0
-for k in $(seq 1 "$ROUNDS"); do
-	a=$(load_once "$TMP/load-$LOAD_SMALL")
-	b=$(load_once "$TMP/load-$LOAD_BIG")
-	m=$(tail -1 "$TMP/rss")
-	((m > rss)) && rss=$m
-	add load.small "$a"
-	add load.big "$b"
-	add load.r "$(ratio "$b" "$a")"
-	printf '  round %d loading (%s): %d specs %.3f s, %d specs %.3f s (peak RSS %d KiB)\n' \
-		"$k" "$LOAD_HOW" "$LOAD_SMALL" "$a" "$LOAD_BIG" "$b" "$m"
-done
-r=$(med load.r) big=$(med load.big) mb=$(calc "$rss / 1024")
-summary "$(printf 'loading (%s): %dk/%dk time %s (goal <= 10: %s), %dk in %.2f s (goal < 1 s: %s), peak RSS %.1f MB (goal < 64 MB: %s)' \
-	"$LOAD_HOW" $((LOAD_BIG / 1000)) $((LOAD_SMALL / 1000)) "$r" "$(goal "$r" "<=" 10)" \
-	$((LOAD_BIG / 1000)) "$big" "$(goal "$big" "<" 1)" "$mb" "$(goal "$mb" "<" 64)")"
 
 # ------------------------------------------------------------ 4. fuzzing
-# The same way ci/setup.sh builds it.
-if [[ ! -x $FUZZ_BIN || $FUZZ_SRC -nt $FUZZ_BIN ]]; then
-	echo "  compiling ${FUZZ_BIN#"$ROOT"/}"
-	mkdir -p "$(dirname "$FUZZ_BIN")"
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -o "$FUZZ_BIN.tmp" "$FUZZ_SRC" ||
-		die "cannot compile $FUZZ_SRC"
-	mv -f "$FUZZ_BIN.tmp" "$FUZZ_BIN"
-fi
-# No corpus directory: nothing is written, so every run starts alike.
-FUZZ_ARGS=("-max_total_time=$FUZZ_SECONDS" -print_final_stats=1 -seed=1)
-mkdir -p "$TMP/fuzz/work" "$TMP/fuzzhost"
-cp "$FUZZ_BIN" "$TMP/fuzz/work/fuzz_target"
+bench_fuzz()
 {
-	printf 'name: bench-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\n'
-	printf 'command: ["/work/fuzz_target"'
-	printf ', "%s"' "${FUZZ_ARGS[@]}"
-	printf ']\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle:\n  crash: true\nexpect: not_confirmed\n' \
-		$((FUZZ_SECONDS * 3 + 30))
-} >"$TMP/fuzz/fuzz.yaml"
-bare_cmd FBARE "$TMP/fuzz/fuzz.yaml" "$TMP/fuzz/work" "$TMP/bare/payload"
-FNOCPU=() FUNCONF=()
-for a in "${FBARE[@]}"; do
-	[[ $a == --cpus=* ]] || FNOCPU+=("$a")
-done
-FUNCONF=("${FBARE[@]:0:2}" --security-opt=seccomp=unconfined "${FBARE[@]:2}")
+	# The same way ci/setup.sh builds it.
+	if [[ ! -x $FUZZ_BIN || $FUZZ_SRC -nt $FUZZ_BIN ]]; then
+		echo "  compiling ${FUZZ_BIN#"$ROOT"/}"
+		mkdir -p "$(dirname "$FUZZ_BIN")"
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -o "$FUZZ_BIN.tmp" "$FUZZ_SRC" ||
+			die "cannot compile $FUZZ_SRC"
+		mv -f "$FUZZ_BIN.tmp" "$FUZZ_BIN"
+	fi
+	# No corpus directory: nothing is written, so every run starts alike.
+	FUZZ_ARGS=("-max_total_time=$FUZZ_SECONDS" -print_final_stats=1 -seed=1)
+	mkdir -p "$TMP/fuzz/work" "$TMP/fuzzhost"
+	cp "$FUZZ_BIN" "$TMP/fuzz/work/fuzz_target"
+	{
+		printf 'name: bench-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\n'
+		printf 'command: ["/work/fuzz_target"'
+		printf ', "%s"' "${FUZZ_ARGS[@]}"
+		printf ']\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle:\n  crash: true\nexpect: not_confirmed\n' \
+			$((FUZZ_SECONDS * 3 + 30))
+	} >"$TMP/fuzz/fuzz.yaml"
+	bare_cmd FBARE "$TMP/fuzz/fuzz.yaml" "$TMP/fuzz/work" "$TMP/bare/payload"
+	FNOCPU=() FUNCONF=()
+	for a in "${FBARE[@]}"; do
+		[[ $a == --cpus=* ]] || FNOCPU+=("$a")
+	done
+	FUNCONF=("${FBARE[@]:0:2}" --security-opt=seccomp=unconfined "${FBARE[@]:2}")
 
-# exec_per_sec FILE: libFuzzer's final average, from a sandrun JSON report
-# (a parsed field if the runner has one, else its stderr tail) or raw output.
-exec_per_sec()
-{
-	local v
-	v=$(grep -o '"[a-z_]*exec_per_sec": *[0-9.]*' "$1" | head -1 | sed 's/.*: *//') || true
-	[[ -n $v ]] || v=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$1" | tail -1 | sed 's/.*: *//') || true
-	echo "${v:-n/a}"
+	# exec_per_sec FILE: libFuzzer's final average, from a sandrun JSON report
+	# (a parsed field if the runner has one, else its stderr tail) or raw output.
+	exec_per_sec()
+	{
+		local v
+		v=$(grep -o '"[a-z_]*exec_per_sec": *[0-9.]*' "$1" | head -1 | sed 's/.*: *//') || true
+		[[ -n $v ]] || v=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$1" | tail -1 | sed 's/.*: *//') || true
+		echo "${v:-n/a}"
+	}
+	for k in $(seq 1 "$ROUNDS"); do
+		(cd "$TMP/fuzzhost" && taskset -c 0 "$FUZZ_BIN" "${FUZZ_ARGS[@]}" >"$TMP/f.host" 2>&1) ||
+			die "host fuzz run failed: $(tail -3 "$TMP/f.host")"
+		sr run -j 1 --report "json:$TMP/f.json" "$TMP/fuzz" >/dev/null ||
+			echo "  warning: sandrun fuzz run exited $? (see the figures)"
+		"${FBARE[@]}" >"$TMP/f.bare" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.bare")"
+		"${FNOCPU[@]}" >"$TMP/f.nocpu" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.nocpu")"
+		"${FUNCONF[@]}" >"$TMP/f.unconf" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.unconf")"
+		h=$(exec_per_sec "$TMP/f.host") s=$(exec_per_sec "$TMP/f.json") b=$(exec_per_sec "$TMP/f.bare")
+		q=$(exec_per_sec "$TMP/f.nocpu") u=$(exec_per_sec "$TMP/f.unconf")
+		add f.s "$(ratio "$s" "$h")"
+		add f.b "$(ratio "$b" "$h")"
+		add f.q "$(ratio "$q" "$h")"
+		add f.u "$(ratio "$u" "$h")"
+		add f.quota "$(ratio "$b" "$q")"
+		add f.seccomp "$(ratio "$b" "$u")"
+		add f.sr "$(ratio "$s" "$b")"
+		printf '  round %d fuzz exec/s: host (taskset -c 0) %s, sandrun %s, bare docker --cpus=1 %s, no --cpus %s, --cpus=1 seccomp=unconfined %s\n' \
+			"$k" "$h" "$s" "$b" "$q" "$u"
+	done
+	r=$(med f.s)
+	summary "fuzz exec/s (${FUZZ_SECONDS}s runs): sandrun/host $r (goal >= 0.9: $(goal "$r" ">=" 0.9)); bare docker --cpus=1 $(med f.b), no quota $(med f.q), seccomp unconfined $(med f.u) (host taskset -c 0 = 1)"
+	costs=()
+	for c in "quota:the cpu quota (--cpus=1)" "seccomp:seccomp" "sr:sandrun over bare docker"; do
+		v=$(med "f.${c%%:*}")
+		[[ $(goal "$v" "<" 0.9) == met ]] && costs+=("${c#*:} costs $(awk -v v="$v" 'BEGIN { printf "%.0f", (1 - v) * 100 }') %")
+	done
+	if [[ ${#costs[@]} -gt 0 ]]; then
+		summary "fuzz: more than 10 % lost to: $(
+			IFS=';'
+			echo "${costs[*]}"
+		)"
+	else
+		summary "fuzz: neither the cpu quota, seccomp nor sandrun costs more than 10 %"
+	fi
 }
-for k in $(seq 1 "$ROUNDS"); do
-	(cd "$TMP/fuzzhost" && taskset -c 0 "$FUZZ_BIN" "${FUZZ_ARGS[@]}" >"$TMP/f.host" 2>&1) ||
-		die "host fuzz run failed: $(tail -3 "$TMP/f.host")"
-	sr run -j 1 --report "json:$TMP/f.json" "$TMP/fuzz" >/dev/null ||
-		echo "  warning: sandrun fuzz run exited $? (see the figures)"
-	"${FBARE[@]}" >"$TMP/f.bare" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.bare")"
-	"${FNOCPU[@]}" >"$TMP/f.nocpu" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.nocpu")"
-	"${FUNCONF[@]}" >"$TMP/f.unconf" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.unconf")"
-	h=$(exec_per_sec "$TMP/f.host") s=$(exec_per_sec "$TMP/f.json") b=$(exec_per_sec "$TMP/f.bare")
-	q=$(exec_per_sec "$TMP/f.nocpu") u=$(exec_per_sec "$TMP/f.unconf")
-	add f.s "$(ratio "$s" "$h")"
-	add f.b "$(ratio "$b" "$h")"
-	add f.q "$(ratio "$q" "$h")"
-	add f.u "$(ratio "$u" "$h")"
-	add f.quota "$(ratio "$b" "$q")"
-	add f.seccomp "$(ratio "$b" "$u")"
-	add f.sr "$(ratio "$s" "$b")"
-	printf '  round %d fuzz exec/s: host (taskset -c 0) %s, sandrun %s, bare docker --cpus=1 %s, no --cpus %s, --cpus=1 seccomp=unconfined %s\n' \
-		"$k" "$h" "$s" "$b" "$q" "$u"
-done
-r=$(med f.s)
-summary "fuzz exec/s (${FUZZ_SECONDS}s runs): sandrun/host $r (goal >= 0.9: $(goal "$r" ">=" 0.9)); bare docker --cpus=1 $(med f.b), no quota $(med f.q), seccomp unconfined $(med f.u) (host taskset -c 0 = 1)"
-costs=()
-for c in "quota:the cpu quota (--cpus=1)" "seccomp:seccomp" "sr:sandrun over bare docker"; do
-	v=$(med "f.${c%%:*}")
-	[[ $(goal "$v" "<" 0.9) == met ]] && costs+=("${c#*:} costs $(awk -v v="$v" 'BEGIN { printf "%.0f", (1 - v) * 100 }') %")
-done
-if [[ ${#costs[@]} -gt 0 ]]; then
-	summary "fuzz: more than 10 % lost to: $(
-		IFS=';'
-		echo "${costs[*]}"
-	)"
-else
-	summary "fuzz: neither the cpu quota, seccomp nor sandrun costs more than 10 %"
-fi
 
 # ------------------------------------------------------------ 5. OOB listener
-if [[ -x $NET_BENCH ]]; then
-	"$NET_BENCH" | tee "$TMP/net.out"
-	summary "OOB listener: $(head -1 "$TMP/net.out" | sed 's/^net_bench: //')"
-else
-	summary "OOB listener: $NET_BENCH not built (make $NET_BENCH)"
-fi
+bench_net()
+{
+	if [[ -x $NET_BENCH ]]; then
+		"$NET_BENCH" | tee "$TMP/net.out"
+		summary "OOB listener: $(head -1 "$TMP/net.out" | sed 's/^net_bench: //')"
+	else
+		summary "OOB listener: $NET_BENCH not built (make $NET_BENCH)"
+	fi
+}
+
+for sec in $ONLY; do
+	case $sec in
+	trivial | warm | fuzz) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
+	esac
+	"bench_$sec"
+done
 
 "$SANDRUN" -q --catalogue "$CAT" gc >/dev/null || true
 left=$(docker ps -aq --filter "label=sandrun.bench=$BENCH_ID")
