@@ -382,4 +382,5 @@ done
 left=$(docker ps -aq --filter "label=sandrun.bench=$BENCH_ID")
 [[ -z $left ]] || die "bare containers left behind: $left"
 echo
+echo "bench: medians of $ROUNDS round(s), $(nproc) CPUs, $("$SANDRUN" version 2>/dev/null | head -1); every ratio against a baseline from the same run"
 printf '%s\n' "${SUMMARY[@]}"
