@@ -366,7 +366,7 @@ bench_net()
 		"$NET_BENCH" | tee "$TMP/net.out"
 		summary "OOB listener: $(head -1 "$TMP/net.out" | sed 's/^net_bench: //')"
 	else
-		summary "OOB listener: $NET_BENCH not built (make $NET_BENCH)"
+		summary "OOB listener: $NET_BENCH not built (make ${NET_BENCH#"$ROOT"/})"
 	fi
 }
 
