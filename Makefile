@@ -105,7 +105,7 @@ demo: setup
 
 bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench
-	tests/bench/run.sh
+	BENCH_NET_BENCH=$(BUILD)/bench/net_bench tests/bench/run.sh
 
 $(BUILD)/bench/api_bench: tests/bench/api_bench.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
