@@ -137,7 +137,6 @@ SlurmctldHost=$NODE(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-CryptoType=crypto/munge
 MpiDefault=none
 # No cgroups and no systemd in a container: plain process tracking.
 ProctrackType=proctrack/linuxproc
