@@ -74,12 +74,48 @@ fi
 NODE=$(hostname -s)
 node_state() { timeout 10 sinfo -h -n "$NODE" -o '%T' 2>/dev/null | head -n 1; }
 
+CPUS=${SANDRUN_SLURM_CPUS:-$(nproc)}
+[[ $CPUS =~ ^[1-9][0-9]*$ ]] || die "bad SANDRUN_SLURM_CPUS '$CPUS'"
+MEM=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
+conf="# Written by sandrun ci/setup-slurm.sh: a one-node cluster for the scale-out
+# tests. Rerun the script after a change; do not edit.
+ClusterName=sandrun
+SlurmctldHost=$NODE(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+MpiDefault=none
+# No cgroups and no systemd in a container: plain process tracking.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+MaxArraySize=10001
+StateSaveLocation=$STATE/ctld
+SlurmdSpoolDir=$STATE/spool
+SlurmctldPidFile=$STATE/slurmctld.slurm.pid
+SlurmdPidFile=$STATE/slurmd.slurm.pid
+SlurmctldLogFile=$LOGDIR/sandrun-slurmctld.log
+SlurmdLogFile=$LOGDIR/sandrun-slurmd.log
+SlurmctldTimeout=30
+SlurmdTimeout=60
+InactiveLimit=0
+MinJobAge=300
+KillWait=10
+Waittime=0
+NodeName=$NODE NodeAddr=127.0.0.1 NodeHostname=$NODE CPUs=$CPUS RealMemory=$MEM State=UNKNOWN
+PartitionName=$PART Nodes=$NODE Default=YES MaxTime=INFINITE State=UP"
+
 # Fast path: all three daemons alive by their pid files and the node usable.
 fast=1
 for d in "${DAEMONS[@]}"; do
 	pid_alive "$d" >/dev/null || fast=0
 done
-if ((fast)) && [[ -f $CONF ]]; then
+if ((fast)) && [[ -f $CONF && "$(cat "$CONF")" == "$conf" ]]; then
 	case $(node_state) in
 	idle | mixed | allocated | completing)
 		say "slurm: node $NODE $(node_state), daemons running"
@@ -127,41 +163,6 @@ fi
 install -d -o munge -g munge -m 0755 /run/munge
 install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
 
-CPUS=${SANDRUN_SLURM_CPUS:-$(nproc)}
-[[ $CPUS =~ ^[1-9][0-9]*$ ]] || die "bad SANDRUN_SLURM_CPUS '$CPUS'"
-MEM=$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)
-conf="# Written by sandrun ci/setup-slurm.sh: a one-node cluster for the scale-out
-# tests. Rerun the script after a change; do not edit.
-ClusterName=sandrun
-SlurmctldHost=$NODE(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-MpiDefault=none
-# No cgroups and no systemd in a container: plain process tracking.
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-ReturnToService=2
-MaxArraySize=10001
-StateSaveLocation=$STATE/ctld
-SlurmdSpoolDir=$STATE/spool
-SlurmctldPidFile=$STATE/slurmctld.slurm.pid
-SlurmdPidFile=$STATE/slurmd.slurm.pid
-SlurmctldLogFile=$LOGDIR/sandrun-slurmctld.log
-SlurmdLogFile=$LOGDIR/sandrun-slurmd.log
-SlurmctldTimeout=30
-SlurmdTimeout=60
-InactiveLimit=0
-MinJobAge=300
-KillWait=10
-Waittime=0
-NodeName=$NODE NodeAddr=127.0.0.1 NodeHostname=$NODE CPUs=$CPUS RealMemory=$MEM State=UNKNOWN
-PartitionName=$PART Nodes=$NODE Default=YES MaxTime=INFINITE State=UP"
 changed=0
 if [[ ! -f $CONF ]] || [[ "$(cat "$CONF")" != "$conf" ]]; then
 	printf '%s\n' "$conf" >"$CONF.tmp"
