@@ -33,9 +33,7 @@ nr_prepare() {
 	NR_READY=1
 }
 
-# The OOB protocols, a wrong token, and bundled oob and stub harnesses
-# (not redis-injection: its exploit payload holds a newline that the env
-# file refuses, with or without root).
+# The OOB protocols, a wrong token, and the bundled oob and stub harnesses.
 nr_suite() {
 	local s=$1
 	write_spec "$s" oob-http <<'EOF'
@@ -67,7 +65,7 @@ oracle: {oob: true}
 expect: not_confirmed
 EOF
 	cp -a "$ROOT/harnesses/cmdi-oob-dns" "$ROOT/harnesses/ssrf-http-stub" \
-		"$ROOT/harnesses/sqli-sql-stub" "$s/"
+		"$ROOT/harnesses/sqli-sql-stub" "$ROOT/harnesses/redis-injection" "$s/"
 }
 
 # harness/payload=outcome, one a line, sorted: what must not depend on root.
