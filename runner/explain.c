@@ -77,8 +77,8 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	no.run_dir = wd.dir;
 	no.container = name;
 	memset(&np, 0, sizeof(np));
-	if ((s->network == NET_OOB || s->network == NET_STUBS) && dnsrelay_needed(r->is_root) &&
-	    dnsrelay_image(&relay_image, r->cat, &err) < 0) {
+	if ((s->network == NET_OOB || s->network == NET_STUBS) && !r->engine->podman &&
+	    dnsrelay_needed(r->is_root) && dnsrelay_image(&relay_image, r->cat, &err) < 0) {
 		strbuf_addf(out, "# not runnable: %s\n", err.msg);
 		goto done;
 	}

@@ -220,7 +220,9 @@ static int setup_network(struct run_ctx *c)
 	char *gw = NULL;
 	int rc;
 
-	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && (rc = relay_prepare(c)))
+	/* Podman is refused by netplan_init, with its own reason. */
+	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
+	    (rc = relay_prepare(c)))
 		return rc;
 	o.relay_image = c->relay_image;
 	o.container = c->name;
