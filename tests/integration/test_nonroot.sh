@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Without root (issue 14): the same OOB and stub runs from the docker-group
 # account sandrun-test (lib_nonroot.sh) get the verdicts root gets; DNS goes
 # through the relay container; the weaker guarantees are said (no firewall,
