@@ -28,8 +28,8 @@ static const char *jstr_at(const struct json_value *obj, const char *key)
 	return json_str(json_get(obj, key));
 }
 
-/* The selector's record: "harness[payload]#k" (payload and #k optional: the
- * implicit payload, run 1), or its 1-based position in the report. */
+/* The selector's record: "harness[payload]#k" (#k optional: run 1), or a
+ * number: the record's seq, or its 1-based position when none has that seq. */
 static const struct json_value *find_record(const struct json_value *recs, const char *sel)
 {
 	char *end;
@@ -37,8 +37,15 @@ static const struct json_value *find_record(const struct json_value *recs, const
 	struct strbuf name = STRBUF_INIT;
 	const struct json_value *hit = NULL;
 
-	if (*sel && !*end)
+	if (*sel && !*end) {
+		/* A record's seq when the report has them, else its position. */
+		for (size_t i = 0; i < recs->u.arr.n; i++) {
+			const struct json_value *q = json_get(recs->u.arr.v[i], "seq");
+			if (q && q->type == JSON_NUMBER && q->u.num.v == (double)n)
+				return recs->u.arr.v[i];
+		}
 		return n >= 1 && n <= recs->u.arr.n ? recs->u.arr.v[n - 1] : NULL;
+	}
 	for (size_t i = 0; i < recs->u.arr.n && !hit; i++) {
 		const struct json_value *r = recs->u.arr.v[i], *k = json_get(r, "repeat");
 		const char *h = jstr_at(r, "harness"), *p = jstr_at(r, "payload");

@@ -15,6 +15,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/jsonparse.h"
 #include "../../runner/results.h"
+#include "../../runner/spec.h"
 
 static char *here_dir(void)
 {
@@ -305,6 +306,48 @@ static void test_results__saved_output_is_named_in_the_record(void **state)
 	strbuf_release(&err);
 }
 
+static void spec_err(const char *text, const char *want)
+{
+	struct spec sp;
+	struct sr_err err = SR_ERR_INIT;
+
+	assert_int_equal(spec_parse(&sp, "t.yaml", "/tmp", text, strlen(text), &err), SR_EINVAL);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' lacks '%s'", err.msg, want);
+}
+
+static void test_results__spec_takes_collect_reproduce_and_artifact_limits(void **state)
+{
+	static const char ok[] = "toolchain: t\ncommand: [a]\ncollect: [\"corpus/*\", out/x]\n"
+				 "reproduce: [/work/f, \"-runs=1\", \"{artifact}\"]\n"
+				 "limits: {artifacts: 7, artifact_bytes: 2m}\n";
+	struct spec sp;
+	struct sr_err err = SR_ERR_INIT;
+	(void)state;
+
+	assert_int_equal(spec_parse(&sp, "t.yaml", "/tmp", ok, strlen(ok), &err), 0);
+	assert_int_equal(sp.collect.nr, 2);
+	assert_string_equal(sp.collect.v[0], "corpus/*");
+	assert_int_equal(sp.reproduce.nr, 3);
+	assert_string_equal(sp.reproduce.v[2], "{artifact}");
+	assert_int_equal(sp.limits.artifacts, 7);
+	assert_int_equal(sp.limits.artifact_bytes, 2u << 20);
+	spec_release(&sp);
+	assert_int_equal(
+	    spec_parse(&sp, "t.yaml", "/tmp", "toolchain: t\ncommand: [a]\n", 25, &err), 0);
+	assert_int_equal(sp.limits.artifacts, 1000);
+	assert_int_equal(sp.limits.artifact_bytes, 64u << 20);
+	spec_release(&sp);
+	spec_err("toolchain: t\ncommand: [a]\ncollect: [/etc/*]\n",
+		 "t.yaml:3:11: 'collect' items must be globs under /work");
+	spec_err("toolchain: t\ncommand: [a]\ncollect: [../x]\n", "'collect' items must be globs");
+	spec_err("toolchain: t\ncommand: [a]\ncollect: corpus\n",
+		 "t.yaml:3:10: 'collect' must be a list");
+	spec_err("toolchain: t\ncommand: [a]\nreproduce: [/work/f, x]\n",
+		 "t.yaml:3:12: 'reproduce' must name the saved input as {artifact}");
+	spec_err("toolchain: t\ncommand: [a]\nlimits: {artifacts: -1}\n", "limits.artifacts");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +360,7 @@ int main(void)
 	    cmocka_unit_test(test_results__collect_stops_at_the_budget_and_counts_the_rest),
 	    cmocka_unit_test(test_results__collect_fills_the_record_and_takes_reproducers_on_crash),
 	    cmocka_unit_test(test_results__saved_output_is_named_in_the_record),
+	    cmocka_unit_test(test_results__spec_takes_collect_reproduce_and_artifact_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
