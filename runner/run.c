@@ -245,7 +245,7 @@ static void abort_container(void *ctx)
 	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
-/* The engine argv of this run; fills the record's repro line. */
+/* The engine argv of this run; the record keeps it as engine_argv. */
 static void build_argv(struct run_ctx *c, struct strvec *argv)
 {
 	struct run_plan plan = {0};
