@@ -1,6 +1,6 @@
 # sandrun — see README.md. `make` builds, `make test` runs every test.
 CC ?= cc
-PKGS := yaml-0.1 libgit2 libxxhash
+PKGS := yaml-0.1 libgit2 libxxhash libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -76,7 +76,7 @@ setup:
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: sandrun
+integration: sandrun $(BUILD)/bench/api_bench
 	SANDRUN=$(CURDIR)/sandrun tests/integration/run.sh
 
 # Everything: set-up, unit + integration tests, then both again under
@@ -105,7 +105,11 @@ demo: setup
 
 bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench
-	tests/bench/run.sh
+	BENCH_NET_BENCH=$(BUILD)/bench/net_bench tests/bench/run.sh
+
+$(BUILD)/bench/api_bench: tests/bench/api_bench.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/net_bench: tests/bench/net_bench.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
@@ -125,7 +129,7 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
 
-FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
+FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -115,6 +115,10 @@ start_dockerd()
 	say "starting dockerd ${args[*]} (log $DOCKERD_LOG)"
 	printf '\n==== %s setup.sh: dockerd %s\n' "$(date -Is)" "${args[*]}" >>"$DOCKERD_LOG"
 	daemonize "$DOCKERD_LOG" dockerd "${args[@]}"
+	# Our own record of the daemon we started: tests stop and restart only
+	# this pid, never a dockerd found by name.
+	mkdir -p /run/sandrun
+	echo "$DAEMON_PID" >/run/sandrun/dockerd.pid
 	for ((i = 0; i < 300; i++)); do
 		if docker_version >/dev/null; then
 			return 0
