@@ -114,16 +114,6 @@ static char *dup_json(const struct json_value *v)
 	return strbuf_detach(&sb, NULL);
 }
 
-static char *dup_obj(const struct json_value *v)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!v || v->type != JSON_OBJECT)
-		return NULL;
-	json_serialize(&sb, v);
-	return strbuf_detach(&sb, NULL);
-}
-
 int cache_load(const char *dir, const char *key, struct record *rec)
 {
 	char *path = xasprintf("%s/%s.json", dir, key);
@@ -158,14 +148,7 @@ int cache_load(const char *dir, const char *key, struct record *rec)
 		rec->evidence.stderr_tail = xstrdup(json_str(json_get(ev, "stderr_tail")));
 	if (json_str(json_get(ev, "artifact_dir")))
 		rec->evidence.artifact_dir = xstrdup(json_str(json_get(ev, "artifact_dir")));
-	rec->crash_json = dup_obj(json_get(doc, "crash"));
-	if (json_str(json_get(json_get(doc, "crash"), "signature")))
-		rec->signature = xstrdup(json_str(json_get(json_get(doc, "crash"), "signature")));
-	rec->fuzz_json = dup_obj(json_get(doc, "fuzz"));
-	if (json_str(json_get(ev, "stdout_file")))
-		rec->evidence.stdout_file = xstrdup(json_str(json_get(ev, "stdout_file")));
-	if (json_str(json_get(ev, "stderr_file")))
-		rec->evidence.stderr_file = xstrdup(json_str(json_get(ev, "stderr_file")));
+	report_read_crash_fields(rec, doc);
 	v = json_get(ev, "artifacts");
 	for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++)
 		if (json_str(v->u.arr.v[i]))

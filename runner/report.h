@@ -79,6 +79,13 @@ void report_console_summary(FILE *f, const struct record *recs, size_t n);
  * first run; nothing when no record crashed. */
 void report_console_crashes(FILE *f, const struct record *recs, size_t n);
 
+/* Read back what report_record_json wrote for this issue's fields from a
+ * parsed record: crash (and its signature), fuzz, evidence.stdout_file,
+ * stderr_file, artifacts_dropped, engine_argv. For anything that turns a
+ * JSON record into a struct record again (the result cache, merges). */
+struct json_value;
+void report_read_crash_fields(struct record *r, const struct json_value *rec);
+
 /* `sandrun report merge`: read the JSON reports in_paths (as written by
  * report_write_json), concatenate their records in input order and write the
  * result to out_path atomically. run is the first input's, with counts,

@@ -18,6 +18,47 @@ void rep_raw_object(struct strbuf *sb, const char *json, const char *tok)
 	json_free(v);
 }
 
+static char *obj_text(const struct json_value *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!v || v->type != JSON_OBJECT)
+		return NULL;
+	json_serialize(&sb, v);
+	return strbuf_detach(&sb, NULL);
+}
+
+static char *str_or_null(const struct json_value *v)
+{
+	return json_str(v) ? xstrdup(json_str(v)) : NULL;
+}
+
+void report_read_crash_fields(struct record *r, const struct json_value *rec)
+{
+	const struct json_value *ev = json_get(rec, "evidence"), *v;
+
+	free(r->crash_json);
+	r->crash_json = obj_text(json_get(rec, "crash"));
+	free(r->signature);
+	r->signature = str_or_null(json_get(json_get(rec, "crash"), "signature"));
+	free(r->fuzz_json);
+	r->fuzz_json = obj_text(json_get(rec, "fuzz"));
+	free(r->evidence.stdout_file);
+	r->evidence.stdout_file = str_or_null(json_get(ev, "stdout_file"));
+	free(r->evidence.stderr_file);
+	r->evidence.stderr_file = str_or_null(json_get(ev, "stderr_file"));
+	v = json_get(ev, "artifacts_dropped");
+	r->evidence.artifacts_dropped =
+	    v && v->type == JSON_NUMBER && v->u.num.v >= 0 && v->u.num.v < 4e9
+		? (unsigned)v->u.num.v
+		: 0;
+	strvec_clear(&r->engine_argv);
+	v = json_get(rec, "engine_argv");
+	for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++)
+		if (json_str(v->u.arr.v[i]))
+			strvec_push(&r->engine_argv, json_str(v->u.arr.v[i]));
+}
+
 void rep_crash_groups_add(struct rep_crash_groups *g, const char *signature, const char *run)
 {
 	const char *sig = signature && *signature ? signature : "(no signature)";

@@ -188,6 +188,33 @@ static void test_report_crash__sarif_result_is_the_crash_type_at_its_source_line
 	free(p);
 }
 
+static void test_report_crash__crash_fields_read_back_from_a_record(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb = STRBUF_INIT;
+	struct json_value *v = NULL;
+	struct record r;
+
+	f->recs[0].fuzz_json = xstrdup("{\"execs\":7}");
+	f->recs[0].evidence.stdout_file = xstrdup("stdout.txt");
+	f->recs[0].evidence.artifacts_dropped = 4;
+	strvec_push(&f->recs[0].engine_argv, "docker");
+	report_record_json(&sb, &f->recs[0]);
+	assert_int_equal(json_parse(&v, "t", sb.buf, sb.len, NULL), 0);
+	record_init(&r);
+	report_read_crash_fields(&r, v);
+	assert_string_equal(r.signature, "heap-buffer-overflow|parse|main");
+	assert_non_null(strstr(r.crash_json, "\"location\""));
+	assert_string_equal(r.fuzz_json, "{\"execs\":7}");
+	assert_string_equal(r.evidence.stdout_file, "stdout.txt");
+	assert_null(r.evidence.stderr_file);
+	assert_int_equal(r.evidence.artifacts_dropped, 4);
+	assert_int_equal(r.engine_argv.nr, 1);
+	record_release(&r);
+	json_free(v);
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +222,8 @@ int main(void)
 		test_report_crash__json_groups_crashes_by_signature_and_merge_keeps_it, setup,
 		teardown),
 	    cmocka_unit_test_setup_teardown(test_report_crash__console_says_how_many_are_unique,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_report_crash__crash_fields_read_back_from_a_record,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_report_crash__sarif_result_is_the_crash_type_at_its_source_line, setup,
