@@ -162,11 +162,42 @@ static int use_saved_input(struct spec *s, const struct orig *o, const char *dir
 	return rc < 0 ? rc : 0;
 }
 
+/* Text the harness chose (causes, signatures, file names) never reaches the
+ * terminal as control characters. */
+static void put_text(const char *s)
+{
+	for (; s && *s; s++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* s with this run's token (any letter case) replaced by "<token>", as the
+ * reports do: the harness may print it. Caller frees. */
+static char *redact(const char *s, const char *tok)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+
+	if (!s)
+		return NULL;
+	while (tok && *tok && (p = strcasestr(s, tok))) {
+		strbuf_add(&sb, s, (size_t)(p - s));
+		strbuf_addstr(&sb, "<token>");
+		s = p + strlen(tok);
+	}
+	strbuf_addstr(&sb, s);
+	return strbuf_detach(&sb, NULL);
+}
+
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
 {
-	printf("  %-9s %-13s %s\n", what, outcome ? outcome : "?", cause ? cause : "");
-	if (sig)
-		printf("  %-9s signature %s\n", "", sig);
+	printf("  %-9s %-13s ", what, outcome ? outcome : "?");
+	put_text(cause);
+	putchar('\n');
+	if (sig) {
+		printf("  %-9s signature ", "");
+		put_text(sig);
+		putchar('\n');
+	}
 }
 
 struct repro_opts {
@@ -306,7 +337,9 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (s.reproduce.nr) {
+	if (s.reproduce.nr && (!pick_artifact(&o) || !o.artifact_dir)) {
+		printf("%s has no saved input: running the harness's command\n", ro.selector);
+	} else if (s.reproduce.nr) {
 		/* Not named like a run's directory: gc leaves it alone. */
 		dir = xasprintf("%s/sr-repro-XXXXXX", gc_tmp_base());
 		if (!mkdtemp(dir)) {
@@ -318,7 +351,12 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 			rc = cli_fail(&err);
 			goto out;
 		}
-		printf("reproducing %s on its saved input: %s\n", ro.selector, s.command.v[0]);
+		printf("reproducing %s on its saved input:", ro.selector);
+		for (size_t i = 0; i < s.command.nr; i++) {
+			putchar(' ');
+			put_text(s.command.v[i]);
+		}
+		putchar('\n');
 	}
 	if ((rc = run_again(cli, &job, o.image, ro.keep, &err)) < 0) {
 		rc = cli_fail(&err);
@@ -328,7 +366,13 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	if (same && job.rec.outcome == OUTCOME_CRASH && o.signature)
 		same = job.rec.signature && !strcmp(o.signature, job.rec.signature);
 	print_side("original", o.outcome, o.signature, o.cause);
-	print_side("repro", outcome_name(job.rec.outcome), job.rec.signature, job.rec.cause);
+	{
+		char *cause = redact(job.rec.cause, job.rec.token);
+		char *sig = redact(job.rec.signature, job.rec.token);
+		print_side("repro", outcome_name(job.rec.outcome), sig, cause);
+		free(cause);
+		free(sig);
+	}
 	if (job.rec.evidence.artifact_dir)
 		printf("  artifacts %s\n", job.rec.evidence.artifact_dir);
 	printf("%s\n", same ? "reproduced" : "NOT reproduced");
