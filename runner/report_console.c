@@ -79,14 +79,15 @@ void report_console_line(FILE *f, const struct record *r, bool color)
 }
 
 /* oob/stubs runs that ran without the host firewall (DESIGN §6): their
- * network could reach other ports of the gateway address. */
+ * network could reach other ports of the gateway address. A cached record
+ * ran nothing now (the cache keeps no isolation). */
 static void unfirewalled(FILE *f, const struct record *recs, size_t n)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++)
 		k += recs[i].isolation.network && !recs[i].isolation.firewall &&
-		     recs[i].outcome != OUTCOME_ERROR &&
+		     recs[i].outcome != OUTCOME_ERROR && !recs[i].cached &&
 		     (!strcmp(recs[i].isolation.network, "oob") ||
 		      !strcmp(recs[i].isolation.network, "stubs"));
 	if (k)
