@@ -593,7 +593,8 @@ static void add_run(struct strbuf *sb, size_t seq, const struct record *r,
 		    r->cached ? "yes" : "no");
 	dl_json(sb, "network", jat(d, "isolation.network"));
 	if (r->isolation.network && strcmp(r->isolation.network, "none") &&
-	    strcmp(r->isolation.network, "open") && !r->isolation.firewall && !r->cached)
+	    strcmp(r->isolation.network, "open") && !r->isolation.firewall && !r->cached &&
+	    r->outcome != OUTCOME_ERROR)
 		strbuf_addstr(sb, "<dt>firewall</dt><dd>none: the run's network could reach "
 				  "other ports of its gateway address</dd>\n");
 	dl_json(sb, "spec", jat(d, "spec"));
