@@ -96,9 +96,12 @@ static void test_runargs__env_travels_in_a_file_not_argv(void **state)
 		;
 	assert_true(i + 1 < argv.nr);
 	assert_string_equal(argv.v[i + 1], "/tmp/x/env");
+	/* The only -e is the payload's fixed name, never a value. */
 	for (i = 0; i < argv.nr; i++) {
 		assert_null(strstr(argv.v[i], "HOME"));
-		assert_true(strcmp(argv.v[i], "-e"));
+		assert_null(strstr(argv.v[i], "SANDRUN_PAYLOAD="));
+		if (!strcmp(argv.v[i], "-e"))
+			assert_string_equal(argv.v[i + 1], "SANDRUN_PAYLOAD");
 	}
 	strvec_clear(&argv);
 	strvec_clear(&s.command);
@@ -114,12 +117,15 @@ static void test_runargs__base_env_puts_spec_env_after_home_before_run_vars(void
 	strvec_push(&s.env_keys, "HOME");
 	strvec_push(&s.env_vals, "/home/h");
 	runargs_base_env(&env, &s, &pay, "r1", "tok");
-	assert_int_equal(env.nr, 7);
+	assert_int_equal(env.nr, 6);
 	assert_string_equal(env.v[0], "HOME=/tmp");
 	assert_string_equal(env.v[1], "HOME=/home/h");
 	assert_string_equal(env.v[2], "SANDRUN_RUN_ID=r1");
 	assert_string_equal(env.v[4], "SANDRUN_TOKEN=tok");
-	assert_string_equal(env.v[5], "SANDRUN_PAYLOAD=x; rm -rf /");
+	assert_string_equal(env.v[5], "SANDRUN_PAYLOAD_FILE=/sandrun/payload");
+	strvec_clear(&env);
+	runargs_payload_env(&env, &pay);
+	assert_string_equal(env.v[0], "SANDRUN_PAYLOAD=x; rm -rf /");
 	strvec_clear(&env);
 	strvec_clear(&s.env_keys);
 	strvec_clear(&s.env_vals);
@@ -378,11 +384,22 @@ static void compare_renderings(const struct run_plan *p, char *const *env)
 		} else if (!strncmp(f, "--workdir=", 10)) {
 			want_str(&sn, v, "WorkingDir", val);
 		} else if (!strcmp(f, "--env-file")) {
-			/* the file's lines are the body's Env, in order */
+			/* run.c writes env less the payload to the file; the
+			 * body's Env carries the same entries, in order */
 			a = field(&sn, v, "Env");
 			i++;
-			for (size_t k = 0; env[k]; k++)
+			for (size_t k = 0; env[k] && strncmp(env[k], RUNARGS_PAYLOAD_VAR "=", 16);
+			     k++)
 				assert_string_equal(json_str(a->u.arr.v[k]), env[k]);
+		} else if (!strcmp(f, "-e")) {
+			/* passed on from the client's environment: last in Env */
+			size_t n;
+			a = field(&sn, v, "Env");
+			n = a->u.arr.n;
+			f = argv.v[++i];
+			assert_true(n > 0);
+			assert_int_equal(strncmp(json_str(a->u.arr.v[n - 1]), f, strlen(f)), 0);
+			assert_int_equal(json_str(a->u.arr.v[n - 1])[strlen(f)], '=');
 		} else {
 			fail_msg("flag '%s' has no API counterpart: add it to "
 				 "runargs_create_opts and this test",
@@ -428,7 +445,7 @@ static void test_runargs__api_create_request_matches_the_run_argv_flag_by_flag(v
 	struct spec s;
 	struct stub st[2] = {{.name = "etc", .kind = STUB_FS, .path = "/suite/fix,\"tures"},
 			     {.name = "api", .kind = STUB_HTTP}};
-	char *env[] = {"HOME=/tmp", "SANDRUN_TOKEN=abc", "K=a b=c", NULL};
+	char *env[] = {"HOME=/tmp", "SANDRUN_TOKEN=abc", "K=a b=c", "SANDRUN_PAYLOAD=x\ny", NULL};
 	struct run_plan p = {.engine_bin = "docker",
 			     .image = "reg/busybox@sha256:ab",
 			     .name = "sandrun-1-cmdi",
