@@ -27,7 +27,11 @@ bare_one() {
 export -f bare_one
 export REF
 
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# The middle value; the mean of the two middle ones for an even count.
+median() {
+	printf '%s\n' "$@" | sort -g |
+		awk '{v[NR]=$1} END {m=int((NR+1)/2); print (NR % 2) ? v[m] : (v[m] + v[m+1]) / 2}'
+}
 
 for n in ${BENCH_N:-16 64}; do
 	mkdir -p "$TMP/suite$n"
