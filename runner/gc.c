@@ -14,6 +14,7 @@
 
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
+#include "podman.h"
 
 /* Field 22 of /proc/<pid>/stat: start time in clock ticks since boot.
  * Returns 0, or the errno of the failure (EINVAL for unparsable text). */
@@ -289,7 +290,7 @@ int gc_sweep(const struct engine *e, const char *tmp_base, bool verbose)
 
 	n += sweep_kind(e, true, verbose);
 	if (fw_available())
-		n += fw_sweep_stale();
+		n += e->podman ? podman_fw_sweep(e) : fw_sweep_stale(NULL, NULL);
 	n += gc_sweep_tmp(tmp_base, verbose);
 	return n;
 }

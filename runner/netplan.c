@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "net/firewall.h"
+#include "podman.h"
 
 static const char *stub_scheme(enum stub_kind k)
 {
@@ -46,12 +47,13 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	memset(out, 0, sizeof(*out));
 	if (s->network != NET_OOB && s->network != NET_STUBS)
 		return 0;
-	/* Podman's internal networks have no address on the host, so there is
-	 * nothing the runner's listeners could bind to. */
-	if (o->engine->podman)
+	/* Podman's network is a normal bridge (its internal ones have no host
+	 * address for the listeners): it has a default route and NAT, so only
+	 * the runner's firewall closes it. */
+	if (o->engine->podman && !o->firewall)
 		return sr_err_set(err, SR_EFAIL,
-				  "network '%s' needs the docker engine: podman's internal "
-				  "networks have no host gateway for the runner's listeners",
+				  "network '%s' on podman needs the runner's firewall (root and a "
+				  "working iptables): podman's run network routes to the outside",
 				  net_policy_name(s->network));
 	if (o->name) {
 		out->name = xstrdup(o->name);
@@ -65,6 +67,18 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	out->on = true;
 	out->firewall = o->firewall;
 	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
+	if (o->engine->podman) {
+		/* podman picks the bridge; the run reads it back. */
+		char *lr = xasprintf("sandrun.run=%s", o->run_id);
+		char *lo = xasprintf("sandrun.owner=%s", o->owner);
+
+		out->bridge = xstrdup("<bridge>");
+		podman_network_create_args(&out->create, out->name, lr, lo);
+		free(lr);
+		free(lo);
+		return 0;
+	}
+	out->bridge = xstrdup(out->name);
 	strvec_pushv(&out->create,
 		     (const char *const[]){"network", "create", "--internal", "--label", NULL});
 	strvec_pushf(&out->create, "sandrun.run=%s", o->run_id);
@@ -126,7 +140,7 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 
 	strbuf_reset(&p->fw_lines);
 	if (p->firewall)
-		fw_describe(&p->fw_lines, p->name, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
+		fw_describe(&p->fw_lines, p->bridge, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
 
 	free(p->resolv_text);
 	p->resolv_text =
@@ -146,6 +160,7 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 void netplan_release(struct netplan *p)
 {
 	free(p->name);
+	free(p->bridge);
 	free(p->gateway);
 	free(p->resolv);
 	free(p->resolv_text);
