@@ -34,7 +34,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration install clean demo bench fuzz format check setup asan
+.PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
 all: sandrun sandrun.1
 
 # The man page, from scdoc source (ci/setup.sh installs scdoc).
@@ -91,7 +91,14 @@ unit-asan: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Build with both compilers, warnings as errors; the code is formatted.
-check: sandrun.1
+# Workflow files are linted with npm's action-validator (installed locally).
+AV := build/node/node_modules/.bin/action-validator
+$(AV):
+	npm install --prefix build/node --no-audit --no-fund @action-validator/cli@0.6.0 >/dev/null
+check-workflows: $(AV)
+	set -e; for f in ci/workflows/*.yml; do $(AV) $$f; done
+
+check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
@@ -105,7 +112,7 @@ demo: setup
 
 bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench
-	tests/bench/run.sh
+	BENCH_NET_BENCH=$(BUILD)/bench/net_bench tests/bench/run.sh
 
 $(BUILD)/bench/api_bench: tests/bench/api_bench.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)

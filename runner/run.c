@@ -284,7 +284,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 static int launch(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, cenv = STRVEC_INIT;
 	struct proc_opts po = {0};
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
@@ -300,7 +300,9 @@ static int launch(struct run_ctx *c)
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
 	po.argv = strvec_argv(&argv);
-	po.envp = c->r->engine->envp;
+	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
+	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
+	po.envp = strvec_argv(&cenv);
 	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
 	po.out_cap = (size_t)s->limits.output;
 	po.on_abort = abort_container;
@@ -315,6 +317,7 @@ static int launch(struct run_ctx *c)
 	c->have_res = true;
 	workdir_drop_env(&c->wd);
 	strvec_clear(&argv);
+	strvec_clear(&cenv);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
 	sr_rtrim(&c->res.err);
@@ -476,7 +479,9 @@ static int observe(struct run_ctx *c)
 	if (!obs->timed_out && !obs->oom)
 		c->rec->signal = obs->signal;
 	obs->stdout_tail = strbuf_str(&c->res.out);
+	obs->stdout_len = c->res.out.len;
 	obs->stderr_tail = strbuf_str(&c->res.err);
+	obs->stderr_len = c->res.err.len;
 	if (c->sess) {
 		/* Late callbacks: the harness may have started something that
 		 * reaches out after its main process exited. */
