@@ -34,7 +34,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
+.PHONY: all test unit integration integration-podman install clean demo bench fuzz format check check-workflows setup asan
 all: sandrun sandrun.1
 
 # The man page, from scdoc source (ci/setup.sh installs scdoc).
@@ -79,10 +79,17 @@ unit: $(UNIT_BINS)
 integration: sandrun $(BUILD)/bench/api_bench
 	SANDRUN=$(CURDIR)/sandrun tests/integration/run.sh
 
+# The engine-facing subset once more on podman (issue 13); a test that
+# podman cannot pass says why in a SKIP line, the README lists each one.
+PODMAN_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch 't_interrupt_*' \
+	't_net_*' 't_gc_*' 't_cwd_*'
+integration-podman: sandrun
+	SANDRUN=$(CURDIR)/sandrun SANDRUN_TEST_ENGINE=podman tests/integration/run.sh $(PODMAN_TESTS)
+
 # Everything: set-up, unit + integration tests, then both again under
 # ASan+UBSan, and a gcc/clang warning build.
 test: setup
-	$(MAKE) unit integration
+	$(MAKE) unit integration integration-podman
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun unit-asan
 	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
 	$(MAKE) check

@@ -144,6 +144,8 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	const char *owner =
 	    e->podman ? "{{index .Labels \"sandrun.owner\"}}" : "{{.Label \"sandrun.owner\"}}";
 	char *cfmt = xasprintf("{{.Names}}\t%s", owner), *nfmt = xasprintf("{{.Name}}\t%s", owner);
+	/* podman 4's `network ls` has the labels as one "k=v,k=v" string. */
+	bool podman_net = networks && e->podman;
 	const char *cargs[] = {"ps",	   "-a", "--filter", "label=sandrun.owner",
 			       "--format", cfmt, NULL};
 	const char *nargs[] = {"network",  "ls", "--filter", "label=sandrun.owner",
@@ -153,6 +155,11 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	char *line, *save = NULL;
 	int removed = 0, rc;
 
+	if (podman_net) {
+		free(nfmt);
+		nfmt = xstrdup("{{.Name}}\t{{.Labels}}");
+		nargs[5] = nfmt;
+	}
 	rc = engine_call(&out, e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &err);
 	free(cfmt);
 	free(nfmt);
@@ -164,15 +171,16 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	}
 	for (line = strtok_r(out.buf ? out.buf : (char *)"", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t');
+		char *tab = strchr(line, '\t'), *own;
 		if (!tab)
 			continue;
 		*tab = '\0';
-		if (!gc_owner_dead(tab + 1))
+		own = podman_net ? podman_ls_label(tab + 1, "sandrun.owner") : tab + 1;
+		if (!gc_owner_dead(own))
 			continue;
 		if (verbose)
 			printf("removing %s %s (owner %s is gone)\n",
-			       networks ? "network" : "container", line, tab + 1);
+			       networks ? "network" : "container", line, own);
 		if (networks)
 			engine_network_rm(e, line);
 		else

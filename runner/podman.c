@@ -115,6 +115,21 @@ bool podman_oom_marked(int dirfd)
 	return fstatat(dirfd, "oom", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
+char *podman_ls_label(char *labels, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (char *p = labels; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n > k && !strncmp(p, key, k) && p[k] == '=') {
+			p[n] = '\0';
+			return p + k + 1;
+		}
+		p += n + (p[n] == ',');
+	}
+	return labels + strlen(labels);
+}
+
 int podman_network_inspect(struct podman_net *out, const struct engine *e, const char *name,
 			   struct sr_err *err)
 {

@@ -49,6 +49,12 @@ bool podman_bridge_claimed(const char *ls_output, const char *bridge);
  * so its inspect says OOMKilled=false; this file is the evidence. */
 bool podman_oom_marked(int dirfd);
 
+/* The value of label key in labels, a `podman network ls --format
+ * {{.Labels}}` field ("k=v,k=v": podman 4 prints the map that way; sandrun's
+ * own label values hold no comma). Cuts labels at the value's end; "" (the
+ * end of labels) when the key is missing. */
+char *podman_ls_label(char *labels, const char *key);
+
 /* Inspect the run's network NAME and parse it (podman_parse_network): its
  * bridge (which exists only after the first attach) and gateway. */
 int podman_network_inspect(struct podman_net *out, const struct engine *e, const char *name,

@@ -333,13 +333,21 @@ static const char *init_exec_failed(const struct engine_state *st, const struct 
 	const char *p;
 	size_t n;
 
-	if (st->exit_code != 126 && st->exit_code != 127)
-		return NULL;
-	p = strstr(strbuf_str(err), "[FATAL tini");
-	if (!p)
-		p = strstr(strbuf_str(err), "catatonit: failed to exec");
-	if (!p || !strstr(p, "exec"))
-		return NULL;
+	/* catatonit 0.1 (podman 4.3) exits 1 with "ERROR (catatonit:N): failed
+	 * to exec pid1: ..." as the first line. */
+	if (st->exit_code == 1 && !strncmp(strbuf_str(err), "ERROR (catatonit:", 17) &&
+	    (p = strstr(strbuf_str(err), "failed to exec pid1")) &&
+	    p < strbuf_str(err) + strcspn(strbuf_str(err), "\n")) {
+		p = strbuf_str(err);
+	} else {
+		if (st->exit_code != 126 && st->exit_code != 127)
+			return NULL;
+		p = strstr(strbuf_str(err), "[FATAL tini");
+		if (!p)
+			p = strstr(strbuf_str(err), "catatonit: failed to exec");
+		if (!p || !strstr(p, "exec"))
+			return NULL;
+	}
 	n = strcspn(p, "\n");
 	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
 	return line;
