@@ -292,13 +292,22 @@ int gc_sweep_tmp(const char *tmp_base, bool verbose)
 	return removed;
 }
 
+/* For a docker run's sweep: a bridge not named after an "sr-" network is
+ * podman's, whose chain precedes the bridge; only a podman run's sweep can
+ * tell whether it is stale (podman_fw_sweep). */
+static bool podman_named(const char *bridge, void *ctx)
+{
+	(void)ctx;
+	return strncmp(bridge, "sr-", 3) != 0;
+}
+
 int gc_sweep(const struct engine *e, const char *tmp_base, bool verbose)
 {
 	int n = sweep_kind(e, false, verbose);
 
 	n += sweep_kind(e, true, verbose);
 	if (fw_available())
-		n += e->podman ? podman_fw_sweep(e) : fw_sweep_stale(NULL, NULL);
+		n += e->podman ? podman_fw_sweep(e) : fw_sweep_stale(podman_named, NULL);
 	n += gc_sweep_tmp(tmp_base, verbose);
 	return n;
 }
