@@ -81,8 +81,11 @@ integration: sandrun $(BUILD)/bench/api_bench
 
 # The engine-facing subset once more on podman (issue 13); a test that
 # podman cannot pass says why in a SKIP line, the README lists each one.
-PODMAN_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch 't_interrupt_*' \
-	't_net_*' 't_gc_*' 't_cwd_*'
+PODMAN_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch t_exit_2_bad_specs \
+	't_interrupt_*' t_sigterm_143_and_timeout_scale 't_fault_sighup*' \
+	't_fault_sigterm_during_grace*' 't_net_*' 't_gc_*' 't_cwd_*' t_workdir_isolated_and_bounded \
+	t_symlinks_copied_as_links t_secret_env_not_on_command_lines t_hostile_harness_is_contained \
+	t_pinned_digest_missing_is_pull_error t_zz_engine_stopped_mid_run
 integration-podman: sandrun
 	SANDRUN=$(CURDIR)/sandrun SANDRUN_TEST_ENGINE=podman tests/integration/run.sh $(PODMAN_TESTS)
 
