@@ -51,3 +51,33 @@ t_podman_and_docker_agree_on_the_bundled_suite() {
 	assert_eq "verdicts differ (docker <, podman >)" "" "$out"
 	assert_eq "nothing left in podman" 0 "$(podman ps -aq --filter label=sandrun.run | wc -l)"
 }
+
+# CNI creates a podman network's bridge on the first attach, after the run
+# installed its chain: a sweep (any `sandrun run` starts one) must not take
+# a chain whose bridge a podman network still claims, else that run's
+# container would start with full egress. Once the network is gone, the
+# chain is stale and goes.
+t_podman_sweep_keeps_chains_of_claimed_bridges() {
+	local net=srtest-claim-$$ br
+	podman_missing && return
+	[ "$(id -u)" = 0 ] || { skip "needs root for iptables"; return; }
+	podman network create --disable-dns --label sandrun.test=claim "$net" >/dev/null
+	br=$(podman network inspect --format '{{.NetworkInterface}}' "$net")
+	if [ -z "$br" ] || [ -e "/sys/class/net/$br" ]; then
+		fail "expected a claimed bridge that does not exist yet, got '$br'"
+		podman network rm "$net" >/dev/null
+		return
+	fi
+	iptables -w -N "SR-$br"
+	"$SANDRUN" --engine podman gc >/dev/null 2>&1
+	iptables -w -S "SR-$br" >/dev/null 2>&1 || fail "podman's sweep removed a claimed bridge's chain"
+	"$SANDRUN" --engine docker gc >/dev/null 2>&1
+	iptables -w -S "SR-$br" >/dev/null 2>&1 || fail "docker's sweep removed a podman bridge's chain"
+	podman network rm "$net" >/dev/null
+	"$SANDRUN" --engine podman gc >/dev/null 2>&1
+	if iptables -w -S "SR-$br" >/dev/null 2>&1; then
+		fail "the chain of a bridge no network claims was kept"
+		iptables -w -F "SR-$br"
+		iptables -w -X "SR-$br"
+	fi
+}
