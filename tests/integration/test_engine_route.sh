@@ -28,6 +28,11 @@ limits: {memory: 64m, pids: 77}
 payloads: [{name: p, value: "v 1"}]
 EOF
 	route_run "$a"
+	if [ "$ENGINE" != docker ]; then
+		assert_contains "podman keeps the CLI route" "$ROUTE_ERR" \
+			"engine route: CLI (the engine is not plain docker)"
+		return
+	fi
 	assert_contains "API route taken" "$ROUTE_ERR" "engine route: API"
 	route_run "$c" SANDRUN_ENGINE_API=0
 	assert_contains "CLI route taken" "$ROUTE_ERR" "engine route: CLI (SANDRUN_ENGINE_API is off)"
@@ -51,6 +56,7 @@ home=/tmp payload=v 1 env=v 1 x=a b=c 'q'"
 
 t_engine_route_api_output_capped_at_the_limit() {
 	local r=$TMP/cap.json out
+	docker_only "the Engine API route is docker's" && return
 	rm -rf "$TMP/route"
 	write_spec "$TMP/route" flood <<'EOF'
 toolchain: busybox
