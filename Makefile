@@ -41,8 +41,14 @@ all: sandrun sandrun.1
 sandrun.1: doc/sandrun.1.scd
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-sandrun: $(BUILD)/sandrun
+sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
 	cp $< $@
+
+# Static helpers mounted into containers (no libc in the image needed);
+# sandrun finds them next to itself (warm.c).
+$(BUILD)/helper/%: runner/helper/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

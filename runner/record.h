@@ -11,6 +11,7 @@ struct isolation {
 	bool firewall;
 	bool read_only;
 	const char *user; /* "65534:65534" (static string) */
+	bool container_reused; /* a warm container served an earlier run (warm.h) */
 };
 
 struct evidence {

@@ -87,6 +87,7 @@ struct spec {
 	struct oracle oracle;
 	enum outcome expect; /* OUTCOME_NONE when absent */
 	unsigned repeat;     /* default 1 */
+	bool warm;	     /* isolation: harness: one container serves its runs (warm.h) */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with
