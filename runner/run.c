@@ -540,14 +540,17 @@ static int warm_step_launch(struct run_ctx *c)
 	if (rc < 0)
 		return fail(c, "create", err.msg);
 	c->have_res = true;
+	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
+			&err);
 	sr_rtrim(&c->res.err);
-	if (warm_after(&oom, c->job->warm, c->r, c->res.timed_out || c->res.cancelled, &err) < 0)
+	if (rc < 0)
 		return fail(c, "run", err.msg);
 	if (c->res.cancelled)
 		return fail(c, "run", "interrupted");
 	/* The engine could not execute the command: a start failure. */
 	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
-	    strstr(strbuf_str(&c->res.err), "OCI runtime exec failed"))
+	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
+	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
 		return fail(c, "start", strbuf_str(&c->res.err));
 	c->st.exit_code = c->res.exit_code;
 	c->st.oom = oom;

@@ -15,7 +15,8 @@
 #include "runargs.h"
 #include "sched.h"
 
-#define HELPER_IN "/sandrun/sr-idle"
+#define HELPER_IN  "/sandrun/sr-idle"
+#define STATUS_TAG "sr-idle-status: " /* as in helper/sr-idle.c */
 
 static char helper[PATH_MAX];
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
@@ -210,6 +211,9 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	strvec_push(&argv, w->wd.env_file);
 	strvec_push(&argv, "--workdir=/work");
 	strvec_push(&argv, w->name);
+	strvec_push(&argv, HELPER_IN);
+	strvec_push(&argv, "run");
+	strvec_push(&argv, "--");
 	strvec_pushv(&argv, (const char *const *)s->command.v);
 	strvec_pushv(repro, (const char *const *)argv.v);
 	po.argv = strvec_argv(&argv);
@@ -226,25 +230,58 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	return rc;
 }
 
-int warm_after(bool *oom, struct warm *w, struct runner *r, bool timed_out, struct sr_err *err)
+/* The status line `sr-idle run` ends stderr with, taken off err: -1 when
+ * absent (sr-idle did not finish), else 0 with *clean and *oom_kills. */
+static int take_status(struct strbuf *err, bool *clean, long *oom_kills)
+{
+	const char *tag = "\n" STATUS_TAG, *p = NULL, *q = strbuf_str(err);
+	char word[16];
+	int code;
+
+	while ((q = strstr(q, tag)))
+		p = q++;
+	if (!p ||
+	    sscanf(p + strlen(tag), "%d reset %15s oom_kill %ld", &code, word, oom_kills) != 3)
+		return -1;
+	*clean = !strcmp(word, "ok");
+	strbuf_setlen(err, (size_t)(p - err->buf));
+	return 0;
+}
+
+/* The separate reset, when the run's own did not report. */
+static int reset_exec(long *oom_kills, struct warm *w, struct runner *r, struct sr_err *err)
 {
 	const char *args[] = {"exec", w->name, HELPER_IN, "reset", NULL};
 	struct strbuf out = STRBUF_INIT;
+	const char *p;
+	int rc;
+
+	*oom_kills = -1;
+	rc = engine_call(&out, r->engine, args, ENGINE_TMO_QUICK, err);
+	if ((p = strstr(strbuf_str(&out), "oom_kill ")))
+		*oom_kills = strtol(p + 9, NULL, 10);
+	strbuf_release(&out);
+	return rc;
+}
+
+int warm_after(bool *oom, struct warm *w, struct runner *r, struct proc_result *res, bool timed_out,
+	       struct sr_err *err)
+{
 	struct engine_state st;
 	struct sr_err e2 = SR_ERR_INIT;
-	const char *p;
+	bool clean = false;
 	long n = -1;
 	int rc;
 
 	*oom = false;
+	if (take_status(&res->err, &clean, &n) == 0)
+		rc = clean ? 0 : sr_err_set(&e2, SR_EFAIL, "the reset left something behind");
+	else
+		rc = reset_exec(&n, w, r, &e2);
 	if (timed_out) {
 		warm_end(w, r);
 		return 0;
 	}
-	rc = engine_call(&out, r->engine, args, ENGINE_TMO_QUICK, &e2);
-	if ((p = strstr(strbuf_str(&out), "oom_kill ")))
-		n = strtol(p + 9, NULL, 10);
-	strbuf_release(&out);
 	if (n > w->oom_kills)
 		*oom = true;
 	if (rc == 0 && !*oom) {

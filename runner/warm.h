@@ -47,11 +47,13 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	      const struct spec *s, const struct strvec *env, uint64_t timeout_ms,
 	      struct sr_err *err);
 
-/* After a run: reset the container; *oom when the run hit the memory limit.
+/* After a run: take the reset's status line off res->err (or reset now when
+ * the run did not let it report); *oom when the run hit the memory limit.
  * Ends the container when the run timed out, hit the limit, or the reset
  * failed. SR_EFAIL when the container was gone before the reset (the run's
  * result is not trustworthy unless it was an OOM). */
-int warm_after(bool *oom, struct warm *w, struct runner *r, bool timed_out, struct sr_err *err);
+int warm_after(bool *oom, struct warm *w, struct runner *r, struct proc_result *res, bool timed_out,
+	       struct sr_err *err);
 
 /* Remove the container (unless keep) and its directory. */
 void warm_end(struct warm *w, struct runner *r);

@@ -11,6 +11,13 @@
  *                   prints "oom_kill N" (the memory cgroup's OOM-kill count,
  *                   -1 when unknown) on stdout. Exits 0 when all of it is
  *                   gone, 1 (with what is left on stderr) otherwise.
+ *   sr-idle run -- COMMAND...
+ *                   run with `exec`: runs COMMAND, then the reset, then
+ *                   ends stderr with "\nsr-idle-status: STATUS reset ok|failed
+ *                   oom_kill N" and exits with STATUS (COMMAND's exit code,
+ *                   128+N for signal N): one engine round trip per run. When
+ *                   the line is missing (the run killed sr-idle), the runner
+ *                   falls back to `reset`.
  *
  * Built `-static -Os`: no allocation, no libc beyond syscalls and stdio. */
 #include <dirent.h>
@@ -28,6 +35,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The line `run` ends stderr with; warm.c parses it. */
+#define STATUS_TAG "sr-idle-status: "
 
 static int idle(void)
 {
@@ -193,7 +203,7 @@ static long oom_kills(void)
 	return -1;
 }
 
-static int reset(void)
+static int reset_all(void)
 {
 	int rc = 0;
 
@@ -203,8 +213,41 @@ static int reset(void)
 	rc |= remove_ipc("shm", 0);
 	rc |= remove_ipc("msg", 1);
 	rc |= remove_ipc("sem", 2);
+	return rc;
+}
+
+static int reset(void)
+{
+	int rc = reset_all();
+
 	printf("oom_kill %ld\n", oom_kills());
 	return rc ? 1 : 0;
+}
+
+/* Run argv, then reset; the status line goes last on stderr, after every
+ * other process of the run is gone. Exits with the command's status,
+ * 128+N when signal N killed it. */
+static int run(char **argv)
+{
+	int st, code, rc;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 126;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "sr-idle: exec failed: %s: %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 126;
+	code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	rc = reset_all();
+	fflush(stdout);
+	fprintf(stderr, "\n" STATUS_TAG "%d reset %s oom_kill %ld\n", code, rc ? "failed" : "ok",
+		oom_kills());
+	return code;
 }
 
 int main(int argc, char **argv)
@@ -213,6 +256,8 @@ int main(int argc, char **argv)
 		return idle();
 	if (argc == 2 && !strcmp(argv[1], "reset"))
 		return reset();
-	fprintf(stderr, "usage: sr-idle idle|reset\n");
+	if (argc > 3 && !strcmp(argv[1], "run") && !strcmp(argv[2], "--"))
+		return run(argv + 3);
+	fprintf(stderr, "usage: sr-idle idle|reset|run -- COMMAND...\n");
 	return 2;
 }
