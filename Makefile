@@ -34,8 +34,18 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration install clean demo bench fuzz format check setup asan
-all: sandrun sandrun.1
+# The DNS relay a non-root run starts on its network (runner/helper/sr-dnsfwd.c,
+# image by ci/images/helper.sh); built by its own rule below.
+HELPER := $(BUILD)/helper/sr-dnsfwd
+
+.PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
+all: sandrun sandrun.1 $(HELPER)
+
+# Its own flags: static, no libraries, no sanitizers (-static cannot take
+# them); the wildcards above skip runner/helper/ (it has its own main).
+$(HELPER): runner/helper/sr-dnsfwd.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE -Os -static -s -o $@ $<
 
 # The man page, from scdoc source (ci/setup.sh installs scdoc).
 sandrun.1: doc/sandrun.1.scd
@@ -97,12 +107,19 @@ unit-asan: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Build with both compilers, warnings as errors; the code is formatted.
-check: sandrun.1
+# Workflow files are linted with npm's action-validator (installed locally).
+AV := build/node/node_modules/.bin/action-validator
+$(AV):
+	npm install --prefix build/node --no-audit --no-fund @action-validator/cli@0.6.0 >/dev/null
+check-workflows: $(AV)
+	set -e; for f in ci/workflows/*.yml; do $(AV) $$f; done
+
+check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
-	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
+	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun build/clang/helper/sr-dnsfwd
 
 # setup may install the libraries: build in a fresh make that sees them.
 demo: setup
@@ -122,9 +139,10 @@ $(BUILD)/bench/net_bench: tests/bench/net_bench.c $(LIBS_ALL)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-# Always relinked: they depend on libraries a sub-make builds.
-.PHONY: $(FUZZ_BINS)
-build/fuzz/%: tests/fuzz/%.c
+# Always relinked (FORCE): they depend on libraries a sub-make builds.
+FORCE:
+.PHONY: FORCE
+build/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a
 	@mkdir -p build/fuzz
 	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread

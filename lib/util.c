@@ -170,6 +170,30 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len)
 	sb->buf[sb->len] = '\0';
 }
 
+void strbuf_add_tail(struct strbuf *sb, const void *data, size_t n, size_t cap)
+{
+	const char *d = data;
+
+	if (n >= cap) {
+		strbuf_reset(sb);
+		strbuf_add(sb, d + n - cap, cap);
+		return;
+	}
+	strbuf_add(sb, d, n);
+	if (sb->len > 2 * cap) {
+		memmove(sb->buf, sb->buf + sb->len - cap, cap);
+		strbuf_setlen(sb, cap);
+	}
+}
+
+void strbuf_trim_tail(struct strbuf *sb, size_t cap)
+{
+	if (sb->len > cap) {
+		memmove(sb->buf, sb->buf + sb->len - cap, cap);
+		strbuf_setlen(sb, cap);
+	}
+}
+
 void strbuf_addstr(struct strbuf *sb, const char *s)
 {
 	strbuf_add(sb, s, strlen(s));

@@ -696,30 +696,6 @@ int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool in
 
 /* ---- the attach stream ---- */
 
-/* Append keeping the last cap bytes; the buffer may grow to 2*cap before it
- * is compacted (as lib/proc.c does for process output). */
-static void add_tail(struct strbuf *sb, const char *data, size_t n, size_t cap)
-{
-	if (n >= cap) {
-		strbuf_reset(sb);
-		strbuf_add(sb, data + n - cap, cap);
-		return;
-	}
-	strbuf_add(sb, data, n);
-	if (sb->len > 2 * cap) {
-		memmove(sb->buf, sb->buf + sb->len - cap, cap);
-		strbuf_setlen(sb, cap);
-	}
-}
-
-static void finish_tail(struct strbuf *sb, size_t cap)
-{
-	if (sb->len > cap) {
-		memmove(sb->buf, sb->buf + sb->len - cap, cap);
-		strbuf_setlen(sb, cap);
-	}
-}
-
 void eapi_demux_init(struct eapi_demux *d, size_t cap)
 {
 	memset(d, 0, sizeof(*d));
@@ -753,12 +729,12 @@ void eapi_demux_feed(struct eapi_demux *d, const char *data, size_t n)
 		}
 		size_t k = d->left < n ? d->left : n;
 		if (d->stream == 2) {
-			add_tail(&d->err, data, k, d->cap);
+			strbuf_add_tail(&d->err, data, k, d->cap);
 			d->err_total += k;
 		} else if (d->stream == 3) {
-			add_tail(&d->sys, data, k, 4096);
+			strbuf_add_tail(&d->sys, data, k, 4096);
 		} else { /* 1, and 0 which the engine only echoes to a TTY */
-			add_tail(&d->out, data, k, d->cap);
+			strbuf_add_tail(&d->out, data, k, d->cap);
 			d->out_total += k;
 		}
 		d->left -= (uint32_t)k;
@@ -773,9 +749,9 @@ void eapi_demux_feed(struct eapi_demux *d, const char *data, size_t n)
 
 void eapi_demux_finish(struct eapi_demux *d)
 {
-	finish_tail(&d->out, d->cap);
-	finish_tail(&d->err, d->cap);
-	finish_tail(&d->sys, 4096);
+	strbuf_trim_tail(&d->out, d->cap);
+	strbuf_trim_tail(&d->err, d->cap);
+	strbuf_trim_tail(&d->sys, 4096);
 }
 
 void eapi_demux_release(struct eapi_demux *d)

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dnsrelay.h"
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
 #include "netplan.h"
+#include "results.h"
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
@@ -36,6 +38,8 @@ struct run_ctx {
 	struct workdir wd;
 	struct netplan net;
 	bool net_created;
+	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
+	char *relay_image;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;
@@ -46,6 +50,7 @@ struct run_ctx {
 	struct engine_state st;
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
+	struct fs_budget budget; /* artifacts this run may still copy out */
 };
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -108,6 +113,11 @@ static int resolve_image(struct run_ctx *c)
 	const struct cat_entry *ent = catalogue_find(c->r->cat, c->s->toolchain);
 	char *m;
 
+	if (c->r->image) {
+		c->rec->image = xstrdup(c->r->image);
+		c->rec->pinned = strstr(c->r->image, "@sha256:") != NULL;
+		return 0;
+	}
 	if (!ent)
 		return fail(c, "catalogue", "toolchain not in the catalogue");
 	c->rec->image = cat_entry_ref(ent);
@@ -157,6 +167,7 @@ static int prepare_workdir(struct run_ctx *c)
 	workdir_paths(&c->wd, c->r->tmp_root, c->name);
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
+	c->rec->isolation.work_bounded = c->wd.mounted;
 	return 0;
 }
 
@@ -172,7 +183,8 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.domain = c->r->oob_domain;
 	no.stubs = s->stubs;
 	no.nstubs = s->nstubs;
-	no.dns_port = c->r->is_root ? 53 : -1;
+	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
+	no.dns_port = c->net.relay ? 0 : 53;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
 	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
@@ -183,6 +195,21 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 			      net_session_dns_port(c->sess), stub_ports, c->token,
 			      c->r->oob_domain);
 	free(stub_ports);
+	return 0;
+}
+
+/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+static int relay_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	bool pulled = false;
+
+	if (!dnsrelay_needed(c->r->is_root))
+		return 0;
+	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+		return fail(c, "pull", err.msg);
 	return 0;
 }
 
@@ -199,32 +226,51 @@ static int setup_network(struct run_ctx *c)
 				 .firewall = r->firewall};
 	struct sr_err err = SR_ERR_INIT;
 	char *gw = NULL;
+	int rc;
 
+	/* Podman is refused by netplan_init, with its own reason. */
+	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
+	    (rc = relay_prepare(c)))
+		return rc;
+	o.relay_image = c->relay_image;
+	o.container = c->name;
 	if (netplan_init(&c->net, &o, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (!c->net.on)
 		return 0;
+	if (!r->firewall && r->require_firewall)
+		return fail(c, "network",
+			    "--require-firewall is set and no firewall is available (it needs "
+			    "root and a working iptables)");
 	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
 			&err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	}
 	c->net_created = true;
 	if (engine_network_gateway(&gw, r->engine, c->net.name, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	free(c->net.gateway);
 	c->net.gateway = gw;
 	if (open_listeners(c, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (c->net.firewall) {
 		if (fw_apply(&c->fw, c->net.name, c->net.gateway, c->net.tcp, c->net.ntcp,
 			     c->net.udp, c->net.nudp, &err) < 0) {
 			sr_err_wrap(&err, "cannot install firewall rules");
-			return fail(c, "create", err.msg);
+			return fail(c, "network", err.msg);
 		}
 		c->fw_on = true;
 	}
 	c->rec->isolation.firewall = c->fw_on;
+	c->rec->isolation.dns = c->net.relay ? "relay" : "gateway";
+	if (c->net.relay) {
+		c->relay_attempted = true;
+		if (dnsrelay_start(&gw, r->engine, c->net.relay_name, &c->net.relay_run, &err) < 0)
+			return fail(c, "network", err.msg);
+		netplan_set_relay_ip(&c->net, gw);
+		free(gw);
+	}
 	if (fs_write_new(c->net.resolv, c->net.resolv_text, strlen(c->net.resolv_text), 0644,
 			 &err) < 0)
 		return fail(c, "create", err.msg);
@@ -240,7 +286,7 @@ static void abort_container(void *ctx)
 	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
-/* The engine argv of this run; fills the record's repro line. */
+/* The engine argv of this run; the record keeps it as engine_argv. */
 static void build_argv(struct run_ctx *c, struct strvec *argv)
 {
 	struct run_plan plan = {0};
@@ -258,7 +304,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
 	runargs_build(argv, &plan);
-	strvec_pushv(&c->rec->repro, (const char *const *)argv->v);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
 }
 
 /* Step: `run` the container to completion (or its deadline). The env file
@@ -266,7 +312,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 static int launch(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, cenv = STRVEC_INIT;
 	struct proc_opts po = {0};
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
@@ -282,7 +328,9 @@ static int launch(struct run_ctx *c)
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
 	po.argv = strvec_argv(&argv);
-	po.envp = c->r->engine->envp;
+	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
+	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
+	po.envp = strvec_argv(&cenv);
 	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
 	po.out_cap = (size_t)s->limits.output;
 	po.on_abort = abort_container;
@@ -294,6 +342,7 @@ static int launch(struct run_ctx *c)
 	c->have_res = true;
 	workdir_drop_env(&c->wd);
 	strvec_clear(&argv);
+	strvec_clear(&cenv);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
 	sr_rtrim(&c->res.err);
@@ -389,7 +438,8 @@ static int collect_files(struct run_ctx *c)
 	if (!c->s->oracle.files)
 		return 0;
 	dest = xasprintf("%s/%s", c->r->artifacts_root, c->name);
-	if (fs_collect(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts, &err) < 0) {
+	if (fs_collect_budget(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts,
+			      &c->budget, &err) < 0) {
 		free(dest);
 		return fail(c, "collect", err.msg);
 	}
@@ -462,7 +512,24 @@ static int decide(struct run_ctx *c)
 	c->rec->cause = cause;
 	c->rec->fired = fired ? 1 : 0;
 	c->rec->phase = "run";
+	results_parse(c->rec, c->s, &c->res.out, &c->res.err);
 	return 0;
+}
+
+static char *artifact_dest(const struct run_ctx *c)
+{
+	return xasprintf("%s/%s", c->r->artifacts_root, c->name);
+}
+
+/* Step: `collect` globs and libFuzzer's reproducers out of /work. */
+static int collect_more(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	char *dest = artifact_dest(c);
+	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
+
+	free(dest);
+	return rc < 0 ? fail(c, "collect", err.msg) : 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)
@@ -480,9 +547,15 @@ static void finish(struct run_ctx *c)
 	bool remove = !r->keep || sr_interrupted;
 
 	if (c->have_res) {
+		char *dest = artifact_dest(c);
 		c->rec->evidence.stdout_tail = tail_copy(&c->res.out);
 		c->rec->evidence.stderr_tail = tail_copy(&c->res.err);
+		results_save_output(c->rec, dest, &c->res.out, &c->res.err);
+		free(dest);
 	}
+	if (r->keep && !sr_interrupted && c->wd.created)
+		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
+		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
 		sched_reap(r, c->name, false);
 	if (c->sess) {
@@ -491,13 +564,17 @@ static void finish(struct run_ctx *c)
 	}
 	if (c->fw_on)
 		fw_remove(&c->fw);
+	/* Before the network: one with an endpoint left cannot be removed. */
+	if (c->relay_attempted && remove)
+		sched_reap(r, c->net.relay_name, false);
 	if (c->net_created && remove)
 		sched_reap(r, c->net.name, true);
 	netplan_release(&c->net);
-	workdir_release(&c->wd, r->keep);
+	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
+	free(c->relay_image);
 	free(c->name);
 }
 
@@ -561,11 +638,11 @@ void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
 	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
-	    launch,	   check_started, observe,	decide,
+	    launch,	   check_started, observe,	decide,		 collect_more,
 	};
 	static int (*const warm_steps[])(struct run_ctx *) = {
 	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
-	    warm_step_launch, observe,	    decide,
+	    warm_step_launch, observe,	    decide,	  collect_more,
 	};
 	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
 	uint64_t t0 = sr_now_ms();
@@ -573,6 +650,8 @@ void run_one(struct runner *r, struct run_job *job)
 	job->started = true;
 	rec_begin(r, job);
 	c.name = xstrdup(c.rec->container);
+	c.budget.files = (size_t)c.s->limits.artifacts;
+	c.budget.bytes = c.s->limits.artifact_bytes;
 	if (job->warm) {
 		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
 			if (warm_steps[i](&c) != 0)
