@@ -612,7 +612,8 @@ static int warm_step_launch(struct run_ctx *c)
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
-	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s, &env, c->timeout_ms, &err);
+	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
+		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
 	strvec_clear(&env);
 	if (rc < 0)
 		return fail(c, "create", err.msg);

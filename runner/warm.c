@@ -91,8 +91,11 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	int rc;
 
 	workdir_paths(&w->wd, r->tmp_root, name);
-	if ((rc = workdir_prepare(&w->wd, s, payload, r->is_root, err)) < 0)
+	if ((rc = workdir_prepare(&w->wd, s, payload, r->is_root, err)) < 0) {
+		workdir_release(&w->wd, false);
+		memset(&w->wd, 0, sizeof(w->wd));
 		return rc;
+	}
 	plan.engine_bin = r->engine->bin;
 	plan.podman = r->engine->podman;
 	plan.spec = s;
@@ -110,8 +113,11 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	rc = engine_call(NULL, r->engine, (const char *const *)argv.v + 1, ENGINE_TMO_CREATE, err);
 	strvec_clear(&run);
 	strvec_clear(&argv);
-	if (rc < 0)
+	if (rc < 0) {
+		/* Nothing of it may serve the next run: it starts afresh. */
+		warm_end(w, r);
 		return sr_err_wrap(err, "cannot start the warm container");
+	}
 	return 0;
 }
 
@@ -175,6 +181,8 @@ int warm_prepare(bool *reused, struct warm *w, struct runner *r, const struct sp
 	struct sr_err e2 = SR_ERR_INIT;
 
 	*reused = false;
+	if (w->name && w->retired)
+		warm_end(w, r);
 	if (w->name) {
 		if (refill(w, r, s, payload, &e2) == 0) {
 			*reused = true;
@@ -196,10 +204,10 @@ static void abort_warm(void *ctx)
 }
 
 int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, struct runner *r,
-	      const struct spec *s, const struct strvec *env, uint64_t timeout_ms,
-	      struct sr_err *err)
+	      const struct spec *s, const struct payload *p, const struct strvec *env,
+	      uint64_t timeout_ms, struct sr_err *err)
 {
-	struct strvec argv = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, cenv = STRVEC_INIT;
 	struct proc_opts po = {0};
 	int rc;
 
@@ -209,6 +217,10 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	strvec_push(&argv, "exec");
 	strvec_push(&argv, "--env-file");
 	strvec_push(&argv, w->wd.env_file);
+	/* The payload may hold newlines: it comes from the client's own
+	 * environment, as for a run's own container (runargs.h). */
+	strvec_push(&argv, "-e");
+	strvec_push(&argv, RUNARGS_PAYLOAD_VAR);
 	strvec_push(&argv, "--workdir=/work");
 	strvec_push(&argv, w->name);
 	strvec_push(&argv, HELPER_IN);
@@ -217,7 +229,9 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	strvec_pushv(&argv, (const char *const *)s->command.v);
 	strvec_pushv(repro, (const char *const *)argv.v);
 	po.argv = strvec_argv(&argv);
-	po.envp = r->engine->envp;
+	strvec_pushv(&cenv, (const char *const *)r->engine->envp);
+	runargs_payload_env(&cenv, p);
+	po.envp = strvec_argv(&cenv);
 	po.timeout_ms = timeout_ms;
 	po.out_cap = (size_t)s->limits.output;
 	po.on_abort = abort_warm;
@@ -227,7 +241,21 @@ int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, str
 	rc = proc_run(&po, res, err);
 	workdir_drop_env(&w->wd);
 	strvec_clear(&argv);
+	strvec_clear(&cenv);
 	return rc;
+}
+
+/* The container serves no further run: stopped now, removed (with its
+ * /work) only when the next run or the harness's end comes, so that this
+ * run's files can still be collected. */
+static void retire(struct warm *w, bool killed)
+{
+	const char *args[] = {"kill", w->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+
+	if (!killed)
+		engine_call(NULL, w->engine, args, ENGINE_TMO_QUICK, &err);
+	w->retired = true;
 }
 
 /* The status line `sr-idle run` ends stderr with, taken off err: -1 when
@@ -279,7 +307,7 @@ int warm_after(bool *oom, struct warm *w, struct runner *r, struct proc_result *
 	else
 		rc = reset_exec(&n, w, r, &e2);
 	if (timed_out) {
-		warm_end(w, r);
+		retire(w, true);
 		return 0;
 	}
 	if (n > w->oom_kills)
@@ -293,7 +321,7 @@ int warm_after(bool *oom, struct warm *w, struct runner *r, struct proc_result *
 		*oom = true;
 	sr_debug("%s: ending the warm container: %s", w->name,
 		 *oom ? "the run hit the memory limit" : e2.msg);
-	warm_end(w, r);
+	retire(w, false);
 	if (*oom || n >= 0)
 		return 0;
 	return sr_err_set(err, SR_EFAIL, "the warm container is gone: %s", e2.msg);
@@ -309,4 +337,5 @@ void warm_end(struct warm *w, struct runner *r)
 	memset(&w->wd, 0, sizeof(w->wd));
 	free(w->name);
 	w->name = NULL;
+	w->retired = false;
 }

@@ -22,6 +22,7 @@ struct warm {
 	struct workdir wd; /* its /work and payload file */
 	long oom_kills;	   /* the memory cgroup's OOM-kill count after the last reset */
 	const struct engine *engine;
+	bool retired; /* stopped after a run that ended it; removed before the next */
 };
 
 #define WARM_INIT                                                                                  \
@@ -40,12 +41,12 @@ int warm_prepare(bool *reused, struct warm *w, struct runner *r, const struct sp
 		 const char *image, const char *name, const char *payload, struct sr_err *err);
 
 /* Run s's command in the container with env ("KEY=value", through an env
- * file) to completion or timeout_ms (then the container is killed: the
- * exec'd processes do not die with the client). The exec argv goes to
- * repro. Fails only when the client could not be run. */
+ * file) and p's value as SANDRUN_PAYLOAD to completion or timeout_ms (then the container is killed:
+ * the exec'd processes do not die with the client). The exec argv goes to repro. Fails only when
+ * the client could not be run. */
 int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, struct runner *r,
-	      const struct spec *s, const struct strvec *env, uint64_t timeout_ms,
-	      struct sr_err *err);
+	      const struct spec *s, const struct payload *p, const struct strvec *env,
+	      uint64_t timeout_ms, struct sr_err *err);
 
 /* After a run: take the reset's status line off res->err (or reset now when
  * the run did not let it report); *oom when the run hit the memory limit.
