@@ -18,6 +18,7 @@
 
 struct reaper;
 struct eapi;
+struct warm;
 
 struct runner {
 	struct engine *engine;
@@ -51,6 +52,7 @@ struct run_job {
 	unsigned seq; /* 1-based, unique in this invocation */
 	struct record rec;
 	bool started, done;
+	struct warm *warm; /* isolation: harness: the worker's warm container (warm.h) */
 };
 
 /* Execute one run and fill job->rec. Never fails: problems become an
