@@ -1,5 +1,7 @@
 /* sandrun report merge [-o FMT:OUT]... [--suite DIR] IN... */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "../lib/hash.h"
@@ -150,8 +152,14 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 	if ((rc = parse_merge_args(&a, argc, argv)))
 		goto out;
 	for (size_t i = 0; i < a.nouts; i++)
-		if (run_report_is_dir(a.outs[i].path))
+		if (run_report_is_dir(a.outs[i].path)) {
+			if (mkdir(a.outs[i].path, 0777) < 0 && errno != EEXIST) {
+				rc =
+				    cli_usage("cannot create the report directory", a.outs[i].path);
+				goto out;
+			}
 			a.outs[i].path = a.owned.v[owned++];
+		}
 	if (a.suite_dir && load_merge_suite(&suite, &names, cli, a.suite_dir, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
