@@ -123,9 +123,10 @@ $(BUILD)/bench/net_bench: tests/bench/net_bench.c $(LIBS_ALL)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-# Always relinked: they depend on libraries a sub-make builds.
-.PHONY: $(FUZZ_BINS)
-build/fuzz/%: tests/fuzz/%.c
+# Always relinked (FORCE): they depend on libraries a sub-make builds.
+FORCE:
+.PHONY: FORCE
+build/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a
 	@mkdir -p build/fuzz
 	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
