@@ -75,19 +75,23 @@ int merge_check_shards(unsigned **out_missing, size_t *out_nmissing, unsigned *o
 		if (!x->count)
 			continue;
 		if (x->fingerprint && suite && suite->fingerprint &&
-		    strcmp(x->fingerprint, suite->fingerprint))
+		    strcmp(x->fingerprint, suite->fingerprint)) {
+			free(by_index);
 			return sr_err_set(err, SR_EINVAL,
 					  "%s: shard %u/%u ran another suite than --suite "
 					  "(fingerprint %s, the suite's is %s)",
 					  x->path, x->index, x->count, x->fingerprint,
 					  suite->fingerprint);
+		}
 		if (x->fingerprint) {
-			if (fp_first && strcmp(x->fingerprint, fp_first->fingerprint))
+			if (fp_first && strcmp(x->fingerprint, fp_first->fingerprint)) {
+				free(by_index);
 				return sr_err_set(err, SR_EINVAL,
 						  "%s and %s are shards of different suites "
 						  "(fingerprint %s vs %s): refusing to merge",
 						  fp_first->path, x->path, fp_first->fingerprint,
 						  x->fingerprint);
+			}
 			if (!fp_first)
 				fp_first = x;
 		}
