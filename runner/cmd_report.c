@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "../lib/hash.h"
 #include "report.h"
 #include "report_merge.h"
 #include "run_shard.h"
@@ -83,53 +82,71 @@ static int parse_merge_args(struct merge_args *a, int argc, char **argv)
 	return 0;
 }
 
+/* What a --suite DIR keeps alive for the merge: the strings the runs point
+ * to, the spec paths and the root. */
+struct suite_hold {
+	struct strvec names; /* harness, payload, spec path of each run */
+	struct strvec specs;
+	char *root;
+	struct merge_run *runs;
+};
+
+static void suite_hold_release(struct suite_hold *h)
+{
+	strvec_clear(&h->names);
+	strvec_clear(&h->specs);
+	free(h->root);
+	free(h->runs);
+}
+
 /* The runs of the suite in dir (harness x payload; an invalid spec counts as
- * one run named after its file) and its fingerprint, as `sandrun run` of
- * that directory computes them. */
-static int load_merge_suite(struct merge_suite *out, struct strvec *names, const struct cli *cli,
+ * one run named after its file) and what its fingerprint is computed from,
+ * as `sandrun run` of that directory sees them. */
+static int load_merge_suite(struct merge_suite *out, struct suite_hold *h, const struct cli *cli,
 			    const char *dir, struct sr_err *err)
 {
 	struct catalogue cat = {0};
 	struct cli_suite su = {0};
 	struct strvec paths = STRVEC_INIT;
-	struct merge_run *runs = NULL;
 	size_t n = 0, alloc = 0;
-	char hex[17], *fp = NULL;
 	int rc;
 
 	strvec_push(&paths, dir);
 	if ((rc = cli_load_catalogue(&cat, cli, err)) < 0 ||
 	    (rc = cli_load_suite(&su, &paths, &cat, err)) < 0)
 		goto out;
-	sr_hash_hex(cat.text, cat.len, hex);
-	if ((rc = run_suite_fingerprint(&fp, &su, &paths, hex, err)) < 0)
+	if (!(h->root = run_suite_root(&paths))) {
+		rc = sr_err_set(err, SR_EINVAL, "--suite '%s': %s", dir, strerror(errno));
 		goto out;
-	/* names owns every string the runs point to. */
-	for (size_t i = 0; i < su.n; i++)
+	}
+	for (size_t i = 0; i < su.n; i++) {
+		strvec_push(&h->specs, su.specs[i].path);
 		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
-			strvec_push(names, su.specs[i].name);
-			strvec_push(names, su.specs[i].payloads[p].name);
-			strvec_push(names, su.specs[i].path);
+			strvec_push(&h->names, su.specs[i].name);
+			strvec_push(&h->names, su.specs[i].payloads[p].name);
+			strvec_push(&h->names, su.specs[i].path);
 		}
+	}
 	for (size_t i = 0; i < su.bad_paths.nr; i++) {
 		const char *base = strrchr(su.bad_paths.v[i], '/');
-		strvec_push(names, base ? base + 1 : su.bad_paths.v[i]);
-		strvec_push(names, "");
-		strvec_push(names, su.bad_paths.v[i]);
+		strvec_push(&h->specs, su.bad_paths.v[i]);
+		strvec_push(&h->names, base ? base + 1 : su.bad_paths.v[i]);
+		strvec_push(&h->names, "");
+		strvec_push(&h->names, su.bad_paths.v[i]);
 	}
-	strvec_push(names, fp);
-	for (size_t i = 0; i + 3 < names->nr; i += 3) {
-		SR_GROW(runs, n + 1, alloc);
-		runs[n].harness = names->v[i];
-		runs[n].payload = names->v[i + 1];
-		runs[n].spec_path = names->v[i + 2];
+	for (size_t i = 0; i + 2 < h->names.nr; i += 3) {
+		SR_GROW(h->runs, n + 1, alloc);
+		h->runs[n].harness = h->names.v[i];
+		h->runs[n].payload = h->names.v[i + 1];
+		h->runs[n].spec_path = h->names.v[i + 2];
 		n++;
 	}
-	out->runs = runs;
+	out->runs = h->runs;
 	out->n = n;
-	out->fingerprint = names->v[names->nr - 1];
+	out->root = h->root;
+	out->spec_paths = (const char *const *)h->specs.v;
+	out->nspecs = h->specs.nr;
 out:
-	free(fp);
 	cli_suite_release(&su);
 	catalogue_release(&cat);
 	strvec_clear(&paths);
@@ -140,7 +157,7 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 {
 	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT};
 	struct merge_suite suite = {0};
-	struct strvec names = STRVEC_INIT;
+	struct suite_hold hold = {.names = STRVEC_INIT, .specs = STRVEC_INIT};
 	struct sr_err err = SR_ERR_INIT;
 	size_t failed = 0, owned = 0;
 	int rc;
@@ -160,7 +177,7 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 			}
 			a.outs[i].path = a.owned.v[owned++];
 		}
-	if (a.suite_dir && load_merge_suite(&suite, &names, cli, a.suite_dir, &err) < 0) {
+	if (a.suite_dir && load_merge_suite(&suite, &hold, cli, a.suite_dir, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
@@ -170,8 +187,7 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 	else
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 out:
-	free((void *)suite.runs);
-	strvec_clear(&names);
+	suite_hold_release(&hold);
 	merge_args_release(&a);
 	return rc;
 }

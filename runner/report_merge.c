@@ -1,6 +1,7 @@
 /* `sandrun report merge`: shard reports into one. */
 #include "report_int.h"
 #include "report_merge.h"
+#include "shard.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,23 @@ static int write_converted(const struct merge_output *o, const struct strbuf *do
 	return rc;
 }
 
+/* The fingerprint of suite's spec files with the catalogue hash of the first
+ * sharded input; *out stays NULL when no sharded input records one. */
+static int suite_fp_from_shards(char **out, const struct merge_suite *suite,
+				struct json_value **docs, const struct merge_input *in, size_t nin,
+				struct sr_err *err)
+{
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *c =
+		    json_get(json_get(json_get(docs[i], "run"), "catalogue"), "xxh64");
+		if (!in[i].count || !in[i].fingerprint || !c || c->type != JSON_STRING)
+			continue;
+		return suite_fingerprint(out, suite->root, suite->spec_paths, suite->nspecs,
+					 c->u.str.s, err);
+	}
+	return 0;
+}
+
 int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, size_t nout,
 			 const char *const *in_paths, size_t nin, const struct merge_suite *suite,
 			 struct sr_err *err)
@@ -310,6 +328,8 @@ int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, si
 	struct strbuf sb = STRBUF_INIT;
 	struct record *miss = NULL;
 	size_t nmiss = 0, amiss = 0, *ord = NULL;
+	struct merge_suite su;
+	char *fp = NULL;
 	int rc = 0;
 
 	if (!nin)
@@ -322,6 +342,13 @@ int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, si
 			rc = merge_one(&st, in_paths[i], docs[i], err);
 		if (!rc)
 			rc = merge_input_read(&in[i], in_paths[i], docs[i], err);
+	}
+	if (!rc && suite && !suite->fingerprint && suite->root)
+		rc = suite_fp_from_shards(&fp, suite, docs, in, nin, err);
+	if (!rc && fp) {
+		su = *suite;
+		su.fingerprint = fp;
+		suite = &su;
 	}
 	if (!rc)
 		rc = merge_check_shards(&st.missing, &st.nmissing, &st.shard_count, in, nin, suite,
@@ -357,6 +384,7 @@ done:
 	free(in);
 	free(ord);
 	free(st.missing);
+	free(fp);
 	strbuf_release(&sb);
 	strbuf_release(&st.unattributed);
 	strbuf_release(&st.run_ids);

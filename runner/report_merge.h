@@ -37,6 +37,14 @@ struct merge_suite {
 	const struct merge_run *runs;
 	size_t n;
 	const char *fingerprint; /* the suite's own; NULL: not known */
+	/* When fingerprint is NULL and root is set, report_merge_outputs
+	 * computes it from these spec files with the catalogue hash the shards
+	 * recorded (run.catalogue.xxh64 of the first sharded input), so a
+	 * catalogue edited after the shards ran does not read as another suite
+	 * (the shards' own fingerprints still have to agree). */
+	const char *root;
+	const char *const *spec_paths;
+	size_t nspecs;
 };
 
 /* Check the sharded inputs (count != 0) of in[0..n) belong together: every
