@@ -36,6 +36,7 @@ struct run_opts {
 	double timeout_scale;
 	unsigned repeat; /* 0: the spec's */
 	bool require_pinned;
+	bool require_firewall;
 	uint64_t grace_ms;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
@@ -118,6 +119,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->repeat = (unsigned)r;
 		} else if (cli_opt(argc, argv, &i, "--require-pinned", NULL, NULL)) {
 			o->require_pinned = true;
+		} else if (cli_opt(argc, argv, &i, "--require-firewall", NULL, NULL)) {
+			o->require_firewall = true;
 		} else if (cli_opt(argc, argv, &i, "--oob-grace", NULL, &v)) {
 			if (!v || sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
@@ -271,6 +274,34 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
+/* Each record's repro: `sandrun repro` on the first JSON report written to a
+ * file, by the record's selector. */
+static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
+{
+	const char *report = "REPORT.json";
+	struct strbuf sel = STRBUF_INIT;
+
+	for (size_t i = 0; i < o->nreports; i++) {
+		if (!strcmp(o->reports[i].fmt, "json") && strcmp(o->reports[i].path, "-")) {
+			report = o->reports[i].path;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&sel);
+		strbuf_addstr(&sel, recs[i].harness ? recs[i].harness : "");
+		if (recs[i].payload && *recs[i].payload)
+			strbuf_addf(&sel, "[%s]", recs[i].payload);
+		strbuf_addf(&sel, "#%u", recs[i].repeat_index + 1);
+		strvec_clear(&recs[i].repro);
+		strvec_push(&recs[i].repro, "sandrun");
+		strvec_push(&recs[i].repro, "repro");
+		strvec_push(&recs[i].repro, report);
+		strvec_push(&recs[i].repro, sel.buf);
+	}
+	strbuf_release(&sel);
+}
+
 static int write_reports(const struct run_opts *o, const struct run_meta *m,
 			 const struct record *recs, size_t n)
 {
@@ -292,6 +323,24 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 		}
 	}
 	return rc;
+}
+
+/* One line per invocation for each guarantee these runs get weaker than
+ * DESIGN §6 promises (not for each run: the records say which runs). */
+static void warn_weaker(const struct runner *r, const struct run_job *jobs, size_t n)
+{
+	bool net = false;
+
+	for (size_t i = 0; i < n && !net; i++)
+		net = jobs[i].spec->network == NET_OOB || jobs[i].spec->network == NET_STUBS;
+	if (net && !r->firewall && !r->require_firewall)
+		sr_log(
+		    "warning: no firewall (it needs root and iptables): oob/stubs runs can reach "
+		    "every port of their network's gateway address on this host; "
+		    "--require-firewall makes them errors");
+	if (n && !r->is_root)
+		sr_log("warning: not root: /work is a plain host directory, so limits.disk bounds "
+		       "only the copied workdir, not what a harness writes");
 }
 
 int cmd_run(const struct cli *cli, int argc, char **argv)
@@ -379,6 +428,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		r.engine = &eng;
 		r.images = imgcache_new(&eng, o.pull);
 		r.firewall = fw_available();
+		r.require_firewall = o.require_firewall;
+		warn_weaker(&r, jobs, njobs);
 		gc_sweep(&eng, gc_tmp_base(), false);
 		if (gc_tmp_root_create(tmp_root, owner, &err) < 0) {
 			/* Nothing can run, but the reports still hold every run. */
@@ -431,14 +482,17 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		x->cause = xstrdup(su.bad_msgs.v[i]);
 		x->runs = 1;
 	}
+	set_repro(&o, recs, njobs);
 	fill_meta(&meta, engine_ok ? &eng : NULL, &cat, run_id, start, &o,
 		  o.paths.nr ? o.paths.v[0] : "harnesses");
 	if (run_suite_fingerprint(&meta.fingerprint, &su, &o.paths, meta.catalogue_hash, &err) < 0)
 		sr_log("no suite fingerprint in the report: %s", err.msg);
 	if (r.unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
-	if (sr_verbosity >= 0)
+	if (sr_verbosity >= 0) {
 		report_console_summary(o.console, recs, njobs + nb);
+		report_console_crashes(o.console, recs, njobs + nb);
+	}
 	rc = write_reports(&o, &meta, recs, njobs + nb);
 	run_meta_release(&meta);
 

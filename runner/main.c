@@ -18,6 +18,7 @@ static const char usage[] =
     "  explain SPEC                    the exact engine command lines, nothing run\n"
     "  gc                              remove leftover sandrun containers and networks\n"
     "  report merge -o FMT:OUT IN...   merge shard reports (--suite DIR)\n"
+    "  repro REPORT SELECTOR           run one record again; 0 if it reproduces\n"
     "  version\n"
     "\n"
     "global options: --catalogue PATH, --engine docker|podman|PATH,\n"
@@ -40,9 +41,9 @@ static int cmd_version(const struct cli *cli, int argc, char **argv)
 }
 
 static const struct verb verbs[] = {
-    {"run", cmd_run},	    {"pull", cmd_pull},	    {"pin", cmd_pin},
-    {"verify", cmd_verify}, {"list", cmd_list},	    {"explain", cmd_explain},
-    {"gc", cmd_gc},	    {"report", cmd_report}, {"version", cmd_version},
+    {"run", cmd_run},	      {"pull", cmd_pull},	{"pin", cmd_pin}, {"verify", cmd_verify},
+    {"list", cmd_list},	      {"explain", cmd_explain}, {"gc", cmd_gc},	  {"report", cmd_report},
+    {"version", cmd_version}, {"repro", cmd_repro},
 };
 
 int main(int argc, char **argv)

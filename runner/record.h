@@ -10,7 +10,9 @@ struct isolation {
 	const char *network; /* "none" | "oob" | "stubs" | "open" (static string) */
 	bool firewall;
 	bool read_only;
-	const char *user; /* "65534:65534" (static string) */
+	const char *user;  /* "65534:65534" (static string) */
+	bool work_bounded; /* /work is a tmpfs of limits.disk (root) */
+	const char *dns;   /* oob/stubs: "gateway" or "relay" (static); else NULL */
 };
 
 struct evidence {
@@ -18,8 +20,11 @@ struct evidence {
 	char *stubs_json; /* a JSON array, owned; NULL means [] */
 	char *stdout_tail;
 	char *stderr_tail;
-	struct strvec artifacts; /* paths relative to /work, e.g. "out/crash-1a2b" */
-	char *artifact_dir;	 /* host directory the artifacts were copied to, or NULL */
+	struct strvec artifacts;    /* paths relative to /work, e.g. "out/crash-1a2b" */
+	char *artifact_dir;	    /* host directory the artifacts were copied to, or NULL */
+	char *stdout_file;	    /* full captured stdout, relative to artifact_dir, or NULL */
+	char *stderr_file;	    /* full captured stderr, relative to artifact_dir, or NULL */
+	unsigned artifacts_dropped; /* matches left out for limits.artifacts* */
 };
 
 struct record {
@@ -41,9 +46,13 @@ struct record {
 	bool cached;
 	struct isolation isolation;
 	struct evidence evidence;
-	struct strvec repro; /* exact engine argv */
-	char *container;     /* container name */
-	char *token;	     /* never written into reports: the harness could echo it */
+	char *crash_json;	   /* crash report, a JSON object (crashparse.h), or NULL */
+	char *signature;	   /* the crash's signature, or NULL */
+	char *fuzz_json;	   /* libFuzzer's stats, a JSON object, or NULL */
+	struct strvec repro;	   /* `sandrun repro REPORT SELECTOR` (cmd_run fills it) */
+	struct strvec engine_argv; /* exact engine argv of the run */
+	char *container;	   /* container name */
+	char *token;		   /* never written into reports: the harness could echo it */
 };
 
 void record_init(struct record *r);

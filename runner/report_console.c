@@ -78,6 +78,23 @@ void report_console_line(FILE *f, const struct record *r, bool color)
 	strbuf_release(&why);
 }
 
+/* oob/stubs runs that ran without the host firewall (DESIGN §6): their
+ * network could reach other ports of the gateway address. A cached record
+ * ran nothing now (the cache keeps no isolation). */
+static void unfirewalled(FILE *f, const struct record *recs, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += recs[i].isolation.network && !recs[i].isolation.firewall &&
+		     recs[i].outcome != OUTCOME_ERROR && !recs[i].cached &&
+		     (!strcmp(recs[i].isolation.network, "oob") ||
+		      !strcmp(recs[i].isolation.network, "stubs"));
+	if (k)
+		fprintf(f, "  %zu oob/stubs run(s) had no firewall (isolation.firewall false)\n",
+			k);
+}
+
 void report_console_summary(FILE *f, const struct record *recs, size_t n)
 {
 	size_t counts[NOUTCOMES] = {0}, bad[NOUTCOMES] = {0}, failed = 0, other = 0;
@@ -99,6 +116,7 @@ void report_console_summary(FILE *f, const struct record *recs, size_t n)
 	if (other)
 		fprintf(f, "  %-14s %6zu\n", "unknown", other);
 	fprintf(f, "  %-14s %6zu %6zu %9zu\n", "total", n, n - failed, failed);
+	unfirewalled(f, recs, n);
 	if (!failed)
 		return;
 	fprintf(f, "\n  failed runs:\n");

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dnsrelay.h"
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
 #include "netplan.h"
+#include "results.h"
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
@@ -35,6 +37,8 @@ struct run_ctx {
 	struct workdir wd;
 	struct netplan net;
 	bool net_created;
+	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
+	char *relay_image;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;
@@ -45,6 +49,7 @@ struct run_ctx {
 	struct engine_state st;
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
+	struct fs_budget budget; /* artifacts this run may still copy out */
 };
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -107,6 +112,11 @@ static int resolve_image(struct run_ctx *c)
 	const struct cat_entry *ent = catalogue_find(c->r->cat, c->s->toolchain);
 	char *m;
 
+	if (c->r->image) {
+		c->rec->image = xstrdup(c->r->image);
+		c->rec->pinned = strstr(c->r->image, "@sha256:") != NULL;
+		return 0;
+	}
 	if (!ent)
 		return fail(c, "catalogue", "toolchain not in the catalogue");
 	c->rec->image = cat_entry_ref(ent);
@@ -156,6 +166,7 @@ static int prepare_workdir(struct run_ctx *c)
 	workdir_paths(&c->wd, c->r->tmp_root, c->name);
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
+	c->rec->isolation.work_bounded = c->wd.mounted;
 	return 0;
 }
 
@@ -171,7 +182,8 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.domain = c->r->oob_domain;
 	no.stubs = s->stubs;
 	no.nstubs = s->nstubs;
-	no.dns_port = c->r->is_root ? 53 : -1;
+	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
+	no.dns_port = c->net.relay ? 0 : 53;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
 	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
@@ -182,6 +194,21 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 			      net_session_dns_port(c->sess), stub_ports, c->token,
 			      c->r->oob_domain);
 	free(stub_ports);
+	return 0;
+}
+
+/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+static int relay_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	bool pulled = false;
+
+	if (!dnsrelay_needed(c->r->is_root))
+		return 0;
+	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+		return fail(c, "pull", err.msg);
 	return 0;
 }
 
@@ -198,32 +225,51 @@ static int setup_network(struct run_ctx *c)
 				 .firewall = r->firewall};
 	struct sr_err err = SR_ERR_INIT;
 	char *gw = NULL;
+	int rc;
 
+	/* Podman is refused by netplan_init, with its own reason. */
+	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
+	    (rc = relay_prepare(c)))
+		return rc;
+	o.relay_image = c->relay_image;
+	o.container = c->name;
 	if (netplan_init(&c->net, &o, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (!c->net.on)
 		return 0;
+	if (!r->firewall && r->require_firewall)
+		return fail(c, "network",
+			    "--require-firewall is set and no firewall is available (it needs "
+			    "root and a working iptables)");
 	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
 			&err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	}
 	c->net_created = true;
 	if (engine_network_gateway(&gw, r->engine, c->net.name, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	free(c->net.gateway);
 	c->net.gateway = gw;
 	if (open_listeners(c, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (c->net.firewall) {
 		if (fw_apply(&c->fw, c->net.name, c->net.gateway, c->net.tcp, c->net.ntcp,
 			     c->net.udp, c->net.nudp, &err) < 0) {
 			sr_err_wrap(&err, "cannot install firewall rules");
-			return fail(c, "create", err.msg);
+			return fail(c, "network", err.msg);
 		}
 		c->fw_on = true;
 	}
 	c->rec->isolation.firewall = c->fw_on;
+	c->rec->isolation.dns = c->net.relay ? "relay" : "gateway";
+	if (c->net.relay) {
+		c->relay_attempted = true;
+		if (dnsrelay_start(&gw, r->engine, c->net.relay_name, &c->net.relay_run, &err) < 0)
+			return fail(c, "network", err.msg);
+		netplan_set_relay_ip(&c->net, gw);
+		free(gw);
+	}
 	if (fs_write_new(c->net.resolv, c->net.resolv_text, strlen(c->net.resolv_text), 0644,
 			 &err) < 0)
 		return fail(c, "create", err.msg);
@@ -239,7 +285,7 @@ static void abort_container(void *ctx)
 	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
-/* The engine argv of this run; fills the record's repro line. */
+/* The engine argv of this run; the record keeps it as engine_argv. */
 static void build_argv(struct run_ctx *c, struct strvec *argv)
 {
 	struct run_plan plan = {0};
@@ -257,7 +303,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
 	runargs_build(argv, &plan);
-	strvec_pushv(&c->rec->repro, (const char *const *)argv->v);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
 }
 
 /* Step: `run` the container to completion (or its deadline). The env file
@@ -391,7 +437,8 @@ static int collect_files(struct run_ctx *c)
 	if (!c->s->oracle.files)
 		return 0;
 	dest = xasprintf("%s/%s", c->r->artifacts_root, c->name);
-	if (fs_collect(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts, &err) < 0) {
+	if (fs_collect_budget(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts,
+			      &c->budget, &err) < 0) {
 		free(dest);
 		return fail(c, "collect", err.msg);
 	}
@@ -464,7 +511,24 @@ static int decide(struct run_ctx *c)
 	c->rec->cause = cause;
 	c->rec->fired = fired ? 1 : 0;
 	c->rec->phase = "run";
+	results_parse(c->rec, c->s, &c->res.out, &c->res.err);
 	return 0;
+}
+
+static char *artifact_dest(const struct run_ctx *c)
+{
+	return xasprintf("%s/%s", c->r->artifacts_root, c->name);
+}
+
+/* Step: `collect` globs and libFuzzer's reproducers out of /work. */
+static int collect_more(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	char *dest = artifact_dest(c);
+	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
+
+	free(dest);
+	return rc < 0 ? fail(c, "collect", err.msg) : 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)
@@ -482,9 +546,15 @@ static void finish(struct run_ctx *c)
 	bool remove = !r->keep || sr_interrupted;
 
 	if (c->have_res) {
+		char *dest = artifact_dest(c);
 		c->rec->evidence.stdout_tail = tail_copy(&c->res.out);
 		c->rec->evidence.stderr_tail = tail_copy(&c->res.err);
+		results_save_output(c->rec, dest, &c->res.out, &c->res.err);
+		free(dest);
 	}
+	if (r->keep && !sr_interrupted && c->wd.created)
+		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
+		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
 		sched_reap(r, c->name, false);
 	if (c->sess) {
@@ -493,13 +563,17 @@ static void finish(struct run_ctx *c)
 	}
 	if (c->fw_on)
 		fw_remove(&c->fw);
+	/* Before the network: one with an endpoint left cannot be removed. */
+	if (c->relay_attempted && remove)
+		sched_reap(r, c->net.relay_name, false);
 	if (c->net_created && remove)
 		sched_reap(r, c->net.name, true);
 	netplan_release(&c->net);
-	workdir_release(&c->wd, r->keep);
+	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
+	free(c->relay_image);
 	free(c->name);
 }
 
@@ -507,7 +581,7 @@ void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
 	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
-	    launch,	   check_started, observe,	decide,
+	    launch,	   check_started, observe,	decide,		 collect_more,
 	};
 	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
 	uint64_t t0 = sr_now_ms();
@@ -515,6 +589,8 @@ void run_one(struct runner *r, struct run_job *job)
 	job->started = true;
 	rec_begin(r, job);
 	c.name = xstrdup(c.rec->container);
+	c.budget.files = (size_t)c.s->limits.artifacts;
+	c.budget.bytes = c.s->limits.artifact_bytes;
 	for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
 		if (steps[i](&c) != 0)
 			break;

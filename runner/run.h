@@ -22,6 +22,7 @@ struct runner {
 	struct engine *engine;
 	struct imgcache *images;
 	const struct catalogue *cat;
+	const char *image; /* repro: this image reference rather than the catalogue's */
 	const char *run_id;
 	const char *owner;
 	const char *tmp_root;	    /* private directory for run dirs */
@@ -32,7 +33,8 @@ struct runner {
 	bool keep;	   /* keep run dirs and containers */
 	bool require_pinned;
 	bool is_root;
-	bool firewall; /* iptables usable */
+	bool firewall;	       /* iptables usable */
+	bool require_firewall; /* --require-firewall: oob/stubs without one are errors */
 	const char *oob_domain;
 	unsigned jobs;
 	pthread_mutex_t lock;
