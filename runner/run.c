@@ -3,6 +3,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "net/firewall.h"
 #include "net/net.h"
 #include "netplan.h"
+#include "podman.h"
 #include "results.h"
 #include "runargs.h"
 #include "sched.h"
@@ -184,6 +186,7 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.nstubs = s->nstubs;
 	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
 	no.dns_port = c->net.relay ? 0 : 53;
+	no.freebind = c->r->engine->podman;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
 	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
@@ -194,6 +197,22 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 			      net_session_dns_port(c->sess), stub_ports, c->token,
 			      c->r->oob_domain);
 	free(stub_ports);
+	return 0;
+}
+
+/* The created network's gateway; on podman also its bridge, which podman
+ * chose (docs/podman-notes.md §2). */
+static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
+{
+	struct podman_net pn;
+
+	if (!c->r->engine->podman)
+		return engine_network_gateway(gw, c->r->engine, c->net.name, err);
+	if (podman_network_inspect(&pn, c->r->engine, c->net.name, err) < 0)
+		return -1;
+	free(c->net.bridge);
+	c->net.bridge = xstrdup(pn.bridge);
+	*gw = xstrdup(pn.gateway);
 	return 0;
 }
 
@@ -247,14 +266,14 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "network", err.msg);
 	}
 	c->net_created = true;
-	if (engine_network_gateway(&gw, r->engine, c->net.name, &err) < 0)
+	if (network_endpoint(c, &gw, &err) < 0)
 		return fail(c, "network", err.msg);
 	free(c->net.gateway);
 	c->net.gateway = gw;
 	if (open_listeners(c, &err) < 0)
 		return fail(c, "network", err.msg);
 	if (c->net.firewall) {
-		if (fw_apply(&c->fw, c->net.name, c->net.gateway, c->net.tcp, c->net.ntcp,
+		if (fw_apply(&c->fw, c->net.bridge, c->net.gateway, c->net.tcp, c->net.ntcp,
 			     c->net.udp, c->net.nudp, &err) < 0) {
 			sr_err_wrap(&err, "cannot install firewall rules");
 			return fail(c, "network", err.msg);
@@ -336,6 +355,9 @@ static int launch(struct run_ctx *c)
 	po.ctx = c;
 	po.abort_grace_ms = 15000;
 	po.interruptible = true;
+	/* The run's own directory (the harness never sees it): conmon marks
+	 * an OOM kill there, see mark_podman_oom. */
+	po.cwd = c->wd.dir;
 	c->attempted = true;
 	rc = proc_run(&po, &c->res, &err);
 	c->have_res = true;
@@ -357,16 +379,40 @@ static const char *init_exec_failed(const struct engine_state *st, const struct 
 	const char *p;
 	size_t n;
 
-	if (st->exit_code != 126 && st->exit_code != 127)
-		return NULL;
-	p = strstr(strbuf_str(err), "[FATAL tini");
-	if (!p)
-		p = strstr(strbuf_str(err), "catatonit: failed to exec");
-	if (!p || !strstr(p, "exec"))
-		return NULL;
+	/* catatonit 0.1 (podman 4.3) exits 1 with "ERROR (catatonit:N): failed
+	 * to exec pid1: ..." as the first line. */
+	if (st->exit_code == 1 && !strncmp(strbuf_str(err), "ERROR (catatonit:", 17) &&
+	    (p = strstr(strbuf_str(err), "failed to exec pid1")) &&
+	    p < strbuf_str(err) + strcspn(strbuf_str(err), "\n")) {
+		p = strbuf_str(err);
+	} else {
+		if (st->exit_code != 126 && st->exit_code != 127)
+			return NULL;
+		p = strstr(strbuf_str(err), "[FATAL tini");
+		if (!p)
+			p = strstr(strbuf_str(err), "catatonit: failed to exec");
+		if (!p || !strstr(p, "exec"))
+			return NULL;
+	}
 	n = strcspn(p, "\n");
 	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
 	return line;
+}
+
+/* Podman 4 looks for conmon's OOM mark in the bundle directory, but conmon
+ * writes it into its working directory, the run's own (docs/podman-notes.md
+ * §1), so podman's inspect says OOMKilled=false: read the mark here. */
+static void mark_podman_oom(struct run_ctx *c)
+{
+	int dfd;
+
+	if (!c->r->engine->podman || c->st.oom)
+		return;
+	dfd = open(c->wd.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	c->st.oom = podman_oom_marked(dfd);
+	close(dfd);
 }
 
 /* Step: the container ran (rather than failing to be created or started,
@@ -395,6 +441,7 @@ static int check_started(struct run_ctx *c)
 	}
 	if ((why = init_exec_failed(&c->st, &res->err)))
 		return fail(c, "start", why);
+	mark_podman_oom(c);
 	return 0;
 }
 
