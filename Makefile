@@ -51,8 +51,14 @@ $(HELPER): runner/helper/sr-dnsfwd.c
 sandrun.1: doc/sandrun.1.scd
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-sandrun: $(BUILD)/sandrun
+sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
 	cp $< $@
+
+# Static helpers mounted into containers (no libc in the image needed);
+# sandrun finds them next to itself (warm.c).
+$(BUILD)/helper/%: runner/helper/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -103,7 +109,7 @@ integration-podman: sandrun
 # ASan+UBSan, and a gcc/clang warning build.
 test: setup
 	$(MAKE) unit integration integration-podman
-	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun unit-asan
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun build/asan/helper/sr-idle unit-asan
 	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
 	$(MAKE) check
 
@@ -165,6 +171,7 @@ install: sandrun sandrun.1
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
+	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

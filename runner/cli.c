@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "../lib/strset.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +65,7 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 		   struct sr_err *err)
 {
 	struct strvec files = STRVEC_INIT;
+	struct strset names = STRSET_INIT;
 	const char *def[] = {"harnesses"};
 	int rc;
 
@@ -77,16 +80,13 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 	for (size_t i = 0; i < files.nr; i++) {
 		struct spec s;
 		struct sr_err e2 = SR_ERR_INIT;
-		bool dup = false;
 
 		if (spec_load(&s, files.v[i], &e2) < 0) {
 			strvec_push(&su->bad_paths, files.v[i]);
 			strvec_push(&su->bad_msgs, e2.msg);
 			continue;
 		}
-		for (size_t k = 0; k < su->n; k++)
-			dup |= !strcmp(su->specs[k].name, s.name);
-		if (dup) {
+		if (strset_has(&names, s.name)) {
 			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
 					    files.v[i], s.name);
 			strvec_push(&su->bad_paths, files.v[i]);
@@ -105,9 +105,11 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 			spec_release(&s);
 			continue;
 		}
+		strset_add(&names, s.name);
 		SR_GROW(su->specs, su->n + 1, su->alloc);
 		su->specs[su->n++] = s;
 	}
+	strset_clear(&names);
 	strvec_clear(&files);
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
+#include "warm.h"
 #include "workdir.h"
 
 /* How long past the spec's timeout the client may take to start the
@@ -624,11 +625,72 @@ static void finish(struct run_ctx *c)
 	free(c->name);
 }
 
+/* Step (warm): the token and a warm container with a fresh /work. */
+static int warm_step_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	struct warm *w = c->job->warm;
+	bool reused;
+
+	if (sr_token(c->token, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->token = xstrdup(c->token);
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, c->name,
+			 c->s->payloads[c->job->payload].value, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->isolation.container_reused = reused;
+	free(c->rec->container);
+	c->rec->container = xstrdup(w->name);
+	c->wd.work = xstrdup(w->wd.work);
+	return 0;
+}
+
+/* Step (warm): exec the command, then reset the container; fills what
+ * check_started and the inspect would for a run of its own. */
+static int warm_step_launch(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	struct strvec env = STRVEC_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	bool oom;
+	int rc;
+
+	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
+	if (!c->timeout_ms)
+		c->timeout_ms = 1;
+	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
+		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	c->have_res = true;
+	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
+			&err);
+	sr_rtrim(&c->res.err);
+	if (rc < 0)
+		return fail(c, "run", err.msg);
+	if (c->res.cancelled)
+		return fail(c, "run", "interrupted");
+	/* The engine could not execute the command: a start failure. */
+	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
+	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
+	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
+		return fail(c, "start", strbuf_str(&c->res.err));
+	c->st.exit_code = c->res.exit_code;
+	c->st.oom = oom;
+	return 0;
+}
+
 void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
 	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
 	    launch,	   check_started, observe,	decide,		 collect_more,
+	};
+	static int (*const warm_steps[])(struct run_ctx *) = {
+	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
+	    warm_step_launch, observe,	    decide,	  collect_more,
 	};
 	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
 	uint64_t t0 = sr_now_ms();
@@ -638,9 +700,15 @@ void run_one(struct runner *r, struct run_job *job)
 	c.name = xstrdup(c.rec->container);
 	c.budget.files = (size_t)c.s->limits.artifacts;
 	c.budget.bytes = c.s->limits.artifact_bytes;
-	for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
-		if (steps[i](&c) != 0)
-			break;
+	if (job->warm) {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
+			if (warm_steps[i](&c) != 0)
+				break;
+	} else {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
+			if (steps[i](&c) != 0)
+				break;
+	}
 	finish(&c);
 	if (!c.rec->cached)
 		c.rec->duration_ms = sr_now_ms() - t0;
