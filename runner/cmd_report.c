@@ -1,40 +1,193 @@
-/* sandrun report merge -o OUT IN... */
+/* sandrun report merge [-o FMT:OUT]... [--suite DIR] IN... */
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "report.h"
+#include "report_merge.h"
+#include "run_shard.h"
+
+#define MERGE_USAGE "usage: sandrun report merge -o FMT:OUT [-o FMT:OUT]... [--suite DIR] IN..."
+
+struct merge_args {
+	struct merge_output *outs;
+	size_t nouts, aouts;
+	struct strvec owned; /* the default paths of -o FMT:DIR/ */
+	struct strvec in;
+	const char *suite_dir;
+};
+
+static void merge_args_release(struct merge_args *a)
+{
+	free(a->outs);
+	strvec_clear(&a->owned);
+	strvec_clear(&a->in);
+}
+
+/* -o json:PATH, junit:PATH, sarif:PATH; a bare PATH is json; PATH ending
+ * in '/' is the directory of the default name DIR/sandrun.EXT. */
+static int add_output(struct merge_args *a, const char *v)
+{
+	const char *colon = v ? strchr(v, ':') : NULL;
+	struct merge_output *o;
+	static const char *const fmts[] = {"json", "junit", "sarif"};
+
+	if (!v || !*v)
+		return cli_usage("-o needs FMT:PATH", NULL);
+	SR_GROW(a->outs, a->nouts + 1, a->aouts);
+	o = &a->outs[a->nouts++];
+	o->fmt = "json";
+	o->path = v;
+	for (size_t i = 0; colon && i < SR_ARRAY_SIZE(fmts); i++)
+		if (strlen(fmts[i]) == (size_t)(colon - v) &&
+		    !strncmp(v, fmts[i], strlen(fmts[i]))) {
+			o->fmt = fmts[i];
+			o->path = colon + 1;
+		}
+	if (colon && o->path == v && !strncmp(v, "html:", 5))
+		return cli_usage("report merge cannot write html yet (the merged JSON has no "
+				 "k-of-n data); use json, junit or sarif:",
+				 v);
+	if (!*o->path)
+		return cli_usage("-o needs FMT:PATH, got", v);
+	if (run_report_is_dir(o->path)) {
+		char *d = run_report_default_path(o->path, o->fmt, NULL);
+		strvec_push(&a->owned, d);
+		free(d);
+	}
+	return 0;
+}
+
+static int parse_merge_args(struct merge_args *a, int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *v;
+		int rc;
+		if (cli_opt(argc, argv, &i, "--output", "-o", &v)) {
+			if ((rc = add_output(a, v)))
+				return rc;
+		} else if (cli_opt(argc, argv, &i, "--suite", NULL, &v)) {
+			if (!v)
+				return cli_usage("--suite needs the suite's directory", NULL);
+			a->suite_dir = v;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cli_usage("unknown option", argv[i]);
+		} else {
+			strvec_push(&a->in, argv[i]);
+		}
+	}
+	if (!a->nouts || !a->in.nr)
+		return cli_usage(MERGE_USAGE, NULL);
+	return 0;
+}
+
+/* What a --suite DIR keeps alive for the merge: the strings the runs point
+ * to, the spec paths and the root. */
+struct suite_hold {
+	struct strvec names; /* harness, payload, spec path of each run */
+	struct strvec specs;
+	char *root;
+	struct merge_run *runs;
+};
+
+static void suite_hold_release(struct suite_hold *h)
+{
+	strvec_clear(&h->names);
+	strvec_clear(&h->specs);
+	free(h->root);
+	free(h->runs);
+}
+
+/* The runs of the suite in dir (harness x payload; an invalid spec counts as
+ * one run named after its file) and what its fingerprint is computed from,
+ * as `sandrun run` of that directory sees them. */
+static int load_merge_suite(struct merge_suite *out, struct suite_hold *h, const struct cli *cli,
+			    const char *dir, struct sr_err *err)
+{
+	struct catalogue cat = {0};
+	struct cli_suite su = {0};
+	struct strvec paths = STRVEC_INIT;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	strvec_push(&paths, dir);
+	if ((rc = cli_load_catalogue(&cat, cli, err)) < 0 ||
+	    (rc = cli_load_suite(&su, &paths, &cat, err)) < 0)
+		goto out;
+	if (!(h->root = run_suite_root(&paths))) {
+		rc = sr_err_set(err, SR_EINVAL, "--suite '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < su.n; i++) {
+		strvec_push(&h->specs, su.specs[i].path);
+		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
+			strvec_push(&h->names, su.specs[i].name);
+			strvec_push(&h->names, su.specs[i].payloads[p].name);
+			strvec_push(&h->names, su.specs[i].path);
+		}
+	}
+	for (size_t i = 0; i < su.bad_paths.nr; i++) {
+		const char *base = strrchr(su.bad_paths.v[i], '/');
+		strvec_push(&h->specs, su.bad_paths.v[i]);
+		strvec_push(&h->names, base ? base + 1 : su.bad_paths.v[i]);
+		strvec_push(&h->names, "");
+		strvec_push(&h->names, su.bad_paths.v[i]);
+	}
+	for (size_t i = 0; i + 2 < h->names.nr; i += 3) {
+		SR_GROW(h->runs, n + 1, alloc);
+		h->runs[n].harness = h->names.v[i];
+		h->runs[n].payload = h->names.v[i + 1];
+		h->runs[n].spec_path = h->names.v[i + 2];
+		n++;
+	}
+	out->runs = h->runs;
+	out->n = n;
+	out->root = h->root;
+	out->spec_paths = (const char *const *)h->specs.v;
+	out->nspecs = h->specs.nr;
+out:
+	cli_suite_release(&su);
+	catalogue_release(&cat);
+	strvec_clear(&paths);
+	return rc;
+}
 
 int cmd_report(const struct cli *cli, int argc, char **argv)
 {
-	struct strvec in = STRVEC_INIT;
+	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT};
+	struct merge_suite suite = {0};
+	struct suite_hold hold = {.names = STRVEC_INIT, .specs = STRVEC_INIT};
 	struct sr_err err = SR_ERR_INIT;
-	const char *out = NULL;
+	size_t failed = 0, owned = 0;
 	int rc;
 
-	(void)cli;
 	if (argc < 2 || strcmp(argv[1], "merge")) {
-		sr_log("usage: sandrun report merge -o OUT IN...");
+		sr_log(MERGE_USAGE);
 		return EXIT_USAGE;
 	}
-	for (int i = 2; i < argc; i++) {
-		const char *v;
-		if (cli_opt(argc, argv, &i, "--output", "-o", &v)) {
-			if (!v) {
-				sr_log("-o needs a path");
-				strvec_clear(&in);
-				return EXIT_USAGE;
+	if ((rc = parse_merge_args(&a, argc, argv)))
+		goto out;
+	for (size_t i = 0; i < a.nouts; i++)
+		if (run_report_is_dir(a.outs[i].path)) {
+			if (mkdir(a.outs[i].path, 0777) < 0 && errno != EEXIST) {
+				rc =
+				    cli_usage("cannot create the report directory", a.outs[i].path);
+				goto out;
 			}
-			out = v;
-		} else {
-			strvec_push(&in, argv[i]);
+			a.outs[i].path = a.owned.v[owned++];
 		}
+	if (a.suite_dir && load_merge_suite(&suite, &hold, cli, a.suite_dir, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
 	}
-	if (!out || !in.nr) {
-		sr_log("usage: sandrun report merge -o OUT IN...");
-		strvec_clear(&in);
-		return EXIT_USAGE;
-	}
-	rc = report_merge(out, (const char *const *)in.v, in.nr, &err);
-	strvec_clear(&in);
-	return rc < 0 ? cli_fail(&err) : EXIT_OK;
+	if (report_merge_outputs(&failed, a.outs, a.nouts, (const char *const *)a.in.v, a.in.nr,
+				 a.suite_dir ? &suite : NULL, &err) < 0)
+		rc = cli_fail(&err);
+	else
+		rc = failed ? EXIT_FAIL : EXIT_OK;
+out:
+	suite_hold_release(&hold);
+	merge_args_release(&a);
+	return rc;
 }

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "run.h"
 #include "run_api.h"
+#include "run_shard.h"
 
 #define DEFAULT_GRACE_MS 500
 
@@ -26,7 +27,7 @@ struct report_req {
 
 struct run_opts {
 	unsigned jobs;
-	unsigned shard_k, shard_n;
+	struct shard shard; /* count 0: not sharded */
 	struct strvec filters;
 	struct report_req *reports;
 	size_t nreports, areports;
@@ -68,12 +69,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return cli_usage("-j needs a number from 1 to 256, got", v);
 			o->jobs = (unsigned)j;
 		} else if (cli_opt(argc, argv, &i, "--shard", NULL, &v)) {
-			unsigned k, nn;
-			char c;
-			if (!v || sscanf(v, "%u/%u%c", &k, &nn, &c) != 2 || !nn || !k || k > nn)
-				return cli_usage("--shard needs K/N with 1 <= K <= N, got", v);
-			o->shard_k = k;
-			o->shard_n = nn;
+			struct sr_err err = SR_ERR_INIT;
+			if (run_shard_option(&o->shard, v, &err) < 0)
+				return cli_fail(&err);
 		} else if (cli_opt(argc, argv, &i, "--filter", NULL, &v)) {
 			if (!v)
 				return cli_usage("--filter needs a glob", NULL);
@@ -156,13 +154,7 @@ static bool selected(const struct run_opts *o, const struct spec *s)
 		if (!any)
 			return false;
 	}
-	if (o->shard_n) {
-		char hex[17];
-		sr_hash_hex(s->name, strlen(s->name), hex);
-		if (strtoull(hex, NULL, 16) % o->shard_n != o->shard_k - 1)
-			return false;
-	}
-	return true;
+	return shard_selects(&o->shard, s->name);
 }
 
 static void unlink_owner(const char *tmp_root)
@@ -212,6 +204,18 @@ static int check_reports(struct run_opts *o)
 	for (size_t i = 0; i < o->nreports; i++) {
 		struct sr_err err = SR_ERR_INIT;
 		const char *p = o->reports[i].path;
+		if (run_report_is_dir(p)) {
+			/* PATH/ : the default name, with the shard in it. */
+			char *d = run_report_default_path(p, o->reports[i].fmt, &o->shard);
+			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+				sr_log("report %s:%s: %s", o->reports[i].fmt, p, strerror(errno));
+				free(d);
+				return EXIT_USAGE;
+			}
+			free(o->reports[i].path);
+			o->reports[i].path = d;
+			p = d;
+		}
 		if (!strcmp(p, "-")) {
 			if (++to_stdout > 1)
 				return cli_usage("at most one report may go to standard output:",
@@ -266,8 +270,8 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	if (gitrepo_head_info(suite_path, &m->git_head, &m->git_dirty, &err) < 0)
 		sr_debug("no git information: %s", err.msg);
 	m->interrupted = sr_interrupted != 0;
-	m->shard_k = o->shard_k;
-	m->shard_n = o->shard_n;
+	m->shard_k = o->shard.count ? o->shard.index : 0;
+	m->shard_n = o->shard.count;
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
@@ -351,7 +355,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct run_job *jobs = NULL;
 	struct record *recs = NULL;
 	struct run_meta meta;
-	size_t njobs = 0, ajobs = 0, nbad = 0;
+	size_t njobs = 0, ajobs = 0, nbad = 0, nb = 0;
 	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
 	const char *art = getenv("SANDRUN_ARTIFACTS");
 	uint64_t start = sr_wall_ms();
@@ -464,11 +468,16 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	recs = xcalloc(njobs + nbad, sizeof(*recs));
 	for (size_t i = 0; i < njobs; i++)
 		recs[i] = jobs[i].rec;
-	for (size_t i = 0; i < nbad; i++) {
-		struct record *x = &recs[njobs + i];
+	for (size_t i = 0; i < su.bad_paths.nr; i++) {
+		struct record *x = &recs[njobs + nb];
 		const char *base = strrchr(su.bad_paths.v[i], '/');
+		base = base ? base + 1 : su.bad_paths.v[i];
+		/* An invalid spec is reported by the one shard its name selects. */
+		if (!shard_selects(&o.shard, base))
+			continue;
+		nb++;
 		record_init(x);
-		x->harness = xstrdup(base ? base + 1 : su.bad_paths.v[i]);
+		x->harness = xstrdup(base);
 		x->payload = xstrdup("");
 		x->spec_path = xstrdup(su.bad_paths.v[i]);
 		x->outcome = OUTCOME_ERROR;
@@ -479,13 +488,15 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	set_repro(&o, recs, njobs);
 	fill_meta(&meta, engine_ok ? &eng : NULL, &cat, run_id, start, &o,
 		  o.paths.nr ? o.paths.v[0] : "harnesses");
+	if (run_suite_fingerprint(&meta.fingerprint, &su, &o.paths, meta.catalogue_hash, &err) < 0)
+		sr_log("no suite fingerprint in the report: %s", err.msg);
 	if (r.unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
 	if (sr_verbosity >= 0) {
-		report_console_summary(o.console, recs, njobs + nbad);
-		report_console_crashes(o.console, recs, njobs + nbad);
+		report_console_summary(o.console, recs, njobs + nb);
+		report_console_crashes(o.console, recs, njobs + nb);
 	}
-	rc = write_reports(&o, &meta, recs, njobs + nbad);
+	rc = write_reports(&o, &meta, recs, njobs + nb);
 	run_meta_release(&meta);
 
 	if (sr_interrupted)
@@ -500,7 +511,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 			if (record_failed(&recs[i]))
 				rc = EXIT_FAIL;
 	}
-	for (size_t i = 0; i < njobs + nbad; i++)
+	for (size_t i = 0; i < njobs + nb; i++)
 		record_release(&recs[i]);
 	free(recs);
 out:

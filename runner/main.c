@@ -17,7 +17,7 @@ static const char usage[] =
     "  list [--format text|json]       the catalogue, one entry a line\n"
     "  explain SPEC                    the exact engine command lines, nothing run\n"
     "  gc                              remove leftover sandrun containers and networks\n"
-    "  report merge -o OUT IN...       merge shard reports\n"
+    "  report merge -o FMT:OUT IN...   merge shard reports (--suite DIR)\n"
     "  repro REPORT SELECTOR           run one record again; 0 if it reproduces\n"
     "  version\n"
     "\n"

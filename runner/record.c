@@ -55,6 +55,7 @@ void run_meta_release(struct run_meta *m)
 	free(m->git_head);
 	free(m->unattributed_json);
 	free(m->tool_version);
+	free(m->fingerprint);
 	memset(m, 0, sizeof(*m));
 	m->git_dirty = -1;
 }

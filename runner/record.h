@@ -76,6 +76,7 @@ struct run_meta {
 	bool interrupted;
 	char *unattributed_json;   /* JSON array of OOB hits with no known token, or NULL */
 	unsigned shard_k, shard_n; /* 0/0: no sharding */
+	char *fingerprint;	   /* suite_fingerprint (shard.h) hex, or NULL */
 	char *tool_version;	   /* sandrun version for the reports, or NULL */
 };
 

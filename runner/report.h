@@ -36,8 +36,9 @@ void report_record_json(struct strbuf *out, const struct record *r);
 /* Write {"run": {...}, "records": [...]} to path atomically: one run field a
  * line, one record a line. run holds run_id, sandrun_version, started,
  * finished (ISO 8601 UTC; null when 0), host, engine, engine_version,
- * catalogue {path, xxh64}, git {head, dirty}, interrupted, shard ("k/n" or
- * null), counts {error, confirmed, crash, oom, timeout, not_confirmed},
+ * catalogue {path, xxh64}, git {head, dirty}, interrupted, shard ({"index": k,
+ * "count": n} or null), fingerprint (the suite's, shard.h; null when
+ * unknown), counts {error, confirmed, crash, oom, timeout, not_confirmed},
  * total, failed (records for which record_failed() holds), unattributed
  * (m's raw JSON array, [] when NULL) and crash_groups (crash records grouped
  * by signature: [{signature, runs, first}]). Returns 0 or a negative sr_code. */

@@ -118,9 +118,11 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 	strbuf_addstr(&sb, rep_jbool(m->interrupted));
 	rep_doc_field(&sb, &first, "shard");
 	if (m->shard_n)
-		strbuf_addf(&sb, "\"%u/%u\"", m->shard_k, m->shard_n);
+		strbuf_addf(&sb, "{\"index\": %u, \"count\": %u}", m->shard_k, m->shard_n);
 	else
 		strbuf_addstr(&sb, "null");
+	rep_doc_field(&sb, &first, "fingerprint");
+	json_add_str(&sb, m->fingerprint);
 	rep_doc_field(&sb, &first, "counts");
 	rep_counts(&sb, counts);
 	rep_doc_field(&sb, &first, "total");

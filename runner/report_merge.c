@@ -1,6 +1,9 @@
 /* `sandrun report merge`: shard reports into one. */
 #include "report_int.h"
+#include "report_merge.h"
+#include "shard.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int merr(struct sr_err *err, const char *path, const struct json_value *at, const char *fmt,
@@ -53,6 +56,9 @@ static int outcome_value(enum outcome *out, const char *path, const struct json_
 struct merge_state {
 	size_t counts[NOUTCOMES];
 	size_t total, failed;
+	unsigned shard_count; /* N of the sharded inputs, 0: none */
+	unsigned *missing;    /* the shards no input has */
+	size_t nmissing;
 	const struct json_value *started, *finished; /* earliest / latest strings */
 	bool interrupted;
 	struct strbuf unattributed; /* comma-separated serialized elements */
@@ -140,13 +146,14 @@ enum {
 	O_TOTAL,
 	O_FAILED,
 	O_UNATTRIBUTED,
+	O_SHARDS,
 	O_MERGED_FROM,
 	O_CRASH_GROUPS,
 	O_N
 };
 static const char *const override_keys[O_N] = {
-    "started", "finished", "interrupted",  "shard",	  "counts",
-    "total",   "failed",   "unattributed", "merged_from", "crash_groups",
+    "started", "finished",     "interrupted", "shard",	     "counts",	     "total",
+    "failed",  "unattributed", "shards",      "merged_from", "crash_groups",
 };
 
 static void merge_override(struct strbuf *sb, int which, const struct merge_state *st)
@@ -176,6 +183,16 @@ static void merge_override(struct strbuf *sb, int which, const struct merge_stat
 	case O_UNATTRIBUTED:
 		strbuf_addf(sb, "[%s]", strbuf_str(&st->unattributed));
 		break;
+	case O_SHARDS:
+		if (!st->shard_count) {
+			strbuf_addstr(sb, "null");
+			break;
+		}
+		strbuf_addf(sb, "{\"count\": %u, \"missing\": [", st->shard_count);
+		for (size_t i = 0; i < st->nmissing; i++)
+			strbuf_addf(sb, "%s%u", i ? ", " : "", st->missing[i]);
+		strbuf_addstr(sb, "]}");
+		break;
 	case O_MERGED_FROM:
 		strbuf_addf(sb, "[%s]", strbuf_str(&st->run_ids));
 		break;
@@ -199,65 +216,191 @@ static int override_index(const struct json_member *m, const struct merge_state 
 	return -1;
 }
 
-int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err)
+/* The input order records go out in: by shard index, unsharded first,
+ * otherwise as given (stable). */
+static size_t *input_order(const struct merge_input *in, size_t n)
+{
+	size_t *ord = xcalloc(n ? n : 1, sizeof(*ord));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && in[ord[j - 1]].index > in[i].index; j--)
+			ord[j] = ord[j - 1];
+		ord[j] = i;
+	}
+	return ord;
+}
+
+/* The merged document into sb: the first input's run with the overrides,
+ * then the records in input_order, the missing shards' records last. */
+static void merged_doc(struct strbuf *sb, struct json_value **docs, const size_t *ord, size_t nin,
+		       const struct merge_state *st, const struct record *miss, size_t nmiss)
+{
+	const struct json_value *run = json_get(docs[0], "run");
+	bool done[O_N] = {false}, first = true;
+	size_t nrec = 0;
+
+	rep_doc_open_run(sb);
+	for (size_t i = 0; i < run->u.obj.n; i++) {
+		const struct json_member *mb = &run->u.obj.m[i];
+		int k = override_index(mb, st);
+		rep_doc_field_sep(sb, &first);
+		json_add_strn(sb, mb->key, mb->key_len);
+		strbuf_addstr(sb, ": ");
+		if (k >= 0) {
+			merge_override(sb, k, st);
+			done[k] = true;
+		} else {
+			json_serialize(sb, mb->value);
+		}
+	}
+	for (int k = 0; k < O_N; k++) {
+		if (done[k] || (k == O_STARTED && !st->started) ||
+		    (k == O_FINISHED && !st->finished))
+			continue;
+		rep_doc_field(sb, &first, override_keys[k]);
+		merge_override(sb, k, st);
+	}
+	rep_doc_open_records(sb);
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *recs = json_get(docs[ord[i]], "records");
+		for (size_t j = 0; j < recs->u.arr.n; j++) {
+			rep_doc_record_sep(sb, nrec++);
+			json_serialize(sb, recs->u.arr.v[j]);
+		}
+	}
+	for (size_t i = 0; i < nmiss; i++) {
+		rep_doc_record_sep(sb, nrec++);
+		report_record_json(sb, &miss[i]);
+	}
+	rep_doc_close(sb, nrec);
+}
+
+/* JUnit or SARIF of the merged document text. */
+static int write_converted(const struct merge_output *o, const struct strbuf *doc,
+			   struct sr_err *err)
+{
+	struct json_value *v = NULL;
+	const struct json_value *recs;
+	struct record *r = NULL;
+	struct run_meta m;
+	size_t n;
+	int rc;
+
+	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
+		return rc;
+	recs = json_get(v, "records");
+	n = recs->u.arr.n;
+	r = xcalloc(n ? n : 1, sizeof(*r));
+	for (size_t i = 0; i < n; i++)
+		merge_record_from_json(&r[i], recs->u.arr.v[i]);
+	merge_meta_from_json(&m, json_get(v, "run"));
+	if (!strcmp(o->fmt, "junit"))
+		rc = report_write_junit(o->path, &m, r, n, err);
+	else
+		rc = report_write_sarif(o->path, &m, r, n, err);
+	for (size_t i = 0; i < n; i++)
+		record_release(&r[i]);
+	free(r);
+	run_meta_release(&m);
+	json_free(v);
+	return rc;
+}
+
+/* The fingerprint of suite's spec files with the catalogue hash of the first
+ * sharded input; *out stays NULL when no sharded input records one. */
+static int suite_fp_from_shards(char **out, const struct merge_suite *suite,
+				struct json_value **docs, const struct merge_input *in, size_t nin,
+				struct sr_err *err)
+{
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *c =
+		    json_get(json_get(json_get(docs[i], "run"), "catalogue"), "xxh64");
+		if (!in[i].count || !in[i].fingerprint || !c || c->type != JSON_STRING)
+			continue;
+		return suite_fingerprint(out, suite->root, suite->spec_paths, suite->nspecs,
+					 c->u.str.s, err);
+	}
+	return 0;
+}
+
+int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, size_t nout,
+			 const char *const *in_paths, size_t nin, const struct merge_suite *suite,
+			 struct sr_err *err)
 {
 	struct json_value **docs;
+	struct merge_input *in;
 	struct merge_state st = {.unattributed = STRBUF_INIT, .run_ids = STRBUF_INIT};
 	struct strbuf sb = STRBUF_INIT;
-	bool done[O_N] = {false}, first = true;
-	const struct json_value *run;
-	size_t nrec = 0;
+	struct record *miss = NULL;
+	size_t nmiss = 0, amiss = 0, *ord = NULL;
+	struct merge_suite su;
+	char *fp = NULL;
 	int rc = 0;
 
 	if (!nin)
 		return sr_err_set(err, SR_EINVAL, "report merge: no input reports");
 	docs = xcalloc(nin, sizeof(*docs));
+	in = xcalloc(nin, sizeof(*in));
 	for (size_t i = 0; i < nin && !rc; i++) {
 		rc = json_parse_file(&docs[i], in_paths[i], err);
 		if (!rc)
 			rc = merge_one(&st, in_paths[i], docs[i], err);
+		if (!rc)
+			rc = merge_input_read(&in[i], in_paths[i], docs[i], err);
 	}
+	if (!rc && suite && !suite->fingerprint && suite->root)
+		rc = suite_fp_from_shards(&fp, suite, docs, in, nin, err);
+	if (!rc && fp) {
+		su = *suite;
+		su.fingerprint = fp;
+		suite = &su;
+	}
+	if (!rc)
+		rc = merge_check_shards(&st.missing, &st.nmissing, &st.shard_count, in, nin, suite,
+					err);
 	if (rc)
 		goto done;
 
-	run = json_get(docs[0], "run");
-	rep_doc_open_run(&sb);
-	for (size_t i = 0; i < run->u.obj.n; i++) {
-		const struct json_member *mb = &run->u.obj.m[i];
-		int k = override_index(mb, &st);
-		rep_doc_field_sep(&sb, &first);
-		json_add_strn(&sb, mb->key, mb->key_len);
-		strbuf_addstr(&sb, ": ");
-		if (k >= 0) {
-			merge_override(&sb, k, &st);
-			done[k] = true;
-		} else {
-			json_serialize(&sb, mb->value);
-		}
+	/* A lost shard is not a green one: its runs become errors. */
+	for (size_t i = 0; i < st.nmissing; i++)
+		merge_missing_records(&miss, &nmiss, &amiss, st.missing[i], st.shard_count, suite);
+	for (size_t i = 0; i < nmiss; i++) {
+		st.counts[miss[i].outcome]++;
+		st.total++;
+		st.failed += record_failed(&miss[i]);
 	}
-	for (int k = 0; k < O_N; k++) {
-		if (done[k] || (k == O_STARTED && !st.started) || (k == O_FINISHED && !st.finished))
-			continue;
-		rep_doc_field(&sb, &first, override_keys[k]);
-		merge_override(&sb, k, &st);
+	ord = input_order(in, nin);
+	merged_doc(&sb, docs, ord, nin, &st, miss, nmiss);
+	for (size_t i = 0; i < nout && !rc; i++) {
+		if (!strcmp(outs[i].fmt, "json"))
+			rc = sr_write_file_atomic(outs[i].path, sb.buf, sb.len, err);
+		else
+			rc = write_converted(&outs[i], &sb, err);
 	}
-	rep_doc_open_records(&sb);
-	for (size_t i = 0; i < nin; i++) {
-		const struct json_value *recs = json_get(docs[i], "records");
-		for (size_t j = 0; j < recs->u.arr.n; j++) {
-			rep_doc_record_sep(&sb, nrec++);
-			json_serialize(&sb, recs->u.arr.v[j]);
-		}
-	}
-	rep_doc_close(&sb, nrec);
-	rc = sr_write_file_atomic(out_path, sb.buf, sb.len, err);
+	if (out_failed)
+		*out_failed = st.failed;
 done:
 	for (size_t i = 0; i < nin; i++)
 		json_free(docs[i]);
+	for (size_t i = 0; i < nmiss; i++)
+		record_release(&miss[i]);
+	free(miss);
 	free(docs);
+	free(in);
+	free(ord);
+	free(st.missing);
+	free(fp);
 	strbuf_release(&sb);
 	strbuf_release(&st.unattributed);
 	strbuf_release(&st.run_ids);
 	rep_crash_groups_release(&st.crashes);
 	return rc;
+}
+
+int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err)
+{
+	struct merge_output o = {.fmt = "json", .path = out_path};
+
+	return report_merge_outputs(NULL, &o, 1, in_paths, nin, NULL, err);
 }

@@ -35,7 +35,7 @@ cat=${SANDRUN_CATALOGUE:-}
 out=${SANDRUN_OUT:-$PWD/sandrun-slurm-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(realpath "$out")
-export SANDRUN_BIN=$bin SANDRUN_OUT=$out
+export SANDRUN_BIN=$bin SANDRUN_OUT=$out SANDRUN_SUITE=$suite
 [[ -z $cat ]] || export SANDRUN_CATALOGUE=$cat
 
 # shellcheck disable=SC2086 # SANDRUN_SBATCH_ARGS is a list of options

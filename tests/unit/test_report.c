@@ -369,7 +369,8 @@ static void test_report__json_report_holds_run_metadata_and_counts(void **state)
 	assert_json_str(v, "run.git.head", "deadbeef");
 	assert_json_type(v, "run.git.dirty", JSON_NULL);
 	assert_false(at(v, "run.interrupted")->u.b);
-	assert_json_str(v, "run.shard", "2/3");
+	assert_json_num(v, "run.shard.index", "2");
+	assert_json_num(v, "run.shard.count", "3");
 	assert_json_num(v, "run.counts.confirmed", "1");
 	assert_json_num(v, "run.counts.timeout", "1");
 	assert_json_num(v, "run.counts.crash", "1");
@@ -686,6 +687,7 @@ static void test_report__merge_concatenates_records_and_recounts(void **state)
 	struct record a[2], b[2];
 	struct run_meta ma, mb;
 	char *pa = tmp_path("a.json"), *pb = tmp_path("b.json"), *out = tmp_path("m.json");
+	char *pc = tmp_path("c.json");
 	const char *in[] = {pa, pb};
 	struct sr_err err = SR_ERR_INIT;
 	struct json_value *v, *orig;
@@ -750,18 +752,27 @@ static void test_report__merge_concatenates_records_and_recounts(void **state)
 	json_free(orig);
 	json_free(v);
 
-	/* A merge of a merge flattens the run ids. */
+	/* A merge of a merge flattens the run ids; it holds both shards, so
+	 * only an unsharded report can join it. */
 	{
-		const char *in2[] = {out, pa};
+		const char *in2[] = {out, pc};
 		char *out2 = tmp_path("m2.json");
+		struct run_meta mc;
+		mk_meta(&mc, "run-c");
+		write_report(pc, &mc, a, 2);
+		run_meta_release(&mc);
 		if (report_merge(out2, in2, 2, &err) < 0)
 			fail_msg("%s", err.msg);
 		v = parse_file_or_fail(out2);
 		assert_int_equal(at(v, "run.merged_from")->u.arr.n, 3);
-		assert_json_str(v, "run.merged_from.2", "run-a");
+		assert_json_str(v, "run.merged_from.2", "run-c");
 		assert_json_num(v, "run.total", "6");
 		json_free(v);
+		in2[1] = pa;
+		assert_int_equal(report_merge(out2, in2, 2, &err), SR_EINVAL);
+		assert_non_null(strstr(err.msg, "both hold shard 1/2"));
 		free(out2);
+		free(pc);
 	}
 
 	strbuf_release(&x);
