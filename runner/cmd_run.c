@@ -14,7 +14,9 @@
 #include "gc.h"
 #include "net/firewall.h"
 #include "report.h"
+#include "report_html.h"
 #include "run.h"
+#include "verdicts.h"
 
 #define DEFAULT_GRACE_MS 500
 
@@ -84,9 +86,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			r->fmt = xstrndup(v, (size_t)(colon - v));
 			r->path = xstrdup(colon + 1);
 			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
-			    strcmp(r->fmt, "sarif"))
-				return cli_usage("unknown report format (json, junit, sarif):",
-						 r->fmt);
+			    strcmp(r->fmt, "sarif") && strcmp(r->fmt, "html"))
+				return cli_usage(
+				    "unknown report format (json, junit, sarif, html):", r->fmt);
 		} else if (cli_opt(argc, argv, &i, "--pull", NULL, &v)) {
 			if (v && !strcmp(v, "missing"))
 				o->pull = PULL_MISSING;
@@ -233,6 +235,23 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
+static int write_html(const char *path, const struct run_meta *m, const struct record *recs,
+		      size_t n, struct sr_err *err)
+{
+	struct html_timing *t = n ? xcalloc(n, sizeof(*t)) : NULL;
+	struct verdict *v;
+	size_t nv;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = (struct html_timing){.start_ms = recs[i].start_ms, .worker = recs[i].worker};
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	rc = report_html_write_file(path, m, recs, n, v, nv, t, err);
+	verdicts_free(v, nv);
+	free(t);
+	return rc;
+}
+
 static int write_reports(const struct run_opts *o, const struct run_meta *m,
 			 const struct record *recs, size_t n)
 {
@@ -246,6 +265,8 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 			r = report_write_json(p, m, recs, n, &err);
 		else if (!strcmp(f, "junit"))
 			r = report_write_junit(p, m, recs, n, &err);
+		else if (!strcmp(f, "html"))
+			r = write_html(p, m, recs, n, &err);
 		else
 			r = report_write_sarif(p, m, recs, n, &err);
 		if (r < 0) {
@@ -254,6 +275,20 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 		}
 	}
 	return rc;
+}
+
+/* `expect` judges verdicts (k-of-n), not single runs. */
+static bool any_verdict_failed(const struct record *recs, size_t n)
+{
+	struct verdict *v;
+	size_t nv;
+	bool failed = false;
+
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	for (size_t i = 0; i < nv && !failed; i++)
+		failed = !v[i].match;
+	verdicts_free(v, nv);
+	return failed;
 }
 
 int cmd_run(const struct cli *cli, int argc, char **argv)
@@ -299,8 +334,12 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		struct spec *s = &su.specs[i];
 		if (!selected(&o, s))
 			continue;
-		if (o.repeat)
+		if (o.repeat) {
 			s->repeat = o.repeat;
+			/* K of a shorter run cannot exceed its N. */
+			if (s->confirm > o.repeat)
+				s->confirm = o.repeat;
+		}
 		for (size_t p = 0; p < s->npayloads; p++)
 			for (unsigned k = 0; k < s->repeat; k++) {
 				SR_GROW(jobs, njobs + 1, ajobs);
@@ -399,11 +438,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		rc = engine_rc;
 	else if (nbad)
 		rc = EXIT_USAGE;
-	else {
-		for (size_t i = 0; i < njobs; i++)
-			if (record_failed(&recs[i]))
-				rc = EXIT_FAIL;
-	}
+	else if (any_verdict_failed(recs, njobs))
+		rc = EXIT_FAIL;
 	for (size_t i = 0; i < njobs + nbad; i++)
 		record_release(&recs[i]);
 	free(recs);

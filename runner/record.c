@@ -10,6 +10,8 @@ void record_init(struct record *r)
 	r->expected = OUTCOME_NONE;
 	r->exit_code = -1;
 	r->runs = 1;
+	r->confirm = 1;
+	r->worker = -1;
 }
 
 void record_release(struct record *r)

@@ -36,7 +36,10 @@ struct record {
 	uint64_t duration_ms;
 	unsigned fired, runs; /* "fired/runs" for this payload across repeats */
 	unsigned repeat_index;
-	char *image; /* the reference run */
+	unsigned confirm;  /* K: confirmed runs its verdict needs (spec repeat.confirm), >= 1 */
+	uint64_t start_ms; /* when the run started, since the invocation's first run */
+	int worker;	   /* 0-based worker lane that ran it; -1 unknown */
+	char *image;	   /* the reference run */
 	bool pinned;
 	bool cached;
 	struct isolation isolation;

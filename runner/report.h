@@ -36,24 +36,28 @@ void report_record_json(struct strbuf *out, const struct record *r);
  * catalogue {path, xxh64}, git {head, dirty}, interrupted, shard ("k/n" or
  * null), counts {error, confirmed, crash, oom, timeout, not_confirmed},
  * total, failed (records for which record_failed() holds) and unattributed
- * (m's raw JSON array, [] when NULL). Returns 0 or a negative sr_code. */
+ * (m's raw JSON array, [] when NULL); after "records", "verdicts": one
+ * verdict_json() a line (verdicts.h). Returns 0 or a negative sr_code. */
 int report_write_json(const char *path, const struct run_meta *m, const struct record *recs,
 		      size_t n, struct sr_err *err);
 
 /* Write JUnit XML to path atomically: <testsuites> with one <testsuite
  * name="sandrun"> and one <testcase classname="<harness>"
- * name="<harness>[<payload>]#<repeat>"> per record ("[<payload>]" left out for
- * the implicit payload ""). A mismatch is a <failure type="mismatch"
- * message="expected X, got Y">, an error outcome without expectation an
- * <error type="<phase>">; stdout and stderr tails go to <system-out> and
- * <system-err>. Characters XML 1.0 forbids are dropped, invalid UTF-8 becomes
+ * name="<harness>[<payload>]"> per verdict ("[<payload>]" left out for the
+ * implicit payload ""). A mismatched verdict is a <failure type="mismatch"
+ * message="expected X, got Y (fired k/n, confirm K)">, an error verdict
+ * without expectation an <error type="<phase>">, with the details of its
+ * representative run; the runs' stdout and stderr tails go to <system-out>
+ * and <system-err> (each under a "--- run #k (seq S): outcome, Nms ---" line
+ * when the verdict has several runs). Characters XML 1.0 forbids are dropped, invalid UTF-8 becomes
  * U+FFFD. Returns 0 or a negative sr_code. */
 int report_write_junit(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err);
 
 /* Write a SARIF 2.1.0 log to path atomically: one run, tool.driver "sandrun"
  * with one rule per distinct harness (id = harness name, in first-seen
- * order), and one result per record whose outcome is confirmed or crash,
+ * order), and one result per verdict (verdicts.h) whose outcome is
+ * confirmed or crash, told by its representative run,
  * located at the spec file (relative to %SRCROOT%, the working directory;
  * line 1) with partialFingerprints["sandrunRun/v1"] = the XXH64 (lib/hash.h) of
  * harness and payload, 16 hex characters. Returns 0 or a negative sr_code. */
@@ -67,8 +71,9 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
  * harness cannot drive the terminal. */
 void report_console_line(FILE *f, const struct record *r, bool color);
 
-/* A table of outcomes with matched and mismatched counts, then the failed
- * runs (record_failed) one a line. */
+/* A table of verdicts (verdicts_build, each record's own confirm) per
+ * outcome with matched and mismatched counts, the number of runs and flaky
+ * verdicts when they differ, then the failed verdicts one a line. */
 void report_console_summary(FILE *f, const struct record *recs, size_t n);
 
 /* `sandrun report merge`: read the JSON reports in_paths (as written by
@@ -77,7 +82,9 @@ void report_console_summary(FILE *f, const struct record *recs, size_t n);
  * total and failed recomputed, started the earliest and finished the latest
  * of the inputs, interrupted if any input was, shard null, unattributed the
  * concatenation, and "merged_from" the inputs' run ids (flattened when an
- * input is itself a merge). Malformed input is SR_EINVAL with
+ * input is itself a merge); "verdicts" the inputs' verdicts concatenated,
+ * their seq moved to the merged record order (shards keep every run of a
+ * verdict in one input). Malformed input is SR_EINVAL with
  * "file:line:col: what". */
 int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err);
 

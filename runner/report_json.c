@@ -117,7 +117,7 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 		rep_doc_record_sep(&sb, i);
 		report_record_json(&sb, &recs[i]);
 	}
-	rep_doc_close(&sb, n);
+	rep_doc_verdicts(&sb, recs, n);
 	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);
 	return rc;

@@ -193,6 +193,53 @@ static int override_index(const struct json_member *m, const struct merge_state 
 	return -1;
 }
 
+/* The verdict object v with every number of its "seq" moved by off: the
+ * records of the input it came from now start at off + 1. */
+static void shifted_verdict(struct strbuf *sb, const struct json_value *v, size_t off)
+{
+	strbuf_addch(sb, '{');
+	for (size_t i = 0; i < v->u.obj.n; i++) {
+		const struct json_member *mb = &v->u.obj.m[i];
+		const struct json_value *x = mb->value;
+		if (i)
+			strbuf_addch(sb, ',');
+		json_add_strn(sb, mb->key, mb->key_len);
+		strbuf_addch(sb, ':');
+		if (strcmp(mb->key, "seq") || x->type != JSON_ARRAY) {
+			json_serialize(sb, x);
+			continue;
+		}
+		strbuf_addch(sb, '[');
+		for (size_t k = 0; k < x->u.arr.n; k++)
+			strbuf_addf(sb, "%s%.0f", k ? "," : "",
+				    x->u.arr.v[k]->type == JSON_NUMBER
+					? x->u.arr.v[k]->u.num.v + (double)off
+					: 0.0);
+		strbuf_addch(sb, ']');
+	}
+	strbuf_addch(sb, '}');
+}
+
+/* Close the records, then the inputs' verdicts in input order: shards keep
+ * every run of a verdict in one input, so they concatenate. */
+static void merge_verdicts(struct strbuf *sb, struct json_value **docs, size_t nin, size_t nrec)
+{
+	size_t off = 0, nv = 0;
+
+	strbuf_addstr(sb, nrec ? "\n  ],\n  \"verdicts\": [" : "],\n  \"verdicts\": [");
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *v = json_get(docs[i], "verdicts");
+		for (size_t j = 0; v && v->type == JSON_ARRAY && j < v->u.arr.n; j++) {
+			if (v->u.arr.v[j]->type != JSON_OBJECT)
+				continue;
+			rep_doc_record_sep(sb, nv++);
+			shifted_verdict(sb, v->u.arr.v[j], off);
+		}
+		off += json_get(docs[i], "records")->u.arr.n;
+	}
+	strbuf_addstr(sb, nv ? "\n  ]\n}\n" : "]\n}\n");
+}
+
 int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err)
 {
 	struct json_value **docs;
@@ -243,7 +290,7 @@ int report_merge(const char *out_path, const char *const *in_paths, size_t nin, 
 			json_serialize(&sb, recs->u.arr.v[j]);
 		}
 	}
-	rep_doc_close(&sb, nrec);
+	merge_verdicts(&sb, docs, nin, nrec);
 	rc = sr_write_file_atomic(out_path, sb.buf, sb.len, err);
 done:
 	for (size_t i = 0; i < nin; i++)

@@ -68,6 +68,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
+	rec->confirm = s->confirm ? s->confirm : 1;
 	rec->isolation.network = net_policy_name(s->network);
 	rec->isolation.read_only = true;
 	rec->isolation.user = SR_CONTAINER_USER;
@@ -270,6 +271,8 @@ static int launch(struct run_ctx *c)
 	int rc;
 
 	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
+	strvec_pushf(&env, "SANDRUN_REPEAT=%u", c->job->repeat + 1);
 	strvec_pushv(&env, (const char *const *)c->net.env.v);
 	rc = workdir_write_env(&c->wd, &env, &err);
 	strvec_clear(&env);

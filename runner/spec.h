@@ -87,6 +87,8 @@ struct spec {
 	struct oracle oracle;
 	enum outcome expect; /* OUTCOME_NONE when absent */
 	unsigned repeat;     /* default 1 */
+	unsigned
+	    confirm; /* K of repeat: {runs, confirm}: confirmed runs a verdict needs; default 1 */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with
