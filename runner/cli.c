@@ -59,11 +59,53 @@ void cli_suite_release(struct cli_suite *s)
 	strvec_clear(&s->bad_msgs);
 }
 
+/* The harness names loaded so far, so that the duplicate check stays linear
+ * (20,000 specs): open addressing over borrowed name pointers. */
+struct name_set {
+	const char **slots;
+	size_t mask, n;
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+
+/* True when name is in set; otherwise adds it when add (the string must
+ * outlive set). */
+static bool name_seen(struct name_set *set, const char *name, bool add)
+{
+	size_t k;
+
+	if (2 * (set->n + 1) > set->mask) {
+		struct name_set big = {.mask = set->mask ? set->mask * 2 + 1 : 63};
+		big.slots = xcalloc(big.mask + 1, sizeof(*big.slots));
+		for (size_t i = 0; set->slots && i <= set->mask; i++)
+			if (set->slots[i])
+				name_seen(&big, set->slots[i], true);
+		free(set->slots);
+		*set = big;
+	}
+	for (k = name_hash(name) & set->mask; set->slots[k]; k = (k + 1) & set->mask)
+		if (!strcmp(set->slots[k], name))
+			return true;
+	if (add) {
+		set->slots[k] = name;
+		set->n++;
+	}
+	return false;
+}
+
 int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struct catalogue *cat,
 		   struct sr_err *err)
 {
 	struct strvec files = STRVEC_INIT;
 	const char *def[] = {"harnesses"};
+	struct name_set names = {0};
 	int rc;
 
 	if (paths->nr)
@@ -84,8 +126,7 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 			strvec_push(&su->bad_msgs, e2.msg);
 			continue;
 		}
-		for (size_t k = 0; k < su->n; k++)
-			dup |= !strcmp(su->specs[k].name, s.name);
+		dup = name_seen(&names, s.name, false);
 		if (dup) {
 			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
 					    files.v[i], s.name);
@@ -107,7 +148,9 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 		}
 		SR_GROW(su->specs, su->n + 1, su->alloc);
 		su->specs[su->n++] = s;
+		name_seen(&names, su->specs[su->n - 1].name, true);
 	}
+	free(names.slots);
 	strvec_clear(&files);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "run.h"
+#include "verbs.h"
 #include "verdicts.h"
 
 #define DEFAULT_GRACE_MS 500
@@ -39,12 +40,17 @@ struct run_opts {
 	bool require_pinned;
 	uint64_t grace_ms;
 	struct strvec paths;
+	bool help; /* --help was asked: parse_run_opts returned 0 after printing it */
 };
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	const char *env_grace = getenv("SANDRUN_OOB_GRACE");
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sr_err err = SR_ERR_INIT;
+	struct opt_iter it;
+	const char *v;
+	int id;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = n > 0 ? (unsigned)n : 1;
@@ -52,32 +58,34 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->grace_ms = DEFAULT_GRACE_MS;
 	if (env_grace && sr_parse_duration_ms(env_grace, &o->grace_ms) < 0)
 		return cli_usage("SANDRUN_OOB_GRACE is not a duration:", env_grace);
-	for (int i = 1; i < argc; i++) {
-		const char *v;
+	opt_iter_init(&it, verb_find("run"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
 		char *end;
-		if (!strcmp(argv[i], "--")) {
-			for (i++; i < argc; i++)
-				strvec_push(&o->paths, argv[i]);
+		switch (id) {
+		case OPT_ARG:
+			strvec_push(&o->paths, v);
 			break;
-		}
-		if (cli_opt(argc, argv, &i, "--jobs", "-j", &v)) {
-			long j = v ? strtol(v, &end, 10) : 0;
-			if (!v || *end || j < 1 || j > 256)
+		case O_RUN_JOBS: {
+			long j = strtol(v, &end, 10);
+			if (*end || j < 1 || j > 256)
 				return cli_usage("-j needs a number from 1 to 256, got", v);
 			o->jobs = (unsigned)j;
-		} else if (cli_opt(argc, argv, &i, "--shard", NULL, &v)) {
+			break;
+		}
+		case O_RUN_SHARD: {
 			unsigned k, nn;
 			char c;
-			if (!v || sscanf(v, "%u/%u%c", &k, &nn, &c) != 2 || !nn || !k || k > nn)
+			if (sscanf(v, "%u/%u%c", &k, &nn, &c) != 2 || !nn || !k || k > nn)
 				return cli_usage("--shard needs K/N with 1 <= K <= N, got", v);
 			o->shard_k = k;
 			o->shard_n = nn;
-		} else if (cli_opt(argc, argv, &i, "--filter", NULL, &v)) {
-			if (!v)
-				return cli_usage("--filter needs a glob", NULL);
+			break;
+		}
+		case O_RUN_FILTER:
 			strvec_push(&o->filters, v);
-		} else if (cli_opt(argc, argv, &i, "--report", NULL, &v)) {
-			const char *colon = v ? strchr(v, ':') : NULL;
+			break;
+		case O_RUN_REPORT: {
+			const char *colon = strchr(v, ':');
 			struct report_req *r;
 			if (!colon || !colon[1])
 				return cli_usage("--report needs FORMAT:PATH, got", v);
@@ -89,40 +97,48 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			    strcmp(r->fmt, "sarif") && strcmp(r->fmt, "html"))
 				return cli_usage(
 				    "unknown report format (json, junit, sarif, html):", r->fmt);
-		} else if (cli_opt(argc, argv, &i, "--pull", NULL, &v)) {
-			if (v && !strcmp(v, "missing"))
+			break;
+		}
+		case O_RUN_PULL:
+			if (!strcmp(v, "missing"))
 				o->pull = PULL_MISSING;
-			else if (v && !strcmp(v, "always"))
+			else if (!strcmp(v, "always"))
 				o->pull = PULL_ALWAYS;
-			else if (v && !strcmp(v, "never"))
+			else if (!strcmp(v, "never"))
 				o->pull = PULL_NEVER;
 			else
 				return cli_usage("--pull must be missing, always or never, got", v);
-		} else if (cli_opt(argc, argv, &i, "--cache", NULL, &v)) {
-			if (!v)
-				return cli_usage("--cache needs a directory", NULL);
+			break;
+		case O_RUN_CACHE:
 			o->cache = v;
-		} else if (cli_opt(argc, argv, &i, "--keep", NULL, NULL)) {
+			break;
+		case O_RUN_KEEP:
 			o->keep = true;
-		} else if (cli_opt(argc, argv, &i, "--timeout-scale", NULL, &v)) {
-			double f = v ? strtod(v, &end) : 0;
-			if (!v || *end || !(f > 0) || f > 1000)
+			break;
+		case O_RUN_TIMEOUT_SCALE: {
+			double f = strtod(v, &end);
+			if (*end || !(f > 0) || f > 1000)
 				return cli_usage("--timeout-scale needs a positive number, got", v);
 			o->timeout_scale = f;
-		} else if (cli_opt(argc, argv, &i, "--repeat", NULL, &v)) {
-			long r = v ? strtol(v, &end, 10) : 0;
-			if (!v || *end || r < 1 || r > 1000)
+			break;
+		}
+		case O_RUN_REPEAT: {
+			long r = strtol(v, &end, 10);
+			if (*end || r < 1 || r > 1000)
 				return cli_usage("--repeat needs a number from 1 to 1000, got", v);
 			o->repeat = (unsigned)r;
-		} else if (cli_opt(argc, argv, &i, "--require-pinned", NULL, NULL)) {
+			break;
+		}
+		case O_RUN_REQUIRE_PINNED:
 			o->require_pinned = true;
-		} else if (cli_opt(argc, argv, &i, "--oob-grace", NULL, &v)) {
-			if (!v || sr_parse_duration_ms(v, &o->grace_ms) < 0)
+			break;
+		case O_RUN_OOB_GRACE:
+			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage("unknown option", argv[i]);
-		} else {
-			strvec_push(&o->paths, argv[i]);
+			break;
+		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
+			o->help = id == OPT_HELP;
+			return verb_stop(it.verb, id, &err);
 		}
 	}
 	return 0;
@@ -310,7 +326,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	int rc = EXIT_OK, engine_rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = parse_run_opts(argc, argv, &o))) {
+	if ((rc = parse_run_opts(argc, argv, &o)) || o.help) {
 		run_opts_release(&o);
 		return rc;
 	}
