@@ -23,6 +23,7 @@ void record_release(struct record *r)
 	free(r->image);
 	free(r->evidence.oob_json);
 	free(r->evidence.stubs_json);
+	free(r->evidence.untokened_json);
 	free(r->evidence.stdout_tail);
 	free(r->evidence.stderr_tail);
 	free(r->evidence.artifact_dir);

@@ -14,8 +14,9 @@ struct isolation {
 };
 
 struct evidence {
-	char *oob_json;	  /* a JSON array, owned; NULL means [] */
-	char *stubs_json; /* a JSON array, owned; NULL means [] */
+	char *oob_json;	      /* a JSON array, owned; NULL means [] */
+	char *stubs_json;     /* a JSON array, owned; NULL means [] */
+	char *untokened_json; /* hits without the token from the run's own network; NULL: [] */
 	char *stdout_tail;
 	char *stderr_tail;
 	struct strvec artifacts; /* paths relative to /work, e.g. "out/crash-1a2b" */

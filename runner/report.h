@@ -20,7 +20,8 @@
 /* Append r as one compact JSON object (no newline) with the fields of DESIGN
  * §7, in this order: harness, payload, outcome, expected, match, phase,
  * cause, exit_code, signal, duration_ms, fired ("k/n"), image, pinned,
- * cached, isolation, evidence {oob, stubs, stdout_tail, stderr_tail,
+ * cached, isolation, evidence {oob, stubs, untokened (hits without the
+ * token from the run's own network), stdout_tail, stderr_tail,
  * artifacts, artifact_dir (where they were copied on the host)}, repro, then
  * spec (the spec path), container and repeat (1-based: the k-th run of this
  * payload). expected, phase (unless the outcome is error), exit_code (-1),

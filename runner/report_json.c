@@ -42,6 +42,8 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_raw_array(out, r->evidence.oob_json, tok);
 	strbuf_addstr(out, ",\"stubs\":");
 	rep_raw_array(out, r->evidence.stubs_json, tok);
+	strbuf_addstr(out, ",\"untokened\":");
+	rep_raw_array(out, r->evidence.untokened_json, tok);
 	strbuf_addstr(out, ",\"stdout_tail\":");
 	rep_jstr(out, r->evidence.stdout_tail, tok);
 	strbuf_addstr(out, ",\"stderr_tail\":");

@@ -11,6 +11,7 @@
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
+#include "untokened.h"
 #include "netplan.h"
 #include "runargs.h"
 #include "sched.h"
@@ -351,6 +352,23 @@ static int check_started(struct run_ctx *c)
 	return 0;
 }
 
+/* The hits of un_json (no token) that came from this run's own network:
+ * the record's "untokened" evidence, or NULL for none. */
+static char *own_network_hits(struct run_ctx *c, const char *un_json)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint32_t net, mask;
+
+	if (!untokened_subnet(&net, &mask, c->net.gateway))
+		return NULL;
+	untokened_filter(&sb, un_json, net, mask, c->net.gateway);
+	if (sb.len <= 2) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 static void collect_net(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
@@ -369,6 +387,8 @@ static void collect_net(struct run_ctx *c)
 	rec->evidence.oob_json = strbuf_detach(&oob, NULL);
 	rec->evidence.stubs_json = strbuf_detach(&stubs, NULL);
 	sr_rtrim(&un);
+	if (un.len > 2)
+		rec->evidence.untokened_json = own_network_hits(c, un.buf);
 	if (un.len > 2) {
 		/* un is a JSON array: keep its elements for the report's list. */
 		pthread_mutex_lock(&c->r->lock);

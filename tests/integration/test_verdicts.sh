@@ -66,3 +66,24 @@ EOF
 	assert_eq "exit code" 2 "$rc"
 	assert_contains "file:line:col" "$out" "bad.yaml:3:28: repeat.confirm (5) must not exceed repeat.runs (2)"
 }
+
+t_verdicts_cause_says_why_and_untokened_is_the_runs() {
+	local s=$TMP/why r=$TMP/why.json out
+	write_spec "$s" why <<'EOF'
+toolchain: busybox
+network: oob
+command: ["sh", "-c", "timeout 5 wget -qO- \"http://$SANDRUN_OOB_HOST:$SANDRUN_OOB_PORT/no-token-here\"; echo noise >&2; echo \"fatal: strange hostname '-oProxyCommand=x' blocked\" >&2; exit 128"]
+oracle: {oob: true}
+timeout: 20s
+EOF
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "outcome" not_confirmed "$(outcome_of "$r" why "")"
+	assert_eq "cause ends with the last stderr line" \
+		"no oracle fired (exit code 128: fatal: strange hostname '-oProxyCommand=x' blocked)" \
+		"$(field_of "$r" why "" cause)"
+	assert_eq "untokened evidence" 1 "$(field_of "$r" why "" 'evidence.untokened | length')"
+	assert_contains "untokened hit" "$(field_of "$r" why "" 'evidence.untokened[0].summary')" \
+		"/no-token-here"
+	assert_eq "never confirms" 0 "$(field_of "$r" why "" 'evidence.oob | length')"
+	assert_contains "still in run.unattributed" "$(jq -c .run.unattributed "$r")" "no-token-here"
+}
