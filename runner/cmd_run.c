@@ -14,6 +14,7 @@
 #include "gc.h"
 #include "net/firewall.h"
 #include "report.h"
+#include "progress.h"
 #include "report_html.h"
 #include "run.h"
 #include "verbs.h"
@@ -201,11 +202,14 @@ static void install_signals(void)
 
 static void print_done(struct run_job *job, void *ctx)
 {
-	(void)ctx;
+	struct progress *pg = ctx;
+
+	progress_clear(pg);
 	if (sr_verbosity >= 0) {
 		report_console_line(stdout, &job->rec, isatty(1));
 		fflush(stdout);
 	}
+	progress_done(pg, &job->rec, sr_now_ms());
 }
 
 static char *random_hex(size_t bytes)
@@ -318,6 +322,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct run_job *jobs = NULL;
 	struct record *recs = NULL;
 	struct run_meta meta;
+	struct progress pg;
 	size_t njobs = 0, ajobs = 0, nbad = 0;
 	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
 	const char *art = getenv("SANDRUN_ARTIFACTS");
@@ -401,7 +406,9 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		run_all(&r, jobs, njobs, print_done, NULL);
+		progress_init(&pg, stderr, njobs, o.jobs, getenv("NO_COLOR") != NULL, sr_now_ms());
+		run_all(&r, jobs, njobs, print_done, &pg);
+		progress_end(&pg);
 		/* Without the owner file gc leaves what --keep kept alone; a
 		 * killed run keeps it, so gc can tell its leftovers apart. */
 		unlink_owner(tmp_root);
