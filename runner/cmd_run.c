@@ -206,7 +206,7 @@ static void print_done(struct run_job *job, void *ctx)
 
 	progress_clear(pg);
 	if (sr_verbosity >= 0) {
-		report_console_line(stdout, &job->rec, isatty(1));
+		report_console_line(stdout, &job->rec, isatty(1) && !getenv("NO_COLOR"));
 		fflush(stdout);
 	}
 	progress_done(pg, &job->rec, sr_now_ms());

@@ -56,7 +56,7 @@ static const struct sr_opt list_opts[] = {
 
 static const struct sr_opt merge_opts[] = {
     {O_MERGE_OUTPUT, "--output", "-o", "[FMT:]OUT",
-     "the merged report: json (default), junit, sarif or html"},
+     "a merged report: json (default), junit, sarif or html (repeatable)"},
 };
 
 const struct sr_verb_def sr_verbs[] = {
@@ -74,8 +74,8 @@ const struct sr_verb_def sr_verbs[] = {
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
      N(list_opts)},
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
-    {"report merge", "-o [FMT:]OUT IN ...", "Merge shard JSON reports into one.", merge_opts,
-     N(merge_opts)},
+    {"report merge", "-o [FMT:]OUT ... IN ...", "Merge shard JSON reports into one report or more.",
+     merge_opts, N(merge_opts)},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0},
     {"version", "", "Print the version.", NULL, 0},
 };

@@ -87,3 +87,26 @@ EOF
 	assert_eq "never confirms" 0 "$(field_of "$r" why "" 'evidence.oob | length')"
 	assert_contains "still in run.unattributed" "$(jq -c .run.unattributed "$r")" "no-token-here"
 }
+
+t_verdicts_shards_merge_to_every_format() {
+	local s=$TMP/kmerge d=$TMP/kmerge-out k
+	write_flaky "$s" f1 "{runs: 2, confirm: 1}"
+	write_flaky "$s" f2 "{runs: 2, confirm: 2}"
+	mkdir -p "$d"
+	for k in 1 2; do
+		"$SANDRUN" run --catalogue "$CAT" -q --shard "$k/2" --report "json:$d/s$k.json" "$s" \
+			>/dev/null 2>&1
+	done
+	"$SANDRUN" report merge -o "html:$d/m.html" -o "junit:$d/m.xml" -o "json:$d/m.json" \
+		"$d/s1.json" "$d/s2.json"
+	assert_eq "merge exit code" 0 "$?"
+	assert_eq "runs" 4 "$(jq '.records | length' "$d/m.json")"
+	assert_eq "verdicts" 2 "$(jq '.verdicts | length' "$d/m.json")"
+	# Every verdict's seq points at its own runs in the merged order.
+	assert_eq "seq follows the merge" "true" \
+		"$(jq '[.verdicts[] as $v | $v.seq[] | . as $s | $v.harness == $ROOT.records[$s - 1].harness] | all' \
+			--argjson ROOT "$(cat "$d/m.json")" "$d/m.json")"
+	assert_eq "JUnit testcases" 2 "$(grep -c '<testcase ' "$d/m.xml")"
+	assert_eq "JUnit: f2 (1 of 2, K=2) fails" 1 "$(grep -c '<failure ' "$d/m.xml")"
+	assert_eq "HTML rows" 2 "$(grep -c '<tr class="verdict' "$d/m.html")"
+}
