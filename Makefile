@@ -1,6 +1,6 @@
 # sandrun — see README.md. `make` builds, `make test` runs every test.
 CC ?= cc
-PKGS := yaml-0.1 libgit2 libxxhash
+PKGS := yaml-0.1 libgit2 libxxhash libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -34,7 +34,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all test unit integration install clean demo bench fuzz format check setup asan
+.PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
 all: sandrun sandrun.1
 
 # The man page, from scdoc source (ci/setup.sh installs scdoc).
@@ -76,7 +76,7 @@ setup:
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: sandrun
+integration: sandrun $(BUILD)/bench/api_bench
 	SANDRUN=$(CURDIR)/sandrun tests/integration/run.sh
 
 # Everything: set-up, unit + integration tests, then both again under
@@ -91,7 +91,14 @@ unit-asan: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 # Build with both compilers, warnings as errors; the code is formatted.
-check: sandrun.1
+# Workflow files are linted with npm's action-validator (installed locally).
+AV := build/node/node_modules/.bin/action-validator
+$(AV):
+	npm install --prefix build/node --no-audit --no-fund @action-validator/cli@0.6.0 >/dev/null
+check-workflows: $(AV)
+	set -e; for f in ci/workflows/*.yml; do $(AV) $$f; done
+
+check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
@@ -117,16 +124,21 @@ demo: setup
 
 bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench
-	tests/bench/run.sh
+	BENCH_NET_BENCH=$(BUILD)/bench/net_bench tests/bench/run.sh
+
+$(BUILD)/bench/api_bench: tests/bench/api_bench.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/net_bench: tests/bench/net_bench.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS)
 
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
-# Always relinked: they depend on libraries a sub-make builds.
-.PHONY: $(FUZZ_BINS)
-build/fuzz/%: tests/fuzz/%.c
+# Always relinked (FORCE): they depend on libraries a sub-make builds.
+FORCE:
+.PHONY: FORCE
+build/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a
 	@mkdir -p build/fuzz
 	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
@@ -137,7 +149,7 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
 
-FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c
+FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
 format:
 	clang-format -i $(FORMAT_SRCS)
 

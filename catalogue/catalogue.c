@@ -3,6 +3,8 @@
  * can rewrite digest values and leave every other byte alone. */
 #include "catalogue.h"
 
+#include "../lib/smallfile.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -822,7 +824,8 @@ int catalogue_load(struct catalogue *out, const char *path, struct sr_err *err)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sr_read_file(path, &buf, &len, &rerr) < 0)
+	/* A catalogue is a small regular file: /dev/zero or a FIFO is refused. */
+	if (sr_read_small_file(&buf, &len, path, CATALOGUE_MAX_BYTES, &rerr) < 0)
 		/* Missing or unreadable: bad input to the CLI (exit 2), like a bad file. */
 		return sr_err_set(err, SR_EINVAL, "catalogue: %s", rerr.msg);
 	rc = catalogue_parse(out, path, buf, len, err);

@@ -34,7 +34,10 @@ struct catalogue {
 	size_t n;
 };
 
-/* Read path and parse it. A file that cannot be read is SR_EINVAL too
+#define CATALOGUE_MAX_BYTES (1024 * 1024)
+
+/* Read path (a regular file of at most CATALOGUE_MAX_BYTES) and parse it. A file that cannot be
+ * read is SR_EINVAL too
  * ("cannot open catalogue ..."): the CLI treats it as invalid input. */
 int catalogue_load(struct catalogue *out, const char *path, struct sr_err *err);
 

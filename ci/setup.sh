@@ -9,6 +9,7 @@
 #      rebuilt only when their inputs (recipe + package versions) changed
 #   5. the bundled fuzz harness binaries (harnesses/*/work/fuzz_target)
 #   6. the local catalogue ci/local/images.toml, pinned to the pushed digests
+#   7. a one-node Slurm cluster (ci/setup-slurm.sh; SANDRUN_SETUP_SLURM=0 skips it)
 #
 # Environment: SANDRUN_REGISTRY_PORT (5000), SANDRUN_DOCKER_STORAGE_DRIVER
 # (default: dockerd's own choice, overlay2 here; vfs is tried when that fails),
@@ -65,6 +66,12 @@ PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc ma
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
 	python3 procps podman catatonit chromium)
 
+# A working engine is used as it is: GitHub's runner images ship Docker CE,
+# whose containerd.io conflicts with Debian's docker.io.
+if timeout 20 docker info >/dev/null 2>&1; then
+	mapfile -t PKGS < <(printf '%s\n' "${PKGS[@]}" | grep -vx docker.io)
+fi
+
 declare -A have=()
 while read -r name status; do
 	[[ $status == ii ]] && have[$name]=1
@@ -115,6 +122,10 @@ start_dockerd()
 	say "starting dockerd ${args[*]} (log $DOCKERD_LOG)"
 	printf '\n==== %s setup.sh: dockerd %s\n' "$(date -Is)" "${args[*]}" >>"$DOCKERD_LOG"
 	daemonize "$DOCKERD_LOG" dockerd "${args[@]}"
+	# Our own record of the daemon we started: tests stop and restart only
+	# this pid, never a dockerd found by name.
+	mkdir -p /run/sandrun
+	echo "$DAEMON_PID" >/run/sandrun/dockerd.pid
 	for ((i = 0; i < 300; i++)); do
 		if docker_version >/dev/null; then
 			return 0
@@ -407,4 +418,6 @@ else
 	mv -f "$LOCAL/.images.toml.$$" "$LOCAL/images.toml"
 	say "wrote ${LOCAL#"$ROOT"/}/images.toml"
 fi
+# ---------------------------------------------------- 7. Slurm (SANDRUN_SETUP_SLURM=0 skips)
+[[ ${SANDRUN_SETUP_SLURM:-1} == 0 ]] || "$ROOT/ci/setup-slurm.sh" || die "Slurm set-up failed (ci/setup-slurm.sh)"
 say "done"

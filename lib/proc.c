@@ -22,32 +22,6 @@ void sr_rtrim(struct strbuf *sb)
 		sb->buf[--sb->len] = '\0';
 }
 
-/* Append data to sb keeping only the last cap bytes; compaction is amortised
- * by letting the buffer grow to twice the cap first. */
-static void add_tail(struct strbuf *sb, const char *data, size_t n, size_t cap)
-{
-	if (n >= cap) {
-		strbuf_reset(sb);
-		strbuf_add(sb, data + n - cap, cap);
-		return;
-	}
-	strbuf_add(sb, data, n);
-	if (sb->len > 2 * cap) {
-		memmove(sb->buf, sb->buf + sb->len - cap, cap);
-		sb->len = cap;
-		sb->buf[cap] = '\0';
-	}
-}
-
-static void finish_tail(struct strbuf *sb, size_t cap)
-{
-	if (sb->len > cap) {
-		memmove(sb->buf, sb->buf + sb->len - cap, cap);
-		sb->len = cap;
-		sb->buf[cap] = '\0';
-	}
-}
-
 static int pidfd_open_compat(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -101,6 +75,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 	sigaddset(&mask, SIGPIPE);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	posix_spawnattr_setsigdefault(&attr, &mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 					    POSIX_SPAWN_SETPGROUP);
@@ -171,10 +146,10 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 				continue;
 			}
 			if (pfd[i].fd == outp[0]) {
-				add_tail(&res->out, buf, (size_t)n, cap);
+				strbuf_add_tail(&res->out, buf, (size_t)n, cap);
 				res->out_total += (uint64_t)n;
 			} else {
-				add_tail(&res->err, buf, (size_t)n, cap);
+				strbuf_add_tail(&res->err, buf, (size_t)n, cap);
 				res->err_total += (uint64_t)n;
 			}
 		}
@@ -191,8 +166,8 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 							continue;
 						fcntl(*fd, F_SETFL, O_NONBLOCK);
 						while ((n = read(*fd, buf, sizeof(buf))) > 0) {
-							add_tail(k ? &res->err : &res->out, buf,
-								 (size_t)n, cap);
+							strbuf_add_tail(k ? &res->err : &res->out,
+									buf, (size_t)n, cap);
 							*(k ? &res->err_total : &res->out_total) +=
 							    (uint64_t)n;
 						}
@@ -207,8 +182,8 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 		waitpid(pid, &status, 0);
 	if (pidfd >= 0)
 		close(pidfd);
-	finish_tail(&res->out, cap);
-	finish_tail(&res->err, cap);
+	strbuf_trim_tail(&res->out, cap);
+	strbuf_trim_tail(&res->err, cap);
 	if (WIFEXITED(status))
 		res->exit_code = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))

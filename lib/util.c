@@ -170,6 +170,30 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len)
 	sb->buf[sb->len] = '\0';
 }
 
+void strbuf_add_tail(struct strbuf *sb, const void *data, size_t n, size_t cap)
+{
+	const char *d = data;
+
+	if (n >= cap) {
+		strbuf_reset(sb);
+		strbuf_add(sb, d + n - cap, cap);
+		return;
+	}
+	strbuf_add(sb, d, n);
+	if (sb->len > 2 * cap) {
+		memmove(sb->buf, sb->buf + sb->len - cap, cap);
+		strbuf_setlen(sb, cap);
+	}
+}
+
+void strbuf_trim_tail(struct strbuf *sb, size_t cap)
+{
+	if (sb->len > cap) {
+		memmove(sb->buf, sb->buf + sb->len - cap, cap);
+		strbuf_setlen(sb, cap);
+	}
+}
+
 void strbuf_addstr(struct strbuf *sb, const char *s)
 {
 	strbuf_add(sb, s, strlen(s));
@@ -613,6 +637,13 @@ int sr_write_file_atomic(const char *path, const char *data, size_t len, struct 
 	struct stat st;
 	mode_t mode = 0644;
 	int fd = -1, rc;
+
+	if (!strcmp(path, "-")) {
+		if (write_all(STDOUT_FILENO, data, len) < 0)
+			return sr_err_set(err, SR_EFAIL, "cannot write to standard output: %s",
+					  strerror(errno));
+		return 0;
+	}
 
 	/* A symlink is followed: the file it names is replaced, the link kept. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -76,6 +76,12 @@ void strbuf_setlen(struct strbuf *sb, size_t len);
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
+/* Append keeping at most the last cap bytes of everything appended so far
+ * (output tails); the buffer may grow to 2*cap before it is compacted, so the
+ * cost is amortised. Call strbuf_trim_tail(sb, cap) before reading it. */
+void strbuf_add_tail(struct strbuf *sb, const void *data, size_t n, size_t cap);
+/* Keep only the last cap bytes. */
+void strbuf_trim_tail(struct strbuf *sb, size_t cap);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) SR_PRINTF(2, 3);
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
@@ -137,7 +143,8 @@ int sr_read_file(const char *path, char **out, size_t *len, struct sr_err *err);
  * target, written, fsynced, renamed over it. A symlink is followed (the file
  * it names is replaced); an existing device or FIFO is written in place.
  * Every write, fsync and close error is SR_EFAIL naming path; on failure
- * nothing is left under the final name that was not there before. */
+ * nothing is left under the final name that was not there before. Path "-"
+ * is standard output. */
 int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err);
 
 /* Whether sr_write_file_atomic(path) can succeed as far as can be known

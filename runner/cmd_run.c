@@ -40,8 +40,11 @@ struct run_opts {
 	unsigned repeat; /* 0: the spec's */
 	bool require_pinned;
 	uint64_t grace_ms;
+	uint64_t pull_timeout_ms;
 	struct strvec paths;
-	bool help; /* --help was asked: parse_run_opts returned 0 after printing it */
+	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
+	FILE *console; /* per-run lines and the summary: stdout unless a report is */
+	struct progress progress; /* the live line on stderr */
 };
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
@@ -109,6 +112,10 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				o->pull = PULL_NEVER;
 			else
 				return cli_usage("--pull must be missing, always or never, got", v);
+			break;
+		case O_RUN_PULL_TIMEOUT:
+			if (sr_parse_duration_ms(v, &o->pull_timeout_ms) < 0 || !o->pull_timeout_ms)
+				return cli_usage("--pull-timeout needs a duration, got", v);
 			break;
 		case O_RUN_CACHE:
 			o->cache = v;
@@ -197,19 +204,47 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
 static void print_done(struct run_job *job, void *ctx)
 {
-	struct progress *pg = ctx;
+	struct run_opts *o = ctx;
 
-	progress_clear(pg);
+	progress_clear(&o->progress);
 	if (sr_verbosity >= 0) {
-		report_console_line(stdout, &job->rec, isatty(1) && !getenv("NO_COLOR"));
-		fflush(stdout);
+		report_console_line(o->console, &job->rec,
+				    isatty(fileno(o->console)) && !getenv("NO_COLOR"));
+		fflush(o->console);
 	}
-	progress_done(pg, &job->rec, sr_now_ms());
+	progress_done(&o->progress, &job->rec, sr_now_ms());
+}
+
+/* Every report target is checked before the first container starts: a
+ * report that cannot be written must not cost a whole suite. */
+static int check_reports(struct run_opts *o)
+{
+	unsigned to_stdout = 0;
+
+	o->console = stdout;
+	for (size_t i = 0; i < o->nreports; i++) {
+		struct sr_err err = SR_ERR_INIT;
+		const char *p = o->reports[i].path;
+		if (!strcmp(p, "-")) {
+			if (++to_stdout > 1)
+				return cli_usage("at most one report may go to standard output:",
+						 "-");
+			/* The report owns stdout; progress goes to stderr. */
+			o->console = stderr;
+			continue;
+		}
+		if (sr_check_writable(p, &err) < 0) {
+			sr_log("report %s:%s: %s", o->reports[i].fmt, p, err.msg);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
 }
 
 static char *random_hex(size_t bytes)
@@ -322,7 +357,6 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct run_job *jobs = NULL;
 	struct record *recs = NULL;
 	struct run_meta meta;
-	struct progress pg;
 	size_t njobs = 0, ajobs = 0, nbad = 0;
 	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
 	const char *art = getenv("SANDRUN_ARTIFACTS");
@@ -331,7 +365,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	int rc = EXIT_OK, engine_rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = parse_run_opts(argc, argv, &o)) || o.help) {
+	if ((rc = parse_run_opts(argc, argv, &o)) || o.help || (rc = check_reports(&o))) {
 		run_opts_release(&o);
 		return rc;
 	}
@@ -397,23 +431,28 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 			run_error_record(&r, &jobs[i], "create", err.msg);
 	} else {
 		engine_ok = true;
+		eng.pull_timeout_ms = o.pull_timeout_ms;
 		r.engine = &eng;
 		r.images = imgcache_new(&eng, o.pull);
 		r.firewall = fw_available();
 		gc_sweep(&eng, gc_tmp_base(), false);
 		if (gc_tmp_root_create(tmp_root, owner, &err) < 0) {
+			/* Nothing can run, but the reports still hold every run. */
 			sr_log("%s", err.msg);
-			rc = EXIT_FAIL;
-			goto out;
+			for (size_t i = 0; i < njobs; i++)
+				run_error_record(&r, &jobs[i], "create", err.msg);
+		} else {
+			progress_init(&o.progress, stderr, njobs, o.jobs,
+				      getenv("NO_COLOR") != NULL, sr_now_ms());
+			run_all(&r, jobs, njobs, print_done, &o);
+			progress_end(&o.progress);
+			/* Without the owner file gc leaves what --keep kept
+			 * alone; a killed run keeps it, so gc can tell its
+			 * leftovers apart. */
+			unlink_owner(tmp_root);
+			if (!o.keep)
+				rmdir(tmp_root);
 		}
-		progress_init(&pg, stderr, njobs, o.jobs, getenv("NO_COLOR") != NULL, sr_now_ms());
-		run_all(&r, jobs, njobs, print_done, &pg);
-		progress_end(&pg);
-		/* Without the owner file gc leaves what --keep kept alone; a
-		 * killed run keeps it, so gc can tell its leftovers apart. */
-		unlink_owner(tmp_root);
-		if (!o.keep)
-			rmdir(tmp_root);
 	}
 
 	/* Per payload: how many of its repeats fired. */
@@ -451,7 +490,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	if (r.unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
 	if (sr_verbosity >= 0)
-		report_console_summary(stdout, recs, njobs + nbad);
+		report_console_summary(o.console, recs, njobs + nbad);
 	rc = write_reports(&o, &meta, recs, njobs + nbad);
 	run_meta_release(&meta);
 
@@ -461,7 +500,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		rc = engine_rc;
 	else if (nbad)
 		rc = EXIT_USAGE;
-	else if (any_verdict_failed(recs, njobs))
+	else if (any_verdict_failed(recs, njobs)) /* else EXIT_FAIL when a report failed */
 		rc = EXIT_FAIL;
 	for (size_t i = 0; i < njobs + nbad; i++)
 		record_release(&recs[i]);

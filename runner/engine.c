@@ -192,7 +192,8 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 {
 	const char *args[] = {"pull", "-q", ref, NULL};
 	/* A pull can take minutes: an interrupt must not wait for it. */
-	return call(e, args, ENGINE_TMO_PULL, NULL, true, err);
+	return call(e, args, e->pull_timeout_ms ? e->pull_timeout_ms : ENGINE_TMO_PULL, NULL, true,
+		    err);
 }
 
 int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err)

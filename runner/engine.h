@@ -16,8 +16,9 @@ struct engine {
 	char *bin;  /* "docker", "podman" or a path */
 	char *name; /* "docker" | "podman" | the path given */
 	bool podman;
-	char *version; /* the server version, after engine_probe */
-	char **envp;   /* the environment engine clients get (owned) */
+	char *version;		  /* the server version, after engine_probe */
+	char **envp;		  /* the environment engine clients get (owned) */
+	uint64_t pull_timeout_ms; /* deadline of one pull; 0: ENGINE_TMO_PULL */
 };
 
 /* Choose the engine: choice (--engine) or $SANDRUN_ENGINE, else docker if on

@@ -5,20 +5,6 @@
 
 #include "net/firewall.h"
 
-static const char *stub_scheme(enum stub_kind k)
-{
-	switch (k) {
-	case STUB_HTTP:
-		return "http";
-	case STUB_SQL:
-		return "postgres";
-	case STUB_REDIS:
-		return "redis";
-	default:
-		return "tcp";
-	}
-}
-
 /* SANDRUN_STUB_<NAME>_URL: the stub name upper-cased, '-' and '.' as '_'. */
 static void stub_env_key(struct strbuf *key, const char *name)
 {
@@ -88,8 +74,8 @@ static void add_stub_env(struct netplan *p, const struct stub *st, uint16_t port
 		strvec_pushf(&p->env, "%s=postgres://sandrun@%s:%s/sandrun?sslmode=disable",
 			     key.buf, p->gateway, ps);
 	else
-		strvec_pushf(&p->env, "%s=%s://%s:%s%s", key.buf, stub_scheme(st->kind), p->gateway,
-			     ps, st->kind == STUB_HTTP ? "/" : "");
+		strvec_pushf(&p->env, "%s=%s://%s:%s%s", key.buf, stub_kind_scheme(st->kind),
+			     p->gateway, ps, st->kind == STUB_HTTP ? "/" : "");
 	strbuf_release(&key);
 }
 

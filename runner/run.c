@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -266,7 +267,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 static int launch(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, cenv = STRVEC_INIT;
 	struct proc_opts po = {0};
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
@@ -284,7 +285,9 @@ static int launch(struct run_ctx *c)
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
 	po.argv = strvec_argv(&argv);
-	po.envp = c->r->engine->envp;
+	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
+	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
+	po.envp = strvec_argv(&cenv);
 	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
 	po.out_cap = (size_t)s->limits.output;
 	po.on_abort = abort_container;
@@ -296,6 +299,7 @@ static int launch(struct run_ctx *c)
 	c->have_res = true;
 	workdir_drop_env(&c->wd);
 	strvec_clear(&argv);
+	strvec_clear(&cenv);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
 	sr_rtrim(&c->res.err);
@@ -423,6 +427,23 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* Wait up to the grace period for late callbacks, in short slices so that
+ * an interrupt ends it at once and a callback ends it early. */
+static void grace_wait(struct run_ctx *c)
+{
+	uint64_t end = sr_now_ms() + c->r->grace_ms;
+
+	while (!sr_interrupted && !net_session_oob_fired(c->sess, NULL)) {
+		uint64_t now = sr_now_ms();
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		if (now >= end)
+			break;
+		if (end - now < 20)
+			ts.tv_nsec = (long)(end - now) * 1000 * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Step: what the run did — exit, signal, timeout, network evidence, files. */
 static int observe(struct run_ctx *c)
 {
@@ -442,12 +463,13 @@ static int observe(struct run_ctx *c)
 	if (!obs->timed_out && !obs->oom)
 		c->rec->signal = obs->signal;
 	obs->stdout_tail = strbuf_str(&c->res.out);
+	obs->stdout_len = c->res.out.len;
 	obs->stderr_tail = strbuf_str(&c->res.err);
+	obs->stderr_len = c->res.err.len;
 	if (c->sess) {
 		/* Late callbacks: the harness may have started something that
 		 * reaches out after its main process exited. */
-		if (!net_session_oob_fired(c->sess, NULL) && c->r->grace_ms)
-			usleep((useconds_t)c->r->grace_ms * 1000);
+		grace_wait(c);
 		net_session_stop(c->sess);
 		collect_net(c);
 	}

@@ -102,6 +102,11 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	if (p->env_file) {
 		strvec_push(argv, "--env-file");
 		strvec_push(argv, p->env_file);
+		/* A payload may hold newlines, which no env file can carry: the
+		 * client passes it on from its own environment by this fixed
+		 * name (a spec cannot choose a variable of the client). */
+		strvec_push(argv, "-e");
+		strvec_push(argv, RUNARGS_PAYLOAD_VAR);
 	}
 	strvec_push(argv, "--");
 	strvec_push(argv, p->image);
@@ -120,8 +125,13 @@ void runargs_base_env(struct strvec *out, const struct spec *s, const struct pay
 	strvec_pushf(out, "SANDRUN_RUN_ID=%s", run_id);
 	strvec_pushf(out, "SANDRUN_HARNESS=%s", s->name);
 	strvec_pushf(out, "SANDRUN_TOKEN=%s", token);
-	strvec_pushf(out, "SANDRUN_PAYLOAD=%s", p->value);
+	(void)p; /* SANDRUN_PAYLOAD travels apart: see runargs_payload_env */
 	strvec_push(out, "SANDRUN_PAYLOAD_FILE=/sandrun/payload");
+}
+
+void runargs_payload_env(struct strvec *out, const struct payload *p)
+{
+	strvec_pushf(out, RUNARGS_PAYLOAD_VAR "=%s", p->value);
 }
 
 /* Both engines read env files with Go's bufio.Scanner: lines split at '\n',

@@ -37,6 +37,13 @@ void runargs_sanitize(struct strbuf *out, const char *s, size_t max);
 void runargs_base_env(struct strvec *out, const struct spec *s, const struct payload *p,
 		      const char *run_id, const char *token);
 
+/* SANDRUN_PAYLOAD cannot go in an env file (a payload may hold newlines): it
+ * is the one variable the engine client passes on from its own environment
+ * (`-e SANDRUN_PAYLOAD`). Appends "SANDRUN_PAYLOAD=value" for that
+ * environment. */
+#define RUNARGS_PAYLOAD_VAR "SANDRUN_PAYLOAD"
+void runargs_payload_env(struct strvec *out, const struct payload *p);
+
 /* Render env ("KEY=value" entries) as the text of an --env-file that docker
  * and podman both read back verbatim: one entry a line, nothing quoted or
  * expanded. SR_EINVAL for what that format cannot carry: a newline or a

@@ -170,11 +170,12 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 	pthread_mutex_init(&p.lock, NULL);
 	th = xcalloc(nw, sizeof(*th));
 	lanes = xcalloc(nw, sizeof(*lanes));
-	/* Workers never take SIGINT/SIGTERM: the main thread's handler sets the
+	/* Workers never take SIGINT/SIGTERM/SIGHUP: the main thread's handler sets the
 	 * flag they watch. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	reaper_start(r);
 	for (unsigned i = 0; i < nw; i++) {

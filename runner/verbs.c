@@ -23,8 +23,9 @@ static const struct sr_opt run_opts[] = {
     {O_RUN_SHARD, "--shard", NULL, "K/N", "run only shard K of N (a harness's runs stay together)"},
     {O_RUN_FILTER, "--filter", NULL, "GLOB", "only harnesses whose name matches (repeatable)"},
     {O_RUN_REPORT, "--report", NULL, "FMT:PATH",
-     "write a report: json, junit, sarif or html (repeatable)"},
+     "write a report: json, junit, sarif or html; PATH - is stdout (repeatable)"},
     {O_RUN_PULL, "--pull", NULL, "missing|always|never", "when to pull images (default missing)"},
+    {O_RUN_PULL_TIMEOUT, "--pull-timeout", NULL, "DURATION", "deadline of one pull (default 10m)"},
     {O_RUN_CACHE, "--cache", NULL, "DIR", "reuse records of byte-identical pinned runs"},
     {O_RUN_KEEP, "--keep", NULL, NULL, "keep containers and each run's final /work"},
     {O_RUN_TIMEOUT_SCALE, "--timeout-scale", NULL, "F", "multiply every spec timeout"},
@@ -124,7 +125,7 @@ void verbs_print_usage(FILE *f)
 	}
 	fputs("\n'sandrun VERB --help' or 'sandrun help VERB' lists a verb's options.\n"
 	      "exit codes: 0 ok, 1 a run failed or did not match, 2 usage or invalid input,\n"
-	      "            3 engine unavailable, 130/143 interrupted\n",
+	      "            3 engine unavailable, 129/130/143 interrupted\n",
 	      f);
 }
 

@@ -34,6 +34,7 @@ enum {
 	O_LIST_FORMAT,
 	O_LIST_JSON,
 	O_MERGE_OUTPUT,
+	O_RUN_PULL_TIMEOUT,
 };
 
 /* The verbs in the order the usage lists them. */

@@ -26,9 +26,17 @@ static int make_work(struct workdir *wd, const struct spec *s, bool is_root, str
 		return sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", wd->work,
 				  strerror(errno));
 	if (is_root) {
-		char *opts =
-		    xasprintf("size=%llu,mode=0755,uid=%d,gid=%d",
-			      (unsigned long long)s->limits.disk, WORKDIR_RUN_UID, WORKDIR_RUN_UID);
+		/* Inodes are bounded too: millions of empty files would pin
+		 * host kernel memory without touching the size limit. One
+		 * inode per 4 KiB of the limit, at least 4096. */
+		unsigned long long inodes = s->limits.disk / 4096;
+		char *opts;
+
+		if (inodes < 4096)
+			inodes = 4096;
+		opts = xasprintf("size=%llu,nr_inodes=%llu,mode=0755,uid=%d,gid=%d",
+				 (unsigned long long)s->limits.disk, inodes, WORKDIR_RUN_UID,
+				 WORKDIR_RUN_UID);
 		int rc = mount("sandrun-work", wd->work, "tmpfs", MS_NOSUID | MS_NODEV, opts);
 		free(opts);
 		if (rc < 0)

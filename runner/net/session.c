@@ -18,23 +18,6 @@
 #define DNS_PER_EVENT	  64
 #define ACCEPTS_PER_EVENT 256
 
-static const char *kind_name(enum stub_kind k)
-{
-	switch (k) {
-	case STUB_HTTP:
-		return "http";
-	case STUB_SQL:
-		return "sql";
-	case STUB_REDIS:
-		return "redis";
-	case STUB_TCP:
-		return "tcp";
-	case STUB_FS:
-		return "fs";
-	}
-	return "unknown";
-}
-
 size_t conn_out_pending(const struct conn *c)
 {
 	return c->out.len - c->out_off;
@@ -650,7 +633,7 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 
 		st->name = xstrdup(o->stubs[i].name);
 		st->kind = o->stubs[i].kind;
-		st->kind_name = kind_name(st->kind);
+		st->kind_name = stub_kind_name(st->kind);
 		st->status = o->stubs[i].status ? o->stubs[i].status : 200;
 		st->has_body = o->stubs[i].body != NULL;
 		st->body = xstrdup(o->stubs[i].body ? o->stubs[i].body : "");

@@ -1,62 +1,386 @@
 #!/usr/bin/env bash
-# make bench: sandrun's overhead over a bare `docker run --rm` loop with the
-# same hardening flags, measured in the same run, reported as a ratio.
-# Also the OOB listener benchmark (1,000 concurrent connections, 10,000 hits).
+# make bench: sandrun's throughput and overhead, every figure a ratio against
+# a baseline measured in the same invocation, rounds alternating baseline and
+# sandrun so drift on a shared machine hits both, medians of BENCH_ROUNDS.
+#
+#   1. trivial harnesses: sandrun -j 1 / -j 2 against a bare hardened
+#      `docker run --rm` loop at the same parallelism (P=1 loop, P=2 xargs);
+#      the bare command is sandrun's own (`sandrun explain`) minus names,
+#      labels and environment, so the hardening flags are the same by
+#      construction;
+#   2. warm containers: 20 payloads with `isolation: run` / `isolation: harness`;
+#   3. loading: 2,000 and 20,000 specs loaded and validated without an engine;
+#   4. fuzzing: libFuzzer exec/s inside sandrun against the host pinned to
+#      one CPU, plus bare docker with and without the CPU quota and seccomp;
+#   5. the OOB listener benchmark (build/bench/net_bench).
+#
+# Environment: SANDRUN (binary), SANDRUN_BENCH_CATALOGUE (images.toml),
+# BENCH_NS ("16 64"), BENCH_ROUNDS (3), BENCH_FUZZ_SECONDS (5),
+# BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path).
+# The docker daemon is shared: run the whole bench under the engine lock.
 set -euo pipefail
+
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SANDRUN=${SANDRUN:-$ROOT/sandrun}
-CAT=$ROOT/ci/local/images.toml
-N=${BENCH_N:-20}
-IMG=$(sed -n 's/^base = "\(.*sandrun\/busybox[^"]*\)"/\1/p' "$CAT" | head -1)
-DIG=$(awk '/toolchain_id = "busybox"/{f=1} f && /^digest/{gsub(/"/,"",$3); print $3; exit}' "$CAT")
-REF="$IMG@$DIG"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-mkdir -p "$TMP/suite"
-for i in $(seq 1 "$N"); do
-	printf 'name: trivial-%d\ntoolchain: busybox\ncommand: ["true"]\nexpect: not_confirmed\n' "$i" \
-		>"$TMP/suite/t$i.yaml"
+CAT=${SANDRUN_BENCH_CATALOGUE:-$ROOT/ci/local/images.toml}
+NET_BENCH=${BENCH_NET_BENCH:-$ROOT/build/bench/net_bench}
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	NS=${BENCH_NS:-16} ROUNDS=${BENCH_ROUNDS:-1} FUZZ_SECONDS=${BENCH_FUZZ_SECONDS:-2}
+else
+	NS=${BENCH_NS:-16 64} ROUNDS=${BENCH_ROUNDS:-3} FUZZ_SECONDS=${BENCH_FUZZ_SECONDS:-5}
+fi
+WARM_PAYLOADS=20
+LOAD_SMALL=2000 LOAD_BIG=20000
+FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
+FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
+ONLY=${BENCH_ONLY:-trivial warm load fuzz net}
+for sec in $ONLY; do
+	case $sec in
+	trivial | warm | load | fuzz | net) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net, got '$sec'" >&2 && exit 2 ;;
+	esac
 done
 
-now() { date +%s.%N; }
+die()
+{
+	echo "bench: $*" >&2
+	exit 1
+}
 
-bare_loop() {
-	for i in $(seq 1 "$N"); do
-		docker run --rm --pull=never --log-driver=none --read-only \
-			--tmpfs /tmp:rw,nosuid,nodev,size=67108864,mode=1777 --user 65534:65534 \
-			--cap-drop=ALL --security-opt=no-new-privileges --init --memory=536870912 \
-			--memory-swap=536870912 --cpus=1 --pids-limit=256 --network=none "$REF" true
+for v in $NS $ROUNDS $FUZZ_SECONDS; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_NS, BENCH_ROUNDS and BENCH_FUZZ_SECONDS take positive integers, got '$v'"
+done
+[[ -x $SANDRUN ]] || die "no sandrun binary at $SANDRUN (make sandrun, or set SANDRUN)"
+[[ -r $CAT ]] || die "no catalogue at $CAT (make setup, or set SANDRUN_BENCH_CATALOGUE)"
+[[ -x /usr/bin/time ]] || die "needs /usr/bin/time (apt-get install time) for the peak RSS"
+
+# Every bare container carries this label, so an interrupted bench leaves none.
+BENCH_ID=$$-$RANDOM
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sandrun-bench.XXXXXX")
+cleanup()
+{
+	local ids
+	ids=$(docker ps -aq --filter "label=sandrun.bench=$BENCH_ID" 2>/dev/null) || true
+	# shellcheck disable=SC2086 # container ids, one a word
+	[[ -z $ids ]] || docker rm -f -v $ids >/dev/null 2>&1 || true
+	"$SANDRUN" -q --catalogue "$CAT" gc >/dev/null 2>&1 || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+SUMMARY=()
+summary() { SUMMARY+=("bench: $*"); }
+
+now() { date +%s.%N; }
+# calc EXPR: a number, 4 decimals.
+calc() { awk "BEGIN { printf \"%.4f\", $1 }"; }
+# ratio A B: A/B to 2 decimals, "n/a" when either is missing or B is 0.
+ratio()
+{
+	awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+		if (a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+}
+# goal VALUE OP BOUND: "met" or "MISSED" ("n/a" when there is no value).
+goal()
+{
+	awk -v v="$1" -v op="$2" -v b="$3" 'BEGIN {
+		if (v == "n/a" || v == "") { print "n/a"; exit }
+		ok = (op == ">=") ? v >= b : (op == "<=") ? v <= b : (op == "<") ? v < b : v > b
+		print ok ? "met" : "MISSED" }'
+}
+# Per-round samples, KEY -> space-separated values; med KEY is their median.
+declare -A S=()
+add() { S[$1]="${S[$1]:-} $2"; }
+med()
+{
+	local k
+	# shellcheck disable=SC2086 # the samples are numbers, split on purpose
+	k=$(printf '%s\n' ${S[$1]:-} | grep -v '^n/a$' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "n/a" }')
+	echo "$k"
+}
+
+# bare_cmd VAR SPEC WORK PAYLOAD: VAR (an array) = the engine command line
+# sandrun would run for SPEC's first payload, from `sandrun explain`, with
+# --rm and the bench label instead of sandrun's name and labels, no -e, and
+# its /work and payload mounts pointing at WORK and PAYLOAD.
+bare_cmd()
+{
+	local -n out=$1
+	local spec=$2 work=$3 payload=$4 line i
+	local -a w
+	line=$("$SANDRUN" --catalogue "$CAT" explain "$spec" | grep -m1 -v '^#') ||
+		die "sandrun explain $spec failed"
+	# runargs_quote output of a spec this script wrote: shell words.
+	eval "w=($line)"
+	[[ ${#w[@]} -gt 3 && ${w[1]} == run ]] || die "cannot read the engine command from: $line"
+	out=("${w[0]}" run --rm "--label=sandrun.bench=$BENCH_ID")
+	for ((i = 2; i < ${#w[@]}; i++)); do
+		case ${w[i]} in
+		--name=* | --label=*) ;;
+		-e) i=$((i + 1)) ;;
+		--mount)
+			i=$((i + 1))
+			case ${w[i]} in
+			*target=/work | *target=/work,*) out+=(--mount "type=bind,source=$work,target=/work") ;;
+			*target=/sandrun/payload*)
+				out+=(--mount "type=bind,source=$payload,target=/sandrun/payload,readonly")
+				;;
+			esac
+			;;
+		--) out+=("${w[@]:i}") && break ;;
+		*) out+=("${w[i]}") ;;
+		esac
 	done
 }
 
-# Rounds alternate bare and sandrun so drift on a shared machine hits both;
-# the median of the per-round ratios is reported.
-ROUNDS=${BENCH_ROUNDS:-3}
-r1=() r2=()
-for k in $(seq 1 "$ROUNDS"); do
-	t0=$(now)
-	bare_loop
-	t1=$(now)
-	"$SANDRUN" -q run --catalogue "$CAT" -j 1 "$TMP/suite" >/dev/null
-	t2=$(now)
-	"$SANDRUN" -q run --catalogue "$CAT" -j 2 "$TMP/suite" >/dev/null
-	t3=$(now)
-	bare=$(echo "$t1 - $t0" | bc -l)
-	a=$(echo "($t2 - $t1) / $bare" | bc -l)
-	b=$(echo "($t3 - $t2) / $bare" | bc -l)
-	printf '  round %d: bare %.2f s (%.0f ms/run), sandrun -j 1 ratio %.2f, -j 2 ratio %.2f\n' \
-		"$k" "$bare" "$(echo "$bare * 1000 / $N" | bc -l)" "$a" "$b"
-	r1+=("$a")
-	r2+=("$b")
+# trivial_spec FILE NAME
+trivial_spec()
+{
+	printf 'name: %s\ntoolchain: busybox\ncommand: ["true"]\nexpect: not_confirmed\n' "$2" >"$1"
+}
+
+# gen_specs DIR N: N trivial specs, written by one awk.
+gen_specs()
+{
+	mkdir -p "$1"
+	awk -v d="$1" -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) { f = d "/t" i ".yaml"
+		printf "name: trivial-%d\ntoolchain: busybox\ncommand: [\"true\"]\nexpect: not_confirmed\n", i > f
+		close(f) } }'
+}
+
+sr() { "$SANDRUN" -q --catalogue "$CAT" "$@"; }
+sr_run() { sr run -j "$1" "$2" >/dev/null || die "sandrun run -j $1 $2 failed"; }
+# bare_p1 N, bare_p2 N: N bare runs of BARE, one at a time or two at once.
+bare_p1()
+{
+	local i
+	for ((i = 0; i < $1; i++)); do
+		"${BARE[@]}" >/dev/null || die "bare docker run failed"
+	done
+}
+bare_p2() { seq "$1" | xargs -P 2 -I{} "${BARE[@]}" >/dev/null || die "bare docker run (xargs -P 2) failed"; }
+
+echo "bench: $("$SANDRUN" version 2>/dev/null | head -1), catalogue $CAT, $ROUNDS round(s), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ------------------------------------------------------------ 1. trivial
+bench_trivial()
+{
+	mkdir -p "$TMP/bare/work"
+	: >"$TMP/bare/payload"
+	trivial_spec "$TMP/one.yaml" trivial-1
+	bare_cmd BARE "$TMP/one.yaml" "$TMP/bare/work" "$TMP/bare/payload"
+	echo "  bare: ${BARE[*]}"
+
+	for n in $NS; do
+		gen_specs "$TMP/trivial-$n" "$n"
+	done
+	for k in $(seq 1 "$ROUNDS"); do
+		for n in $NS; do
+			t0=$(now)
+			bare_p1 "$n"
+			t1=$(now)
+			sr_run 1 "$TMP/trivial-$n"
+			t2=$(now)
+			bare_p2 "$n"
+			t3=$(now)
+			sr_run 2 "$TMP/trivial-$n"
+			t4=$(now)
+			b1=$(calc "$t1 - $t0") s1=$(calc "$t2 - $t1") b2=$(calc "$t3 - $t2") s2=$(calc "$t4 - $t3")
+			r1=$(ratio "$s1" "$b1") r2=$(ratio "$s2" "$b2")
+			add "b1.$n" "$b1"
+			add "b2.$n" "$b2"
+			add "r1.$n" "$r1"
+			add "r2.$n" "$r2"
+			printf '  round %d N=%d: bare P=1 %.2f s, sandrun -j 1 %.2f s (%s); bare P=2 %.2f s, sandrun -j 2 %.2f s (%s)\n' \
+				"$k" "$n" "$b1" "$s1" "$r1" "$b2" "$s2" "$r2"
+		done
+	done
+	for n in $NS; do
+		summary "$(printf 'trivial N=%d: -j1 %s (bare P=1 = 1, %.0f ms/run), -j2 %s (bare P=2 = 1, %.0f ms/run)' \
+			"$n" "$(med "r1.$n")" "$(calc "$(med "b1.$n") * 1000 / $n")" \
+			"$(med "r2.$n")" "$(calc "$(med "b2.$n") * 1000 / $n")")"
+	done
+}
+
+# ------------------------------------------------------------ 2. warm containers
+bench_warm()
+{
+	warm_spec()
+	{
+		local i
+		{
+			printf 'name: warm-%s\ntoolchain: busybox\ncommand: ["true"]\nisolation: %s\nexpect: not_confirmed\npayloads:\n' "$2" "$2"
+			for ((i = 1; i <= WARM_PAYLOADS; i++)); do
+				printf '  - {name: p%d, value: "%d"}\n' "$i" "$i"
+			done
+		} >"$1"
+	}
+	mkdir -p "$TMP/warm-run" "$TMP/warm-harness"
+	warm_spec "$TMP/warm-run/warm.yaml" run
+	warm_spec "$TMP/warm-harness/warm.yaml" harness
+	if ! err=$(sr explain "$TMP/warm-harness/warm.yaml" 2>&1 >/dev/null); then
+		echo "  isolation: harness not supported by this build (${err#sandrun: })"
+		summary "warm $WARM_PAYLOADS payloads: isolation: harness not supported by this build"
+	else
+		for k in $(seq 1 "$ROUNDS"); do
+			t0=$(now)
+			sr_run 1 "$TMP/warm-run"
+			t1=$(now)
+			sr_run 1 "$TMP/warm-harness"
+			t2=$(now)
+			a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
+			add warm "$r"
+			printf '  round %d warm: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
+		done
+		r=$(med warm)
+		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (goal >= 3: $(goal "$r" ">=" 3))"
+	fi
+}
+
+# ------------------------------------------------------------ 3. loading
+bench_load()
+{
+	if "$SANDRUN" --help 2>&1 | grep -qE '^ +check( |$)'; then
+		LOAD=(check) LOAD_OK=0 LOAD_HOW="sandrun check"
+	else
+		# No engine: every spec is loaded and validated before the engine is
+		# asked for, which then fails with exit 3 (engine unavailable).
+		LOAD=(run --filter no-such-harness) LOAD_OK=3 LOAD_HOW="sandrun run --filter with a dead engine"
+	fi
+	gen_specs "$TMP/load-$LOAD_SMALL" "$LOAD_SMALL"
+	gen_specs "$TMP/load-$LOAD_BIG" "$LOAD_BIG"
+	# load_once DIR: elapsed seconds; peak RSS (KiB) in $TMP/rss.
+	load_once()
+	{
+		local t0 t1 rc=0
+		t0=$(now)
+		DOCKER_HOST=unix:///nonexistent /usr/bin/time -o "$TMP/rss" -f %M \
+			"$SANDRUN" -q --catalogue "$CAT" "${LOAD[@]}" "$1" >/dev/null 2>"$TMP/load.err" || rc=$?
+		t1=$(now)
+		if [[ $rc -ne 0 && $rc -ne $LOAD_OK ]] || grep -v 'engine' "$TMP/load.err" | grep -q .; then
+			cat "$TMP/load.err" >&2
+			die "$LOAD_HOW $1 exited $rc"
+		fi
+		calc "$t1 - $t0"
+	}
+	rss=0
+	for k in $(seq 1 "$ROUNDS"); do
+		a=$(load_once "$TMP/load-$LOAD_SMALL")
+		b=$(load_once "$TMP/load-$LOAD_BIG")
+		m=$(tail -1 "$TMP/rss")
+		((m > rss)) && rss=$m
+		add load.small "$a"
+		add load.big "$b"
+		add load.r "$(ratio "$b" "$a")"
+		printf '  round %d loading (%s): %d specs %.3f s, %d specs %.3f s (peak RSS %d KiB)\n' \
+			"$k" "$LOAD_HOW" "$LOAD_SMALL" "$a" "$LOAD_BIG" "$b" "$m"
+	done
+	r=$(med load.r) big=$(med load.big) mb=$(calc "$rss / 1024")
+	summary "$(printf 'loading (%s): %dk/%dk time %s (goal <= 10: %s), %dk in %.2f s (goal < 1 s: %s), peak RSS %.1f MB (goal < 64 MB: %s)' \
+		"$LOAD_HOW" $((LOAD_BIG / 1000)) $((LOAD_SMALL / 1000)) "$r" "$(goal "$r" "<=" 10)" \
+		$((LOAD_BIG / 1000)) "$big" "$(goal "$big" "<" 1)" "$mb" "$(goal "$mb" "<" 64)")"
+}
+
+# ------------------------------------------------------------ 4. fuzzing
+bench_fuzz()
+{
+	# The same way ci/setup.sh builds it.
+	if [[ ! -x $FUZZ_BIN || $FUZZ_SRC -nt $FUZZ_BIN ]]; then
+		echo "  compiling ${FUZZ_BIN#"$ROOT"/}"
+		mkdir -p "$(dirname "$FUZZ_BIN")"
+		clang -g -O1 -fsanitize=fuzzer,address,undefined -o "$FUZZ_BIN.tmp" "$FUZZ_SRC" ||
+			die "cannot compile $FUZZ_SRC"
+		mv -f "$FUZZ_BIN.tmp" "$FUZZ_BIN"
+	fi
+	# No corpus directory: nothing is written, so every run starts alike.
+	FUZZ_ARGS=("-max_total_time=$FUZZ_SECONDS" -print_final_stats=1 -seed=1)
+	mkdir -p "$TMP/fuzz/work" "$TMP/fuzzhost"
+	cp "$FUZZ_BIN" "$TMP/fuzz/work/fuzz_target"
+	{
+		printf 'name: bench-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\n'
+		printf 'command: ["/work/fuzz_target"'
+		printf ', "%s"' "${FUZZ_ARGS[@]}"
+		printf ']\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle:\n  crash: true\nexpect: not_confirmed\n' \
+			$((FUZZ_SECONDS * 3 + 30))
+	} >"$TMP/fuzz/fuzz.yaml"
+	bare_cmd FBARE "$TMP/fuzz/fuzz.yaml" "$TMP/fuzz/work" "$TMP/bare/payload"
+	FNOCPU=() FUNCONF=()
+	for a in "${FBARE[@]}"; do
+		[[ $a == --cpus=* ]] || FNOCPU+=("$a")
+	done
+	FUNCONF=("${FBARE[@]:0:2}" --security-opt=seccomp=unconfined "${FBARE[@]:2}")
+
+	# exec_per_sec FILE: libFuzzer's final average, from a sandrun JSON report
+	# (a parsed field if the runner has one, else its stderr tail) or raw output.
+	exec_per_sec()
+	{
+		local v
+		v=$(grep -o '"[a-z_]*exec_per_sec": *[0-9.]*' "$1" | head -1 | sed 's/.*: *//') || true
+		[[ -n $v ]] || v=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$1" | tail -1 | sed 's/.*: *//') || true
+		echo "${v:-n/a}"
+	}
+	for k in $(seq 1 "$ROUNDS"); do
+		(cd "$TMP/fuzzhost" && taskset -c 0 "$FUZZ_BIN" "${FUZZ_ARGS[@]}" >"$TMP/f.host" 2>&1) ||
+			die "host fuzz run failed: $(tail -3 "$TMP/f.host")"
+		sr run -j 1 --report "json:$TMP/f.json" "$TMP/fuzz" >/dev/null ||
+			echo "  warning: sandrun fuzz run exited $? (see the figures)"
+		"${FBARE[@]}" >"$TMP/f.bare" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.bare")"
+		"${FNOCPU[@]}" >"$TMP/f.nocpu" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.nocpu")"
+		"${FUNCONF[@]}" >"$TMP/f.unconf" 2>&1 || die "bare docker fuzz run failed: $(tail -3 "$TMP/f.unconf")"
+		h=$(exec_per_sec "$TMP/f.host") s=$(exec_per_sec "$TMP/f.json") b=$(exec_per_sec "$TMP/f.bare")
+		q=$(exec_per_sec "$TMP/f.nocpu") u=$(exec_per_sec "$TMP/f.unconf")
+		add f.s "$(ratio "$s" "$h")"
+		add f.b "$(ratio "$b" "$h")"
+		add f.q "$(ratio "$q" "$h")"
+		add f.u "$(ratio "$u" "$h")"
+		add f.quota "$(ratio "$b" "$q")"
+		add f.seccomp "$(ratio "$b" "$u")"
+		add f.sr "$(ratio "$s" "$b")"
+		printf '  round %d fuzz exec/s: host (taskset -c 0) %s, sandrun %s, bare docker --cpus=1 %s, no --cpus %s, --cpus=1 seccomp=unconfined %s\n' \
+			"$k" "$h" "$s" "$b" "$q" "$u"
+	done
+	r=$(med f.s)
+	summary "fuzz exec/s (${FUZZ_SECONDS}s runs): sandrun/host $r (goal >= 0.9: $(goal "$r" ">=" 0.9)); bare docker --cpus=1 $(med f.b), no quota $(med f.q), seccomp unconfined $(med f.u) (host taskset -c 0 = 1)"
+	costs=()
+	for c in "quota:the cpu quota (--cpus=1)" "seccomp:seccomp" "sr:sandrun over bare docker"; do
+		v=$(med "f.${c%%:*}")
+		[[ $(goal "$v" "<" 0.9) == met ]] && costs+=("${c#*:} costs $(awk -v v="$v" 'BEGIN { printf "%.0f", (1 - v) * 100 }') %")
+	done
+	if [[ ${#costs[@]} -gt 0 ]]; then
+		summary "fuzz: more than 10 % lost to: $(
+			IFS=';'
+			echo "${costs[*]}"
+		)"
+	else
+		summary "fuzz: neither the cpu quota, seccomp nor sandrun costs more than 10 %"
+	fi
+}
+
+# ------------------------------------------------------------ 5. OOB listener
+bench_net()
+{
+	if [[ -x $NET_BENCH ]]; then
+		"$NET_BENCH" | tee "$TMP/net.out"
+		summary "OOB listener: $(head -1 "$TMP/net.out" | sed 's/^net_bench: //')"
+	else
+		summary "OOB listener: $NET_BENCH not built (make ${NET_BENCH#"$ROOT"/})"
+	fi
+}
+
+for sec in $ONLY; do
+	case $sec in
+	trivial | warm | fuzz) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
+	esac
+	"bench_$sec"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-printf 'bench: %d trivial harnesses, %d rounds: median ratio -j 1 %.2f, -j 2 %.2f (bare docker run = 1)\n' \
-	"$N" "$ROUNDS" "$(median "${r1[@]}")" "$(median "${r2[@]}")"
 
-# Peak memory of the runner itself over the -j 2 run.
-/usr/bin/time -f '  sandrun peak RSS %M KiB' "$SANDRUN" -q run --catalogue "$CAT" -j 2 "$TMP/suite" >/dev/null
-
-if [ -x "$ROOT/build/bench/net_bench" ]; then
-	"$ROOT/build/bench/net_bench"
-fi
+"$SANDRUN" -q --catalogue "$CAT" gc >/dev/null || true
+left=$(docker ps -aq --filter "label=sandrun.bench=$BENCH_ID")
+[[ -z $left ]] || die "bare containers left behind: $left"
+echo
+echo "bench: medians of $ROUNDS round(s), $(nproc) CPUs, $("$SANDRUN" version 2>/dev/null | head -1); every ratio against a baseline from the same run"
+printf '%s\n' "${SUMMARY[@]}"

@@ -292,7 +292,16 @@ EOF
 		[ "$(docker ps -q --filter label=sandrun.harness=long | wc -l)" -ge 1 ] && break
 		sleep 0.2
 	done
-	pkill -TERM -x dockerd
+	# Only the daemon ci/setup.sh started, by the pid it recorded.
+	local dpid
+	dpid=$(cat /run/sandrun/dockerd.pid 2>/dev/null)
+	if [ -z "$dpid" ] || [ "$(cat "/proc/$dpid/comm" 2>/dev/null)" != dockerd ]; then
+		fail "no dockerd started by ci/setup.sh (/run/sandrun/dockerd.pid): not stopping any other"
+		kill -TERM "$pid"
+		wait "$pid"
+		return
+	fi
+	kill -TERM "$dpid"
 	wait "$pid"
 	rc=$?
 	[ "$rc" = 124 ] && fail "sandrun hung after the engine stopped"
@@ -300,7 +309,7 @@ EOF
 	assert_eq "every run recorded" 4 "$(jq '.records | length' "$r")"
 	assert_eq "errors recorded" 4 "$(jq '[.records[] | select(.outcome == "error")] | length' "$r")"
 	for i in $(seq 1 150); do
-		pgrep -x dockerd >/dev/null || break
+		[ -d "/proc/$dpid" ] || break
 		sleep 0.2
 	done
 	"$ROOT/ci/setup.sh" >/dev/null 2>&1 || fail "engine did not come back"

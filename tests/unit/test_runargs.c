@@ -95,9 +95,12 @@ static void test_runargs__env_travels_in_a_file_not_argv(void **state)
 		;
 	assert_true(i + 1 < argv.nr);
 	assert_string_equal(argv.v[i + 1], "/tmp/x/env");
+	/* The only -e is the payload's fixed name, never a value. */
 	for (i = 0; i < argv.nr; i++) {
 		assert_null(strstr(argv.v[i], "HOME"));
-		assert_true(strcmp(argv.v[i], "-e"));
+		assert_null(strstr(argv.v[i], "SANDRUN_PAYLOAD="));
+		if (!strcmp(argv.v[i], "-e"))
+			assert_string_equal(argv.v[i + 1], "SANDRUN_PAYLOAD");
 	}
 	strvec_clear(&argv);
 	strvec_clear(&s.command);
@@ -113,12 +116,15 @@ static void test_runargs__base_env_puts_spec_env_after_home_before_run_vars(void
 	strvec_push(&s.env_keys, "HOME");
 	strvec_push(&s.env_vals, "/home/h");
 	runargs_base_env(&env, &s, &pay, "r1", "tok");
-	assert_int_equal(env.nr, 7);
+	assert_int_equal(env.nr, 6);
 	assert_string_equal(env.v[0], "HOME=/tmp");
 	assert_string_equal(env.v[1], "HOME=/home/h");
 	assert_string_equal(env.v[2], "SANDRUN_RUN_ID=r1");
 	assert_string_equal(env.v[4], "SANDRUN_TOKEN=tok");
-	assert_string_equal(env.v[5], "SANDRUN_PAYLOAD=x; rm -rf /");
+	assert_string_equal(env.v[5], "SANDRUN_PAYLOAD_FILE=/sandrun/payload");
+	strvec_clear(&env);
+	runargs_payload_env(&env, &pay);
+	assert_string_equal(env.v[0], "SANDRUN_PAYLOAD=x; rm -rf /");
 	strvec_clear(&env);
 	strvec_clear(&s.env_keys);
 	strvec_clear(&s.env_vals);
