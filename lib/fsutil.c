@@ -238,8 +238,37 @@ bool fs_inside(const char *root_real, const char *path)
 	return !strncmp(real, root_real, n) && (real[n] == '/' || real[n] == '\0');
 }
 
+static bool strvec_has(const struct strvec *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->nr; i++)
+		if (!strcmp(sv->v[i], s))
+			return true;
+	return false;
+}
+
+/* Whether b admits a file of size bytes; takes it from b when it does. */
+static bool budget_take(struct fs_budget *b, uint64_t size)
+{
+	if (!b)
+		return true;
+	if (!b->files || size > b->bytes) {
+		b->dropped++;
+		b->dropped_bytes += size;
+		return false;
+	}
+	b->files--;
+	b->bytes -= size;
+	return true;
+}
+
 int fs_collect(const char *root, const char *pattern, const char *dest_dir, struct strvec *rels,
 	       struct sr_err *err)
+{
+	return fs_collect_budget(root, pattern, dest_dir, rels, NULL, err);
+}
+
+int fs_collect_budget(const char *root, const char *pattern, const char *dest_dir,
+		      struct strvec *rels, struct fs_budget *b, struct sr_err *err)
 {
 	char root_real[PATH_MAX];
 	char *full;
@@ -265,6 +294,10 @@ int fs_collect(const char *root, const char *pattern, const char *dest_dir, stru
 		/* The match itself must not be a link, and its directory must
 		 * resolve inside the run's work tree. */
 		if (lstat(m, &st) < 0 || !S_ISREG(st.st_mode) || !fs_inside(root_real, m))
+			continue;
+		if (b && strvec_has(rels, rel))
+			continue;
+		if (!budget_take(b, (uint64_t)st.st_size))
 			continue;
 		if (!dest_dir) {
 			strvec_push(rels, rel);

@@ -31,6 +31,20 @@ int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, st
 int fs_collect(const char *root, const char *pattern, const char *dest_dir, struct strvec *rels,
 	       struct sr_err *err);
 
+/* What one run may still copy out. A match that would exceed either bound
+ * is not copied and counts in dropped. */
+struct fs_budget {
+	size_t files;	/* files left */
+	uint64_t bytes; /* bytes left */
+	size_t dropped; /* matches left out for the budget */
+	uint64_t dropped_bytes;
+};
+
+/* fs_collect within budget b (NULL: unbounded). A relative path already in
+ * rels is neither copied again nor counted (two globs matching one file). */
+int fs_collect_budget(const char *root, const char *pattern, const char *dest_dir,
+		      struct strvec *rels, struct fs_budget *b, struct sr_err *err);
+
 /* Whether a directory entry path is safely inside root (realpath prefix). */
 bool fs_inside(const char *root_real, const char *path);
 

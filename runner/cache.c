@@ -148,6 +148,7 @@ int cache_load(const char *dir, const char *key, struct record *rec)
 		rec->evidence.stderr_tail = xstrdup(json_str(json_get(ev, "stderr_tail")));
 	if (json_str(json_get(ev, "artifact_dir")))
 		rec->evidence.artifact_dir = xstrdup(json_str(json_get(ev, "artifact_dir")));
+	report_read_crash_fields(rec, doc);
 	v = json_get(ev, "artifacts");
 	for (size_t i = 0; v && v->type == JSON_ARRAY && i < v->u.arr.n; i++)
 		if (json_str(v->u.arr.v[i]))

@@ -307,6 +307,34 @@ static int write_html(const char *path, const struct run_meta *m, const struct r
 	return rc;
 }
 
+/* Each record's repro: `sandrun repro` on the first JSON report written to a
+ * file, by the record's selector. */
+static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
+{
+	const char *report = "REPORT.json";
+	struct strbuf sel = STRBUF_INIT;
+
+	for (size_t i = 0; i < o->nreports; i++) {
+		if (!strcmp(o->reports[i].fmt, "json") && strcmp(o->reports[i].path, "-")) {
+			report = o->reports[i].path;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		strbuf_reset(&sel);
+		strbuf_addstr(&sel, recs[i].harness ? recs[i].harness : "");
+		if (recs[i].payload && *recs[i].payload)
+			strbuf_addf(&sel, "[%s]", recs[i].payload);
+		strbuf_addf(&sel, "#%u", recs[i].repeat_index + 1);
+		strvec_clear(&recs[i].repro);
+		strvec_push(&recs[i].repro, "sandrun");
+		strvec_push(&recs[i].repro, "repro");
+		strvec_push(&recs[i].repro, report);
+		strvec_push(&recs[i].repro, sel.buf);
+	}
+	strbuf_release(&sel);
+}
+
 static int write_reports(const struct run_opts *o, const struct run_meta *m,
 			 const struct record *recs, size_t n)
 {
@@ -485,12 +513,15 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		x->cause = xstrdup(su.bad_msgs.v[i]);
 		x->runs = 1;
 	}
+	set_repro(&o, recs, njobs);
 	fill_meta(&meta, engine_ok ? &eng : NULL, &cat, run_id, start, &o,
 		  o.paths.nr ? o.paths.v[0] : "harnesses");
 	if (r.unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
-	if (sr_verbosity >= 0)
+	if (sr_verbosity >= 0) {
 		report_console_summary(o.console, recs, njobs + nbad);
+		report_console_crashes(o.console, recs, njobs + nbad);
+	}
 	rc = write_reports(&o, &meta, recs, njobs + nbad);
 	run_meta_release(&meta);
 

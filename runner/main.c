@@ -59,9 +59,10 @@ static int cmd_help(const struct cli *cli, int argc, char **argv)
 }
 
 static const struct verb verbs[] = {
-    {"run", cmd_run},	    {"check", cmd_check}, {"pull", cmd_pull},	    {"pin", cmd_pin},
-    {"verify", cmd_verify}, {"list", cmd_list},	  {"explain", cmd_explain}, {"gc", cmd_gc},
-    {"report", cmd_report}, {"help", cmd_help},	  {"version", cmd_version},
+    {"run", cmd_run},	      {"check", cmd_check},   {"pull", cmd_pull},
+    {"pin", cmd_pin},	      {"verify", cmd_verify}, {"list", cmd_list},
+    {"explain", cmd_explain}, {"gc", cmd_gc},	      {"report", cmd_report},
+    {"help", cmd_help},	      {"repro", cmd_repro},   {"version", cmd_version},
 };
 
 /* Apply global option o with value val; returns 0 or an exit code. */

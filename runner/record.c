@@ -27,8 +27,14 @@ void record_release(struct record *r)
 	free(r->evidence.stdout_tail);
 	free(r->evidence.stderr_tail);
 	free(r->evidence.artifact_dir);
+	free(r->evidence.stdout_file);
+	free(r->evidence.stderr_file);
+	free(r->crash_json);
+	free(r->signature);
+	free(r->fuzz_json);
 	strvec_clear(&r->evidence.artifacts);
 	strvec_clear(&r->repro);
+	strvec_clear(&r->engine_argv);
 	free(r->container);
 	free(r->token);
 	record_init(r);

@@ -19,8 +19,11 @@ struct evidence {
 	char *untokened_json; /* hits without the token from the run's own network; NULL: [] */
 	char *stdout_tail;
 	char *stderr_tail;
-	struct strvec artifacts; /* paths relative to /work, e.g. "out/crash-1a2b" */
-	char *artifact_dir;	 /* host directory the artifacts were copied to, or NULL */
+	struct strvec artifacts;    /* paths relative to /work, e.g. "out/crash-1a2b" */
+	char *artifact_dir;	    /* host directory the artifacts were copied to, or NULL */
+	char *stdout_file;	    /* full captured stdout, relative to artifact_dir, or NULL */
+	char *stderr_file;	    /* full captured stderr, relative to artifact_dir, or NULL */
+	unsigned artifacts_dropped; /* matches left out for limits.artifacts* */
 };
 
 struct record {
@@ -45,9 +48,13 @@ struct record {
 	bool cached;
 	struct isolation isolation;
 	struct evidence evidence;
-	struct strvec repro; /* exact engine argv */
-	char *container;     /* container name */
-	char *token;	     /* never written into reports: the harness could echo it */
+	char *crash_json;	   /* crash report, a JSON object (crashparse.h), or NULL */
+	char *signature;	   /* the crash's signature, or NULL */
+	char *fuzz_json;	   /* libFuzzer's stats, a JSON object, or NULL */
+	struct strvec repro;	   /* `sandrun repro REPORT SELECTOR` (cmd_run fills it) */
+	struct strvec engine_argv; /* exact engine argv of the run */
+	char *container;	   /* container name */
+	char *token;		   /* never written into reports: the harness could echo it */
 };
 
 void record_init(struct record *r);

@@ -22,7 +22,10 @@
  * cause, exit_code, signal, duration_ms, fired ("k/n"), image, pinned,
  * cached, isolation, evidence {oob, stubs, untokened (hits without the
  * token from the run's own network), stdout_tail, stderr_tail,
- * artifacts, artifact_dir (where they were copied on the host)}, repro, then
+ * artifacts, artifact_dir (where they were copied on the host), stdout_file,
+ * stderr_file (full output, relative to artifact_dir), artifacts_dropped},
+ * crash (crashparse.h's object, with signature) and fuzz (libFuzzer's
+ * stats), null when absent, repro, then
  * spec (the spec path), container and repeat (1-based: the k-th run of this
  * payload). expected, phase (unless the outcome is error), exit_code (-1),
  * signal (0) and absent strings are null; match is !record_failed(r). oob and
@@ -36,8 +39,9 @@ void report_record_json(struct strbuf *out, const struct record *r);
  * finished (ISO 8601 UTC; null when 0), host, engine, engine_version,
  * catalogue {path, xxh64}, git {head, dirty}, interrupted, shard ("k/n" or
  * null), counts {error, confirmed, crash, oom, timeout, not_confirmed},
- * total, failed (records for which record_failed() holds) and unattributed
- * (m's raw JSON array, [] when NULL); after "records", "verdicts": one
+ * total, failed (records for which record_failed() holds), unattributed
+ * (m's raw JSON array, [] when NULL) and crash_groups (crash records grouped
+ * by signature: [{signature, runs, first}]); after "records", "verdicts": one
  * verdict_json() a line (verdicts.h). Returns 0 or a negative sr_code. */
 int report_write_json(const char *path, const struct run_meta *m, const struct record *recs,
 		      size_t n, struct sr_err *err);
@@ -76,6 +80,17 @@ void report_console_line(FILE *f, const struct record *r, bool color);
  * outcome with matched and mismatched counts, the number of runs and flaky
  * verdicts when they differ, then the failed verdicts one a line. */
 void report_console_summary(FILE *f, const struct record *recs, size_t n);
+
+/* "N crashes, M unique" and one line per signature with its run count and
+ * first run; nothing when no record crashed. */
+void report_console_crashes(FILE *f, const struct record *recs, size_t n);
+
+/* Read back what report_record_json wrote for this issue's fields from a
+ * parsed record: crash (and its signature), fuzz, evidence.stdout_file,
+ * stderr_file, artifacts_dropped, engine_argv. For anything that turns a
+ * JSON record into a struct record again (the result cache, merges). */
+struct json_value;
+void report_read_crash_fields(struct record *r, const struct json_value *rec);
 
 /* `sandrun report merge`: read the JSON reports in_paths (as written by
  * report_write_json), concatenate their records in input order and write the

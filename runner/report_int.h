@@ -57,4 +57,23 @@ uint32_t rep_utf8_decode(const unsigned char *s, size_t k);
 /* "<harness>[<payload>]#<k>" ("[...]" left out for the implicit payload). */
 void rep_run_name(struct strbuf *sb, const struct record *r);
 
+/* A raw JSON object from another module (crash, fuzz), redacted and
+ * re-serialized; null when absent or not an object. */
+void rep_raw_object(struct strbuf *sb, const char *json, const char *tok);
+
+/* Crash runs grouped by signature, in first-seen order (report_crash.c). */
+struct rep_crash_groups {
+	struct strvec sigs;  /* signature, "(no signature)" when none was parsed */
+	struct strvec first; /* the first run of each group, "<harness>[<payload>]#<k>" */
+	size_t *counts, acounts;
+	size_t crashes; /* crash runs in all */
+};
+void rep_crash_groups_add(struct rep_crash_groups *g, const char *signature, const char *run);
+void rep_crash_groups_records(struct rep_crash_groups *g, const struct record *recs, size_t n);
+/* One record of a parsed report (merge). */
+void rep_crash_groups_tree(struct rep_crash_groups *g, const struct json_value *rec);
+/* [{"signature": ..., "runs": n, "first": ...}, ...] */
+void rep_crash_groups_json(struct strbuf *sb, const struct rep_crash_groups *g);
+void rep_crash_groups_release(struct rep_crash_groups *g);
+
 #endif

@@ -52,8 +52,19 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_jstrvec(out, &r->evidence.artifacts, tok);
 	strbuf_addstr(out, ",\"artifact_dir\":");
 	rep_jstr(out, r->evidence.artifact_dir, tok);
-	strbuf_addstr(out, "},\"repro\":");
+	strbuf_addstr(out, ",\"stdout_file\":");
+	rep_jstr(out, r->evidence.stdout_file, tok);
+	strbuf_addstr(out, ",\"stderr_file\":");
+	rep_jstr(out, r->evidence.stderr_file, tok);
+	strbuf_addf(out, ",\"artifacts_dropped\":%u", r->evidence.artifacts_dropped);
+	strbuf_addstr(out, "},\"crash\":");
+	rep_raw_object(out, r->crash_json, tok);
+	strbuf_addstr(out, ",\"fuzz\":");
+	rep_raw_object(out, r->fuzz_json, tok);
+	strbuf_addstr(out, ",\"repro\":");
 	rep_jstrvec(out, &r->repro, tok);
+	strbuf_addstr(out, ",\"engine_argv\":");
+	rep_jstrvec(out, &r->engine_argv, tok);
 	strbuf_addstr(out, ",\"spec\":");
 	rep_jstr(out, r->spec_path, tok);
 	strbuf_addstr(out, ",\"container\":");
@@ -114,6 +125,13 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 	strbuf_addf(&sb, "%zu", failed);
 	rep_doc_field(&sb, &first, "unattributed");
 	rep_raw_array(&sb, m->unattributed_json, NULL);
+	rep_doc_field(&sb, &first, "crash_groups");
+	{
+		struct rep_crash_groups g = {0};
+		rep_crash_groups_records(&g, recs, n);
+		rep_crash_groups_json(&sb, &g);
+		rep_crash_groups_release(&g);
+	}
 	rep_doc_open_records(&sb);
 	for (size_t i = 0; i < n; i++) {
 		rep_doc_record_sep(&sb, i);

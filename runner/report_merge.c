@@ -57,6 +57,7 @@ struct merge_state {
 	bool interrupted;
 	struct strbuf unattributed; /* comma-separated serialized elements */
 	struct strbuf run_ids;	    /* comma-separated serialized strings */
+	struct rep_crash_groups crashes;
 };
 
 static int merge_one(struct merge_state *st, const char *path, const struct json_value *doc,
@@ -123,6 +124,7 @@ static int merge_one(struct merge_state *st, const char *path, const struct json
 		    outcome_value(&exp, path, e, "expected", true, err) < 0)
 			return SR_EINVAL;
 		st->counts[out]++;
+		rep_crash_groups_tree(&st->crashes, rec);
 		st->total++;
 		st->failed += exp == OUTCOME_NONE ? out == OUTCOME_ERROR : out != exp;
 	}
@@ -139,11 +141,12 @@ enum {
 	O_FAILED,
 	O_UNATTRIBUTED,
 	O_MERGED_FROM,
+	O_CRASH_GROUPS,
 	O_N
 };
 static const char *const override_keys[O_N] = {
     "started", "finished", "interrupted",  "shard",	  "counts",
-    "total",   "failed",   "unattributed", "merged_from",
+    "total",   "failed",   "unattributed", "merged_from", "crash_groups",
 };
 
 static void merge_override(struct strbuf *sb, int which, const struct merge_state *st)
@@ -175,6 +178,9 @@ static void merge_override(struct strbuf *sb, int which, const struct merge_stat
 		break;
 	case O_MERGED_FROM:
 		strbuf_addf(sb, "[%s]", strbuf_str(&st->run_ids));
+		break;
+	case O_CRASH_GROUPS:
+		rep_crash_groups_json(sb, &st->crashes);
 		break;
 	}
 }
@@ -299,5 +305,6 @@ done:
 	strbuf_release(&sb);
 	strbuf_release(&st.unattributed);
 	strbuf_release(&st.run_ids);
+	rep_crash_groups_release(&st.crashes);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "../lib/jsonparse.h"
+#include "report.h"
 
 /* s when it is one of the static names in list (NULL-terminated), else dflt. */
 static const char *static_name(const char *s, const char *const *list, const char *dflt)
@@ -98,6 +99,7 @@ static void read_record(struct record *r, const struct json_value *o)
 	strvec_of(&r->repro, json_get(o, "repro"));
 	r->container = dup_or_null(json_get(o, "container"));
 	r->repeat_index = (unsigned)(num_or(json_get(o, "repeat"), 1) - 1);
+	report_read_crash_fields(r, o);
 }
 
 /* "2023-11-14T22:13:20.123Z" -> ms since the epoch; 0 when unparsable. */

@@ -1,4 +1,4 @@
-/* SARIF 2.1.0: one result per confirmed or crash record. */
+/* SARIF 2.1.0: one result per confirmed or crash verdict. */
 #include "report_int.h"
 #include "verdicts.h"
 
@@ -24,17 +24,10 @@ static void uri_path(struct strbuf *sb, const char *s)
 /* The artifactLocation of r's spec: relative to %SRCROOT% (the working
  * directory) when it can be, else an absolute file URI. Every result needs a
  * location, so a record without a spec path points at "<harness>.yaml". */
-static void add_spec_location(struct strbuf *sb, const struct record *r, const char *cwd)
+static void add_file_location(struct strbuf *sb, const char *spec, const char *cwd)
 {
-	struct strbuf uri = STRBUF_INIT, fallback = STRBUF_INIT;
-	const char *spec = r->spec_path;
+	struct strbuf uri = STRBUF_INIT;
 	bool rel = true;
-
-	if (!spec || !*spec) {
-		strbuf_addf(&fallback, "%s.yaml",
-			    r->harness && *r->harness ? r->harness : "harness");
-		spec = fallback.buf;
-	}
 
 	if (spec[0] == '/') {
 		size_t cl = cwd ? strlen(cwd) : 0;
@@ -55,7 +48,59 @@ static void add_spec_location(struct strbuf *sb, const struct record *r, const c
 		strbuf_addstr(sb, ", \"uriBaseId\": \"%SRCROOT%\"");
 	strbuf_addch(sb, '}');
 	strbuf_release(&uri);
+}
+
+static void add_spec_location(struct strbuf *sb, const struct record *r, const char *cwd)
+{
+	struct strbuf fallback = STRBUF_INIT;
+	const char *spec = r->spec_path;
+
+	if (!spec || !*spec) {
+		strbuf_addf(&fallback, "%s.yaml",
+			    r->harness && *r->harness ? r->harness : "harness");
+		spec = fallback.buf;
+	}
+	add_file_location(sb, spec, cwd);
 	strbuf_release(&fallback);
+}
+
+/* What a crash record's SARIF result says beyond the spec: its type (the
+ * rule), its place in the sources and its signature. */
+struct crash_bits {
+	struct json_value *doc;
+	const char *type, *file, *signature;
+	int line;
+};
+
+static void crash_bits(struct crash_bits *cb, const struct record *r)
+{
+	const struct json_value *loc, *line;
+
+	memset(cb, 0, sizeof(*cb));
+	if (r->outcome != OUTCOME_CRASH || !r->crash_json ||
+	    json_parse(&cb->doc, "crash", r->crash_json, strlen(r->crash_json), NULL) < 0)
+		return;
+	cb->type = json_str(json_get(cb->doc, "type"));
+	cb->signature = json_str(json_get(cb->doc, "signature"));
+	loc = json_get(cb->doc, "location");
+	line = json_get(loc, "line");
+	if (json_str(json_get(loc, "file")) && line && line->type == JSON_NUMBER &&
+	    line->u.num.v >= 1) {
+		cb->file = json_str(json_get(loc, "file"));
+		cb->line = (int)line->u.num.v;
+	}
+}
+
+/* The rule a record's result is under: its crash type, else its harness. */
+static char *rule_of(const struct record *r)
+{
+	struct crash_bits cb;
+	char *id;
+
+	crash_bits(&cb, r);
+	id = rep_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
+	json_free(cb.doc);
+	return id;
 }
 
 static bool is_finding(const struct record *r)
@@ -64,6 +109,31 @@ static bool is_finding(const struct record *r)
 }
 
 /* One reportingDescriptor: a harness, with the texts GitHub shows. */
+/* A rule for one crash type, whichever harness hit it. */
+static void add_crash_rule(struct strbuf *sb, const char *id)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	strbuf_addstr(sb, "{\"id\": ");
+	json_add_str(sb, id);
+	strbuf_addf(&t, "%s", id);
+	strbuf_addstr(sb, ", \"shortDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_reset(&t);
+	strbuf_addf(&t,
+		    "A sanitizer or libFuzzer reported %s inside a sandrun harness; results "
+		    "with the same sandrunCrash/v1 fingerprint are one bug.",
+		    id);
+	strbuf_addstr(sb, "}, \"fullDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_addstr(sb, "}, \"help\": {\"text\": \"Run the result's `sandrun repro` line "
+			  "to run the saved input again.\"}, \"defaultConfiguration\": "
+			  "{\"level\": \"error\"}, \"properties\": {\"tags\": [\"security\", "
+			  "\"sandrun\", \"crash\"], \"precision\": \"very-high\", "
+			  "\"problem.severity\": \"error\"}}");
+	strbuf_release(&t);
+}
+
 static void add_rule(struct strbuf *sb, const char *id, const char *spec)
 {
 	struct strbuf t = STRBUF_INIT;
@@ -100,10 +170,12 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 	const char *p = r->payload ? r->payload : "";
 	struct strbuf msg = STRBUF_INIT;
 	struct sr_hasher *hs;
+	struct crash_bits cb;
 	char fp[17];
 
+	crash_bits(&cb, r);
 	strbuf_addstr(sb, "{\"ruleId\": ");
-	json_add_str(sb, h);
+	rep_jstr(sb, cb.type ? cb.type : h, tok);
 	strbuf_addf(sb, ", \"ruleIndex\": %zu, \"level\": \"error\", \"message\": {\"text\": ", k);
 	strbuf_addstr(&msg, h);
 	if (*p)
@@ -114,15 +186,30 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 	rep_jstr(sb, msg.buf, tok);
 	strbuf_release(&msg);
 	strbuf_addstr(sb, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ");
-	add_spec_location(sb, r, wd);
-	strbuf_addstr(sb, ", \"region\": {\"startLine\": 1}}}]");
+	if (cb.file) {
+		char *f = rep_redact(cb.file, tok);
+		add_file_location(sb, f, wd);
+		free(f);
+		strbuf_addf(sb, ", \"region\": {\"startLine\": %d}}}]", cb.line);
+	} else {
+		add_spec_location(sb, r, wd);
+		strbuf_addstr(sb, ", \"region\": {\"startLine\": 1}}}]");
+	}
 	/* Harness and payload only: the same finding keeps its fingerprint
 	 * across runs, repeats and machines. */
 	hs = sr_hasher_new();
 	sr_hasher_add_str(hs, h);
 	sr_hasher_add_str(hs, p);
 	sr_hasher_finish(hs, fp);
-	strbuf_addf(sb, ", \"partialFingerprints\": {\"sandrunRun/v1\": \"%s\"}", fp);
+	strbuf_addf(sb, ", \"partialFingerprints\": {\"sandrunRun/v1\": \"%s\"", fp);
+	if (cb.signature) {
+		/* One bug keeps its fingerprint whichever harness or run hit it. */
+		hs = sr_hasher_new();
+		sr_hasher_add_str(hs, cb.signature);
+		sr_hasher_finish(hs, fp);
+		strbuf_addf(sb, ", \"sandrunCrash/v1\": \"%s\"", fp);
+	}
+	strbuf_addch(sb, '}');
 	strbuf_addstr(sb, ", \"properties\": {\"outcome\": ");
 	rep_joutcome(sb, r->outcome);
 	strbuf_addstr(sb, ", \"expected\": ");
@@ -143,16 +230,21 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 		strbuf_addstr(sb, ", \"artifactDir\": ");
 		rep_jstr(sb, r->evidence.artifact_dir, tok);
 	}
+	if (cb.signature) {
+		strbuf_addstr(sb, ", \"signature\": ");
+		rep_jstr(sb, cb.signature, tok);
+	}
 	strbuf_addstr(sb, ", \"runId\": ");
 	json_add_str(sb, run_id);
 	strbuf_addstr(sb, "}}");
+	json_free(cb.doc);
 }
 
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const char **rules = NULL;
+	char **rules = NULL;
 	size_t nrules = 0, arules = 0, nres = 0, nv;
 	struct verdict *v;
 	char cwd[PATH_MAX];
@@ -160,13 +252,15 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 	int rc;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *h = recs[i].harness ? recs[i].harness : "";
+		char *h = rule_of(&recs[i]);
 		size_t k = 0;
 		while (k < nrules && strcmp(rules[k], h))
 			k++;
 		if (k == nrules) {
 			SR_GROW(rules, nrules + 1, arules);
 			rules[nrules++] = h;
+		} else {
+			free(h);
 		}
 	}
 
@@ -184,7 +278,10 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 			if (!strcmp(recs[i].harness ? recs[i].harness : "", rules[k]))
 				spec = recs[i].spec_path;
 		strbuf_addstr(&sb, k ? ",\n        " : "\n        ");
-		add_rule(&sb, rules[k], spec);
+		if (!spec)
+			add_crash_rule(&sb, rules[k]);
+		else
+			add_rule(&sb, rules[k], spec);
 	}
 	strbuf_addstr(&sb, nrules ? "\n      ]}},\n" : "]}},\n");
 
@@ -221,13 +318,17 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 
 		if (v[i].outcome != r->outcome || !is_finding(r))
 			continue;
-		while (strcmp(rules[k], r->harness ? r->harness : ""))
+		char *id = rule_of(r);
+		while (strcmp(rules[k], id))
 			k++;
+		free(id);
 		strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
 		add_result(&sb, r, k, m->run_id, wd);
 	}
 	strbuf_addstr(&sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
 	verdicts_free(v, nv);
+	for (size_t k = 0; k < nrules; k++)
+		free(rules[k]);
 	free(rules);
 	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);

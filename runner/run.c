@@ -14,6 +14,7 @@
 #include "net/net.h"
 #include "untokened.h"
 #include "netplan.h"
+#include "results.h"
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
@@ -46,6 +47,7 @@ struct run_ctx {
 	struct engine_state st;
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
+	struct fs_budget budget; /* artifacts this run may still copy out */
 };
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -109,6 +111,11 @@ static int resolve_image(struct run_ctx *c)
 	const struct cat_entry *ent = catalogue_find(c->r->cat, c->s->toolchain);
 	char *m;
 
+	if (c->r->image) {
+		c->rec->image = xstrdup(c->r->image);
+		c->rec->pinned = strstr(c->r->image, "@sha256:") != NULL;
+		return 0;
+	}
 	if (!ent)
 		return fail(c, "catalogue", "toolchain not in the catalogue");
 	c->rec->image = cat_entry_ref(ent);
@@ -241,7 +248,7 @@ static void abort_container(void *ctx)
 	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
 }
 
-/* The engine argv of this run; fills the record's repro line. */
+/* The engine argv of this run; the record keeps it as engine_argv. */
 static void build_argv(struct run_ctx *c, struct strvec *argv)
 {
 	struct run_plan plan = {0};
@@ -259,7 +266,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv)
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
 	runargs_build(argv, &plan);
-	strvec_pushv(&c->rec->repro, (const char *const *)argv->v);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
 }
 
 /* Step: `run` the container to completion (or its deadline). The env file
@@ -414,7 +421,8 @@ static int collect_files(struct run_ctx *c)
 	if (!c->s->oracle.files)
 		return 0;
 	dest = xasprintf("%s/%s", c->r->artifacts_root, c->name);
-	if (fs_collect(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts, &err) < 0) {
+	if (fs_collect_budget(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts,
+			      &c->budget, &err) < 0) {
 		free(dest);
 		return fail(c, "collect", err.msg);
 	}
@@ -487,7 +495,24 @@ static int decide(struct run_ctx *c)
 	c->rec->cause = cause;
 	c->rec->fired = fired ? 1 : 0;
 	c->rec->phase = "run";
+	results_parse(c->rec, c->s, &c->res.out, &c->res.err);
 	return 0;
+}
+
+static char *artifact_dest(const struct run_ctx *c)
+{
+	return xasprintf("%s/%s", c->r->artifacts_root, c->name);
+}
+
+/* Step: `collect` globs and libFuzzer's reproducers out of /work. */
+static int collect_more(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	char *dest = artifact_dest(c);
+	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
+
+	free(dest);
+	return rc < 0 ? fail(c, "collect", err.msg) : 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)
@@ -505,9 +530,15 @@ static void finish(struct run_ctx *c)
 	bool remove = !r->keep || sr_interrupted;
 
 	if (c->have_res) {
+		char *dest = artifact_dest(c);
 		c->rec->evidence.stdout_tail = tail_copy(&c->res.out);
 		c->rec->evidence.stderr_tail = tail_copy(&c->res.err);
+		results_save_output(c->rec, dest, &c->res.out, &c->res.err);
+		free(dest);
 	}
+	if (r->keep && !sr_interrupted && c->wd.created)
+		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
+		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
 		sched_reap(r, c->name, false);
 	if (c->sess) {
@@ -519,7 +550,7 @@ static void finish(struct run_ctx *c)
 	if (c->net_created && remove)
 		sched_reap(r, c->net.name, true);
 	netplan_release(&c->net);
-	workdir_release(&c->wd, r->keep);
+	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
@@ -530,7 +561,7 @@ void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
 	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
-	    launch,	   check_started, observe,	decide,
+	    launch,	   check_started, observe,	decide,		 collect_more,
 	};
 	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
 	uint64_t t0 = sr_now_ms();
@@ -538,6 +569,8 @@ void run_one(struct runner *r, struct run_job *job)
 	job->started = true;
 	rec_begin(r, job);
 	c.name = xstrdup(c.rec->container);
+	c.budget.files = (size_t)c.s->limits.artifacts;
+	c.budget.bytes = c.s->limits.artifact_bytes;
 	for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
 		if (steps[i](&c) != 0)
 			break;

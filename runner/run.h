@@ -22,6 +22,7 @@ struct runner {
 	struct engine *engine;
 	struct imgcache *images;
 	const struct catalogue *cat;
+	const char *image; /* repro: this image reference rather than the catalogue's */
 	const char *run_id;
 	const char *owner;
 	const char *tmp_root;	    /* private directory for run dirs */

@@ -64,7 +64,9 @@ static void spec_defaults(struct spec *s, const char *path)
 				    .pids = 256,
 				    .tmpfs = 64u << 20,
 				    .disk = 256u << 20,
-				    .output = 1u << 20};
+				    .output = 1u << 20,
+				    .artifacts = 1000,
+				    .artifact_bytes = 64u << 20};
 	s->network = NET_NONE;
 	s->expect = OUTCOME_NONE;
 	s->repeat = 1;
@@ -150,5 +152,7 @@ void spec_release(struct spec *s)
 	free(s->oracle.stderr_sub);
 	free(s->oracle.exit_codes);
 	free(s->oracle.files);
+	strvec_clear(&s->collect);
+	strvec_clear(&s->reproduce);
 	memset(s, 0, sizeof(*s));
 }

@@ -45,12 +45,14 @@ struct payload {
 };
 
 struct limits {
-	uint64_t memory; /* bytes; default 512m */
-	double cpus;	 /* default 1 */
-	long pids;	 /* default 256 */
-	uint64_t tmpfs;	 /* bytes; default 64m */
-	uint64_t disk;	 /* bytes; default 256m */
-	uint64_t output; /* bytes per stream; default 1m */
+	uint64_t memory;	 /* bytes; default 512m */
+	double cpus;		 /* default 1 */
+	long pids;		 /* default 256 */
+	uint64_t tmpfs;		 /* bytes; default 64m */
+	uint64_t disk;		 /* bytes; default 256m */
+	uint64_t output;	 /* bytes per stream; default 1m */
+	long artifacts;		 /* files copied out per run; default 1000 */
+	uint64_t artifact_bytes; /* bytes copied out per run; default 64m */
 };
 
 struct oracle {
@@ -85,10 +87,11 @@ struct spec {
 	size_t npayloads;
 	bool has_payloads; /* false when the implicit payload was added */
 	struct oracle oracle;
-	enum outcome expect; /* OUTCOME_NONE when absent */
-	unsigned repeat;     /* default 1 */
-	unsigned
-	    confirm; /* K of repeat: {runs, confirm}: confirmed runs a verdict needs; default 1 */
+	enum outcome expect;   /* OUTCOME_NONE when absent */
+	unsigned repeat;       /* default 1 */
+	unsigned confirm;      /* K of repeat: {runs, confirm}: confirmed runs needed; default 1 */
+	struct strvec collect; /* globs under /work copied out as artifacts */
+	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

@@ -305,8 +305,8 @@ static int get_path(struct ctx *c, const struct ynode *n, const char *key, bool 
 
 static int parse_limits(struct ctx *c, const struct ynode *m, struct limits *l)
 {
-	static const char *const keys[] = {"memory", "cpus",   "pids", "tmpfs",
-					   "disk",   "output", NULL};
+	static const char *const keys[] = {"memory", "cpus",	  "pids",	    "tmpfs", "disk",
+					   "output", "artifacts", "artifact_bytes", NULL};
 	const struct ynode *v;
 	long pids;
 	int rc;
@@ -336,6 +336,12 @@ static int parse_limits(struct ctx *c, const struct ynode *m, struct limits *l)
 	if ((v = get(m, "disk")) && (rc = get_size(c, v, "limits.disk", &l->disk)))
 		return rc;
 	if ((v = get(m, "output")) && (rc = get_size(c, v, "limits.output", &l->output)))
+		return rc;
+	if ((v = get(m, "artifacts")) &&
+	    (rc = get_int(c, v, "limits.artifacts", 0, 1000000, &l->artifacts)))
+		return rc;
+	if ((v = get(m, "artifact_bytes")) &&
+	    (rc = get_size(c, v, "limits.artifact_bytes", &l->artifact_bytes)))
 		return rc;
 	return 0;
 }
@@ -750,6 +756,45 @@ static int parse_oracle(struct ctx *c, const struct ynode *m, struct spec *s)
 	return 0;
 }
 
+/* collect: globs under /work, like oracle.files. */
+static int parse_collect(struct ctx *c, const struct ynode *v, struct spec *s)
+{
+	if (v->type != Y_SEQ)
+		return verr(c, v, "'collect' must be a list of globs under /work");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->kids[i];
+		if (k->type != Y_SCALAR || is_null(k) || !*k->str)
+			return verr(c, k, "'collect' items must be non-empty strings");
+		if (k->str[0] == '/' || has_dotdot(k->str))
+			return verr(c, k, "'collect' items must be globs under /work, got '%s'",
+				    k->str);
+		strvec_push(&s->collect, k->str);
+	}
+	return 0;
+}
+
+/* reproduce: an argv like command, with "{artifact}" in at least one item. */
+static int parse_reproduce(struct ctx *c, const struct ynode *v, struct spec *s)
+{
+	bool has = false;
+
+	if (v->type != Y_SEQ || !v->n)
+		return verr(c, v, "'reproduce' must be a non-empty list of strings");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->kids[i];
+		if (k->type != Y_SCALAR || is_null(k))
+			return verr(c, k, "'reproduce' items must be strings, not %s",
+				    type_word(k));
+		has = has || strstr(k->str, "{artifact}");
+		strvec_push(&s->reproduce, k->str);
+	}
+	if (!*s->reproduce.v[0])
+		return verr(c, v->kids[0], "'reproduce' must not start with an empty string");
+	if (!has)
+		return verr(c, v, "'reproduce' must name the saved input as {artifact}");
+	return 0;
+}
+
 static int parse_network(struct ctx *c, const struct ynode *v, enum net_policy *out)
 {
 	for (int p = NET_NONE; p <= NET_OPEN && v->type == Y_SCALAR; p++) {
@@ -811,9 +856,9 @@ static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
 
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
-	static const char *const keys[] = {"name",    "toolchain", "workdir", "command", "env",
-					   "timeout", "limits",	   "network", "stubs",	 "payloads",
-					   "oracle",  "expect",	   "repeat",  NULL};
+	static const char *const keys[] = {
+	    "name",  "toolchain", "workdir", "command", "env",	  "timeout", "limits",	  "network",
+	    "stubs", "payloads",  "oracle",  "expect",	"repeat", "collect", "reproduce", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -865,6 +910,10 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "oracle")) && (rc = parse_oracle(c, v, s)))
 		return rc;
 	if ((v = get(root, "expect")) && (rc = get_outcome(c, v, &s->expect)))
+		return rc;
+	if ((v = get(root, "collect")) && (rc = parse_collect(c, v, s)))
+		return rc;
+	if ((v = get(root, "reproduce")) && (rc = parse_reproduce(c, v, s)))
 		return rc;
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;

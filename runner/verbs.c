@@ -55,6 +55,10 @@ static const struct sr_opt list_opts[] = {
     {O_LIST_JSON, "--json", NULL, NULL, "same as --format json"},
 };
 
+static const struct sr_opt repro_opts[] = {
+    {O_REPRO_KEEP, "--keep", NULL, NULL, "keep the container and the final /work"},
+};
+
 static const struct sr_opt merge_opts[] = {
     {O_MERGE_OUTPUT, "--output", "-o", "[FMT:]OUT",
      "a merged report: json (default), junit, sarif or html (repeatable)"},
@@ -77,6 +81,9 @@ const struct sr_verb_def sr_verbs[] = {
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
     {"report merge", "-o [FMT:]OUT ... IN ...", "Merge shard JSON reports into one report or more.",
      merge_opts, N(merge_opts)},
+    {"repro", "[--keep] REPORT SELECTOR",
+     "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
+     N(repro_opts)},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0},
     {"version", "", "Print the version.", NULL, 0},
 };

@@ -35,6 +35,7 @@ enum {
 	O_LIST_JSON,
 	O_MERGE_OUTPUT,
 	O_RUN_PULL_TIMEOUT,
+	O_REPRO_KEEP,
 };
 
 /* The verbs in the order the usage lists them. */

@@ -85,7 +85,8 @@ void workdir_drop_env(const struct workdir *wd)
 
 void workdir_release(struct workdir *wd, bool keep)
 {
-	if (wd->mounted && umount2(wd->work, MNT_DETACH) < 0)
+	/* Kept: the tmpfs stays mounted, so its files stay where --keep said. */
+	if (wd->mounted && !keep && umount2(wd->work, MNT_DETACH) < 0)
 		sr_debug("cannot unmount '%s': %s", wd->work, strerror(errno));
 	if (wd->created && !keep)
 		fs_remove_tree(wd->dir);

@@ -33,7 +33,8 @@ int workdir_write_env(const struct workdir *wd, const struct strvec *env, struct
 /* Remove env_file now: its values are the run's secrets. */
 void workdir_drop_env(const struct workdir *wd);
 
-/* Unmount work; remove dir unless keep; free the paths. */
+/* Unless keep: unmount work and remove dir. Free the paths either way
+ * (gc unmounts and removes what keep left). */
 void workdir_release(struct workdir *wd, bool keep);
 
 #endif

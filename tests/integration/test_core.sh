@@ -248,7 +248,7 @@ EOF
 	wait "$pid"
 	assert_eq "exit code" 0 "$?"
 	assert_eq "secret on a command line" 0 "$found"
-	assert_not_contains "repro" "$(jq -c '.records[0].repro' "$r")" "$secret"
+	assert_not_contains "repro" "$(jq -c '.records[0].engine_argv' "$r")" "$secret"
 	assert_eq "container saw it" confirmed "$(outcome_of "$r" secret "")"
 	assert_not_contains "the runner's own environment stays out" \
 		"$(field_of "$r" secret "" evidence.stdout_tail)" "runner-env-value"

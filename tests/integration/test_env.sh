@@ -25,5 +25,5 @@ EOF
 	assert_contains "spaces verbatim" "$out" "[  lead and trail  ]"
 	assert_contains "runner variables still set" "$out" "SANDRUN_PAYLOAD_FILE=/sandrun/payload"
 	assert_contains "HOME default" "$out" "HOME=/tmp"
-	assert_not_contains "no -e names on the command line" "$(jq -c '.records[0].repro' "$r")" '"-e"'
+	assert_not_contains "no -e names on the command line" "$(jq -c '.records[0].engine_argv' "$r")" '"-e"'
 }

@@ -170,5 +170,5 @@ EOF
 	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
 	assert_eq "exit code" 0 "$?"
 	assert_eq "isolation.network" open "$(field_of "$r" open "" isolation.network)"
-	assert_contains "default bridge" "$(jq -c '.records[0].repro' "$r")" "--network=bridge"
+	assert_contains "default bridge" "$(jq -c '.records[0].engine_argv' "$r")" "--network=bridge"
 }

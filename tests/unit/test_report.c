@@ -155,9 +155,10 @@ static void assert_json_type(const struct json_value *v, const char *path, enum 
 static void test_report__record_json_has_the_design_fields_in_order(void **state)
 {
 	static const char *const keys[] = {
-	    "harness",	 "payload",  "outcome",	    "expected", "match",     "phase",  "cause",
-	    "exit_code", "signal",   "duration_ms", "fired",	"image",     "pinned", "cached",
-	    "isolation", "evidence", "repro",	    "spec",	"container", "repeat",
+	    "harness", "payload",     "outcome",   "expected",	  "match",  "phase",
+	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",  "image",
+	    "pinned",  "cached",      "isolation", "evidence",	  "crash",  "fuzz",
+	    "repro",   "engine_argv", "spec",	   "container",	  "repeat",
 	};
 	struct record r;
 	struct strbuf sb = STRBUF_INIT;
@@ -196,7 +197,10 @@ static void test_report__record_json_has_the_design_fields_in_order(void **state
 	assert_json_type(v, "evidence.artifacts", JSON_ARRAY);
 	assert_json_type(v, "evidence.artifact_dir", JSON_NULL);
 	assert_int_equal(at(v, "evidence.untokened")->u.arr.n, 0);
-	assert_int_equal(at(v, "evidence")->u.obj.n, 7);
+	assert_int_equal(at(v, "evidence")->u.obj.n, 10);
+	assert_int_equal(at(v, "evidence.artifacts_dropped")->u.num.v, 0);
+	assert_json_type(v, "crash", JSON_NULL);
+	assert_json_type(v, "fuzz", JSON_NULL);
 	assert_json_str(v, "repro.0", "docker");
 	assert_json_str(v, "repro.3", "sandrun-x");
 	assert_json_str(v, "spec", "harnesses/cmdi-ping.yaml");
