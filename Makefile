@@ -34,8 +34,18 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
+# The DNS relay a non-root run starts on its network (runner/helper/sr-dnsfwd.c,
+# image by ci/images/helper.sh); built by its own rule below.
+HELPER := $(BUILD)/helper/sr-dnsfwd
+
 .PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
-all: sandrun sandrun.1
+all: sandrun sandrun.1 $(HELPER)
+
+# Its own flags: static, no libraries, no sanitizers (-static cannot take
+# them); the wildcards above skip runner/helper/ (it has its own main).
+$(HELPER): runner/helper/sr-dnsfwd.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -D_GNU_SOURCE -Os -static -s -o $@ $<
 
 # The man page, from scdoc source (ci/setup.sh installs scdoc).
 sandrun.1: doc/sandrun.1.scd
@@ -103,7 +113,7 @@ check: sandrun.1 check-workflows
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun
-	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun
+	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun build/clang/helper/sr-dnsfwd
 
 # setup may install the libraries: build in a fresh make that sees them.
 # The HTML report of the bundled suite, and a screenshot of it next to it.

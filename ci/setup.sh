@@ -353,6 +353,12 @@ for name in "${IMAGES[@]}"; do
 	TOOLCHAIN[$name]=$(jq -r '."sandrun.toolchain" // ""' <<<"$labels")
 done
 
+# ------------------------------------------------ 4b. the DNS relay (issue 14)
+# A run without root relays DNS through this image (runner/dnsrelay.h).
+make -s -C "$ROOT" build/helper/sr-dnsfwd >/dev/null || die "cannot build build/helper/sr-dnsfwd"
+HELPER_ENTRY=$(bash "$ROOT/ci/images/helper.sh" "$ROOT/build/helper/sr-dnsfwd") ||
+	die "the sandrun-helper image failed"
+
 # ----------------------------------------------------------- 5. fuzz harnesses
 for src in "$ROOT"/harnesses/*/fuzz_target.c; do
 	[[ -e $src ]] || continue
@@ -408,6 +414,7 @@ cat_new=$TMP/images.toml
 		printf 'packages = %s\n' "$(toml_pkgs "${PACKAGES[$name]}")"
 		printf 'digest = %s\n' "$(toml_str "${DIGEST[$name]}")"
 	done
+	printf '\n%s\n' "$HELPER_ENTRY"
 } >"$cat_new"
 if cmp -s "$cat_new" "$LOCAL/images.toml"; then
 	say "catalogue ${LOCAL#"$ROOT"/}/images.toml unchanged"

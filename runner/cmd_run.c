@@ -39,6 +39,7 @@ struct run_opts {
 	double timeout_scale;
 	unsigned repeat; /* 0: the spec's */
 	bool require_pinned;
+	bool require_firewall;
 	uint64_t grace_ms;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
@@ -139,6 +140,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		}
 		case O_RUN_REQUIRE_PINNED:
 			o->require_pinned = true;
+			break;
+		case O_RUN_REQUIRE_FIREWALL:
+			o->require_firewall = true;
 			break;
 		case O_RUN_OOB_GRACE:
 			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
@@ -374,6 +378,24 @@ static bool any_verdict_failed(const struct record *recs, size_t n)
 	return failed;
 }
 
+/* One line per invocation for each guarantee these runs get weaker than
+ * DESIGN §6 promises (not for each run: the records say which runs). */
+static void warn_weaker(const struct runner *r, const struct run_job *jobs, size_t n)
+{
+	bool net = false;
+
+	for (size_t i = 0; i < n && !net; i++)
+		net = jobs[i].spec->network == NET_OOB || jobs[i].spec->network == NET_STUBS;
+	if (net && !r->firewall && !r->require_firewall)
+		sr_log(
+		    "warning: no firewall (it needs root and iptables): oob/stubs runs can reach "
+		    "every port of their network's gateway address on this host; "
+		    "--require-firewall makes them errors");
+	if (n && !r->is_root)
+		sr_log("warning: not root: /work is a plain host directory, so limits.disk bounds "
+		       "only the copied workdir, not what a harness writes");
+}
+
 int cmd_run(const struct cli *cli, int argc, char **argv)
 {
 	struct run_opts o;
@@ -463,6 +485,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		r.engine = &eng;
 		r.images = imgcache_new(&eng, o.pull);
 		r.firewall = fw_available();
+		r.require_firewall = o.require_firewall;
+		warn_weaker(&r, jobs, njobs);
 		gc_sweep(&eng, gc_tmp_base(), false);
 		if (gc_tmp_root_create(tmp_root, owner, &err) < 0) {
 			/* Nothing can run, but the reports still hold every run. */

@@ -3,6 +3,7 @@
  * with placeholders for what only exists at run time. */
 #include <string.h>
 
+#include "dnsrelay.h"
 #include "netplan.h"
 #include "quote.h"
 #include "run.h"
@@ -18,8 +19,28 @@ static void explain_network(struct strbuf *out, const struct runner *r, struct n
 	strvec_pushv(&argv, (const char *const *)np->create.v);
 	sr_shell_quote_argv(out, strvec_argv(&argv));
 	strbuf_addch(out, '\n');
+	if (np->relay)
+		strbuf_addf(out,
+			    "# not root: udp 53 on %s is out of reach; a relay on the "
+			    "network forwards DNS\n",
+			    np->gateway);
 	strbuf_addf(out, "# listeners on %s: %s\n", np->gateway, np->listeners);
-	strbuf_addstr(out, strbuf_str(&np->fw_lines));
+	if (np->firewall)
+		strbuf_addstr(out, strbuf_str(&np->fw_lines));
+	else
+		strbuf_addstr(out, "# no firewall (needs root and iptables): the run's network can "
+				   "reach other ports of the gateway address\n");
+	if (np->relay) {
+		strvec_clear(&argv);
+		strvec_push(&argv, r->engine->bin);
+		strvec_pushv(&argv, (const char *const *)np->relay_run.v);
+		sr_shell_quote_argv(out, strvec_argv(&argv));
+		strbuf_addf(out,
+			    "\n%s container inspect --format '{{range "
+			    ".NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s   # its "
+			    "address goes into resolv.conf\n",
+			    r->engine->bin, np->relay_name);
+	}
 	strvec_clear(&argv);
 }
 
@@ -49,17 +70,26 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *name = run_container_name(r, job), *image = ent ? cat_entry_ref(ent) : NULL;
+	char *relay_image = NULL;
 
 	strbuf_addf(out, "# %s [%s] #%u  (%s)\n", s->name, pay->name, job->repeat + 1, s->path);
 	workdir_paths(&wd, r->tmp_root, name);
 	no.run_dir = wd.dir;
+	no.container = name;
+	memset(&np, 0, sizeof(np));
+	if ((s->network == NET_OOB || s->network == NET_STUBS) && !r->engine->podman &&
+	    dnsrelay_needed(r->is_root) && dnsrelay_image(&relay_image, r->cat, &err) < 0) {
+		strbuf_addf(out, "# not runnable: %s\n", err.msg);
+		goto done;
+	}
+	no.relay_image = relay_image;
 	if (netplan_init(&np, &no, &err) < 0) {
 		strbuf_addf(out, "# not runnable: %s\n", err.msg);
 		goto done;
 	}
 	if (np.on) {
 		uint16_t *stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
-		netplan_set_endpoints(&np, s, "<gateway>", 0, r->is_root ? 53 : 0, stub_ports,
+		netplan_set_endpoints(&np, s, "<gateway>", 0, np.relay ? 0 : 53, stub_ports,
 				      "<token>", r->oob_domain);
 		free(stub_ports);
 		explain_network(out, r, &np);
@@ -86,9 +116,12 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	strbuf_addch(out, '\n');
 	strbuf_addf(out, "%s container inspect %s; %s rm -f -v %s\n", r->engine->bin, name,
 		    r->engine->bin, name);
+	if (np.relay)
+		strbuf_addf(out, "%s rm -f -v %s\n", r->engine->bin, np.relay_name);
 	if (np.on)
 		strbuf_addf(out, "%s network rm %s\n", r->engine->bin, np.name);
 done:
+	free(relay_image);
 	netplan_release(&np);
 	workdir_release(&wd, true);
 	strvec_clear(&argv);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dnsrelay.h"
 #include "net/firewall.h"
 
 /* SANDRUN_STUB_<NAME>_URL: the stub name upper-cased, '-' and '.' as '_'. */
@@ -50,6 +51,14 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	}
 	out->on = true;
 	out->firewall = o->firewall;
+	if (o->relay_image) {
+		out->relay = true;
+		out->relay_name = dnsrelay_name(o->container);
+		out->relay_ip = xstrdup("<relay-ip>");
+		out->relay_image = xstrdup(o->relay_image);
+		out->run_id = xstrdup(o->run_id);
+		out->owner = xstrdup(o->owner);
+	}
 	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
 	strvec_pushv(&out->create,
 		     (const char *const[]){"network", "create", "--internal", "--label", NULL});
@@ -61,6 +70,14 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	strvec_pushf(&out->create, "com.docker.network.bridge.name=%s", out->name);
 	strvec_push(&out->create, out->name);
 	return 0;
+}
+
+/* resolv.conf names whoever answers port 53: the gateway, or the relay. */
+static void set_resolv(struct netplan *p)
+{
+	free(p->resolv_text);
+	p->resolv_text = xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n",
+				   p->relay ? p->relay_ip : p->gateway);
 }
 
 static void add_stub_env(struct netplan *p, const struct stub *st, uint16_t port)
@@ -99,6 +116,14 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 	if (dns_port) {
 		p->udp[p->nudp++] = dns_port;
 		strbuf_addf(&l, ", dns udp %u", dns_port);
+	} else if (p->relay) {
+		strbuf_addstr(&l, ", dns udp <port>");
+	}
+	if (p->relay) {
+		strbuf_addf(&l, " (clients ask the relay %s:53)", p->relay_ip);
+		strvec_clear(&p->relay_run);
+		dnsrelay_argv(&p->relay_run, p->relay_name, p->name, p->run_id, p->owner,
+			      p->relay_image, p->gateway, dns_port);
 	}
 	for (size_t i = 0; i < s->nstubs && p->ntcp < NETPLAN_MAX_TCP; i++) {
 		if (s->stubs[i].kind == STUB_FS)
@@ -114,9 +139,7 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 	if (p->firewall)
 		fw_describe(&p->fw_lines, p->name, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
 
-	free(p->resolv_text);
-	p->resolv_text =
-	    xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n", p->gateway);
+	set_resolv(p);
 
 	strvec_clear(&p->env);
 	strvec_pushf(&p->env, "SANDRUN_OOB_URL=http://%s:%s/%s", p->gateway, port_str(pb, oob_port),
@@ -129,8 +152,30 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 			add_stub_env(p, &s->stubs[i], stub_ports[i]);
 }
 
+void netplan_set_relay_ip(struct netplan *p, const char *ip)
+{
+	char *l = p->listeners ? strstr(p->listeners, " (clients ask the relay ") : NULL;
+
+	free(p->relay_ip);
+	p->relay_ip = xstrdup(ip);
+	set_resolv(p);
+	if (l) {
+		char *nl;
+		*l = '\0';
+		nl = xasprintf("%s (clients ask the relay %s:53)", p->listeners, ip);
+		free(p->listeners);
+		p->listeners = nl;
+	}
+}
+
 void netplan_release(struct netplan *p)
 {
+	free(p->relay_name);
+	free(p->relay_ip);
+	free(p->relay_image);
+	free(p->run_id);
+	free(p->owner);
+	strvec_clear(&p->relay_run);
 	free(p->name);
 	free(p->gateway);
 	free(p->resolv);

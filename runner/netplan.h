@@ -28,15 +28,24 @@ struct netplan {
 	bool firewall;		/* the rules below are installed */
 	struct strbuf fw_lines; /* exactly the commands fw_apply runs, one a line */
 	struct strvec env;	/* "KEY=value" entries for the container */
+	/* Not root: the DNS relay container (dnsrelay.h) serves port 53 and
+	 * resolv.conf names its address instead of the gateway. */
+	bool relay;
+	char *relay_name;	 /* "<container>-dns" */
+	char *relay_ip;		 /* its address, or "<relay-ip>" */
+	struct strvec relay_run; /* engine arguments that start it */
+	char *relay_image, *run_id, *owner;
 };
 
 struct netplan_opts {
 	const struct engine *engine;
 	const struct spec *spec;
 	const char *run_id, *owner;
-	const char *run_dir; /* the run's private directory (resolv.conf goes there) */
-	const char *name;    /* NULL: a fresh random name */
-	bool firewall;	     /* iptables is usable */
+	const char *run_dir;	 /* the run's private directory (resolv.conf goes there) */
+	const char *name;	 /* NULL: a fresh random name */
+	bool firewall;		 /* iptables is usable */
+	const char *relay_image; /* non-NULL: serve DNS through a relay of this image */
+	const char *container;	 /* the run container's name (names the relay) */
 };
 
 /* Start a plan: out->on false for `none` and `open` (nothing else set).
@@ -51,6 +60,9 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *gateway,
 			   uint16_t oob_port, uint16_t dns_port, const uint16_t *stub_ports,
 			   const char *token, const char *domain);
+
+/* The relay's address once it runs: resolv.conf names it. */
+void netplan_set_relay_ip(struct netplan *p, const char *ip);
 
 void netplan_release(struct netplan *p);
 

@@ -592,6 +592,11 @@ static void add_run(struct strbuf *sb, size_t seq, const struct record *r,
 	strbuf_addf(sb, "<dt>pinned / cached</dt><dd>%s / %s</dd>\n", r->pinned ? "yes" : "no",
 		    r->cached ? "yes" : "no");
 	dl_json(sb, "network", jat(d, "isolation.network"));
+	if (r->isolation.network && strcmp(r->isolation.network, "none") &&
+	    strcmp(r->isolation.network, "open") && !r->isolation.firewall && !r->cached &&
+	    r->outcome != OUTCOME_ERROR)
+		strbuf_addstr(sb, "<dt>firewall</dt><dd>none: the run's network could reach "
+				  "other ports of its gateway address</dd>\n");
 	dl_json(sb, "spec", jat(d, "spec"));
 	dl_json(sb, "container", jat(d, "container"));
 	strbuf_addstr(sb, "</dl>\n");

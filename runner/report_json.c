@@ -38,6 +38,11 @@ void report_record_json(struct strbuf *out, const struct record *r)
 		    ",\"firewall\":%s,\"read_only\":%s,\"user\":", rep_jbool(r->isolation.firewall),
 		    rep_jbool(r->isolation.read_only));
 	json_add_str(out, r->isolation.user);
+	strbuf_addf(out, ",\"work_bounded\":%s", rep_jbool(r->isolation.work_bounded));
+	if (r->isolation.dns) {
+		strbuf_addstr(out, ",\"dns\":");
+		json_add_str(out, r->isolation.dns);
+	}
 	strbuf_addstr(out, "},\"evidence\":{\"oob\":");
 	rep_raw_array(out, r->evidence.oob_json, tok);
 	strbuf_addstr(out, ",\"stubs\":");

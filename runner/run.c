@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "dnsrelay.h"
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
@@ -37,6 +38,8 @@ struct run_ctx {
 	struct workdir wd;
 	struct netplan net;
 	bool net_created;
+	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
+	char *relay_image;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;
@@ -165,6 +168,7 @@ static int prepare_workdir(struct run_ctx *c)
 	workdir_paths(&c->wd, c->r->tmp_root, c->name);
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
+	c->rec->isolation.work_bounded = c->wd.mounted;
 	return 0;
 }
 
@@ -180,7 +184,8 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.domain = c->r->oob_domain;
 	no.stubs = s->stubs;
 	no.nstubs = s->nstubs;
-	no.dns_port = c->r->is_root ? 53 : -1;
+	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
+	no.dns_port = c->net.relay ? 0 : 53;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
 	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
@@ -191,6 +196,21 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 			      net_session_dns_port(c->sess), stub_ports, c->token,
 			      c->r->oob_domain);
 	free(stub_ports);
+	return 0;
+}
+
+/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+static int relay_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	bool pulled = false;
+
+	if (!dnsrelay_needed(c->r->is_root))
+		return 0;
+	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+		return fail(c, "pull", err.msg);
 	return 0;
 }
 
@@ -207,32 +227,51 @@ static int setup_network(struct run_ctx *c)
 				 .firewall = r->firewall};
 	struct sr_err err = SR_ERR_INIT;
 	char *gw = NULL;
+	int rc;
 
+	/* Podman is refused by netplan_init, with its own reason. */
+	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
+	    (rc = relay_prepare(c)))
+		return rc;
+	o.relay_image = c->relay_image;
+	o.container = c->name;
 	if (netplan_init(&c->net, &o, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (!c->net.on)
 		return 0;
+	if (!r->firewall && r->require_firewall)
+		return fail(c, "network",
+			    "--require-firewall is set and no firewall is available (it needs "
+			    "root and a working iptables)");
 	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
 			&err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	}
 	c->net_created = true;
 	if (engine_network_gateway(&gw, r->engine, c->net.name, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	free(c->net.gateway);
 	c->net.gateway = gw;
 	if (open_listeners(c, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, "network", err.msg);
 	if (c->net.firewall) {
 		if (fw_apply(&c->fw, c->net.name, c->net.gateway, c->net.tcp, c->net.ntcp,
 			     c->net.udp, c->net.nudp, &err) < 0) {
 			sr_err_wrap(&err, "cannot install firewall rules");
-			return fail(c, "create", err.msg);
+			return fail(c, "network", err.msg);
 		}
 		c->fw_on = true;
 	}
 	c->rec->isolation.firewall = c->fw_on;
+	c->rec->isolation.dns = c->net.relay ? "relay" : "gateway";
+	if (c->net.relay) {
+		c->relay_attempted = true;
+		if (dnsrelay_start(&gw, r->engine, c->net.relay_name, &c->net.relay_run, &err) < 0)
+			return fail(c, "network", err.msg);
+		netplan_set_relay_ip(&c->net, gw);
+		free(gw);
+	}
 	if (fs_write_new(c->net.resolv, c->net.resolv_text, strlen(c->net.resolv_text), 0644,
 			 &err) < 0)
 		return fail(c, "create", err.msg);
@@ -547,6 +586,9 @@ static void finish(struct run_ctx *c)
 	}
 	if (c->fw_on)
 		fw_remove(&c->fw);
+	/* Before the network: one with an endpoint left cannot be removed. */
+	if (c->relay_attempted && remove)
+		sched_reap(r, c->net.relay_name, false);
 	if (c->net_created && remove)
 		sched_reap(r, c->net.name, true);
 	netplan_release(&c->net);
@@ -554,6 +596,7 @@ static void finish(struct run_ctx *c)
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
+	free(c->relay_image);
 	free(c->name);
 }
 

@@ -33,7 +33,8 @@ struct runner {
 	bool keep;	   /* keep run dirs and containers */
 	bool require_pinned;
 	bool is_root;
-	bool firewall; /* iptables usable */
+	bool firewall;	       /* iptables usable */
+	bool require_firewall; /* --require-firewall: oob/stubs without one are errors */
 	const char *oob_domain;
 	unsigned jobs;
 	pthread_mutex_t lock;

@@ -31,6 +31,8 @@ static const struct sr_opt run_opts[] = {
     {O_RUN_TIMEOUT_SCALE, "--timeout-scale", NULL, "F", "multiply every spec timeout"},
     {O_RUN_REPEAT, "--repeat", NULL, "N", "runs per payload, 1 to 1000 (overrides the spec's)"},
     {O_RUN_REQUIRE_PINNED, "--require-pinned", NULL, NULL, "an unpinned toolchain is an error"},
+    {O_RUN_REQUIRE_FIREWALL, "--require-firewall", NULL, NULL,
+     "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
 };

@@ -36,6 +36,7 @@ enum {
 	O_MERGE_OUTPUT,
 	O_RUN_PULL_TIMEOUT,
 	O_REPRO_KEEP,
+	O_RUN_REQUIRE_FIREWALL,
 };
 
 /* The verbs in the order the usage lists them. */

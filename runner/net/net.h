@@ -43,9 +43,10 @@ struct net_session_opts {
 };
 
 /* Bind every listener and start the session's thread. Fails (SR_EINVAL for
- * bad options, SR_EFAIL otherwise) when a TCP listener cannot be bound; a
- * DNS port that cannot be bound is not fatal: net_session_dns_port() is then
- * 0 and net_session_dns_error() says why. */
+ * bad options, SR_EFAIL otherwise) when any listener asked for, TCP or DNS,
+ * cannot be bound; err then names it ("cannot bind udp 172.18.0.1:53:
+ * Permission denied"). With dns_port -1, net_session_dns_port() is 0 and
+ * net_session_dns_error() says "dns disabled". */
 int net_session_open(struct net_session **out, const struct net_session_opts *o,
 		     struct sr_err *err);
 
@@ -53,7 +54,7 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
  * HTTP/1.x request line is served as HTTP (200 "ok", keep-alive honoured),
  * anything else is recorded as raw TCP until close or idle. */
 uint16_t net_session_oob_port(const struct net_session *s);
-/* The DNS UDP port, 0 when DNS is off or could not be bound. Names under
+/* The DNS UDP port, 0 when DNS is off. Names under
  * the domain get an A record with bind_addr (NOERROR, NODATA for other
  * types), other names NXDOMAIN, other opcodes NOTIMP, other classes
  * REFUSED. Every query is recorded. */

@@ -669,18 +669,12 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 			goto fail;
 		}
 	}
+	/* A DNS listener the run asked for is as necessary as the TCP ones:
+	 * without it a DNS callback would read as "not confirmed". */
 	if (o->dns_port >= 0) {
-		struct sr_err derr = SR_ERR_INIT;
-
-		if (listen_on(&s->dns, IT_DNS, &addr, SOCK_DGRAM, o->dns_port, &derr) < 0 ||
-		    watch(s, &s->dns, &derr) < 0) {
-			if (s->dns.fd >= 0)
-				close(s->dns.fd);
-			s->dns.fd = -1;
-			s->dns.port = 0;
-			s->dns_error = xstrdup(derr.msg);
-			sr_debug("oob dns disabled: %s", derr.msg);
-		}
+		if ((rc = listen_on(&s->dns, IT_DNS, &addr, SOCK_DGRAM, o->dns_port, err)) < 0 ||
+		    (rc = watch(s, &s->dns, err)) < 0)
+			goto fail;
 	} else {
 		s->dns_error = xstrdup("dns disabled");
 	}

@@ -25,5 +25,21 @@ EOF
 	assert_contains "spaces verbatim" "$out" "[  lead and trail  ]"
 	assert_contains "runner variables still set" "$out" "SANDRUN_PAYLOAD_FILE=/sandrun/payload"
 	assert_contains "HOME default" "$out" "HOME=/tmp"
-	assert_not_contains "no -e names on the command line" "$(jq -c '.records[0].engine_argv' "$r")" '"-e"'
+	# The one -e is the payload's fixed name; no spec variable is named there.
+	assert_eq "only -e SANDRUN_PAYLOAD on the command line" '["SANDRUN_PAYLOAD"]' \
+		"$(jq -c '[.records[0].engine_argv as $a | range(0; $a | length) | select($a[.] == "-e") | $a[. + 1]]' "$r")"
+	assert_not_contains "spec names not on the command line" "$(jq -c '.records[0].engine_argv' "$r")" 'LD_PRELOAD'
+}
+
+t_env_payload_with_newlines_arrives_verbatim() {
+	local s=$TMP/envnl r=$TMP/envnl.json
+	write_spec "$s" envnl <<'EOF'
+toolchain: busybox
+command: ['sh', '-c', 'printf "%s" "$SANDRUN_PAYLOAD" | od -c | tr -s " " | head -3']
+payloads:
+  - {name: nl, value: "line1\nline2\r\nDOCKER_HOST=x"}
+EOF
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "exit code" 0 "$?"
+	assert_contains "newline kept" "$(field_of "$r" envnl nl evidence.stdout_tail)" "l i n e 1 \\n l i n e 2 \\r \\n D O C"
 }

@@ -394,6 +394,29 @@ static void test_net_session__no_dns_when_disabled(void **state)
 	net_session_free(s);
 }
 
+static void test_net_session__dns_port_taken_fails_the_open_naming_it(void **state)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	struct net_session_opts o = {.bind_addr = "127.0.0.1", .token = TOKEN};
+	struct sr_err err = SR_ERR_INIT;
+	struct net_session *s = (struct net_session *)1;
+	char want[64];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	(void)state;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	o.dns_port = ntohs(sa.sin_port);
+	assert_true(net_session_open(&s, &o, &err) < 0);
+	assert_null(s);
+	snprintf(want, sizeof(want), "cannot bind udp 127.0.0.1:%d: ", o.dns_port);
+	assert_non_null(strstr(err.msg, want));
+	assert_non_null(strstr(err.msg, strerror(EADDRINUSE)));
+	close(fd);
+}
+
 static void test_net_session__refuses_wildcard_and_bad_addresses(void **state)
 {
 	const char *bad[] = {"0.0.0.0", "255.255.255.255", "::", "example.com", "224.0.0.1", ""};
@@ -964,6 +987,7 @@ int main(void)
 	    cmocka_unit_test(test_net_session__dns_query_fires),
 	    cmocka_unit_test(test_net_session__dns_other_names_and_types),
 	    cmocka_unit_test(test_net_session__no_dns_when_disabled),
+	    cmocka_unit_test(test_net_session__dns_port_taken_fails_the_open_naming_it),
 	    cmocka_unit_test(test_net_session__refuses_wildcard_and_bad_addresses),
 	    cmocka_unit_test(test_net_session__survives_garbage_and_half_open),
 	    cmocka_unit_test(test_net_session__bad_http_gets_400),

@@ -105,6 +105,46 @@ static void test_netplan__real_ports_reach_env_firewall_and_listeners(void **sta
 	netplan_release(&p);
 }
 
+static void test_netplan__relay_serves_dns_and_resolv_names_it(void **state)
+{
+	struct spec s = {.name = "h", .network = NET_OOB};
+	struct netplan_opts o = {.engine = &docker,
+				 .spec = &s,
+				 .run_id = "r1",
+				 .owner = "h/1/2",
+				 .run_dir = "/d",
+				 .relay_image = "reg/helper@sha256:ab",
+				 .container = "sandrun-r1-1-h"};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	const struct strvec *a;
+	(void)state;
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	assert_true(p.relay);
+	assert_string_equal(p.relay_name, "sandrun-r1-1-h-dns");
+	netplan_set_endpoints(&p, &s, "172.30.0.1", 40001, 41234, NULL, "tok", "oob.test");
+	a = &p.relay_run;
+	assert_string_equal(a->v[0], "run");
+	assert_true(has(a, "sandrun.run=r1"));
+	assert_true(has(a, "sandrun.owner=h/1/2"));
+	assert_true(has(a, p.name));
+	assert_true(has(a, "ALL"));
+	/* image, then where to relay to: the runner's port on the gateway */
+	assert_string_equal(a->v[a->nr - 3], "reg/helper@sha256:ab");
+	assert_string_equal(a->v[a->nr - 2], "172.30.0.1");
+	assert_string_equal(a->v[a->nr - 1], "41234");
+	assert_int_equal(p.nudp, 1);
+	assert_int_equal(p.udp[0], 41234);
+	assert_non_null(strstr(p.resolv_text, "nameserver <relay-ip>\n"));
+	netplan_set_relay_ip(&p, "172.30.0.2");
+	assert_non_null(strstr(p.resolv_text, "nameserver 172.30.0.2\n"));
+	assert_string_equal(
+	    p.listeners, "oob http+tcp 40001, dns udp 41234 (clients ask the relay 172.30.0.2:53)");
+	/* The harness still gets the gateway for HTTP/TCP. */
+	assert_true(has(&p.env, "SANDRUN_OOB_HOST=172.30.0.1"));
+	netplan_release(&p);
+}
+
 static void test_netplan__placeholders_before_the_network_exists(void **state)
 {
 	struct spec s;
@@ -140,6 +180,7 @@ int main(void)
 	    cmocka_unit_test(test_netplan__podman_is_refused_for_oob),
 	    cmocka_unit_test(test_netplan__real_ports_reach_env_firewall_and_listeners),
 	    cmocka_unit_test(test_netplan__placeholders_before_the_network_exists),
+	    cmocka_unit_test(test_netplan__relay_serves_dns_and_resolv_names_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
