@@ -38,7 +38,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 # image by ci/images/helper.sh); built by its own rule below.
 HELPER := $(BUILD)/helper/sr-dnsfwd
 
-.PHONY: all test unit integration install clean demo bench fuzz format check check-workflows setup asan
+.PHONY: all test unit integration integration-podman install clean demo bench fuzz format check check-workflows setup asan
 all: sandrun sandrun.1 $(HELPER)
 
 # Its own flags: static, no libraries, no sanitizers (-static cannot take
@@ -51,8 +51,14 @@ $(HELPER): runner/helper/sr-dnsfwd.c
 sandrun.1: doc/sandrun.1.scd
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-sandrun: $(BUILD)/sandrun
+sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
 	cp $< $@
+
+# Static helpers mounted into containers (no libc in the image needed);
+# sandrun finds them next to itself (warm.c).
+$(BUILD)/helper/%: runner/helper/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
 $(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -89,11 +95,21 @@ unit: $(UNIT_BINS)
 integration: sandrun $(BUILD)/bench/api_bench
 	SANDRUN=$(CURDIR)/sandrun tests/integration/run.sh
 
+# The engine-facing subset once more on podman (issue 13); a test that
+# podman cannot pass says why in a SKIP line, the README lists each one.
+PODMAN_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch t_exit_2_bad_specs \
+	't_interrupt_*' t_sigterm_143_and_timeout_scale 't_fault_sighup*' \
+	't_fault_sigterm_during_grace*' 't_net_*' 't_gc_*' 't_cwd_*' t_workdir_isolated_and_bounded \
+	t_symlinks_copied_as_links t_secret_env_not_on_command_lines t_hostile_harness_is_contained \
+	t_pinned_digest_missing_is_pull_error t_zz_engine_stopped_mid_run
+integration-podman: sandrun
+	SANDRUN=$(CURDIR)/sandrun SANDRUN_TEST_ENGINE=podman tests/integration/run.sh $(PODMAN_TESTS)
+
 # Everything: set-up, unit + integration tests, then both again under
 # ASan+UBSan, and a gcc/clang warning build.
 test: setup
-	$(MAKE) unit integration
-	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun unit-asan
+	$(MAKE) unit integration integration-podman
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun build/asan/helper/sr-idle unit-asan
 	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
 	$(MAKE) check
 
@@ -167,6 +183,7 @@ install: sandrun sandrun.1
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
+	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

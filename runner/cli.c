@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "../lib/strset.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,53 +61,12 @@ void cli_suite_release(struct cli_suite *s)
 	strvec_clear(&s->bad_msgs);
 }
 
-/* The harness names loaded so far, so that the duplicate check stays linear
- * (20,000 specs): open addressing over borrowed name pointers. */
-struct name_set {
-	const char **slots;
-	size_t mask, n;
-};
-
-static size_t name_hash(const char *s)
-{
-	size_t h = 1469598103934665603u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
-	return h;
-}
-
-/* True when name is in set; otherwise adds it when add (the string must
- * outlive set). */
-static bool name_seen(struct name_set *set, const char *name, bool add)
-{
-	size_t k;
-
-	if (2 * (set->n + 1) > set->mask) {
-		struct name_set big = {.mask = set->mask ? set->mask * 2 + 1 : 63};
-		big.slots = xcalloc(big.mask + 1, sizeof(*big.slots));
-		for (size_t i = 0; set->slots && i <= set->mask; i++)
-			if (set->slots[i])
-				name_seen(&big, set->slots[i], true);
-		free(set->slots);
-		*set = big;
-	}
-	for (k = name_hash(name) & set->mask; set->slots[k]; k = (k + 1) & set->mask)
-		if (!strcmp(set->slots[k], name))
-			return true;
-	if (add) {
-		set->slots[k] = name;
-		set->n++;
-	}
-	return false;
-}
-
 int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struct catalogue *cat,
 		   struct sr_err *err)
 {
 	struct strvec files = STRVEC_INIT;
+	struct strset names = STRSET_INIT;
 	const char *def[] = {"harnesses"};
-	struct name_set names = {0};
 	int rc;
 
 	if (paths->nr)
@@ -119,15 +80,13 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 	for (size_t i = 0; i < files.nr; i++) {
 		struct spec s;
 		struct sr_err e2 = SR_ERR_INIT;
-		bool dup = false;
 
 		if (spec_load(&s, files.v[i], &e2) < 0) {
 			strvec_push(&su->bad_paths, files.v[i]);
 			strvec_push(&su->bad_msgs, e2.msg);
 			continue;
 		}
-		dup = name_seen(&names, s.name, false);
-		if (dup) {
+		if (strset_has(&names, s.name)) {
 			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
 					    files.v[i], s.name);
 			strvec_push(&su->bad_paths, files.v[i]);
@@ -146,11 +105,11 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 			spec_release(&s);
 			continue;
 		}
+		strset_add(&names, s.name);
 		SR_GROW(su->specs, su->n + 1, su->alloc);
 		su->specs[su->n++] = s;
-		name_seen(&names, su->specs[su->n - 1].name, true);
 	}
-	free(names.slots);
+	strset_clear(&names);
 	strvec_clear(&files);
 	return 0;
 }

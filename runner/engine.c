@@ -112,6 +112,10 @@ static int call(const struct engine *e, const char *const *args, uint64_t timeou
 	o.timeout_ms = timeout_ms;
 	o.abort_grace_ms = 2000;
 	o.interruptible = interruptible;
+	/* Never the user's directory: a podman client's conmon drops files
+	 * (an `oom` mark) into its working directory. No client call here
+	 * takes a relative path. */
+	o.cwd = "/";
 	rc = proc_run(&o, &res, err);
 	if (rc < 0) {
 		err->code = SR_EENGINE;

@@ -14,6 +14,7 @@
 
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
+#include "podman.h"
 
 /* Field 22 of /proc/<pid>/stat: start time in clock ticks since boot.
  * Returns 0, or the errno of the failure (EINVAL for unparsable text). */
@@ -143,6 +144,8 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	const char *owner =
 	    e->podman ? "{{index .Labels \"sandrun.owner\"}}" : "{{.Label \"sandrun.owner\"}}";
 	char *cfmt = xasprintf("{{.Names}}\t%s", owner), *nfmt = xasprintf("{{.Name}}\t%s", owner);
+	/* podman 4's `network ls` has the labels as one "k=v,k=v" string. */
+	bool podman_net = networks && e->podman;
 	const char *cargs[] = {"ps",	   "-a", "--filter", "label=sandrun.owner",
 			       "--format", cfmt, NULL};
 	const char *nargs[] = {"network",  "ls", "--filter", "label=sandrun.owner",
@@ -152,6 +155,11 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	char *line, *save = NULL;
 	int removed = 0, rc;
 
+	if (podman_net) {
+		free(nfmt);
+		nfmt = xstrdup("{{.Name}}\t{{.Labels}}");
+		nargs[5] = nfmt;
+	}
 	rc = engine_call(&out, e, networks ? nargs : cargs, ENGINE_TMO_QUICK, &err);
 	free(cfmt);
 	free(nfmt);
@@ -163,15 +171,16 @@ static int sweep_kind(const struct engine *e, bool networks, bool verbose)
 	}
 	for (line = strtok_r(out.buf ? out.buf : (char *)"", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *tab = strchr(line, '\t');
+		char *tab = strchr(line, '\t'), *own;
 		if (!tab)
 			continue;
 		*tab = '\0';
-		if (!gc_owner_dead(tab + 1))
+		own = podman_net ? podman_ls_label(tab + 1, "sandrun.owner") : tab + 1;
+		if (!gc_owner_dead(own))
 			continue;
 		if (verbose)
 			printf("removing %s %s (owner %s is gone)\n",
-			       networks ? "network" : "container", line, tab + 1);
+			       networks ? "network" : "container", line, own);
 		if (networks)
 			engine_network_rm(e, line);
 		else
@@ -283,13 +292,22 @@ int gc_sweep_tmp(const char *tmp_base, bool verbose)
 	return removed;
 }
 
+/* For a docker run's sweep: a bridge not named after an "sr-" network is
+ * podman's, whose chain precedes the bridge; only a podman run's sweep can
+ * tell whether it is stale (podman_fw_sweep). */
+static bool podman_named(const char *bridge, void *ctx)
+{
+	(void)ctx;
+	return strncmp(bridge, "sr-", 3) != 0;
+}
+
 int gc_sweep(const struct engine *e, const char *tmp_base, bool verbose)
 {
 	int n = sweep_kind(e, false, verbose);
 
 	n += sweep_kind(e, true, verbose);
 	if (fw_available())
-		n += fw_sweep_stale();
+		n += e->podman ? podman_fw_sweep(e) : fw_sweep_stale(podman_named, NULL);
 	n += gc_sweep_tmp(tmp_base, verbose);
 	return n;
 }

@@ -5,6 +5,7 @@
 
 #include "dnsrelay.h"
 #include "net/firewall.h"
+#include "podman.h"
 
 /* SANDRUN_STUB_<NAME>_URL: the stub name upper-cased, '-' and '.' as '_'. */
 static void stub_env_key(struct strbuf *key, const char *name)
@@ -33,12 +34,13 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	memset(out, 0, sizeof(*out));
 	if (s->network != NET_OOB && s->network != NET_STUBS)
 		return 0;
-	/* Podman's internal networks have no address on the host, so there is
-	 * nothing the runner's listeners could bind to. */
-	if (o->engine->podman)
+	/* Podman's network is a normal bridge (its internal ones have no host
+	 * address for the listeners): it has a default route and NAT, so only
+	 * the runner's firewall closes it. */
+	if (o->engine->podman && !o->firewall)
 		return sr_err_set(err, SR_EFAIL,
-				  "network '%s' needs the docker engine: podman's internal "
-				  "networks have no host gateway for the runner's listeners",
+				  "network '%s' on podman needs the runner's firewall (root and a "
+				  "working iptables): podman's run network routes to the outside",
 				  net_policy_name(s->network));
 	if (o->name) {
 		out->name = xstrdup(o->name);
@@ -60,6 +62,18 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 		out->owner = xstrdup(o->owner);
 	}
 	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
+	if (o->engine->podman) {
+		/* podman picks the bridge; the run reads it back. */
+		char *lr = xasprintf("sandrun.run=%s", o->run_id);
+		char *lo = xasprintf("sandrun.owner=%s", o->owner);
+
+		out->bridge = xstrdup("<bridge>");
+		podman_network_create_args(&out->create, out->name, lr, lo);
+		free(lr);
+		free(lo);
+		return 0;
+	}
+	out->bridge = xstrdup(out->name);
 	strvec_pushv(&out->create,
 		     (const char *const[]){"network", "create", "--internal", "--label", NULL});
 	strvec_pushf(&out->create, "sandrun.run=%s", o->run_id);
@@ -137,7 +151,7 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 
 	strbuf_reset(&p->fw_lines);
 	if (p->firewall)
-		fw_describe(&p->fw_lines, p->name, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
+		fw_describe(&p->fw_lines, p->bridge, p->gateway, p->tcp, p->ntcp, p->udp, p->nudp);
 
 	set_resolv(p);
 
@@ -177,6 +191,7 @@ void netplan_release(struct netplan *p)
 	free(p->owner);
 	strvec_clear(&p->relay_run);
 	free(p->name);
+	free(p->bridge);
 	free(p->gateway);
 	free(p->resolv);
 	free(p->resolv_text);

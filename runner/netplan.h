@@ -14,13 +14,14 @@
 #define NETPLAN_MAX_TCP 64
 
 struct netplan {
-	bool on;	      /* the spec's policy needs a per-run network */
-	char *name;	      /* network and bridge name: "sr-<12 hex>", or a placeholder */
-	char *gateway;	      /* its gateway address, or "<gateway>" */
-	char *resolv;	      /* host file mounted at /etc/resolv.conf */
-	char *resolv_text;    /* its content */
-	struct strvec create; /* engine arguments after the binary: network create ... */
-	char *listeners;      /* "oob http+tcp <port>, dns udp 53, stub db (sql) <port>" */
+	bool on;		       /* the spec's policy needs a per-run network */
+	char *name;		       /* network name: "sr-<12 hex>", or a placeholder */
+	char *bridge;		       /* its bridge: the name on docker; podman's, or "<bridge>" */
+	char *gateway;		       /* its gateway address, or "<gateway>" */
+	char *resolv;		       /* host file mounted at /etc/resolv.conf */
+	char *resolv_text;	       /* its content */
+	struct strvec create;	       /* engine arguments after the binary: network create ... */
+	char *listeners;	       /* "oob http+tcp <port>, dns udp 53, stub db (sql) <port>" */
 	uint16_t tcp[NETPLAN_MAX_TCP]; /* oob port, then each non-fs stub's port */
 	size_t ntcp;
 	uint16_t udp[1]; /* dns, when the runner binds it */
@@ -49,8 +50,9 @@ struct netplan_opts {
 };
 
 /* Start a plan: out->on false for `none` and `open` (nothing else set).
- * SR_EFAIL for podman with oob/stubs: its internal networks have no host
- * gateway for the runner's listeners. */
+ * SR_EFAIL for podman with oob/stubs without the firewall: podman's run
+ * network (a normal bridge: its internal ones have no host gateway for the
+ * listeners) routes out, and only the runner's rules close it. */
 int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_err *err);
 
 /* Fill in what exists once the network and listeners do: gateway, the

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 
+#include "net/firewall.h"
+
 /* The same rule as the firewall module's: an argv element, a /sys path and
  * part of a chain name. */
 static bool valid_bridge(const char *b, size_t n)
@@ -111,4 +113,68 @@ bool podman_oom_marked(int dirfd)
 	struct stat st;
 
 	return fstatat(dirfd, "oom", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+char *podman_ls_label(char *labels, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (char *p = labels; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n > k && !strncmp(p, key, k) && p[k] == '=') {
+			p[n] = '\0';
+			return p + k + 1;
+		}
+		p += n + (p[n] == ',');
+	}
+	return labels + strlen(labels);
+}
+
+int podman_network_inspect(struct podman_net *out, const struct engine *e, const char *name,
+			   struct sr_err *err)
+{
+	const char *args[] = {"network", "inspect", "--format", PODMAN_NET_FORMAT, name, NULL};
+	struct strbuf text = STRBUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = engine_call(&text, e, args, ENGINE_TMO_QUICK, err);
+	if (rc == 0)
+		rc = podman_parse_network(out, strbuf_str(&text), err);
+	strbuf_release(&text);
+	if (rc < 0)
+		return sr_err_wrap(err, "cannot use podman network '%s'", name);
+	return 0;
+}
+
+struct claim_ctx {
+	const struct engine *e;
+	bool listed, ok;
+	struct strbuf ls;
+};
+
+/* Listed once, on the first question: after the sweep read the rules. */
+static bool claimed(const char *bridge, void *ctx)
+{
+	struct claim_ctx *c = ctx;
+	const char *args[] = {"network", "ls", "--format", PODMAN_NET_LS_FORMAT, NULL};
+	struct sr_err err = SR_ERR_INIT;
+
+	if (!c->listed) {
+		c->listed = true;
+		c->ok = engine_call(&c->ls, c->e, args, ENGINE_TMO_QUICK, &err) == 0;
+		if (!c->ok)
+			sr_debug("cannot list podman networks: %s", err.msg);
+	}
+	/* Unknown owners: keep the chain rather than open a live network. */
+	return !c->ok || podman_bridge_claimed(strbuf_str(&c->ls), bridge);
+}
+
+int podman_fw_sweep(const struct engine *e)
+{
+	struct claim_ctx c = {.e = e, .ls = STRBUF_INIT};
+	int n = fw_sweep_stale(claimed, &c);
+
+	strbuf_release(&c.ls);
+	return n;
 }

@@ -2,11 +2,12 @@
  * docs/podman-notes.md): reading the per-run network podman made, knowing
  * which bridges podman networks claim before the bridges exist, and the OOM
  * mark conmon leaves in the client's working directory. Pure functions over
- * engine output or a directory fd: no engine calls here. */
+ * engine output or a directory fd, then the two that call the engine. */
 #ifndef SR_PODMAN_H
 #define SR_PODMAN_H
 
 #include "../lib/util.h"
+#include "engine.h"
 
 /* `podman network inspect --format` for podman_parse_network. (Docker's
  * "{{range .IPAM.Config}}" fails on podman 4: no IPAM field.) */
@@ -47,5 +48,21 @@ bool podman_bridge_claimed(const char *ls_output, const char *bridge);
  * other types do not count). Podman itself looks in the bundle directory,
  * so its inspect says OOMKilled=false; this file is the evidence. */
 bool podman_oom_marked(int dirfd);
+
+/* The value of label key in labels, a `podman network ls --format
+ * {{.Labels}}` field ("k=v,k=v": podman 4 prints the map that way; sandrun's
+ * own label values hold no comma). Cuts labels at the value's end; "" (the
+ * end of labels) when the key is missing. */
+char *podman_ls_label(char *labels, const char *key);
+
+/* Inspect the run's network NAME and parse it (podman_parse_network): its
+ * bridge (which exists only after the first attach) and gateway. */
+int podman_network_inspect(struct podman_net *out, const struct engine *e, const char *name,
+			   struct sr_err *err);
+
+/* fw_sweep_stale for podman: a chain whose bridge does not exist yet is
+ * still live when a podman network claims that bridge (or when the networks
+ * cannot be listed). Returns the number of chains removed. */
+int podman_fw_sweep(const struct engine *e);
 
 #endif

@@ -10,9 +10,10 @@ struct isolation {
 	const char *network; /* "none" | "oob" | "stubs" | "open" (static string) */
 	bool firewall;
 	bool read_only;
-	const char *user;  /* "65534:65534" (static string) */
-	bool work_bounded; /* /work is a tmpfs of limits.disk (root) */
-	const char *dns;   /* oob/stubs: "gateway" or "relay" (static); else NULL */
+	const char *user;      /* "65534:65534" (static string) */
+	bool work_bounded;     /* /work is a tmpfs of limits.disk (root) */
+	const char *dns;       /* oob/stubs: "gateway" or "relay" (static); else NULL */
+	bool container_reused; /* a warm container served an earlier run (warm.h) */
 };
 
 struct evidence {

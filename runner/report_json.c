@@ -43,6 +43,7 @@ void report_record_json(struct strbuf *out, const struct record *r)
 		strbuf_addstr(out, ",\"dns\":");
 		json_add_str(out, r->isolation.dns);
 	}
+	strbuf_addf(out, ",\"container_reused\":%s", rep_jbool(r->isolation.container_reused));
 	strbuf_addstr(out, "},\"evidence\":{\"oob\":");
 	rep_raw_array(out, r->evidence.oob_json, tok);
 	strbuf_addstr(out, ",\"stubs\":");

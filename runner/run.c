@@ -3,6 +3,7 @@
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,10 +16,12 @@
 #include "net/net.h"
 #include "untokened.h"
 #include "netplan.h"
+#include "podman.h"
 #include "results.h"
 #include "runargs.h"
 #include "sched.h"
 #include "verdict.h"
+#include "warm.h"
 #include "workdir.h"
 
 /* How long past the spec's timeout the client may take to start the
@@ -186,6 +189,7 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.nstubs = s->nstubs;
 	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
 	no.dns_port = c->net.relay ? 0 : 53;
+	no.freebind = c->r->engine->podman;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
 	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
@@ -196,6 +200,22 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 			      net_session_dns_port(c->sess), stub_ports, c->token,
 			      c->r->oob_domain);
 	free(stub_ports);
+	return 0;
+}
+
+/* The created network's gateway; on podman also its bridge, which podman
+ * chose (docs/podman-notes.md §2). */
+static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
+{
+	struct podman_net pn;
+
+	if (!c->r->engine->podman)
+		return engine_network_gateway(gw, c->r->engine, c->net.name, err);
+	if (podman_network_inspect(&pn, c->r->engine, c->net.name, err) < 0)
+		return -1;
+	free(c->net.bridge);
+	c->net.bridge = xstrdup(pn.bridge);
+	*gw = xstrdup(pn.gateway);
 	return 0;
 }
 
@@ -249,14 +269,14 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "network", err.msg);
 	}
 	c->net_created = true;
-	if (engine_network_gateway(&gw, r->engine, c->net.name, &err) < 0)
+	if (network_endpoint(c, &gw, &err) < 0)
 		return fail(c, "network", err.msg);
 	free(c->net.gateway);
 	c->net.gateway = gw;
 	if (open_listeners(c, &err) < 0)
 		return fail(c, "network", err.msg);
 	if (c->net.firewall) {
-		if (fw_apply(&c->fw, c->net.name, c->net.gateway, c->net.tcp, c->net.ntcp,
+		if (fw_apply(&c->fw, c->net.bridge, c->net.gateway, c->net.tcp, c->net.ntcp,
 			     c->net.udp, c->net.nudp, &err) < 0) {
 			sr_err_wrap(&err, "cannot install firewall rules");
 			return fail(c, "network", err.msg);
@@ -340,6 +360,9 @@ static int launch(struct run_ctx *c)
 	po.ctx = c;
 	po.abort_grace_ms = 15000;
 	po.interruptible = true;
+	/* The run's own directory (the harness never sees it): conmon marks
+	 * an OOM kill there, see mark_podman_oom. */
+	po.cwd = c->wd.dir;
 	c->attempted = true;
 	rc = proc_run(&po, &c->res, &err);
 	c->have_res = true;
@@ -361,16 +384,40 @@ static const char *init_exec_failed(const struct engine_state *st, const struct 
 	const char *p;
 	size_t n;
 
-	if (st->exit_code != 126 && st->exit_code != 127)
-		return NULL;
-	p = strstr(strbuf_str(err), "[FATAL tini");
-	if (!p)
-		p = strstr(strbuf_str(err), "catatonit: failed to exec");
-	if (!p || !strstr(p, "exec"))
-		return NULL;
+	/* catatonit 0.1 (podman 4.3) exits 1 with "ERROR (catatonit:N): failed
+	 * to exec pid1: ..." as the first line. */
+	if (st->exit_code == 1 && !strncmp(strbuf_str(err), "ERROR (catatonit:", 17) &&
+	    (p = strstr(strbuf_str(err), "failed to exec pid1")) &&
+	    p < strbuf_str(err) + strcspn(strbuf_str(err), "\n")) {
+		p = strbuf_str(err);
+	} else {
+		if (st->exit_code != 126 && st->exit_code != 127)
+			return NULL;
+		p = strstr(strbuf_str(err), "[FATAL tini");
+		if (!p)
+			p = strstr(strbuf_str(err), "catatonit: failed to exec");
+		if (!p || !strstr(p, "exec"))
+			return NULL;
+	}
 	n = strcspn(p, "\n");
 	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
 	return line;
+}
+
+/* Podman 4 looks for conmon's OOM mark in the bundle directory, but conmon
+ * writes it into its working directory, the run's own (docs/podman-notes.md
+ * §1), so podman's inspect says OOMKilled=false: read the mark here. */
+static void mark_podman_oom(struct run_ctx *c)
+{
+	int dfd;
+
+	if (!c->r->engine->podman || c->st.oom)
+		return;
+	dfd = open(c->wd.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	c->st.oom = podman_oom_marked(dfd);
+	close(dfd);
 }
 
 /* Step: the container ran (rather than failing to be created or started,
@@ -399,6 +446,7 @@ static int check_started(struct run_ctx *c)
 	}
 	if ((why = init_exec_failed(&c->st, &res->err)))
 		return fail(c, "start", why);
+	mark_podman_oom(c);
 	return 0;
 }
 
@@ -600,11 +648,72 @@ static void finish(struct run_ctx *c)
 	free(c->name);
 }
 
+/* Step (warm): the token and a warm container with a fresh /work. */
+static int warm_step_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	struct warm *w = c->job->warm;
+	bool reused;
+
+	if (sr_token(c->token, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->token = xstrdup(c->token);
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, c->name,
+			 c->s->payloads[c->job->payload].value, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->isolation.container_reused = reused;
+	free(c->rec->container);
+	c->rec->container = xstrdup(w->name);
+	c->wd.work = xstrdup(w->wd.work);
+	return 0;
+}
+
+/* Step (warm): exec the command, then reset the container; fills what
+ * check_started and the inspect would for a run of its own. */
+static int warm_step_launch(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	struct strvec env = STRVEC_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	bool oom;
+	int rc;
+
+	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
+	if (!c->timeout_ms)
+		c->timeout_ms = 1;
+	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
+		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	c->have_res = true;
+	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
+			&err);
+	sr_rtrim(&c->res.err);
+	if (rc < 0)
+		return fail(c, "run", err.msg);
+	if (c->res.cancelled)
+		return fail(c, "run", "interrupted");
+	/* The engine could not execute the command: a start failure. */
+	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
+	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
+	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
+		return fail(c, "start", strbuf_str(&c->res.err));
+	c->st.exit_code = c->res.exit_code;
+	c->st.oom = oom;
+	return 0;
+}
+
 void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
 	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
 	    launch,	   check_started, observe,	decide,		 collect_more,
+	};
+	static int (*const warm_steps[])(struct run_ctx *) = {
+	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
+	    warm_step_launch, observe,	    decide,	  collect_more,
 	};
 	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
 	uint64_t t0 = sr_now_ms();
@@ -614,9 +723,15 @@ void run_one(struct runner *r, struct run_job *job)
 	c.name = xstrdup(c.rec->container);
 	c.budget.files = (size_t)c.s->limits.artifacts;
 	c.budget.bytes = c.s->limits.artifact_bytes;
-	for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
-		if (steps[i](&c) != 0)
-			break;
+	if (job->warm) {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
+			if (warm_steps[i](&c) != 0)
+				break;
+	} else {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
+			if (steps[i](&c) != 0)
+				break;
+	}
 	finish(&c);
 	if (!c.rec->cached)
 		c.rec->duration_ms = sr_now_ms() - t0;

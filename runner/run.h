@@ -17,6 +17,7 @@
 #define SR_OOB_DOMAIN "oob.sandrun.test"
 
 struct reaper;
+struct warm;
 
 struct runner {
 	struct engine *engine;
@@ -49,6 +50,7 @@ struct run_job {
 	unsigned seq; /* 1-based, unique in this invocation */
 	struct record rec;
 	bool started, done;
+	struct warm *warm; /* isolation: harness: the worker's warm container (warm.h) */
 };
 
 /* Execute one run and fill job->rec. Never fails: problems become an

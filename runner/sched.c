@@ -1,4 +1,5 @@
 #include "sched.h"
+#include "warm.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -127,31 +128,53 @@ struct lane {
 	int id;
 };
 
+static void run_and_report(struct pool *p, struct run_job *job, int lane)
+{
+	uint64_t started = sr_now_ms() - p->t0;
+
+	if (!job->done) {
+		run_one(p->r, job);
+		job->rec.start_ms = started;
+		job->rec.worker = lane;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (p->on_done)
+		p->on_done(job, p->ctx);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* A worker takes one job, or with isolation: harness every job of that
+ * harness (they are adjacent), run in order in one warm container. */
 static void *worker(void *arg)
 {
 	struct lane *lane = arg;
 	struct pool *p = lane->p;
 
 	for (;;) {
-		uint64_t started;
-		struct run_job *job;
+		size_t first, end;
+		struct warm w = WARM_INIT;
 		pthread_mutex_lock(&p->lock);
 		if (p->next >= p->n || sr_interrupted) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		job = &p->jobs[p->next++];
+		first = p->next++;
+		end = p->next;
+		if (warm_wanted(p->jobs[first].spec))
+			while (end < p->n && p->jobs[end].spec == p->jobs[first].spec)
+				end++;
+		p->next = end;
 		pthread_mutex_unlock(&p->lock);
-		started = sr_now_ms() - p->t0;
-		if (!job->done) {
-			run_one(p->r, job);
-			job->rec.start_ms = started;
-			job->rec.worker = lane->id;
+		if (end - first == 1) {
+			run_and_report(p, &p->jobs[first], lane->id);
+			continue;
 		}
-		pthread_mutex_lock(&p->lock);
-		if (p->on_done)
-			p->on_done(job, p->ctx);
-		pthread_mutex_unlock(&p->lock);
+		for (size_t i = first; i < end && !sr_interrupted; i++) {
+			p->jobs[i].warm = &w;
+			run_and_report(p, &p->jobs[i], lane->id);
+			p->jobs[i].warm = NULL;
+		}
+		warm_end(&w, p->r);
 	}
 }
 

@@ -92,6 +92,7 @@ struct spec {
 	unsigned confirm;      /* K of repeat: {runs, confirm}: confirmed runs needed; default 1 */
 	struct strvec collect; /* globs under /work copied out as artifacts */
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
+	bool warm;		 /* isolation: harness: one container serves its runs (warm.h) */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

@@ -808,6 +808,17 @@ static int parse_network(struct ctx *c, const struct ynode *v, enum net_policy *
 	return verr(c, v, "unknown network policy '%s' (none, oob, stubs or open)", v->str);
 }
 
+/* isolation: run (a container per run, the default) | harness (warm). */
+static int parse_isolation(struct ctx *c, const struct ynode *v, bool *warm)
+{
+	if (v->type != Y_SCALAR)
+		return verr(c, v, "'isolation' must be a string, not %s", type_word(v));
+	if (strcmp(v->str, "run") && strcmp(v->str, "harness"))
+		return verr(c, v, "unknown isolation '%s' (run or harness)", v->str);
+	*warm = !strcmp(v->str, "harness");
+	return 0;
+}
+
 static char *file_stem(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -857,8 +868,9 @@ static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
 	static const char *const keys[] = {
-	    "name",  "toolchain", "workdir", "command", "env",	  "timeout", "limits",	  "network",
-	    "stubs", "payloads",  "oracle",  "expect",	"repeat", "collect", "reproduce", NULL};
+	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
+	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
+	    "repeat", "collect",   "reproduce", "isolation", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -916,6 +928,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "reproduce")) && (rc = parse_reproduce(c, v, s)))
 		return rc;
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
+		return rc;
+	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
 		return rc;
 	if (!s->npayloads) {
 		s->payloads = xcalloc(1, sizeof(*s->payloads));

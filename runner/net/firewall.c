@@ -17,7 +17,13 @@
 /* One iptables invocation: argv[0] is "iptables" or "ip6tables". */
 struct fw_cmd {
 	struct strvec argv;
+	const char *if_chain; /* run only when this chain exists (CNI's) */
 };
+
+/* CNI's chain for administrators: its FORWARD chain jumps here first and
+ * never flushes it, so a jump from here stays ahead of CNI's ACCEPTs even
+ * when CNI re-inserts its own FORWARD jump above ours (podman). */
+#define CNI_ADMIN "CNI-ADMIN"
 
 struct fw_plan {
 	struct fw_cmd *cmds;
@@ -53,6 +59,23 @@ static void port_arg(struct strvec *v, uint16_t port)
 		strvec_push(v, "<port>");
 }
 
+/* The jumps into chain for packets from bridge: to the host (INPUT) and
+ * through it (FORWARD: podman's network has a default route and NAT; on
+ * docker's internal network it is defence in depth), and from CNI-ADMIN
+ * where that chain exists. */
+static void add_jumps(struct fw_plan *p, const char *tool, const char *chain, const char *bridge)
+{
+	static const char *const from[] = {"INPUT", "FORWARD", CNI_ADMIN};
+
+	for (size_t i = 0; i < SR_ARRAY_SIZE(from); i++) {
+		struct strvec *v = plan_add(p, tool);
+		strvec_pushv(
+		    v, (const char *const[]){"-I", from[i], "1", "-i", bridge, "-j", chain, NULL});
+		if (!strcmp(from[i], CNI_ADMIN))
+			p->cmds[p->n - 1].if_chain = CNI_ADMIN;
+	}
+}
+
 /* The rules, in the order they are installed: the jump comes last, so the
  * chain is complete before the first packet goes through it. */
 static void build_plan(struct fw_plan *p, const char *chain, const char *bridge, const char *gw,
@@ -64,9 +87,12 @@ static void build_plan(struct fw_plan *p, const char *chain, const char *bridge,
 	snprintf(dst, sizeof(dst), "%s/32", gw);
 	v = plan_add(p, "iptables");
 	strvec_pushv(v, (const char *const[]){"-N", chain, NULL});
+	/* -d: the chain also sees forwarded packets, none of which may pass;
+	 * every flow INPUT accepts is to the gateway. */
 	v = plan_add(p, "iptables");
-	strvec_pushv(v, (const char *const[]){"-A", chain, "-m", "conntrack", "--ctstate",
-					      "ESTABLISHED,RELATED", "-j", "ACCEPT", NULL});
+	strvec_pushv(v,
+		     (const char *const[]){"-A", chain, "-d", dst, "-m", "conntrack", "--ctstate",
+					   "ESTABLISHED,RELATED", "-j", "ACCEPT", NULL});
 	for (size_t i = 0; i < ntcp; i++) {
 		v = plan_add(p, "iptables");
 		strvec_pushv(
@@ -82,23 +108,30 @@ static void build_plan(struct fw_plan *p, const char *chain, const char *bridge,
 		strvec_pushv(v, (const char *const[]){"-j", "ACCEPT", NULL});
 	}
 	/* Refused, not dropped: a harness probing where it should not fails at
-	 * once instead of waiting out its own timeouts. */
+	 * once instead of waiting out its own timeouts (a TCP reset: the ICMP
+	 * default costs a SYN retransmit, about a second). */
+	v = plan_add(p, "iptables");
+	strvec_pushv(v, (const char *const[]){"-A", chain, "-p", "tcp", "-j", "REJECT",
+					      "--reject-with", "tcp-reset", NULL});
 	v = plan_add(p, "iptables");
 	strvec_pushv(v, (const char *const[]){"-A", chain, "-j", "REJECT", NULL});
-	v = plan_add(p, "iptables");
-	strvec_pushv(v, (const char *const[]){"-I", "INPUT", "1", "-i", bridge, "-j", chain, NULL});
+	add_jumps(p, "iptables", chain, bridge);
 
 	p->v6_start = p->n;
 	v = plan_add(p, "ip6tables");
 	strvec_pushv(v, (const char *const[]){"-N", chain, NULL});
 	v = plan_add(p, "ip6tables");
 	strvec_pushv(v, (const char *const[]){"-A", chain, "-j", "DROP", NULL});
-	v = plan_add(p, "ip6tables");
-	strvec_pushv(v, (const char *const[]){"-I", "INPUT", "1", "-i", bridge, "-j", chain, NULL});
+	add_jumps(p, "ip6tables", chain, bridge);
 }
 
-static void describe_cmd(struct strbuf *out, char *const *argv)
+/* A conditional command reads as the shell line that does the same. */
+static void describe_cmd(struct strbuf *out, struct fw_cmd *c)
 {
+	char *const *argv = strvec_argv(&c->argv);
+
+	if (c->if_chain)
+		strbuf_addf(out, "%s -w -S %s >/dev/null 2>&1 && ", argv[0], c->if_chain);
 	sr_shell_quote_argv(out, argv);
 	strbuf_addch(out, '\n');
 }
@@ -112,7 +145,7 @@ void fw_describe(struct strbuf *out, const char *bridge_if, const char *gateway_
 	snprintf(chain, sizeof(chain), FW_CHAIN_PREFIX "%s", bridge_if);
 	build_plan(&p, chain, bridge_if, gateway_ip, tcp_ports, ntcp, udp_ports, nudp);
 	for (size_t i = 0; i < p.n; i++)
-		describe_cmd(out, strvec_argv(&p.cmds[i].argv));
+		describe_cmd(out, &p.cmds[i]);
 	plan_release(&p);
 }
 
@@ -238,13 +271,17 @@ static int remove_family(const char *tool, const char *chain, const char *bridge
 	struct sr_err e = SR_ERR_INIT;
 	int rc = 0;
 
+	static const char *const from[] = {"INPUT", "FORWARD", CNI_ADMIN};
+
 	/* -D removes one matching rule per call; a jump may have been
-	 * inserted twice by an interrupted retry. */
-	for (int i = 0; i < 8; i++)
-		if (run_list((const char *const[]){tool, "-w", "-D", "INPUT", "-i", bridge, "-j",
-						   chain, NULL},
-			     NULL, &e) < 0)
-			break;
+	 * inserted twice by an interrupted retry. A failing -D ends the loop,
+	 * also for a chain that does not exist. */
+	for (size_t f = 0; f < SR_ARRAY_SIZE(from); f++)
+		for (int i = 0; i < 8; i++)
+			if (run_list((const char *const[]){tool, "-w", "-D", from[f], "-i", bridge,
+							   "-j", chain, NULL},
+				     NULL, &e) < 0)
+				break;
 	if (run_list((const char *const[]){tool, "-w", "-F", chain, NULL}, NULL, &e) < 0)
 		rc = SR_EFAIL;
 	if (run_list((const char *const[]){tool, "-w", "-X", chain, NULL}, NULL, &e) < 0)
@@ -261,7 +298,12 @@ static int run_range(struct fw_plan *p, size_t from, size_t to, const char *chai
 {
 	for (size_t i = from; i < to; i++) {
 		char *const *argv = strvec_argv(&p->cmds[i].argv);
+		const char *ifc = p->cmds[i].if_chain;
+		struct sr_err e1 = SR_ERR_INIT;
 
+		if (ifc &&
+		    run_list((const char *const[]){argv[0], "-w", "-S", ifc, NULL}, NULL, &e1) < 0)
+			continue;
 		if (run_tool(argv, NULL, err) == 0)
 			continue;
 		if (i == from) {
@@ -348,7 +390,7 @@ static bool bridge_exists(const char *b)
 	return stat(path, &st) == 0;
 }
 
-static int sweep_family(const char *tool)
+static int sweep_family(const char *tool, bool (*claimed)(const char *bridge, void *ctx), void *ctx)
 {
 	struct strbuf out = STRBUF_INIT;
 	struct sr_err e = SR_ERR_INIT;
@@ -369,6 +411,10 @@ static int sweep_family(const char *tool)
 		bridge = chain + prefix;
 		if (!valid_bridge(bridge) || bridge_exists(bridge))
 			continue;
+		/* Podman's bridge appears only on the first attach, after the
+		 * rules: a network that claims it makes the chain live. */
+		if (claimed && claimed(bridge, ctx))
+			continue;
 		if (remove_family(tool, chain, bridge) == 0)
 			removed++;
 	}
@@ -376,15 +422,15 @@ static int sweep_family(const char *tool)
 	return removed;
 }
 
-int fw_sweep_stale(void)
+int fw_sweep_stale(bool (*claimed)(const char *bridge, void *ctx), void *ctx)
 {
 	int n;
 
 	if (!fw_available())
 		return 0;
 	/* Counted once per run: the IPv6 chain shares the IPv4 one's name. */
-	n = sweep_family("iptables");
+	n = sweep_family("iptables", claimed, ctx);
 	if (avail_v6)
-		sweep_family("ip6tables");
+		sweep_family("ip6tables", claimed, ctx);
 	return n;
 }

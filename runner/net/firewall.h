@@ -4,9 +4,9 @@
  * 0.0.0.0, 127.0.0.1 or other host addresses.
  *
  * Rules live in a chain of their own, "SR-<bridge>", jumped to from the top
- * of INPUT for "-i <bridge>":
- *   ACCEPT established/related, ACCEPT each tcp/udp port to <gateway>/32,
- *   DROP the rest.
+ * of INPUT and FORWARD (and CNI-ADMIN when it exists) for "-i <bridge>":
+ *   ACCEPT established/related and each tcp/udp port to <gateway>/32,
+ *   REJECT the rest (tcp with a reset).
  * When ip6tables works, the same chain name in the IPv6 INPUT table drops
  * everything from the bridge (the run network has no IPv6 of its own, but a
  * container could still speak link-local IPv6 to the host).
@@ -49,8 +49,11 @@ int fw_remove(struct fw_rules *r);
 void fw_describe(struct strbuf *out, const char *bridge_if, const char *gateway_ip,
 		 const uint16_t *tcp_ports, size_t ntcp, const uint16_t *udp_ports, size_t nudp);
 
-/* Remove SR-* chains (and their jumps) whose bridge no longer exists: what
- * a killed runner left behind. Returns the number of chains removed. */
-int fw_sweep_stale(void);
+/* Remove SR-* chains (and their jumps) whose bridge does not exist and that
+ * claimed (may be NULL) does not say an engine network still owns: what a
+ * killed runner left behind. claimed is asked only after the rule listing
+ * was read, so a network created before its chain is always seen. Returns
+ * the number of chains removed. */
+int fw_sweep_stale(bool (*claimed)(const char *bridge, void *ctx), void *ctx);
 
 #endif

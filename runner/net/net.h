@@ -40,6 +40,8 @@ struct net_session_opts {
 	int dns_port;		   /* 53 in production, 0 an ephemeral port, -1 no DNS */
 	size_t max_evidence_bytes; /* per evidence array; 0: NET_DEFAULT_EVIDENCE */
 	unsigned idle_ms;	   /* 0: NET_DEFAULT_IDLE_MS */
+	bool freebind;		   /* bind_addr may not exist yet (podman: the bridge appears on the
+				      first attach); elsewhere a missing address fails loudly */
 };
 
 /* Bind every listener and start the session's thread. Fails (SR_EINVAL for

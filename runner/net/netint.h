@@ -35,6 +35,7 @@ struct listener {
 	uint16_t port;
 	int stub;	       /* IT_STUB: index */
 	uint64_t paused_until; /* out of fds: retry accept after this (monotonic ms) */
+	bool freebind;	       /* bind before the address exists (IP_FREEBIND) */
 };
 
 enum role {

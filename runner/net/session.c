@@ -549,6 +549,8 @@ static int listen_on(struct listener *l, enum item_kind kind, const struct in_ad
 		return sr_err_set(err, SR_EFAIL, "cannot create a socket: %s", strerror(errno));
 	if (type == SOCK_STREAM)
 		setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l->freebind && setsockopt(l->fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one)) < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot set IP_FREEBIND: %s", strerror(errno));
 	if (bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return sr_err_set(err, SR_EFAIL, "cannot bind %s %s:%d: %s",
 				  type == SOCK_STREAM ? "tcp" : "udp", ip, port, strerror(errno));
@@ -616,6 +618,7 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 	s = xcalloc(1, sizeof(*s));
 	s->oob.fd = s->dns.fd = s->wake.fd = s->ep = -1;
 	s->oob.stub = s->dns.stub = -1;
+	s->oob.freebind = s->dns.freebind = o->freebind;
 	s->addr = addr;
 	inet_ntop(AF_INET, &addr, s->bind_addr, sizeof(s->bind_addr));
 	snprintf(s->token, sizeof(s->token), "%s", o->token ? o->token : "");
@@ -640,6 +643,7 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 		st->body_len = strlen(st->body);
 		st->l.fd = -1;
 		st->l.stub = (int)i;
+		st->l.freebind = o->freebind;
 	}
 	if (dns_name_to_wire(s->zone, &s->zone_len, domain) < 0) {
 		rc = sr_err_set(err, SR_EINVAL, "bad oob domain '%s'", domain);

@@ -6,11 +6,32 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SANDRUN=${SANDRUN:-$ROOT/sandrun}
 CAT=${SANDRUN_TEST_CATALOGUE:-$ROOT/ci/local/images.toml}
 REG=127.0.0.1:${SANDRUN_REGISTRY_PORT:-5000}
+# The engine under test (docker or podman): every sandrun call picks it up
+# through SANDRUN_ENGINE, every engine-side check goes through `engine`.
+ENGINE=${SANDRUN_TEST_ENGINE:-docker}
+export SANDRUN_ENGINE=$ENGINE
 TMP=$(mktemp -d /tmp/sandrun-it.XXXXXX)
 export SANDRUN_ARTIFACTS=$TMP/artifacts
 FAILED=0
 PASSED=0
+SKIPPED=0
 CURRENT=""
+
+engine() { "$ENGINE" "$@"; }
+
+# skip WHY: the current test cannot run on this engine; WHY is printed.
+skip() {
+	echo "    SKIP ($ENGINE): $*"
+	CURRENT_SKIPPED=1
+}
+
+# docker_only WHY: skip (and return 0) unless the engine under test is
+# docker. Usage: docker_only "why" && return
+docker_only() {
+	[ "$ENGINE" = docker ] && return 1
+	skip "$*"
+	return 0
+}
 
 cleanup_tmp() { rm -rf "$TMP"; }
 trap cleanup_tmp EXIT
@@ -56,12 +77,12 @@ field_of() {
 # No container or network labelled by sandrun may outlive a test.
 check_leftovers() {
 	local c n
-	c=$(docker ps -aq --filter label=sandrun.run | wc -l)
-	n=$(docker network ls -q --filter label=sandrun.run | wc -l)
+	c=$(engine ps -aq --filter label=sandrun.run | wc -l)
+	n=$(engine network ls -q --filter label=sandrun.run | wc -l)
 	if [ "$c" != 0 ] || [ "$n" != 0 ]; then
-		fail "leftovers after $CURRENT: $c container(s), $n network(s)"
-		docker ps -aq --filter label=sandrun.run | xargs -r docker rm -f >/dev/null 2>&1
-		docker network ls -q --filter label=sandrun.run | xargs -r docker network rm >/dev/null 2>&1
+		fail "leftovers after $CURRENT ($ENGINE): $c container(s), $n network(s)"
+		engine ps -aq --filter label=sandrun.run | xargs -r "$ENGINE" rm -f >/dev/null 2>&1
+		engine network ls -q --filter label=sandrun.run | xargs -r "$ENGINE" network rm >/dev/null 2>&1
 	fi
 	if command -v iptables >/dev/null && iptables -w -S 2>/dev/null | grep -q -- '-N SR-'; then
 		fail "leftover firewall chains after $CURRENT: $(iptables -w -S | grep -- '-N SR-' | tr '\n' ' ')"
@@ -71,17 +92,20 @@ check_leftovers() {
 run_test() {
 	CURRENT=$1
 	CURRENT_FAILED=0
-	echo "--- $1"
+	CURRENT_SKIPPED=0
+	echo "--- $1${ENGINE:+ [$ENGINE]}"
 	"$1"
 	check_leftovers
-	if [ "$CURRENT_FAILED" = 0 ]; then
+	if [ "$CURRENT_SKIPPED" = 1 ] && [ "$CURRENT_FAILED" = 0 ]; then
+		SKIPPED=$((SKIPPED + 1))
+	elif [ "$CURRENT_FAILED" = 0 ]; then
 		PASSED=$((PASSED + 1))
 		echo "    ok"
 	fi
 }
 
 finish() {
-	echo "integration: $PASSED passed, $FAILED failure(s)"
+	echo "integration ($ENGINE): $PASSED passed, $SKIPPED skipped, $FAILED failure(s)"
 	[ "$FAILED" = 0 ]
 }
 

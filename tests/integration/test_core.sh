@@ -25,7 +25,7 @@ t_bundled_suite() {
 	fi
 	assert_eq "pinned image used" true "$(field_of "$r" cmdi-echo exploit pinned)"
 	assert_contains "image by digest" "$(field_of "$r" cmdi-echo exploit image)" "@sha256:"
-	assert_eq "metadata engine" docker "$(jq -r .run.engine "$r")"
+	assert_eq "metadata engine" "$ENGINE" "$(jq -r .run.engine "$r")"
 	assert_contains "junit" "$(cat "$TMP/suite.xml")" "<testsuite"
 	assert_eq "sarif version" 2.1.0 "$(jq -r .version "$TMP/suite.sarif")"
 }
@@ -141,7 +141,7 @@ EOF
 	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
 	for i in $(seq 1 100); do
-		[ "$(docker ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 2 ] && break
+		[ "$(engine ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 2 ] && break
 		sleep 0.2
 	done
 	kill -INT "$pid"
@@ -150,7 +150,7 @@ EOF
 	assert_eq "exit code" 130 "$rc"
 	assert_eq "partial report written" 3 "$(jq '.records | length' "$r")"
 	assert_eq "marked interrupted" true "$(jq .run.interrupted "$r")"
-	assert_eq "containers gone" 0 "$(docker ps -aq --filter label=sandrun.harness=slow | wc -l)"
+	assert_eq "containers gone" 0 "$(engine ps -aq --filter label=sandrun.harness=slow | wc -l)"
 }
 
 t_pull_once_with_6_workers() {
@@ -263,23 +263,24 @@ t_explain_shows_hardening() {
 		"target=/work" "/tmp:rw"; do
 		assert_contains "explain has $f" "$out" "$f"
 	done
-	assert_eq "no container created" 0 "$(docker ps -aq --filter label=sandrun.harness=cmdi-echo | wc -l)"
+	assert_eq "no container created" 0 "$(engine ps -aq --filter label=sandrun.harness=cmdi-echo | wc -l)"
 }
 
 t_gc_removes_orphans() {
-	docker create --label sandrun.run=orphan --label "sandrun.owner=$(hostname)/999999/1" \
+	engine create --label sandrun.run=orphan --label "sandrun.owner=$(hostname)/999999/1" \
 		--name sandrun-orphan-test "$REG/sandrun/busybox:latest" true >/dev/null
-	docker network create --label sandrun.run=orphan --label "sandrun.owner=$(hostname)/999999/1" \
+	engine network create --label sandrun.run=orphan --label "sandrun.owner=$(hostname)/999999/1" \
 		sandrun-orphan-net >/dev/null
 	"$SANDRUN" gc >/dev/null
 	assert_eq "exit code" 0 "$?"
-	assert_eq "orphan container" 0 "$(docker ps -aq --filter name=sandrun-orphan-test | wc -l)"
-	assert_eq "orphan network" 0 "$(docker network ls -q --filter name=sandrun-orphan-net | wc -l)"
+	assert_eq "orphan container" 0 "$(engine ps -aq --filter name=sandrun-orphan-test | wc -l)"
+	assert_eq "orphan network" 0 "$(engine network ls -q --filter name=sandrun-orphan-net | wc -l)"
 }
 
 # Last: stop the engine in the middle of a run, then bring it back.
 t_zz_engine_stopped_mid_run() {
 	local s=$TMP/stop r=$TMP/stop.json pid rc i
+	docker_only "podman has no daemon to stop: every podman client is its own engine" && return
 	write_spec "$s" long <<'EOF'
 toolchain: busybox
 command: ["sleep", "30"]
@@ -289,7 +290,7 @@ EOF
 	timeout 120 "$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
 	for i in $(seq 1 100); do
-		[ "$(docker ps -q --filter label=sandrun.harness=long | wc -l)" -ge 1 ] && break
+		[ "$(engine ps -q --filter label=sandrun.harness=long | wc -l)" -ge 1 ] && break
 		sleep 0.2
 	done
 	# Only the daemon ci/setup.sh started, by the pid it recorded.
@@ -361,7 +362,7 @@ EOF2
 	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
 	for i in $(seq 1 100); do
-		[ "$(docker ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 1 ] && break
+		[ "$(engine ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 1 ] && break
 		sleep 0.2
 	done
 	kill -TERM "$pid"

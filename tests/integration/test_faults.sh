@@ -16,7 +16,7 @@ no_run_leftovers() {
 wait_for_containers() {
 	local i
 	for i in $(seq 1 100); do
-		[ "$(docker ps -q --filter "label=sandrun.harness=$1" | wc -l)" -ge "$2" ] && return 0
+		[ "$(engine ps -q --filter "label=sandrun.harness=$1" | wc -l)" -ge "$2" ] && return 0
 		sleep 0.2
 	done
 	return 1

@@ -16,7 +16,7 @@ EOF
 gc_wait_container() {
 	local i
 	for i in $(seq 1 150); do
-		[ "$(docker ps -q --filter "label=sandrun.harness=$1" | wc -l)" -ge 1 ] && return 0
+		[ "$(engine ps -q --filter "label=sandrun.harness=$1" | wc -l)" -ge 1 ] && return 0
 		sleep 0.2
 	done
 	fail "no container for $1 started"
@@ -47,7 +47,7 @@ t_gc_removes_a_killed_runs_dir_and_mount() {
 	assert_contains "gc says what it removed" "$(cat "$TMP/gc-killed.out")" "removing run directory"
 	assert_eq "run dirs left" 0 "$(gc_roots "$d")"
 	assert_eq "mounts left" 0 "$(gc_mounts_under "$d")"
-	assert_eq "container left" 0 "$(docker ps -aq --filter label=sandrun.harness=gckilled | wc -l)"
+	assert_eq "container left" 0 "$(engine ps -aq --filter label=sandrun.harness=gckilled | wc -l)"
 }
 
 t_gc_run_startup_sweeps_a_killed_runs_dir() {
@@ -65,7 +65,7 @@ t_gc_run_startup_sweeps_a_killed_runs_dir() {
 	assert_eq "next run's exit code" 0 "$?"
 	assert_eq "run dirs left" 0 "$(gc_roots "$d")"
 	assert_eq "mounts left" 0 "$(gc_mounts_under "$d")"
-	assert_eq "container left" 0 "$(docker ps -aq --filter label=sandrun.harness=gcstartup | wc -l)"
+	assert_eq "container left" 0 "$(engine ps -aq --filter label=sandrun.harness=gcstartup | wc -l)"
 }
 
 t_gc_keeps_a_live_runs_dir_and_mount() {
@@ -81,7 +81,7 @@ t_gc_keeps_a_live_runs_dir_and_mount() {
 	if [ "$(id -u)" = 0 ]; then
 		assert_eq "live /work mount kept" 1 "$(gc_mounts_under "$d")"
 	fi
-	assert_eq "live container kept" 1 "$(docker ps -q --filter label=sandrun.harness=gclive | wc -l)"
+	assert_eq "live container kept" 1 "$(engine ps -q --filter label=sandrun.harness=gclive | wc -l)"
 	wait "$pid"
 	rc=$?
 	assert_eq "the live run finished normally" 0 "$rc"

@@ -83,13 +83,24 @@ while True:
     c, a = s.accept(); open(sys.argv[2], "a").write("conn %s\n" % (a,)); c.close()
 ' "$port" "$log" &
 	lpid=$!
+	# Another host address: the gateway of a network this test creates (on
+	# podman its bridge gets the address on the first attach).
+	local peer=srtest-peer-$$ pgw fmt='{{range .IPAM.Config}}{{.Gateway}}{{end}}'
+	engine network create --label sandrun.test=peer "$peer" >/dev/null
+	if [ "$ENGINE" = podman ]; then
+		fmt='{{range .Subnets}}{{.Gateway}}{{end}}'
+		engine run --rm --pull=never --network "$peer" "$REG/sandrun/busybox:latest" true \
+			>/dev/null 2>&1
+	fi
+	pgw=$(engine network inspect --format "$fmt" "$peer")
+	[ -n "$pgw" ] || fail "no gateway for the peer network $peer"
 	sleep 0.5
 	for mode in oob stubs; do
 		write_spec "$s" "reach-$mode" <<EOF
 toolchain: busybox
 network: $mode
 stubs: [{name: api, kind: http}]
-command: ["sh", "-c", "timeout 4 nc \$SANDRUN_OOB_HOST $port </dev/null && echo REACHED; timeout 4 wget -qO- http://\$SANDRUN_OOB_HOST:$port/ && echo REACHED; echo done"]
+command: ["sh", "-c", "for h in \$SANDRUN_OOB_HOST $pgw; do timeout 4 nc \$h $port </dev/null && echo REACHED; timeout 4 wget -qO- http://\$h:$port/ && echo REACHED; done; echo done"]
 oracle: {stdout: "REACHED"}
 expect: not_confirmed
 EOF
@@ -98,6 +109,7 @@ EOF
 	rc=$?
 	kill "$lpid" 2>/dev/null
 	wait "$lpid" 2>/dev/null
+	engine network rm "$peer" >/dev/null
 	assert_eq "exit code" 0 "$rc"
 	assert_eq "oob blocked" not_confirmed "$(outcome_of "$r" reach-oob "")"
 	assert_eq "stubs blocked" not_confirmed "$(outcome_of "$r" reach-stubs "")"
@@ -155,7 +167,14 @@ t_net_explain_shows_network_objects() {
 	local out
 	out=$("$SANDRUN" explain --catalogue "$CAT" "$ROOT/harnesses/ssrf-http-stub/harness.yaml")
 	assert_eq "exit code" 0 "$?"
-	assert_contains "network create" "$out" "network create --internal"
+	if [ "$ENGINE" = podman ]; then
+		# A normal bridge (podman's internal ones have no host gateway), so
+		# the rules close forwarding too.
+		assert_contains "network create" "$out" "network create --driver bridge --disable-dns"
+		assert_contains "forwarding closed" "$out" "-I FORWARD 1 -i '<bridge>'"
+	else
+		assert_contains "network create" "$out" "network create --internal"
+	fi
 	assert_contains "firewall" "$out" "iptables"
 	assert_contains "stub env named" "$out" "SANDRUN_STUB_INTERNAL_URL"
 }

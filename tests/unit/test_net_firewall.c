@@ -21,16 +21,23 @@ static void test_net_firewall__describes_exact_rules(void **state)
 	assert_string_equal(
 	    sb.buf,
 	    "iptables -w -N SR-sr-0a1b2c3d4e5f\n"
-	    "iptables -w -A SR-sr-0a1b2c3d4e5f -m conntrack --ctstate ESTABLISHED,RELATED -j "
-	    "ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -m conntrack --ctstate "
+	    "ESTABLISHED,RELATED -j ACCEPT\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40001 -j ACCEPT\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p tcp --dport 40002 -j ACCEPT\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -d 172.30.0.1/32 -p udp --dport 53 -j ACCEPT\n"
+	    "iptables -w -A SR-sr-0a1b2c3d4e5f -p tcp -j REJECT --reject-with tcp-reset\n"
 	    "iptables -w -A SR-sr-0a1b2c3d4e5f -j REJECT\n"
 	    "iptables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
+	    "iptables -w -I FORWARD 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
+	    "iptables -w -S CNI-ADMIN >/dev/null 2>&1 && "
+	    "iptables -w -I CNI-ADMIN 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
 	    "ip6tables -w -N SR-sr-0a1b2c3d4e5f\n"
 	    "ip6tables -w -A SR-sr-0a1b2c3d4e5f -j DROP\n"
-	    "ip6tables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n");
+	    "ip6tables -w -I INPUT 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
+	    "ip6tables -w -I FORWARD 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n"
+	    "ip6tables -w -S CNI-ADMIN >/dev/null 2>&1 && "
+	    "ip6tables -w -I CNI-ADMIN 1 -i sr-0a1b2c3d4e5f -j SR-sr-0a1b2c3d4e5f\n");
 	strbuf_release(&sb);
 }
 

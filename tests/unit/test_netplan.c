@@ -47,7 +47,7 @@ static void test_netplan__none_and_open_need_no_network(void **state)
 	netplan_release(&p);
 }
 
-static void test_netplan__podman_is_refused_for_oob(void **state)
+static void test_netplan__podman_oob_needs_the_firewall(void **state)
 {
 	struct spec s = {.network = NET_OOB};
 	struct netplan_opts o = {.engine = &podman, .spec = &s, .run_dir = "/d"};
@@ -55,7 +55,33 @@ static void test_netplan__podman_is_refused_for_oob(void **state)
 	struct sr_err err = SR_ERR_INIT;
 	(void)state;
 	assert_int_equal(netplan_init(&p, &o, &err), SR_EFAIL);
-	assert_non_null(strstr(err.msg, "needs the docker engine"));
+	assert_non_null(strstr(err.msg, "needs the runner's firewall"));
+	netplan_release(&p);
+}
+
+static void test_netplan__podman_network_is_a_dns_less_bridge_with_firewall(void **state)
+{
+	struct spec s = {.network = NET_OOB};
+	struct netplan_opts o = {.engine = &podman,
+				 .spec = &s,
+				 .run_id = "r1",
+				 .owner = "h/1/2",
+				 .run_dir = "/d",
+				 .name = "sr-x",
+				 .firewall = true};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	uint16_t none[1] = {0};
+	(void)state;
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	assert_true(p.on);
+	/* A normal bridge: --internal would leave no host address to listen on. */
+	assert_false(has(&p.create, "--internal"));
+	assert_true(has(&p.create, "--disable-dns"));
+	assert_true(has(&p.create, "sandrun.run=r1"));
+	assert_string_equal(p.bridge, "<bridge>");
+	netplan_set_endpoints(&p, &s, "10.89.0.1", 4000, 53, none, "t", "d");
+	assert_non_null(strstr(p.fw_lines.buf, "-I FORWARD 1 -i '<bridge>'"));
 	netplan_release(&p);
 }
 
@@ -177,7 +203,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_netplan__none_and_open_need_no_network),
-	    cmocka_unit_test(test_netplan__podman_is_refused_for_oob),
+	    cmocka_unit_test(test_netplan__podman_oob_needs_the_firewall),
+	    cmocka_unit_test(test_netplan__podman_network_is_a_dns_less_bridge_with_firewall),
 	    cmocka_unit_test(test_netplan__real_ports_reach_env_firewall_and_listeners),
 	    cmocka_unit_test(test_netplan__placeholders_before_the_network_exists),
 	    cmocka_unit_test(test_netplan__relay_serves_dns_and_resolv_names_it),

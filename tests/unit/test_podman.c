@@ -164,6 +164,21 @@ static void the_oom_mark_is_a_regular_file_named_oom(void **state)
 	rmdir(dir);
 }
 
+static void the_owner_label_is_read_from_the_ls_labels_string(void **state)
+{
+	char both[] = "sandrun.owner=h/9/1,sandrun.run=orphan";
+	char last[] = "sandrun.run=r1,sandrun.owner=h/2/3";
+	char prefix[] = "sandrun.owner.x=1,xsandrun.owner=2";
+	char none[] = "";
+	(void)state;
+
+	assert_string_equal(podman_ls_label(both, "sandrun.owner"), "h/9/1");
+	assert_string_equal(podman_ls_label(last, "sandrun.owner"), "h/2/3");
+	/* A key that merely starts or ends like the wanted one is not it. */
+	assert_string_equal(podman_ls_label(prefix, "sandrun.owner"), "");
+	assert_string_equal(podman_ls_label(none, "sandrun.owner"), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +191,7 @@ int main(void)
 	    cmocka_unit_test(create_args_disable_dns_and_are_not_internal),
 	    cmocka_unit_test(a_bridge_is_claimed_only_by_a_whole_line),
 	    cmocka_unit_test(the_oom_mark_is_a_regular_file_named_oom),
+	    cmocka_unit_test(the_owner_label_is_read_from_the_ls_labels_string),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
