@@ -132,9 +132,21 @@ check: sandrun.1 check-workflows
 	$(MAKE) BUILD=build/clang CC=clang build/clang/sandrun build/clang/helper/sr-dnsfwd
 
 # setup may install the libraries: build in a fresh make that sees them.
+# The HTML report of the bundled suite, and a screenshot of it next to it.
+DEMO_OUT ?= build/demo
+CHROMIUM ?= chromium
 demo: setup
 	$(MAKE) sandrun
-	./sandrun run --catalogue ci/local/images.toml harnesses
+	@mkdir -p $(DEMO_OUT)
+	./sandrun run --catalogue ci/local/images.toml --report html:$(DEMO_OUT)/report.html \
+		--report json:$(DEMO_OUT)/report.json harnesses; rc=$$?; \
+	prof=$$(mktemp -d); \
+	timeout 60 $(CHROMIUM) --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --user-data-dir=$$prof --hide-scrollbars \
+		--window-size=1280,1600 --virtual-time-budget=2000 \
+		--screenshot=$(CURDIR)/$(DEMO_OUT)/report.png file://$(CURDIR)/$(DEMO_OUT)/report.html \
+		2>/dev/null; rm -rf $$prof; \
+	echo "demo: $(DEMO_OUT)/report.html, $(DEMO_OUT)/report.png"; exit $$rc
 
 bench: setup
 	$(MAKE) sandrun $(BUILD)/bench/net_bench

@@ -63,6 +63,7 @@ int cmd_pin(const struct cli *cli, int argc, char **argv);
 int cmd_verify(const struct cli *cli, int argc, char **argv);
 int cmd_gc(const struct cli *cli, int argc, char **argv);
 int cmd_report(const struct cli *cli, int argc, char **argv);
+int cmd_check(const struct cli *cli, int argc, char **argv);
 int cmd_repro(const struct cli *cli, int argc, char **argv);
 
 #endif

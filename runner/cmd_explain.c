@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "gc.h"
 #include "net/firewall.h"
 #include "run.h"
@@ -21,11 +22,17 @@ int cmd_explain(const struct cli *cli, int argc, char **argv)
 	unsigned seq = 0;
 	int rc = EXIT_OK;
 
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--"))
-			return cli_usage("unknown option", argv[i]);
-		if (strcmp(argv[i], "--"))
-			strvec_push(&paths, argv[i]);
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("explain"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id != OPT_ARG) {
+			strvec_clear(&paths);
+			return verb_stop(it.verb, id, &err);
+		}
+		strvec_push(&paths, v);
 	}
 	if (!paths.nr) {
 		strvec_clear(&paths);

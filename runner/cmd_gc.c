@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "gc.h"
 
 int cmd_gc(const struct cli *cli, int argc, char **argv)
@@ -12,9 +13,15 @@ int cmd_gc(const struct cli *cli, int argc, char **argv)
 	struct sr_err err = SR_ERR_INIT;
 	int n;
 
-	for (int i = 1; i < argc; i++) {
-		sr_log("gc takes no arguments, got '%s'", argv[i]);
-		return EXIT_USAGE;
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("gc"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == OPT_ARG)
+			return cli_usage("gc takes no arguments, got", v);
+		return verb_stop(it.verb, id, &err);
 	}
 	if (cli_engine(&eng, cli, &err) < 0)
 		return cli_fail(&err);

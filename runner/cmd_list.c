@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 
 int cmd_list(const struct cli *cli, int argc, char **argv)
 {
@@ -11,19 +12,22 @@ int cmd_list(const struct cli *cli, int argc, char **argv)
 	bool json = false;
 	struct strbuf out = STRBUF_INIT;
 
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (cli_opt(argc, argv, &i, "--format", NULL, &v)) {
-			if (!v || (strcmp(v, "json") && strcmp(v, "text"))) {
-				sr_log("--format must be text or json");
-				return EXIT_USAGE;
-			}
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("list"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_LIST_FORMAT) {
+			if (strcmp(v, "json") && strcmp(v, "text"))
+				return cli_usage("--format must be text or json, got", v);
 			json = !strcmp(v, "json");
-		} else if (!strcmp(argv[i], "--json")) {
+		} else if (id == O_LIST_JSON) {
 			json = true;
+		} else if (id == OPT_ARG) {
+			return cli_usage("list takes no arguments, got", v);
 		} else {
-			sr_log("unknown argument '%s'", argv[i]);
-			return EXIT_USAGE;
+			return verb_stop(it.verb, id, &err);
 		}
 	}
 	if (cli_load_catalogue(&cat, cli, &err) < 0)

@@ -7,30 +7,31 @@
 #include "../catalogue/gitrepo.h"
 #include "../catalogue/pin.h"
 #include "cli.h"
+#include "verbs.h"
 #include "tagresolve.h"
 #include "../lib/jsonparse.h"
 
+/* Returns 0 to go on, -1 after --help, or an exit code. */
 static int parse_ids(int argc, char **argv, struct strvec *ids, bool *all, bool *commit,
-		     const char **branch, bool allow_commit)
+		     const char **branch)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (!strcmp(argv[i], "--all")) {
+	struct sr_err err = SR_ERR_INIT;
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("pin"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_PIN_ALL)
 			*all = true;
-		} else if (allow_commit && !strcmp(argv[i], "--commit")) {
+		else if (id == O_PIN_COMMIT)
 			*commit = true;
-		} else if (allow_commit && cli_opt(argc, argv, &i, "--branch", NULL, &v)) {
-			if (!v) {
-				sr_log("--branch needs a name");
-				return EXIT_USAGE;
-			}
+		else if (id == O_PIN_BRANCH)
 			*branch = v;
-		} else if (argv[i][0] == '-') {
-			sr_log("unknown option '%s'", argv[i]);
-			return EXIT_USAGE;
-		} else {
-			strvec_push(ids, argv[i]);
-		}
+		else if (id == OPT_ARG)
+			strvec_push(ids, v);
+		else
+			return verb_stop(it.verb, id, &err) == EXIT_OK ? -1 : EXIT_USAGE;
 	}
 	if (*all && ids->nr) {
 		sr_log("give either --all or toolchain ids, not both");
@@ -55,8 +56,11 @@ int cmd_pin(const struct cli *cli, int argc, char **argv)
 	const char *branch = NULL;
 	int nfailed = 0, rc;
 
-	if ((rc = parse_ids(argc, argv, &ids, &all, &commit, &branch, true)))
+	if ((rc = parse_ids(argc, argv, &ids, &all, &commit, &branch))) {
+		if (rc < 0)
+			rc = EXIT_OK;
 		goto out;
+	}
 	if (!all && !ids.nr) {
 		sr_log("pin needs --all or toolchain ids");
 		rc = EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "imgcache.h"
 
 int cmd_pull(const struct cli *cli, int argc, char **argv)
@@ -16,17 +17,22 @@ int cmd_pull(const struct cli *cli, int argc, char **argv)
 	bool all = false, always = false;
 	int rc = EXIT_OK;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--all"))
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("pull"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_PULL_ALL) {
 			all = true;
-		else if (!strcmp(argv[i], "--always"))
+		} else if (id == O_PULL_ALWAYS) {
 			always = true;
-		else if (argv[i][0] == '-') {
-			sr_log("unknown option '%s'", argv[i]);
+		} else if (id == OPT_ARG) {
+			strvec_push(&ids, v);
+		} else {
 			strvec_clear(&ids);
-			return EXIT_USAGE;
-		} else
-			strvec_push(&ids, argv[i]);
+			return verb_stop(it.verb, id, &err);
+		}
 	}
 	if (!all && !ids.nr) {
 		sr_log("pull needs --all or toolchain ids");

@@ -7,8 +7,11 @@
 #include "report.h"
 #include "report_merge.h"
 #include "run_shard.h"
+#include "verbs.h"
 
-#define MERGE_USAGE "usage: sandrun report merge -o FMT:OUT [-o FMT:OUT]... [--suite DIR] IN..."
+#define MERGE_USAGE                                                                                \
+	"usage: sandrun report merge -o [FMT:]OUT [-o [FMT:]OUT]... [--suite DIR] IN... (see "     \
+	"'sandrun report --help')"
 
 struct merge_args {
 	struct merge_output *outs;
@@ -31,7 +34,7 @@ static int add_output(struct merge_args *a, const char *v)
 {
 	const char *colon = v ? strchr(v, ':') : NULL;
 	struct merge_output *o;
-	static const char *const fmts[] = {"json", "junit", "sarif"};
+	static const char *const fmts[] = {"json", "junit", "sarif", "html"};
 
 	if (!v || !*v)
 		return cli_usage("-o needs FMT:PATH", NULL);
@@ -45,10 +48,9 @@ static int add_output(struct merge_args *a, const char *v)
 			o->fmt = fmts[i];
 			o->path = colon + 1;
 		}
-	if (colon && o->path == v && !strncmp(v, "html:", 5))
-		return cli_usage("report merge cannot write html yet (the merged JSON has no "
-				 "k-of-n data); use json, junit or sarif:",
-				 v);
+	/* "xml:out" is a typo of a format, not a file name. */
+	if (colon && o->path == v && v[strspn(v, "abcdefghijklmnopqrstuvwxyz")] == ':')
+		return cli_usage("-o needs [FMT:]PATH with FMT json, junit, sarif or html, got", v);
 	if (!*o->path)
 		return cli_usage("-o needs FMT:PATH, got", v);
 	if (run_report_is_dir(o->path)) {
@@ -61,20 +63,24 @@ static int add_output(struct merge_args *a, const char *v)
 
 static int parse_merge_args(struct merge_args *a, int argc, char **argv)
 {
-	for (int i = 2; i < argc; i++) {
-		const char *v;
-		int rc;
-		if (cli_opt(argc, argv, &i, "--output", "-o", &v)) {
+	const struct sr_verb_def *d = verb_find("report merge");
+	struct sr_err err = SR_ERR_INIT;
+	struct opt_iter it;
+	const char *v;
+	int id, rc;
+
+	/* argv[1] ("merge") stands in for the program name. */
+	opt_iter_init(&it, d, argc - 1, argv + 1);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_MERGE_OUTPUT) {
 			if ((rc = add_output(a, v)))
 				return rc;
-		} else if (cli_opt(argc, argv, &i, "--suite", NULL, &v)) {
-			if (!v)
-				return cli_usage("--suite needs the suite's directory", NULL);
+		} else if (id == O_MERGE_SUITE) {
 			a->suite_dir = v;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage("unknown option", argv[i]);
+		} else if (id == OPT_ARG) {
+			strvec_push(&a->in, v);
 		} else {
-			strvec_push(&a->in, argv[i]);
+			return verb_stop(d, id, &err);
 		}
 	}
 	if (!a->nouts || !a->in.nr)
@@ -162,6 +168,10 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 	size_t failed = 0, owned = 0;
 	int rc;
 
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		opt_print_help(stdout, verb_find("report merge"));
+		return EXIT_OK;
+	}
 	if (argc < 2 || strcmp(argv[1], "merge")) {
 		sr_log(MERGE_USAGE);
 		return EXIT_USAGE;

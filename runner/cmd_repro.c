@@ -10,6 +10,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/jsonparse.h"
 #include "cli.h"
+#include "verbs.h"
 #include "gc.h"
 #include "net/firewall.h"
 #include "report.h"
@@ -202,24 +203,32 @@ static void print_side(const char *what, const char *outcome, const char *sig, c
 
 struct repro_opts {
 	bool keep;
+	bool help; /* --help was printed: parse_opts returned 0 */
 	const char *report, *selector;
 };
 
 static int parse_opts(struct repro_opts *o, int argc, char **argv)
 {
+	struct sr_err err = SR_ERR_INIT;
+	struct opt_iter it;
+	const char *v;
+	int id;
+
 	memset(o, 0, sizeof(*o));
-	for (int i = 1; i < argc; i++) {
-		if (cli_opt(argc, argv, &i, "--keep", NULL, NULL))
+	opt_iter_init(&it, verb_find("repro"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_REPRO_KEEP) {
 			o->keep = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage("unknown option", argv[i]);
-		else if (!o->report)
-			o->report = argv[i];
-		else if (!o->selector)
-			o->selector = argv[i];
-		else
-			return cli_usage("repro takes REPORT and SELECTOR, extra argument",
-					 argv[i]);
+		} else if (id != OPT_ARG) {
+			o->help = id == OPT_HELP;
+			return verb_stop(it.verb, id, &err);
+		} else if (!o->report) {
+			o->report = v;
+		} else if (!o->selector) {
+			o->selector = v;
+		} else {
+			return cli_usage("repro takes REPORT and SELECTOR, extra argument", v);
+		}
 	}
 	if (!o->selector)
 		return cli_usage("usage: sandrun repro [--keep] REPORT SELECTOR "
@@ -305,7 +314,7 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	bool same;
 	int rc;
 
-	if ((rc = parse_opts(&ro, argc, argv)))
+	if ((rc = parse_opts(&ro, argc, argv)) || ro.help)
 		return rc;
 	if (json_parse_file(&doc, ro.report, &err) < 0)
 		return cli_fail(&err);

@@ -14,9 +14,13 @@
 #include "gc.h"
 #include "net/firewall.h"
 #include "report.h"
+#include "progress.h"
+#include "report_html.h"
 #include "run.h"
 #include "run_api.h"
 #include "run_shard.h"
+#include "verbs.h"
+#include "verdicts.h"
 
 #define DEFAULT_GRACE_MS 500
 
@@ -41,13 +45,19 @@ struct run_opts {
 	uint64_t grace_ms;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
+	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
 	FILE *console; /* per-run lines and the summary: stdout unless a report is */
+	struct progress progress; /* the live line on stderr */
 };
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	const char *env_grace = getenv("SANDRUN_OOB_GRACE");
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct sr_err err = SR_ERR_INIT;
+	struct opt_iter it;
+	const char *v;
+	int id;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = n > 0 ? (unsigned)n : 1;
@@ -55,29 +65,29 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->grace_ms = DEFAULT_GRACE_MS;
 	if (env_grace && sr_parse_duration_ms(env_grace, &o->grace_ms) < 0)
 		return cli_usage("SANDRUN_OOB_GRACE is not a duration:", env_grace);
-	for (int i = 1; i < argc; i++) {
-		const char *v;
+	opt_iter_init(&it, verb_find("run"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
 		char *end;
-		if (!strcmp(argv[i], "--")) {
-			for (i++; i < argc; i++)
-				strvec_push(&o->paths, argv[i]);
+		switch (id) {
+		case OPT_ARG:
+			strvec_push(&o->paths, v);
 			break;
-		}
-		if (cli_opt(argc, argv, &i, "--jobs", "-j", &v)) {
-			long j = v ? strtol(v, &end, 10) : 0;
-			if (!v || *end || j < 1 || j > 256)
+		case O_RUN_JOBS: {
+			long j = strtol(v, &end, 10);
+			if (*end || j < 1 || j > 256)
 				return cli_usage("-j needs a number from 1 to 256, got", v);
 			o->jobs = (unsigned)j;
-		} else if (cli_opt(argc, argv, &i, "--shard", NULL, &v)) {
-			struct sr_err err = SR_ERR_INIT;
+			break;
+		}
+		case O_RUN_SHARD:
 			if (run_shard_option(&o->shard, v, &err) < 0)
 				return cli_fail(&err);
-		} else if (cli_opt(argc, argv, &i, "--filter", NULL, &v)) {
-			if (!v)
-				return cli_usage("--filter needs a glob", NULL);
+			break;
+		case O_RUN_FILTER:
 			strvec_push(&o->filters, v);
-		} else if (cli_opt(argc, argv, &i, "--report", NULL, &v)) {
-			const char *colon = v ? strchr(v, ':') : NULL;
+			break;
+		case O_RUN_REPORT: {
+			const char *colon = strchr(v, ':');
 			struct report_req *r;
 			if (!colon || !colon[1])
 				return cli_usage("--report needs FORMAT:PATH, got", v);
@@ -86,49 +96,58 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			r->fmt = xstrndup(v, (size_t)(colon - v));
 			r->path = xstrdup(colon + 1);
 			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
-			    strcmp(r->fmt, "sarif"))
-				return cli_usage("unknown report format (json, junit, sarif):",
-						 r->fmt);
-		} else if (cli_opt(argc, argv, &i, "--pull", NULL, &v)) {
-			if (v && !strcmp(v, "missing"))
+			    strcmp(r->fmt, "sarif") && strcmp(r->fmt, "html"))
+				return cli_usage(
+				    "unknown report format (json, junit, sarif, html):", r->fmt);
+			break;
+		}
+		case O_RUN_PULL:
+			if (!strcmp(v, "missing"))
 				o->pull = PULL_MISSING;
-			else if (v && !strcmp(v, "always"))
+			else if (!strcmp(v, "always"))
 				o->pull = PULL_ALWAYS;
-			else if (v && !strcmp(v, "never"))
+			else if (!strcmp(v, "never"))
 				o->pull = PULL_NEVER;
 			else
 				return cli_usage("--pull must be missing, always or never, got", v);
-		} else if (cli_opt(argc, argv, &i, "--pull-timeout", NULL, &v)) {
-			if (!v || sr_parse_duration_ms(v, &o->pull_timeout_ms) < 0 ||
-			    !o->pull_timeout_ms)
+			break;
+		case O_RUN_PULL_TIMEOUT:
+			if (sr_parse_duration_ms(v, &o->pull_timeout_ms) < 0 || !o->pull_timeout_ms)
 				return cli_usage("--pull-timeout needs a duration, got", v);
-		} else if (cli_opt(argc, argv, &i, "--cache", NULL, &v)) {
-			if (!v)
-				return cli_usage("--cache needs a directory", NULL);
+			break;
+		case O_RUN_CACHE:
 			o->cache = v;
-		} else if (cli_opt(argc, argv, &i, "--keep", NULL, NULL)) {
+			break;
+		case O_RUN_KEEP:
 			o->keep = true;
-		} else if (cli_opt(argc, argv, &i, "--timeout-scale", NULL, &v)) {
-			double f = v ? strtod(v, &end) : 0;
-			if (!v || *end || !(f > 0) || f > 1000)
+			break;
+		case O_RUN_TIMEOUT_SCALE: {
+			double f = strtod(v, &end);
+			if (*end || !(f > 0) || f > 1000)
 				return cli_usage("--timeout-scale needs a positive number, got", v);
 			o->timeout_scale = f;
-		} else if (cli_opt(argc, argv, &i, "--repeat", NULL, &v)) {
-			long r = v ? strtol(v, &end, 10) : 0;
-			if (!v || *end || r < 1 || r > 1000)
+			break;
+		}
+		case O_RUN_REPEAT: {
+			long r = strtol(v, &end, 10);
+			if (*end || r < 1 || r > 1000)
 				return cli_usage("--repeat needs a number from 1 to 1000, got", v);
 			o->repeat = (unsigned)r;
-		} else if (cli_opt(argc, argv, &i, "--require-pinned", NULL, NULL)) {
+			break;
+		}
+		case O_RUN_REQUIRE_PINNED:
 			o->require_pinned = true;
-		} else if (cli_opt(argc, argv, &i, "--require-firewall", NULL, NULL)) {
+			break;
+		case O_RUN_REQUIRE_FIREWALL:
 			o->require_firewall = true;
-		} else if (cli_opt(argc, argv, &i, "--oob-grace", NULL, &v)) {
-			if (!v || sr_parse_duration_ms(v, &o->grace_ms) < 0)
+			break;
+		case O_RUN_OOB_GRACE:
+			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cli_usage("unknown option", argv[i]);
-		} else {
-			strvec_push(&o->paths, argv[i]);
+			break;
+		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
+			o->help = id == OPT_HELP;
+			return verb_stop(it.verb, id, &err);
 		}
 	}
 	return 0;
@@ -186,12 +205,15 @@ static void install_signals(void)
 
 static void print_done(struct run_job *job, void *ctx)
 {
-	const struct run_opts *o = ctx;
+	struct run_opts *o = ctx;
 
+	progress_clear(&o->progress);
 	if (sr_verbosity >= 0) {
-		report_console_line(o->console, &job->rec, isatty(fileno(o->console)));
+		report_console_line(o->console, &job->rec,
+				    isatty(fileno(o->console)) && !getenv("NO_COLOR"));
 		fflush(o->console);
 	}
+	progress_done(&o->progress, &job->rec, sr_now_ms());
 }
 
 /* Every report target is checked before the first container starts: a
@@ -275,6 +297,23 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
+static int write_html(const char *path, const struct run_meta *m, const struct record *recs,
+		      size_t n, struct sr_err *err)
+{
+	struct html_timing *t = n ? xcalloc(n, sizeof(*t)) : NULL;
+	struct verdict *v;
+	size_t nv;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		t[i] = (struct html_timing){.start_ms = recs[i].start_ms, .worker = recs[i].worker};
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	rc = report_html_write_file(path, m, recs, n, v, nv, t, err);
+	verdicts_free(v, nv);
+	free(t);
+	return rc;
+}
+
 /* Each record's repro: `sandrun repro` on the first JSON report written to a
  * file, by the record's selector. */
 static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
@@ -316,6 +355,8 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 			r = report_write_json(p, m, recs, n, &err);
 		else if (!strcmp(f, "junit"))
 			r = report_write_junit(p, m, recs, n, &err);
+		else if (!strcmp(f, "html"))
+			r = write_html(p, m, recs, n, &err);
 		else
 			r = report_write_sarif(p, m, recs, n, &err);
 		if (r < 0) {
@@ -324,6 +365,20 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 		}
 	}
 	return rc;
+}
+
+/* `expect` judges verdicts (k-of-n), not single runs. */
+static bool any_verdict_failed(const struct record *recs, size_t n)
+{
+	struct verdict *v;
+	size_t nv;
+	bool failed = false;
+
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	for (size_t i = 0; i < nv && !failed; i++)
+		failed = !v[i].match;
+	verdicts_free(v, nv);
+	return failed;
 }
 
 /* One line per invocation for each guarantee these runs get weaker than
@@ -363,7 +418,7 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	int rc = EXIT_OK, engine_rc = 0;
 
 	memset(&r, 0, sizeof(r));
-	if ((rc = parse_run_opts(argc, argv, &o)) || (rc = check_reports(&o))) {
+	if ((rc = parse_run_opts(argc, argv, &o)) || o.help || (rc = check_reports(&o))) {
 		run_opts_release(&o);
 		return rc;
 	}
@@ -387,8 +442,12 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		struct spec *s = &su.specs[i];
 		if (!selected(&o, s))
 			continue;
-		if (o.repeat)
+		if (o.repeat) {
 			s->repeat = o.repeat;
+			/* K of a shorter run cannot exceed its N. */
+			if (s->confirm > o.repeat)
+				s->confirm = o.repeat;
+		}
 		for (size_t p = 0; p < s->npayloads; p++)
 			for (unsigned k = 0; k < s->repeat; k++) {
 				SR_GROW(jobs, njobs + 1, ajobs);
@@ -439,7 +498,10 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 				run_error_record(&r, &jobs[i], "create", err.msg);
 		} else {
 			r.api = run_api_open(&eng);
+			progress_init(&o.progress, stderr, njobs, o.jobs,
+				      getenv("NO_COLOR") != NULL, sr_now_ms());
 			run_all(&r, jobs, njobs, print_done, &o);
+			progress_end(&o.progress);
 			eapi_close(r.api);
 			/* Without the owner file gc leaves what --keep kept
 			 * alone; a killed run keeps it, so gc can tell its
@@ -505,12 +567,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		rc = engine_rc;
 	else if (nbad)
 		rc = EXIT_USAGE;
-	else {
-		/* rc is already EXIT_FAIL when a report could not be written. */
-		for (size_t i = 0; i < njobs; i++)
-			if (record_failed(&recs[i]))
-				rc = EXIT_FAIL;
-	}
+	else if (any_verdict_failed(recs, njobs)) /* else EXIT_FAIL when a report failed */
+		rc = EXIT_FAIL;
 	for (size_t i = 0; i < njobs + nb; i++)
 		record_release(&recs[i]);
 	free(recs);

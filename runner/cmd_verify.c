@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "verbs.h"
 #include "tagresolve.h"
 
 int cmd_verify(const struct cli *cli, int argc, char **argv)
@@ -15,13 +16,18 @@ int cmd_verify(const struct cli *cli, int argc, char **argv)
 	bool pull = false;
 	int problems = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--pull")) {
+	struct opt_iter it;
+	const char *v;
+	int id;
+
+	opt_iter_init(&it, verb_find("verify"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_VERIFY_PULL)
 			pull = true;
-		} else {
-			sr_log("unknown argument '%s'", argv[i]);
-			return EXIT_USAGE;
-		}
+		else if (id == OPT_ARG)
+			return cli_usage("verify takes no arguments, got", v);
+		else
+			return verb_stop(it.verb, id, &err);
 	}
 	if (cli_load_catalogue(&cat, cli, &err) < 0)
 		return cli_fail(&err);

@@ -95,6 +95,7 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 		explain_network(out, r, &np);
 	}
 	runargs_base_env(&env, s, pay, r->run_id, "<token>");
+	strvec_pushf(&env, "SANDRUN_REPEAT=%u", job->repeat + 1);
 	strvec_pushv(&env, (const char *const *)np.env.v);
 	explain_env(out, wd.env_file, &env);
 

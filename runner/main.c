@@ -1,30 +1,11 @@
 /* sandrun: a sandbox runner for dynamic verification. This file only reads
- * the global options and dispatches to a verb; see cmd_*.c. */
+ * the global options (verbs.c: sr_global_opts) and dispatches to a verb;
+ * see cmd_*.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char usage[] =
-    "usage: sandrun [GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]\n"
-    "\n"
-    "verbs:\n"
-    "  run [OPTIONS] [SPEC|DIR ...]    run harnesses (default: ./harnesses)\n"
-    "  pull [--all | TOOLCHAIN ...]    make sure catalogue images are present\n"
-    "  pin [--all | TOOLCHAIN ...] [--commit [--branch NAME]]\n"
-    "                                  resolve tags to digests, rewrite images.toml\n"
-    "  verify [--pull]                 every entry pinned, pins resolvable, tags not drifted\n"
-    "  list [--format text|json]       the catalogue, one entry a line\n"
-    "  explain SPEC                    the exact engine command lines, nothing run\n"
-    "  gc                              remove leftover sandrun containers and networks\n"
-    "  report merge -o FMT:OUT IN...   merge shard reports (--suite DIR)\n"
-    "  repro REPORT SELECTOR           run one record again; 0 if it reproduces\n"
-    "  version\n"
-    "\n"
-    "global options: --catalogue PATH, --engine docker|podman|PATH,\n"
-    "                --log-format text|json, -v, -q\n"
-    "exit codes: 0 ok, 1 a run failed or did not match, 2 usage or invalid input,\n"
-    "            3 engine unavailable, 130/143 interrupted\n";
+#include "verbs.h"
 
 struct verb {
 	const char *name;
@@ -33,18 +14,84 @@ struct verb {
 
 static int cmd_version(const struct cli *cli, int argc, char **argv)
 {
+	struct opt_iter it;
+	struct sr_err err = SR_ERR_INIT;
+	const char *v;
+	int id;
+
 	(void)cli;
-	(void)argc;
-	(void)argv;
+	opt_iter_init(&it, verb_find("version"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == OPT_ARG)
+			return cli_usage("version takes no arguments, got", v);
+		return verb_stop(it.verb, id, &err);
+	}
 	printf("sandrun %s\n", SANDRUN_VERSION);
 	return EXIT_OK;
 }
 
+/* sandrun help [VERB] */
+static int cmd_help(const struct cli *cli, int argc, char **argv)
+{
+	struct opt_iter it;
+	struct sr_err err = SR_ERR_INIT;
+	const char *v, *name = NULL;
+	const struct sr_verb_def *d;
+	int id;
+
+	(void)cli;
+	opt_iter_init(&it, verb_find("help"), argc, argv);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id != OPT_ARG)
+			return verb_stop(it.verb, id, &err);
+		if (name)
+			return cli_usage("help takes one verb, got another:", v);
+		name = v;
+	}
+	if (!name) {
+		verbs_print_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!(d = verb_find(name)))
+		return cli_usage("unknown verb (see 'sandrun help'):", name);
+	opt_print_help(stdout, d);
+	return EXIT_OK;
+}
+
 static const struct verb verbs[] = {
-    {"run", cmd_run},	      {"pull", cmd_pull},	{"pin", cmd_pin}, {"verify", cmd_verify},
-    {"list", cmd_list},	      {"explain", cmd_explain}, {"gc", cmd_gc},	  {"report", cmd_report},
-    {"version", cmd_version}, {"repro", cmd_repro},
+    {"run", cmd_run},	      {"check", cmd_check},   {"pull", cmd_pull},
+    {"pin", cmd_pin},	      {"verify", cmd_verify}, {"list", cmd_list},
+    {"explain", cmd_explain}, {"gc", cmd_gc},	      {"report", cmd_report},
+    {"help", cmd_help},	      {"repro", cmd_repro},   {"version", cmd_version},
 };
+
+/* Apply global option o with value val; returns 0 or an exit code. */
+static int set_global(struct cli *cli, const struct sr_opt *o, const char *val, const char **verb)
+{
+	switch (o->id) {
+	case O_GLOBAL_CATALOGUE:
+		cli->catalogue_path = val;
+		break;
+	case O_GLOBAL_ENGINE:
+		cli->engine = val;
+		break;
+	case O_GLOBAL_LOG_FORMAT:
+		if (strcmp(val, "text") && strcmp(val, "json"))
+			return cli_usage("--log-format must be text or json, got", val);
+		sr_log_json = !strcmp(val, "json");
+		break;
+	case O_GLOBAL_VERBOSE:
+		sr_verbosity++;
+		break;
+	case O_GLOBAL_QUIET:
+		sr_verbosity = -1;
+		break;
+	case O_GLOBAL_VERSION:
+		*verb = "version";
+		break;
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -56,8 +103,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	rest[nrest++] = argv[0];
-	/* Global options may come before or after the verb; the verb sees the rest. */
+	/* Global options may come before or after the verb; the verb sees the
+	 * rest, -h/--help included once a verb is named. */
 	for (int i = 1; i < argc; i++) {
+		const struct sr_opt *o;
 		const char *val;
 		if (dashdash) {
 			rest[nrest++] = argv[i];
@@ -66,31 +115,22 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--")) {
 			dashdash = true;
 			rest[nrest++] = argv[i];
-		} else if (cli_opt(argc, argv, &i, "--catalogue", NULL, &val)) {
-			if (!val)
-				goto missing;
-			cli.catalogue_path = val;
-		} else if (cli_opt(argc, argv, &i, "--engine", NULL, &val)) {
-			if (!val)
-				goto missing;
-			cli.engine = val;
-		} else if (cli_opt(argc, argv, &i, "--log-format", NULL, &val)) {
-			if (!val || (strcmp(val, "text") && strcmp(val, "json"))) {
-				fprintf(stderr, "sandrun: --log-format must be text or json\n");
-				free(rest);
-				return EXIT_USAGE;
+		} else if ((o = opt_find(&sr_global_opts, argv[i], &val))) {
+			if (o->arg && !val) {
+				if (i + 1 >= argc) {
+					free(rest);
+					return cli_usage("missing value for", argv[i]);
+				}
+				val = argv[++i];
 			}
-			sr_log_json = !strcmp(val, "json");
-		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			sr_verbosity++;
-		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
-			sr_verbosity = -1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			if ((rc = set_global(&cli, o, val, &verb))) {
+				free(rest);
+				return rc;
+			}
+		} else if (!verb && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+			verbs_print_usage(stdout);
 			free(rest);
 			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--version")) {
-			verb = "version";
 		} else if (!verb && argv[i][0] != '-') {
 			verb = argv[i];
 		} else {
@@ -98,7 +138,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!verb) {
-		fputs(usage, stderr);
+		verbs_print_usage(stderr);
 		free(rest);
 		return EXIT_USAGE;
 	}
@@ -109,11 +149,7 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	fprintf(stderr, "sandrun: unknown verb '%s'\n%s", verb, usage);
-	free(rest);
-	return EXIT_USAGE;
-missing:
-	fprintf(stderr, "sandrun: option '%s' needs a value\n", argv[argc - 1]);
+	fprintf(stderr, "sandrun: unknown verb '%s' (see 'sandrun help')\n", verb);
 	free(rest);
 	return EXIT_USAGE;
 }

@@ -19,8 +19,7 @@ static int bad(struct opt_iter *it, struct sr_err *err, const char *what, const 
 
 /* A row matching a (long name with optional "=value", or the alias with an
  * optional glued value); *inline_val points into a when the value is glued. */
-static const struct sr_opt *find(const struct sr_verb_def *v, const char *a,
-				 const char **inline_val)
+const struct sr_opt *opt_find(const struct sr_verb_def *v, const char *a, const char **inline_val)
 {
 	*inline_val = NULL;
 	for (size_t k = 0; k < v->nopts; k++) {
@@ -63,7 +62,7 @@ int opt_next(struct opt_iter *it, const char **val, struct sr_err *err)
 	}
 	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 		return OPT_HELP;
-	o = find(it->verb, a, &inl);
+	o = opt_find(it->verb, a, &inl);
 	if (!o)
 		return bad(it, err, "unknown option", a);
 	if (!o->arg)

@@ -44,6 +44,13 @@ void opt_iter_init(struct opt_iter *it, const struct sr_verb_def *verb, int argc
  * Accepts "--name value", "--name=value", "-j value" and "-j4". */
 int opt_next(struct opt_iter *it, const char **val, struct sr_err *err);
 
+/* The row of verb that a matches: its long name (with "=value" glued when
+ * it takes one) or its alias (with a glued value when it takes one); then
+ * *inline_val points into a at the glued value, else it is NULL. NULL when
+ * no row matches. */
+const struct sr_opt *opt_find(const struct sr_verb_def *verb, const char *a,
+			      const char **inline_val);
+
 /* The verb's usage and one line per option. */
 void opt_print_help(FILE *f, const struct sr_verb_def *verb);
 

@@ -10,6 +10,8 @@ void record_init(struct record *r)
 	r->expected = OUTCOME_NONE;
 	r->exit_code = -1;
 	r->runs = 1;
+	r->confirm = 1;
+	r->worker = -1;
 }
 
 void record_release(struct record *r)
@@ -21,6 +23,7 @@ void record_release(struct record *r)
 	free(r->image);
 	free(r->evidence.oob_json);
 	free(r->evidence.stubs_json);
+	free(r->evidence.untokened_json);
 	free(r->evidence.stdout_tail);
 	free(r->evidence.stderr_tail);
 	free(r->evidence.artifact_dir);

@@ -17,8 +17,9 @@ struct isolation {
 };
 
 struct evidence {
-	char *oob_json;	  /* a JSON array, owned; NULL means [] */
-	char *stubs_json; /* a JSON array, owned; NULL means [] */
+	char *oob_json;	      /* a JSON array, owned; NULL means [] */
+	char *stubs_json;     /* a JSON array, owned; NULL means [] */
+	char *untokened_json; /* hits without the token from the run's own network; NULL: [] */
 	char *stdout_tail;
 	char *stderr_tail;
 	struct strvec artifacts;    /* paths relative to /work, e.g. "out/crash-1a2b" */
@@ -42,7 +43,10 @@ struct record {
 	uint64_t duration_ms;
 	unsigned fired, runs; /* "fired/runs" for this payload across repeats */
 	unsigned repeat_index;
-	char *image; /* the reference run */
+	unsigned confirm;  /* K: confirmed runs its verdict needs (spec repeat.confirm), >= 1 */
+	uint64_t start_ms; /* when the run started, since the invocation's first run */
+	int worker;	   /* 0-based worker lane that ran it; -1 unknown */
+	char *image;	   /* the reference run */
 	bool pinned;
 	bool cached;
 	struct isolation isolation;

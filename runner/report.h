@@ -20,7 +20,8 @@
 /* Append r as one compact JSON object (no newline) with the fields of DESIGN
  * §7, in this order: harness, payload, outcome, expected, match, phase,
  * cause, exit_code, signal, duration_ms, fired ("k/n"), image, pinned,
- * cached, isolation, evidence {oob, stubs, stdout_tail, stderr_tail,
+ * cached, isolation, evidence {oob, stubs, untokened (hits without the
+ * token from the run's own network), stdout_tail, stderr_tail,
  * artifacts, artifact_dir (where they were copied on the host), stdout_file,
  * stderr_file (full output, relative to artifact_dir), artifacts_dropped},
  * crash (crashparse.h's object, with signature) and fuzz (libFuzzer's
@@ -41,24 +42,28 @@ void report_record_json(struct strbuf *out, const struct record *r);
  * unknown), counts {error, confirmed, crash, oom, timeout, not_confirmed},
  * total, failed (records for which record_failed() holds), unattributed
  * (m's raw JSON array, [] when NULL) and crash_groups (crash records grouped
- * by signature: [{signature, runs, first}]). Returns 0 or a negative sr_code. */
+ * by signature: [{signature, runs, first}]); after "records", "verdicts": one
+ * verdict_json() a line (verdicts.h). Returns 0 or a negative sr_code. */
 int report_write_json(const char *path, const struct run_meta *m, const struct record *recs,
 		      size_t n, struct sr_err *err);
 
 /* Write JUnit XML to path atomically: <testsuites> with one <testsuite
  * name="sandrun"> and one <testcase classname="<harness>"
- * name="<harness>[<payload>]#<repeat>"> per record ("[<payload>]" left out for
- * the implicit payload ""). A mismatch is a <failure type="mismatch"
- * message="expected X, got Y">, an error outcome without expectation an
- * <error type="<phase>">; stdout and stderr tails go to <system-out> and
- * <system-err>. Characters XML 1.0 forbids are dropped, invalid UTF-8 becomes
+ * name="<harness>[<payload>]"> per verdict ("[<payload>]" left out for the
+ * implicit payload ""). A mismatched verdict is a <failure type="mismatch"
+ * message="expected X, got Y (fired k/n, confirm K)">, an error verdict
+ * without expectation an <error type="<phase>">, with the details of its
+ * representative run; the runs' stdout and stderr tails go to <system-out>
+ * and <system-err> (each under a "--- run #k (seq S): outcome, Nms ---" line
+ * when the verdict has several runs). Characters XML 1.0 forbids are dropped, invalid UTF-8 becomes
  * U+FFFD. Returns 0 or a negative sr_code. */
 int report_write_junit(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err);
 
 /* Write a SARIF 2.1.0 log to path atomically: one run, tool.driver "sandrun"
  * with one rule per distinct harness (id = harness name, in first-seen
- * order), and one result per record whose outcome is confirmed or crash,
+ * order), and one result per verdict (verdicts.h) whose outcome is
+ * confirmed or crash, told by its representative run,
  * located at the spec file (relative to %SRCROOT%, the working directory;
  * line 1) with partialFingerprints["sandrunRun/v1"] = the XXH64 (lib/hash.h) of
  * harness and payload, 16 hex characters. Returns 0 or a negative sr_code. */
@@ -72,8 +77,9 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
  * harness cannot drive the terminal. */
 void report_console_line(FILE *f, const struct record *r, bool color);
 
-/* A table of outcomes with matched and mismatched counts, then the failed
- * runs (record_failed) one a line. */
+/* A table of verdicts (verdicts_build, each record's own confirm) per
+ * outcome with matched and mismatched counts, the number of runs and flaky
+ * verdicts when they differ, then the failed verdicts one a line. */
 void report_console_summary(FILE *f, const struct record *recs, size_t n);
 
 /* "N crashes, M unique" and one line per signature with its run count and
@@ -93,7 +99,9 @@ void report_read_crash_fields(struct record *r, const struct json_value *rec);
  * total and failed recomputed, started the earliest and finished the latest
  * of the inputs, interrupted if any input was, shard null, unattributed the
  * concatenation, and "merged_from" the inputs' run ids (flattened when an
- * input is itself a merge). Malformed input is SR_EINVAL with
+ * input is itself a merge); "verdicts" the inputs' verdicts concatenated,
+ * their seq moved to the merged record order (shards keep every run of a
+ * verdict in one input). Malformed input is SR_EINVAL with
  * "file:line:col: what". */
 int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err);
 

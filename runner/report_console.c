@@ -1,6 +1,7 @@
 /* Console lines and the summary table; text a harness produced never
  * reaches the terminal as control characters. */
 #include "report_int.h"
+#include "verdicts.h"
 
 #include <string.h>
 
@@ -78,6 +79,35 @@ void report_console_line(FILE *f, const struct record *r, bool color)
 	strbuf_release(&why);
 }
 
+/* "  h[p]  expected X, got Y  (fired k/n, confirm K)" for a failed verdict. */
+static void failed_verdict_line(FILE *f, const struct verdict *v, const struct record *recs)
+{
+	const struct record *r = &recs[v->rep];
+	struct strbuf line = STRBUF_INIT, name = STRBUF_INIT, why = STRBUF_INIT;
+	char *cause = rep_redact(r->cause, r->token);
+
+	strbuf_addstr(&name, v->harness);
+	if (*v->payload)
+		strbuf_addf(&name, "[%s]", v->payload);
+	if (v->expected != OUTCOME_NONE)
+		strbuf_addf(&why, "expected %s, got %s", rep_oshow(v->expected),
+			    rep_oshow(v->outcome));
+	else
+		strbuf_addf(&why, "%s: %s", r->phase ? r->phase : "error",
+			    cause && *cause ? cause : "unknown error");
+	if (v->runs > 1)
+		strbuf_addf(&why, " (fired %u/%u, confirm %u)", v->fired, v->runs, v->confirm);
+	strbuf_addstr(&line, "    ");
+	term_text(&line, name.buf, 120);
+	strbuf_addstr(&line, "  ");
+	term_text(&line, why.buf, 240);
+	fprintf(f, "%s\n", line.buf);
+	free(cause);
+	strbuf_release(&line);
+	strbuf_release(&name);
+	strbuf_release(&why);
+}
+
 /* oob/stubs runs that ran without the host firewall (DESIGN §6): their
  * network could reach other ports of the gateway address. A cached record
  * ran nothing now (the cache keeps no isolation). */
@@ -97,24 +127,39 @@ static void unfirewalled(FILE *f, const struct record *recs, size_t n)
 
 void report_console_summary(FILE *f, const struct record *recs, size_t n)
 {
-	size_t counts[NOUTCOMES] = {0}, bad[NOUTCOMES] = {0}, failed = 0, other = 0;
+	size_t counts[NOUTCOMES] = {0}, bad[NOUTCOMES] = {0}, failed = 0, other = 0, flaky = 0;
+	struct verdict *v;
+	size_t nv;
 
-	for (size_t i = 0; i < n; i++) {
-		bool fl = record_failed(&recs[i]);
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	for (size_t i = 0; i < nv; i++) {
+		bool fl = !v[i].match;
 		failed += fl;
-		if (rep_oname(recs[i].outcome)) {
-			counts[recs[i].outcome]++;
-			bad[recs[i].outcome] += fl;
+		flaky += v[i].flaky;
+		if (rep_oname(v[i].outcome)) {
+			counts[v[i].outcome]++;
+			bad[v[i].outcome] += fl;
 		} else {
 			other++;
 		}
 	}
-	fprintf(f, "\n  %-14s %6s %6s %9s\n", "outcome", "runs", "match", "mismatch");
+	fprintf(f, "\n  %-14s %8s %6s %9s\n", "outcome", "verdicts", "match", "mismatch");
 	for (int i = 0; i < NOUTCOMES; i++)
-		fprintf(f, "  %-14s %6zu %6zu %9zu\n", outcome_name((enum outcome)i), counts[i],
+		fprintf(f, "  %-14s %8zu %6zu %9zu\n", outcome_name((enum outcome)i), counts[i],
 			counts[i] - bad[i], bad[i]);
 	if (other)
-		fprintf(f, "  %-14s %6zu\n", "unknown", other);
+		fprintf(f, "  %-14s %8zu\n", "unknown", other);
+	fprintf(f, "  %-14s %8zu %6zu %9zu\n", "total", nv, nv - failed, failed);
+	if (nv != n || flaky)
+		fprintf(f, "  %zu runs, %zu flaky verdict%s\n", n, flaky, flaky == 1 ? "" : "s");
+	if (failed) {
+		fprintf(f, "\n  failed verdicts:\n");
+		for (size_t i = 0; i < nv; i++)
+			if (!v[i].match)
+				failed_verdict_line(f, &v[i], recs);
+	}
+
+	fprintf(f, "  %-14s %6zu\n", "unknown", other);
 	fprintf(f, "  %-14s %6zu %6zu %9zu\n", "total", n, n - failed, failed);
 	unfirewalled(f, recs, n);
 	if (!failed)
@@ -145,4 +190,5 @@ void report_console_summary(FILE *f, const struct record *recs, size_t n)
 		strbuf_release(&name);
 		strbuf_release(&why);
 	}
+	verdicts_free(v, nv);
 }

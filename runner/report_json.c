@@ -48,6 +48,8 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_raw_array(out, r->evidence.oob_json, tok);
 	strbuf_addstr(out, ",\"stubs\":");
 	rep_raw_array(out, r->evidence.stubs_json, tok);
+	strbuf_addstr(out, ",\"untokened\":");
+	rep_raw_array(out, r->evidence.untokened_json, tok);
 	strbuf_addstr(out, ",\"stdout_tail\":");
 	rep_jstr(out, r->evidence.stdout_tail, tok);
 	strbuf_addstr(out, ",\"stderr_tail\":");
@@ -143,7 +145,7 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 		rep_doc_record_sep(&sb, i);
 		report_record_json(&sb, &recs[i]);
 	}
-	rep_doc_close(&sb, n);
+	rep_doc_verdicts(&sb, recs, n);
 	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);
 	return rc;

@@ -1,6 +1,7 @@
 /* JUnit XML: one testcase per record, failure on mismatch; every byte the
  * harness produced is cleaned to what XML 1.0 accepts and escaped. */
 #include "report_int.h"
+#include "verdicts.h"
 
 #include <string.h>
 
@@ -162,21 +163,107 @@ static void xml_property(struct strbuf *sb, const char *name, const char *value)
 	strbuf_addstr(sb, "\"/>\n");
 }
 
+/* The runs of v for <system-out>/<system-err>: a single run's tail as it
+ * is; several runs' tails each under a "--- run #k (seq S): outcome ---" line. */
+static void verdict_stream(struct strbuf *sb, const struct verdict *v, const struct record *recs,
+			   bool err_stream)
+{
+	struct strbuf body = STRBUF_INIT;
+	const char *tok = NULL;
+
+	for (size_t i = 0; i < v->nseq; i++) {
+		const struct record *r = &recs[v->seq[i] - 1];
+		const char *tail = err_stream ? r->evidence.stderr_tail : r->evidence.stdout_tail;
+		char *red;
+		if (v->nseq > 1)
+			strbuf_addf(&body, "--- run #%u (seq %zu): %s, %llums ---\n",
+				    r->repeat_index + 1, v->seq[i], rep_oshow(r->outcome),
+				    (unsigned long long)r->duration_ms);
+		if (!tail || !*tail)
+			continue;
+		/* Each run has its own token: redact it here, before joining. */
+		red = rep_redact(tail, r->token);
+		strbuf_addstr(&body, red);
+		if (v->nseq > 1 && body.buf[body.len - 1] != '\n')
+			strbuf_addch(&body, '\n');
+		free(red);
+	}
+	if (body.len) {
+		strbuf_addstr(sb, err_stream ? "      <system-err>" : "      <system-out>");
+		xml_cdata(sb, body.buf, tok);
+		strbuf_addstr(sb, err_stream ? "</system-err>\n" : "</system-out>\n");
+	}
+	strbuf_release(&body);
+}
+
+/* One <testcase> for verdict v, its representative run's details on failure. */
+static void verdict_testcase(struct strbuf *sb, const struct verdict *v, const struct record *recs)
+{
+	const struct record *r = &recs[v->rep];
+	const char *tok = r->token;
+	struct strbuf name = STRBUF_INIT, det = STRBUF_INIT;
+	uint64_t ms = 0;
+
+	for (size_t i = 0; i < v->nseq; i++)
+		ms += recs[v->seq[i] - 1].duration_ms;
+	strbuf_addstr(&name, v->harness);
+	if (*v->payload)
+		strbuf_addf(&name, "[%s]", v->payload);
+	strbuf_addstr(sb, "    <testcase classname=\"");
+	xml_add(sb, v->harness, tok, true);
+	strbuf_addstr(sb, "\" name=\"");
+	xml_add(sb, name.buf, tok, true);
+	/* No file= attribute: the Jenkins xUnit schema rejects it; the spec
+	 * path is in the failure text instead. */
+	strbuf_addf(sb, "\" time=\"%.3f\">\n", (double)ms / 1000.0);
+	if (!v->match) {
+		run_details(&det, r);
+		if (v->expected != OUTCOME_NONE) {
+			strbuf_addf(sb,
+				    "      <failure message=\"expected %s, got %s (fired %u/%u, "
+				    "confirm %u)\" type=\"mismatch\">",
+				    rep_oshow(v->expected), rep_oshow(v->outcome), v->fired,
+				    v->runs, v->confirm);
+		} else {
+			struct strbuf msg = STRBUF_INIT;
+			const char *cause = r->cause ? r->cause : "unknown error";
+			strbuf_addf(&msg, "%s: %.*s", r->phase ? r->phase : "error",
+				    (int)strcspn(cause, "\n"), cause);
+			strbuf_addstr(sb, "      <error message=\"");
+			xml_add(sb, msg.buf, tok, true);
+			strbuf_addstr(sb, "\" type=\"");
+			xml_add(sb, r->phase ? r->phase : "error", NULL, true);
+			strbuf_addstr(sb, "\">");
+			strbuf_release(&msg);
+		}
+		xml_add(sb, det.buf, tok, false);
+		strbuf_addstr(sb, v->expected != OUTCOME_NONE ? "</failure>\n" : "</error>\n");
+	}
+	verdict_stream(sb, v, recs, false);
+	verdict_stream(sb, v, recs, true);
+	strbuf_addstr(sb, "    </testcase>\n");
+	strbuf_release(&name);
+	strbuf_release(&det);
+}
+
 int report_write_junit(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t failures = 0, errors = 0;
+	size_t failures = 0, errors = 0, nv;
+	struct verdict *v;
 	uint64_t total_ms = 0;
 	char ts[64] = "1970-01-01T00:00:00";
 	double secs;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	for (size_t i = 0; i < n; i++)
 		total_ms += recs[i].duration_ms;
-		if (!record_failed(&recs[i]))
+	for (size_t i = 0; i < nv; i++) {
+		if (v[i].match)
 			continue;
-		if (recs[i].expected == OUTCOME_NONE)
+		if (v[i].expected == OUTCOME_NONE)
 			errors++;
 		else
 			failures++;
@@ -194,11 +281,11 @@ int report_write_junit(const char *path, const struct run_meta *m, const struct 
 	strbuf_addf(&sb,
 		    "<testsuites name=\"sandrun\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		    "time=\"%.3f\">\n",
-		    n, failures, errors, secs);
+		    nv, failures, errors, secs);
 	strbuf_addf(&sb,
 		    "  <testsuite name=\"sandrun\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		    "skipped=\"0\" time=\"%.3f\" timestamp=\"%s\" hostname=\"",
-		    n, failures, errors, secs, ts);
+		    nv, failures, errors, secs, ts);
 	xml_add(&sb, m->host ? m->host : "localhost", NULL, true);
 	strbuf_addstr(&sb, "\" id=\"0\" package=\"sandrun\">\n");
 
@@ -213,56 +300,9 @@ int report_write_junit(const char *path, const struct run_meta *m, const struct 
 	xml_property(&sb, "interrupted", m->interrupted ? "true" : "false");
 	strbuf_addstr(&sb, "    </properties>\n");
 
-	for (size_t i = 0; i < n; i++) {
-		const struct record *r = &recs[i];
-		const char *tok = r->token;
-		struct strbuf name = STRBUF_INIT, det = STRBUF_INIT;
-
-		rep_run_name(&name, r);
-		strbuf_addstr(&sb, "    <testcase classname=\"");
-		xml_add(&sb, r->harness, tok, true);
-		strbuf_addstr(&sb, "\" name=\"");
-		xml_add(&sb, name.buf, tok, true);
-		/* No file= attribute: the Jenkins xUnit schema rejects it; the spec
-		 * path is in the failure text instead. */
-		strbuf_addf(&sb, "\" time=\"%.3f\">\n", (double)r->duration_ms / 1000.0);
-		if (record_failed(r)) {
-			run_details(&det, r);
-			if (r->expected != OUTCOME_NONE) {
-				strbuf_addf(&sb,
-					    "      <failure message=\"expected %s, got %s\" "
-					    "type=\"mismatch\">",
-					    rep_oshow(r->expected), rep_oshow(r->outcome));
-			} else {
-				struct strbuf msg = STRBUF_INIT;
-				const char *cause = r->cause ? r->cause : "unknown error";
-				strbuf_addf(&msg, "%s: %.*s", r->phase ? r->phase : "error",
-					    (int)strcspn(cause, "\n"), cause);
-				strbuf_addstr(&sb, "      <error message=\"");
-				xml_add(&sb, msg.buf, tok, true);
-				strbuf_addstr(&sb, "\" type=\"");
-				xml_add(&sb, r->phase ? r->phase : "error", NULL, true);
-				strbuf_addstr(&sb, "\">");
-				strbuf_release(&msg);
-			}
-			xml_add(&sb, det.buf, tok, false);
-			strbuf_addstr(&sb,
-				      r->expected != OUTCOME_NONE ? "</failure>\n" : "</error>\n");
-		}
-		if (r->evidence.stdout_tail && *r->evidence.stdout_tail) {
-			strbuf_addstr(&sb, "      <system-out>");
-			xml_cdata(&sb, r->evidence.stdout_tail, tok);
-			strbuf_addstr(&sb, "</system-out>\n");
-		}
-		if (r->evidence.stderr_tail && *r->evidence.stderr_tail) {
-			strbuf_addstr(&sb, "      <system-err>");
-			xml_cdata(&sb, r->evidence.stderr_tail, tok);
-			strbuf_addstr(&sb, "</system-err>\n");
-		}
-		strbuf_addstr(&sb, "    </testcase>\n");
-		strbuf_release(&name);
-		strbuf_release(&det);
-	}
+	for (size_t i = 0; i < nv; i++)
+		verdict_testcase(&sb, &v[i], recs);
+	verdicts_free(v, nv);
 	strbuf_addstr(&sb, "  </testsuite>\n</testsuites>\n");
 	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);

@@ -1,6 +1,9 @@
 /* `sandrun report merge`: shard reports into one. */
 #include "report_int.h"
 #include "report_merge.h"
+#include "report_html.h"
+#include "report_read.h"
+#include "verdicts.h"
 #include "shard.h"
 
 #include <stdlib.h>
@@ -231,6 +234,55 @@ static size_t *input_order(const struct merge_input *in, size_t n)
 	return ord;
 }
 
+/* The verdict object v with every number of its "seq" moved by off: the
+ * records of the input it came from now start at off + 1. */
+static void shifted_verdict(struct strbuf *sb, const struct json_value *v, size_t off)
+{
+	strbuf_addch(sb, '{');
+	for (size_t i = 0; i < v->u.obj.n; i++) {
+		const struct json_member *mb = &v->u.obj.m[i];
+		const struct json_value *x = mb->value;
+		if (i)
+			strbuf_addch(sb, ',');
+		json_add_strn(sb, mb->key, mb->key_len);
+		strbuf_addch(sb, ':');
+		if (strcmp(mb->key, "seq") || x->type != JSON_ARRAY) {
+			json_serialize(sb, x);
+			continue;
+		}
+		strbuf_addch(sb, '[');
+		for (size_t k = 0; k < x->u.arr.n; k++)
+			strbuf_addf(sb, "%s%.0f", k ? "," : "",
+				    x->u.arr.v[k]->type == JSON_NUMBER
+					? x->u.arr.v[k]->u.num.v + (double)off
+					: 0.0);
+		strbuf_addch(sb, ']');
+	}
+	strbuf_addch(sb, '}');
+}
+
+/* Close the records, then the inputs' verdicts in the order their records
+ * went out (ord): shards keep every run of a verdict in one input, so they
+ * concatenate, their seq moved to the merged numbering. */
+static void merge_verdicts(struct strbuf *sb, struct json_value **docs, const size_t *ord,
+			   size_t nin, size_t nrec)
+{
+	size_t off = 0, nv = 0;
+
+	strbuf_addstr(sb, nrec ? "\n  ],\n  \"verdicts\": [" : "],\n  \"verdicts\": [");
+	for (size_t i = 0; i < nin; i++) {
+		const struct json_value *v = json_get(docs[ord[i]], "verdicts");
+		for (size_t j = 0; v && v->type == JSON_ARRAY && j < v->u.arr.n; j++) {
+			if (v->u.arr.v[j]->type != JSON_OBJECT)
+				continue;
+			rep_doc_record_sep(sb, nv++);
+			shifted_verdict(sb, v->u.arr.v[j], off);
+		}
+		off += json_get(docs[ord[i]], "records")->u.arr.n;
+	}
+	strbuf_addstr(sb, nv ? "\n  ]\n}\n" : "]\n}\n");
+}
+
 /* The merged document into sb: the first input's run with the overrides,
  * then the records in input_order, the missing shards' records last. */
 static void merged_doc(struct strbuf *sb, struct json_value **docs, const size_t *ord, size_t nin,
@@ -273,37 +325,41 @@ static void merged_doc(struct strbuf *sb, struct json_value **docs, const size_t
 		rep_doc_record_sep(sb, nrec++);
 		report_record_json(sb, &miss[i]);
 	}
-	rep_doc_close(sb, nrec);
+	merge_verdicts(sb, docs, ord, nin, nrec);
 }
 
-/* JUnit or SARIF of the merged document text. */
+/* JUnit, SARIF or HTML of the merged document text, read back like any
+ * report (report_read_doc). */
 static int write_converted(const struct merge_output *o, const struct strbuf *doc,
 			   struct sr_err *err)
 {
 	struct json_value *v = NULL;
-	const struct json_value *recs;
 	struct record *r = NULL;
 	struct run_meta m;
-	size_t n;
+	size_t n = 0;
 	int rc;
 
 	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
 		return rc;
-	recs = json_get(v, "records");
-	n = recs->u.arr.n;
-	r = xcalloc(n ? n : 1, sizeof(*r));
-	for (size_t i = 0; i < n; i++)
-		merge_record_from_json(&r[i], recs->u.arr.v[i]);
-	merge_meta_from_json(&m, json_get(v, "run"));
-	if (!strcmp(o->fmt, "junit"))
+	rc = report_read_doc(&r, &n, &m, v, "merged report", err);
+	json_free(v);
+	if (rc < 0)
+		return rc;
+	if (!strcmp(o->fmt, "junit")) {
 		rc = report_write_junit(o->path, &m, r, n, err);
-	else
+	} else if (!strcmp(o->fmt, "sarif")) {
 		rc = report_write_sarif(o->path, &m, r, n, err);
+	} else {
+		struct verdict *vd;
+		size_t nv;
+		verdicts_build(&vd, &nv, r, n, verdict_confirm_of_record, NULL);
+		rc = report_html_write_file(o->path, &m, r, n, vd, nv, NULL, err);
+		verdicts_free(vd, nv);
+	}
 	for (size_t i = 0; i < n; i++)
 		record_release(&r[i]);
 	free(r);
 	run_meta_release(&m);
-	json_free(v);
 	return rc;
 }
 

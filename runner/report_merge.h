@@ -67,14 +67,6 @@ int merge_check_shards(unsigned **out_missing, size_t *out_nmissing, unsigned *o
 void merge_missing_records(struct record **recs, size_t *nrecs, size_t *arecs, unsigned index,
 			   unsigned count, const struct merge_suite *suite);
 
-/* A report record parsed back into a struct record (for the JUnit and
- * SARIF writers): the fields those writers use; anything absent or of
- * another type is left as record_init leaves it. */
-void merge_record_from_json(struct record *out, const struct json_value *rec);
-
-/* The run metadata of a report's "run" object, as far as the writers use it. */
-void merge_meta_from_json(struct run_meta *out, const struct json_value *run);
-
 /* One -o FMT:PATH of `report merge`. */
 struct merge_output {
 	const char *fmt; /* json, junit or sarif */

@@ -1,5 +1,6 @@
-/* SARIF 2.1.0: one result per confirmed or crash record. */
+/* SARIF 2.1.0: one result per confirmed or crash verdict. */
 #include "report_int.h"
+#include "verdicts.h"
 
 #include <limits.h>
 #include <string.h>
@@ -244,7 +245,8 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 {
 	struct strbuf sb = STRBUF_INIT;
 	char **rules = NULL;
-	size_t nrules = 0, arules = 0, nres = 0;
+	size_t nrules = 0, arules = 0, nres = 0, nv;
+	struct verdict *v;
 	char cwd[PATH_MAX];
 	const char *wd = getcwd(cwd, sizeof(cwd));
 	int rc;
@@ -306,12 +308,15 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 		strbuf_release(&u);
 	}
 
+	/* One result per confirmed or crash verdict, told by its first run
+	 * with the verdict's outcome. */
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
 	strbuf_addstr(&sb, "      \"results\": [");
-	for (size_t i = 0; i < n; i++) {
-		const struct record *r = &recs[i];
+	for (size_t i = 0; i < nv; i++) {
+		const struct record *r = &recs[v[i].rep];
 		size_t k = 0;
 
-		if (!is_finding(r))
+		if (v[i].outcome != r->outcome || !is_finding(r))
 			continue;
 		char *id = rule_of(r);
 		while (strcmp(rules[k], id))
@@ -321,6 +326,7 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 		add_result(&sb, r, k, m->run_id, wd);
 	}
 	strbuf_addstr(&sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
+	verdicts_free(v, nv);
 	for (size_t k = 0; k < nrules; k++)
 		free(rules[k]);
 	free(rules);

@@ -1,6 +1,7 @@
 /* Report helpers shared by the writers: token redaction, JSON fragments,
  * the JSON report document layout, counts, UTF-8 decoding, run names. */
 #include "report_int.h"
+#include "verdicts.h"
 
 #include <string.h>
 #include <strings.h>
@@ -202,6 +203,21 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i)
 void rep_doc_close(struct strbuf *sb, size_t nrecords)
 {
 	strbuf_addstr(sb, nrecords ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
+{
+	struct verdict *v;
+	size_t nv;
+
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	strbuf_addstr(sb, n ? "\n  ],\n  \"verdicts\": [" : "],\n  \"verdicts\": [");
+	for (size_t i = 0; i < nv; i++) {
+		rep_doc_record_sep(sb, i);
+		verdict_json(sb, &v[i]);
+	}
+	strbuf_addstr(sb, nv ? "\n  ]\n}\n" : "]\n}\n");
+	verdicts_free(v, nv);
 }
 
 void rep_time(struct strbuf *sb, uint64_t wall_ms)

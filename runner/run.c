@@ -14,6 +14,7 @@
 #include "../lib/fsutil.h"
 #include "net/firewall.h"
 #include "net/net.h"
+#include "untokened.h"
 #include "netplan.h"
 #include "podman.h"
 #include "results.h"
@@ -79,6 +80,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
+	rec->confirm = s->confirm ? s->confirm : 1;
 	rec->isolation.network = net_policy_name(s->network);
 	rec->isolation.read_only = true;
 	rec->isolation.user = SR_CONTAINER_USER;
@@ -375,6 +377,8 @@ static int launch(struct run_ctx *c)
 	int rc;
 
 	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
+	strvec_pushf(&env, "SANDRUN_REPEAT=%u", c->job->repeat + 1);
 	strvec_pushv(&env, (const char *const *)c->net.env.v);
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
@@ -489,6 +493,23 @@ static int check_started(struct run_ctx *c)
 	return 0;
 }
 
+/* The hits of un_json (no token) that came from this run's own network:
+ * the record's "untokened" evidence, or NULL for none. */
+static char *own_network_hits(struct run_ctx *c, const char *un_json)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint32_t net, mask;
+
+	if (!untokened_subnet(&net, &mask, c->net.gateway))
+		return NULL;
+	untokened_filter(&sb, un_json, net, mask, c->net.gateway);
+	if (sb.len <= 2) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 static void collect_net(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
@@ -507,6 +528,8 @@ static void collect_net(struct run_ctx *c)
 	rec->evidence.oob_json = strbuf_detach(&oob, NULL);
 	rec->evidence.stubs_json = strbuf_detach(&stubs, NULL);
 	sr_rtrim(&un);
+	if (un.len > 2)
+		rec->evidence.untokened_json = own_network_hits(c, un.buf);
 	if (un.len > 2) {
 		/* un is a JSON array: keep its elements for the report's list. */
 		pthread_mutex_lock(&c->r->lock);

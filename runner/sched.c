@@ -140,12 +140,23 @@ struct pool {
 	pthread_mutex_t lock;
 	void (*on_done)(struct run_job *job, void *ctx);
 	void *ctx;
+	uint64_t t0; /* sr_now_ms() when the pool started */
 };
 
-static void run_and_report(struct pool *p, struct run_job *job)
+struct lane {
+	struct pool *p;
+	int id;
+};
+
+static void run_and_report(struct pool *p, struct run_job *job, int lane)
 {
-	if (!job->done)
+	uint64_t started = sr_now_ms() - p->t0;
+
+	if (!job->done) {
 		run_one(p->r, job);
+		job->rec.start_ms = started;
+		job->rec.worker = lane;
+	}
 	pthread_mutex_lock(&p->lock);
 	if (p->on_done)
 		p->on_done(job, p->ctx);
@@ -156,7 +167,8 @@ static void run_and_report(struct pool *p, struct run_job *job)
  * harness (they are adjacent), run in order in one warm container. */
 static void *worker(void *arg)
 {
-	struct pool *p = arg;
+	struct lane *lane = arg;
+	struct pool *p = lane->p;
 
 	for (;;) {
 		size_t first, end;
@@ -174,12 +186,12 @@ static void *worker(void *arg)
 		p->next = end;
 		pthread_mutex_unlock(&p->lock);
 		if (end - first == 1) {
-			run_and_report(p, &p->jobs[first]);
+			run_and_report(p, &p->jobs[first], lane->id);
 			continue;
 		}
 		for (size_t i = first; i < end && !sr_interrupted; i++) {
 			p->jobs[i].warm = &w;
-			run_and_report(p, &p->jobs[i]);
+			run_and_report(p, &p->jobs[i], lane->id);
 			p->jobs[i].warm = NULL;
 		}
 		warm_end(&w, p->r);
@@ -189,15 +201,18 @@ static void *worker(void *arg)
 void run_all(struct runner *r, struct run_job *jobs, size_t n,
 	     void (*on_done)(struct run_job *job, void *ctx), void *ctx)
 {
-	struct pool p = {.r = r, .jobs = jobs, .n = n, .on_done = on_done, .ctx = ctx};
+	struct pool p = {
+	    .r = r, .jobs = jobs, .n = n, .on_done = on_done, .ctx = ctx, .t0 = sr_now_ms()};
 	unsigned nw = r->jobs ? r->jobs : 1;
 	pthread_t *th;
+	struct lane *lanes;
 	sigset_t block, old;
 
 	if (nw > n)
 		nw = n ? (unsigned)n : 1;
 	pthread_mutex_init(&p.lock, NULL);
 	th = xcalloc(nw, sizeof(*th));
+	lanes = xcalloc(nw, sizeof(*lanes));
 	/* Workers never take SIGINT/SIGTERM/SIGHUP: the main thread's handler sets the
 	 * flag they watch. */
 	sigemptyset(&block);
@@ -206,13 +221,16 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	reaper_start(r);
-	for (unsigned i = 0; i < nw; i++)
-		if (pthread_create(&th[i], NULL, worker, &p))
+	for (unsigned i = 0; i < nw; i++) {
+		lanes[i] = (struct lane){.p = &p, .id = (int)i};
+		if (pthread_create(&th[i], NULL, worker, &lanes[i]))
 			abort();
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	for (unsigned i = 0; i < nw; i++)
 		pthread_join(th[i], NULL);
 	free(th);
+	free(lanes);
 	reaper_finish(r);
 	pthread_mutex_destroy(&p.lock);
 	for (size_t i = 0; i < n; i++) {

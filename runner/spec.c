@@ -70,6 +70,7 @@ static void spec_defaults(struct spec *s, const char *path)
 	s->network = NET_NONE;
 	s->expect = OUTCOME_NONE;
 	s->repeat = 1;
+	s->confirm = 1;
 }
 
 int spec_parse(struct spec *out, const char *path, const char *dir, const char *buf, size_t len,

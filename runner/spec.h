@@ -87,9 +87,10 @@ struct spec {
 	size_t npayloads;
 	bool has_payloads; /* false when the implicit payload was added */
 	struct oracle oracle;
-	enum outcome expect;	 /* OUTCOME_NONE when absent */
-	unsigned repeat;	 /* default 1 */
-	struct strvec collect;	 /* globs under /work copied out as artifacts */
+	enum outcome expect;   /* OUTCOME_NONE when absent */
+	unsigned repeat;       /* default 1 */
+	unsigned confirm;      /* K of repeat: {runs, confirm}: confirmed runs needed; default 1 */
+	struct strvec collect; /* globs under /work copied out as artifacts */
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 	bool warm;		 /* isolation: harness: one container serves its runs (warm.h) */
 };

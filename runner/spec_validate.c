@@ -833,6 +833,38 @@ static char *file_stem(const char *path)
 	return xstrndup(base, n);
 }
 
+/* repeat: N, or repeat: {runs: N, confirm: K} with 1 <= K <= N (K default 1). */
+static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
+{
+	static const char *const keys[] = {"runs", "confirm", NULL};
+	const struct ynode *w;
+	long runs, confirm = 1;
+	int rc;
+
+	if (v->type != Y_MAP) {
+		if ((rc = get_int(c, v, "repeat", 1, 1000, &runs)))
+			return rc;
+		s->repeat = (unsigned)runs;
+		return 0;
+	}
+	if ((rc = check_keys(c, v, keys, "repeat")))
+		return rc;
+	if (!(w = get(v, "runs")))
+		return verr(c, v, "missing required key 'repeat.runs'");
+	if ((rc = get_int(c, w, "repeat.runs", 1, 1000, &runs)))
+		return rc;
+	if ((w = get(v, "confirm"))) {
+		if ((rc = get_int(c, w, "repeat.confirm", 1, 1000, &confirm)))
+			return rc;
+		if (confirm > runs)
+			return verr(c, w, "repeat.confirm (%ld) must not exceed repeat.runs (%ld)",
+				    confirm, runs);
+	}
+	s->repeat = (unsigned)runs;
+	s->confirm = (unsigned)confirm;
+	return 0;
+}
+
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
 	static const char *const keys[] = {
@@ -840,7 +872,6 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
 	    "repeat", "collect",   "reproduce", "isolation", NULL};
 	const struct ynode *v;
-	long repeat;
 	int rc;
 
 	if (root->type != Y_MAP)
@@ -896,11 +927,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 		return rc;
 	if ((v = get(root, "reproduce")) && (rc = parse_reproduce(c, v, s)))
 		return rc;
-	if ((v = get(root, "repeat"))) {
-		if ((rc = get_int(c, v, "repeat", 1, 1000, &repeat)))
-			return rc;
-		s->repeat = (unsigned)repeat;
-	}
+	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
+		return rc;
 	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
 		return rc;
 	if (!s->npayloads) {

@@ -55,6 +55,40 @@ static bool output_has(const char *tail, size_t len, const char *sub)
 	return memmem(tail, stream_len(tail, len), sub, strlen(sub)) != NULL;
 }
 
+#define CAUSE_LINE_MAX 200
+
+/* "no oracle fired (exit code N)", and when the harness failed (N != 0)
+ * the last non-empty stderr line, so the cause says why: at most
+ * CAUSE_LINE_MAX bytes cut at a UTF-8 boundary, control bytes as '?'. */
+static char *not_confirmed_cause(const struct run_obs *o)
+{
+	size_t n = stream_len(o->stderr_tail, o->stderr_len), start, end, cut;
+	const unsigned char *t = (const unsigned char *)o->stderr_tail;
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "no oracle fired (exit code %d", o->exit_code);
+	end = n;
+	while (t && end > 0 && (t[end - 1] <= ' ' || t[end - 1] == 0x7f))
+		end--;
+	if (o->exit_code != 0 && t && end > 0) {
+		start = end;
+		while (start > 0 && t[start - 1] != '\n' && t[start - 1] != '\0')
+			start--;
+		while (start < end && (t[start] == ' ' || t[start] == '\t'))
+			start++;
+		cut = end - start > CAUSE_LINE_MAX ? start + CAUSE_LINE_MAX : end;
+		while (cut < end && cut > start && (t[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+		strbuf_addstr(&sb, ": ");
+		for (size_t i = start; i < cut; i++)
+			strbuf_addch(&sb, t[i] < ' ' || t[i] == 0x7f ? '?' : (char)t[i]);
+		if (cut < end)
+			strbuf_addstr(&sb, "\xe2\x80\xa6"); /* U+2026 */
+	}
+	strbuf_addch(&sb, ')');
+	return strbuf_detach(&sb, NULL);
+}
+
 const char *verdict_signame(int sig, char *buf, size_t bufsz)
 {
 	static const struct {
@@ -150,7 +184,7 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 		return;
 	}
 	*out = OUTCOME_NOT_CONFIRMED;
-	*cause = xasprintf("no oracle fired (exit code %d)", o->exit_code);
+	*cause = not_confirmed_cause(o);
 	return;
 confirmed:
 	*fired = true;

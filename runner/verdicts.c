@@ -46,19 +46,45 @@ static void aggregate(struct verdict *v, const struct record *recs)
 	}
 }
 
+static size_t group_hash(const struct record *r)
+{
+	size_t h = 1469598103934665603u;
+
+	for (const char *p = nz(r->harness); *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u; /* ("ab","c") and ("a","bc") differ */
+	for (const char *p = nz(r->payload); *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return h;
+}
+
+/* The group of recs[i] through an open-addressing table of group indexes
+ * (slot value g + 1; 0 empty), so that grouping stays linear. */
+static size_t *find_slot(size_t *slots, size_t mask, const struct record *recs, const size_t *first,
+			 size_t i)
+{
+	for (size_t k = group_hash(&recs[i]) & mask;; k = (k + 1) & mask)
+		if (!slots[k] || same_group(&recs[first[slots[k] - 1]], &recs[i]))
+			return &slots[k];
+}
+
 int verdicts_build(struct verdict **out, size_t *nout, const struct record *recs, size_t n,
 		   verdict_confirm_fn confirm_of, void *ctx)
 {
 	struct verdict *v = NULL;
-	size_t nv = 0, av = 0;
+	size_t nv = 0, av = 0, mask = 15;
 	size_t *group = n ? xcalloc(n, sizeof(*group)) : NULL; /* record -> index in v */
 	size_t *first = n ? xcalloc(n, sizeof(*first)) : NULL; /* v -> its first record */
+	size_t *slots;
 
+	while (mask < 2 * n)
+		mask = mask * 2 + 1;
+	slots = xcalloc(mask + 1, sizeof(*slots));
 	for (size_t i = 0; i < n; i++) {
-		size_t g = 0;
-		while (g < nv && !same_group(&recs[first[g]], &recs[i]))
-			g++;
+		size_t *slot = find_slot(slots, mask, recs, first, i);
+		size_t g = *slot ? *slot - 1 : nv;
 		if (g == nv) {
+			*slot = nv + 1;
 			unsigned k = confirm_of ? confirm_of(&recs[i], ctx) : 1;
 			SR_GROW(v, nv + 1, av);
 			memset(&v[nv], 0, sizeof(v[nv]));
@@ -81,9 +107,16 @@ int verdicts_build(struct verdict **out, size_t *nout, const struct record *recs
 	}
 	free(group);
 	free(first);
+	free(slots);
 	*out = v;
 	*nout = nv;
 	return 0;
+}
+
+unsigned verdict_confirm_of_record(const struct record *r, void *ctx)
+{
+	(void)ctx;
+	return r->confirm;
 }
 
 void verdicts_free(struct verdict *v, size_t n)

@@ -35,6 +35,9 @@ typedef unsigned (*verdict_confirm_fn)(const struct record *r, void *ctx);
 int verdicts_build(struct verdict **out, size_t *nout, const struct record *recs, size_t n,
 		   verdict_confirm_fn confirm_of, void *ctx);
 
+/* A verdict_confirm_fn: the record's own confirm (its spec's repeat.confirm). */
+unsigned verdict_confirm_of_record(const struct record *r, void *ctx);
+
 /* NULL-safe. */
 void verdicts_free(struct verdict *v, size_t n);
 

@@ -196,7 +196,8 @@ static void test_report__record_json_has_the_design_fields_in_order(void **state
 	assert_json_str(v, "evidence.stdout_tail", "hello\n");
 	assert_json_type(v, "evidence.artifacts", JSON_ARRAY);
 	assert_json_type(v, "evidence.artifact_dir", JSON_NULL);
-	assert_int_equal(at(v, "evidence")->u.obj.n, 9);
+	assert_int_equal(at(v, "evidence.untokened")->u.arr.n, 0);
+	assert_int_equal(at(v, "evidence")->u.obj.n, 10);
 	assert_int_equal(at(v, "evidence.artifacts_dropped")->u.num.v, 0);
 	assert_json_type(v, "crash", JSON_NULL);
 	assert_json_type(v, "fuzz", JSON_NULL);
@@ -355,8 +356,13 @@ static void test_report__json_report_holds_run_metadata_and_counts(void **state)
 	text = slurp(path);
 	for (const char *p = text; (p = strstr(p, "\n    {\"harness\"")); p++)
 		lines++;
-	assert_int_equal(lines, 4); /* one record a line */
+	assert_int_equal(lines, 8); /* one record a line, then one verdict a line */
 	v = parse_or_fail(text);
+	assert_int_equal(at(v, "verdicts")->u.arr.n, 4);
+	assert_json_str(v, "verdicts.1.harness", "a");
+	assert_json_str(v, "verdicts.1.payload", "benign");
+	assert_json_str(v, "verdicts.1.outcome", "timeout");
+	assert_json_str(v, "verdicts.1.fired", "0/1");
 	assert_json_str(v, "run.run_id", "run1");
 	assert_json_str(v, "run.sandrun_version", "0.1.0");
 	assert_json_str(v, "run.started", "2023-11-14T22:13:20.123Z");
@@ -454,15 +460,16 @@ static void test_report__junit_marks_mismatch_as_failure(void **state)
 				  "errors=\"1\" skipped=\"0\" time=\"4.444\" "
 				  "timestamp=\"2023-11-14T22:13:20\" hostname=\"ci-host\""));
 	assert_non_null(strstr(x, "<property name=\"run_id\" value=\"run1\"/>"));
-	assert_non_null(strstr(x, "<testcase classname=\"cmdi\" name=\"cmdi[exploit]#1\" "
+	assert_non_null(strstr(x, "<testcase classname=\"cmdi\" name=\"cmdi[exploit]\" "
 				  "time=\"0.812\">\n"
 				  "      <system-out>"));
-	assert_non_null(strstr(x, "<testcase classname=\"cmdi\" name=\"cmdi[benign]#3\""));
+	assert_non_null(strstr(x, "<testcase classname=\"cmdi\" name=\"cmdi[benign]\""));
 	assert_non_null(strstr(x,
-			       "<failure message=\"expected not_confirmed, got timeout\" "
+			       "<failure message=\"expected not_confirmed, got timeout "
+			       "(fired 0/1, confirm 1)\" "
 			       "type=\"mismatch\">spec: harnesses/cmdi.yaml\noutcome: timeout\n"));
 	assert_non_null(strstr(x, "repro: docker run --name sandrun-x\n</failure>"));
-	assert_non_null(strstr(x, "name=\"fuzz#1\""));
+	assert_non_null(strstr(x, "name=\"fuzz\""));
 	assert_non_null(strstr(x, "<error message=\"pull: manifest unknown\" type=\"pull\">"));
 	assert_non_null(strstr(x, "<system-out><![CDATA[hello\n]]></system-out>"));
 	assert_null(strstr(x, "<system-err>")); /* empty tail */
@@ -492,7 +499,7 @@ static void test_report__junit_escapes_hostile_names_and_output(void **state)
 			fail_msg("control byte 0x%02x in the XML", *p);
 	assert_non_null(strstr(x,
 			       "classname=\"h&amp;&lt;x&gt;\" "
-			       "name=\"h&amp;&lt;x&gt;[&lt;p&gt;&amp;&quot;&apos;]]&gt;&#9;]#1\""));
+			       "name=\"h&amp;&lt;x&gt;[&lt;p&gt;&amp;&quot;&apos;]]&gt;&#9;]\""));
 	assert_non_null(strstr(x, "cause: x]]&gt;y &amp; &lt;z&gt;\n"));
 	/* CDATA split around "]]>", ESC and \x01 dropped, U+FFFE dropped, 0xff -> U+FFFD. */
 	assert_non_null(strstr(x, "<system-out><![CDATA[a]]]]><![CDATA[>b[31mc\xef\xbf\xbd"
@@ -584,7 +591,7 @@ static void test_report__sarif_has_one_result_per_confirmed_or_crash_run(void **
 static void test_report__sarif_fingerprints_are_stable_per_harness_and_payload(void **state)
 {
 	struct record recs[3];
-	struct json_value *v;
+	struct json_value *v, *w;
 	const char *a, *b, *c;
 	(void)state;
 
@@ -592,12 +599,17 @@ static void test_report__sarif_fingerprints_are_stable_per_harness_and_payload(v
 	mk(&recs[1], "cmdi", "exploit", OUTCOME_CONFIRMED, OUTCOME_CONFIRMED);
 	mk(&recs[2], "cmdi", "exploit2", OUTCOME_CONFIRMED, OUTCOME_CONFIRMED);
 	recs[1].repeat_index = 1;
+	recs[1].outcome = OUTCOME_NOT_CONFIRMED; /* 1 of 2 confirmed: still one finding */
 	v = sarif_of(recs, 3);
+	assert_int_equal(at(v, "runs.0.results")->u.arr.n, 2); /* one per verdict */
 	a = json_str(at(v, "runs.0.results.0.partialFingerprints.sandrunRun/v1"));
-	b = json_str(at(v, "runs.0.results.1.partialFingerprints.sandrunRun/v1"));
-	c = json_str(at(v, "runs.0.results.2.partialFingerprints.sandrunRun/v1"));
+	c = json_str(at(v, "runs.0.results.1.partialFingerprints.sandrunRun/v1"));
+	recs[1].outcome = OUTCOME_CONFIRMED;
+	w = sarif_of(&recs[1], 1); /* another run of the same payload, alone */
+	b = json_str(at(w, "runs.0.results.0.partialFingerprints.sandrunRun/v1"));
 	assert_string_equal(a, b);
 	assert_string_not_equal(a, c);
+	json_free(w);
 	assert_int_equal(at(v, "runs.0.tool.driver.rules")->u.arr.n, 1);
 	json_free(v);
 	for (size_t i = 0; i < 3; i++)
@@ -671,12 +683,47 @@ static void test_report__console_summary_counts_and_lists_failures(void **state)
 	mk(&r[1], "a", "y", OUTCOME_TIMEOUT, OUTCOME_NOT_CONFIRMED);
 	mk(&r[2], "b", "", OUTCOME_NOT_CONFIRMED, OUTCOME_NONE);
 	s = console(r, 3, true, false);
-	assert_non_null(strstr(s, "  confirmed           1      1         0\n"));
-	assert_non_null(strstr(s, "  timeout             1      0         1\n"));
-	assert_non_null(strstr(s, "  total               3      2         1\n"));
+	assert_non_null(strstr(s, "  confirmed             1      1         0\n"));
+	assert_non_null(strstr(s, "  timeout               1      0         1\n"));
+	assert_non_null(strstr(s, "  total                 3      2         1\n"));
 	assert_non_null(
-	    strstr(s, "failed runs:\n    a[y]#1  expected not_confirmed, got timeout\n"));
+	    strstr(s, "failed verdicts:\n    a[y]  expected not_confirmed, got timeout\n"));
 	assert_null(strstr(s, "b#1"));
+	free(s);
+	for (size_t i = 0; i < 3; i++)
+		record_release(&r[i]);
+}
+
+static void test_report__summary_and_junit_judge_k_of_n_verdicts(void **state)
+{
+	struct record r[3];
+	char *s, *x;
+	(void)state;
+
+	/* repeat: {runs: 3, confirm: 2}, expect confirmed: 2 of 3 fired. */
+	for (unsigned i = 0; i < 3; i++) {
+		mk(&r[i], "flaky", "p", i == 1 ? OUTCOME_NOT_CONFIRMED : OUTCOME_CONFIRMED,
+		   OUTCOME_CONFIRMED);
+		r[i].repeat_index = i;
+		r[i].confirm = 2;
+	}
+	s = console(r, 3, true, false);
+	assert_non_null(strstr(s, "  confirmed             1      1         0\n"));
+	assert_non_null(strstr(s, "  total                 1      1         0\n"));
+	assert_non_null(strstr(s, "  3 runs, 1 flaky verdict\n"));
+	assert_null(strstr(s, "failed"));
+	free(s);
+	x = junit_of(r, 3);
+	assert_non_null(strstr(x, "tests=\"1\" failures=\"0\""));
+	assert_non_null(strstr(x, "--- run #2 (seq 2): not_confirmed, 812ms ---\n"));
+	assert_null(strstr(x, "<failure"));
+	free(x);
+
+	/* Only 1 of 3 fired: not confirmed, a mismatch. */
+	r[2].outcome = OUTCOME_NOT_CONFIRMED;
+	s = console(r, 3, true, false);
+	assert_non_null(strstr(s, "failed verdicts:\n    flaky[p]  expected confirmed, got "
+				  "not_confirmed (fired 1/3, confirm 2)\n"));
 	free(s);
 	for (size_t i = 0; i < 3; i++)
 		record_release(&r[i]);
@@ -742,6 +789,12 @@ static void test_report__merge_concatenates_records_and_recounts(void **state)
 	assert_json_str(v, "records.0.harness", "a");
 	assert_json_str(v, "records.2.harness", "b");
 	assert_json_str(v, "records.3.harness", "c");
+	/* Verdicts concatenate, their seq moved to the merged record order. */
+	assert_int_equal(at(v, "verdicts")->u.arr.n, 4);
+	assert_json_str(v, "verdicts.2.harness", "b");
+	assert_json_num(v, "verdicts.2.seq.0", "3");
+	assert_json_num(v, "verdicts.3.seq.0", "4");
+	assert_json_str(v, "verdicts.3.outcome", "error");
 
 	/* Records come through unchanged. */
 	orig = parse_file_or_fail(pb);
@@ -861,6 +914,7 @@ int main(void)
 	    cmocka_unit_test(test_report__sarif_without_findings_is_valid),
 	    cmocka_unit_test(test_report__console_line_shows_status_and_verdict),
 	    cmocka_unit_test(test_report__console_summary_counts_and_lists_failures),
+	    cmocka_unit_test(test_report__summary_and_junit_judge_k_of_n_verdicts),
 	    cmocka_unit_test(test_report__merge_concatenates_records_and_recounts),
 	    cmocka_unit_test(test_report__merge_rejects_malformed_input_with_position),
 	};

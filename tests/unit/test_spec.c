@@ -367,6 +367,29 @@ static void test_spec__parses_from_memory(void **state)
 	assert_true(!strncmp(err.msg, "mem/z.yaml:1:1: ", 16));
 }
 
+static void test_spec__repeat_takes_runs_and_confirm(void **state)
+{
+	static const char plain[] = "toolchain: a\ncommand: [b]\nrepeat: 4\n";
+	static const char kn[] = "toolchain: a\ncommand: [b]\nrepeat: {runs: 5, confirm: 3}\n";
+	static const char nk[] = "toolchain: a\ncommand: [b]\nrepeat: {runs: 5}\n";
+	struct sr_err err = SR_ERR_INIT;
+	struct spec s;
+	(void)state;
+
+	assert_int_equal(spec_parse(&s, "m/a.yaml", tmp_root, plain, strlen(plain), &err), 0);
+	assert_int_equal(s.repeat, 4);
+	assert_int_equal(s.confirm, 1);
+	spec_release(&s);
+	assert_int_equal(spec_parse(&s, "m/b.yaml", tmp_root, kn, strlen(kn), &err), 0);
+	assert_int_equal(s.repeat, 5);
+	assert_int_equal(s.confirm, 3);
+	spec_release(&s);
+	assert_int_equal(spec_parse(&s, "m/c.yaml", tmp_root, nk, strlen(nk), &err), 0);
+	assert_int_equal(s.repeat, 5);
+	assert_int_equal(s.confirm, 1);
+	spec_release(&s);
+}
+
 static void test_spec__accepts_ordinary_regexes(void **state)
 {
 	static const char *const ok[] = {
@@ -538,6 +561,13 @@ static const struct bad_case bad_cases[] = {
     {"repeat quoted", BASE "repeat: \"2\"\n", "3:9:", "'repeat' must be an integer"},
     {"repeat word", BASE "repeat: twice\n", "3:9:", "must be an integer, got 'twice'"},
     {"repeat trailing junk", BASE "repeat: 2x\n", "3:9:", "got '2x'"},
+    {"repeat confirm above runs", BASE "repeat: {runs: 2, confirm: 3}\n",
+     "3:28:", "repeat.confirm (3) must not exceed repeat.runs (2)"},
+    {"repeat confirm zero", BASE "repeat: {runs: 2, confirm: 0}\n",
+     "3:28:", "'repeat.confirm' must be between 1 and 1000"},
+    {"repeat mapping without runs", BASE "repeat: {confirm: 1}\n",
+     "3:9:", "missing required key 'repeat.runs'"},
+    {"repeat unknown key", BASE "repeat: {runs: 2, k: 1}\n", "3:19:", "unknown key 'k' in repeat"},
     {"oracle not a mapping", BASE "oracle: stdout\n", "3:9:", "'oracle' must be a mapping"},
     {"oracle unknown key", BASE "oracle: {stdin: x}\n", "3:10:", "unknown key 'stdin' in oracle"},
     {"exit code a string", BASE "oracle: {exit_code: \"three\"}\n",
@@ -1121,6 +1151,7 @@ int main(void)
 	    cmocka_unit_test(test_spec__parses_every_key),
 	    cmocka_unit_test(test_spec__applies_defaults),
 	    cmocka_unit_test(test_spec__parses_from_memory),
+	    cmocka_unit_test(test_spec__repeat_takes_runs_and_confirm),
 	    cmocka_unit_test(test_spec__accepts_ordinary_regexes),
 	    cmocka_unit_test(test_spec__rejects_malformed_specs),
 	    cmocka_unit_test(test_spec__rejects_binary_input),

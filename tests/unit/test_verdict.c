@@ -176,6 +176,49 @@ static void test_verdict__zero_length_means_nul_terminated(void **state)
 	assert_int_equal(decide(&s, &o, NULL), OUTCOME_NOT_CONFIRMED);
 }
 
+static char *cause_of(const char *err, int exit_code)
+{
+	struct spec s = {0};
+	struct run_obs o = {.exit_code = exit_code, .stdout_tail = "", .stderr_tail = err};
+	enum outcome out;
+	char *cause;
+	bool f;
+
+	verdict_decide(&s, &o, &out, &cause, &f);
+	assert_int_equal(out, OUTCOME_NOT_CONFIRMED);
+	return cause;
+}
+
+static void test_verdict__failed_run_cause_ends_with_last_stderr_line(void **state)
+{
+	char long_line[600], *c;
+	(void)state;
+
+	c = cause_of("Cloning...\nfatal: strange hostname '-oProxyCommand=x' blocked\n\n  \n", 128);
+	assert_string_equal(c, "no oracle fired (exit code 128: fatal: strange hostname "
+			       "'-oProxyCommand=x' blocked)");
+	free(c);
+	c = cause_of("warning: ignored\n", 0); /* a clean exit says nothing more */
+	assert_string_equal(c, "no oracle fired (exit code 0)");
+	free(c);
+	c = cause_of("", 2);
+	assert_string_equal(c, "no oracle fired (exit code 2)");
+	free(c);
+	c = cause_of("a\x1b]0;title\x07"
+		     "b\n",
+		     1); /* control bytes cannot drive a terminal */
+	assert_string_equal(c, "no oracle fired (exit code 1: a?]0;title?b)");
+	free(c);
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	memcpy(long_line + 199, "\xc3\xa9", 2); /* a 2-byte character across the bound */
+	c = cause_of(long_line, 1);
+	assert_true(strlen(c) < 260);
+	assert_non_null(strstr(c, "xxx\xe2\x80\xa6)"));
+	assert_null(strstr(c, "\xc3"));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +233,7 @@ int main(void)
 	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_marker),
 	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_sanitizer_report),
 	    cmocka_unit_test(test_verdict__zero_length_means_nul_terminated),
+	    cmocka_unit_test(test_verdict__failed_run_cause_ends_with_last_stderr_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
