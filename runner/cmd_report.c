@@ -13,6 +13,9 @@
 	"usage: sandrun report merge -o [FMT:]OUT [-o [FMT:]OUT]... [--suite DIR] IN... (see "     \
 	"'sandrun report --help')"
 
+/* parse_merge_args printed the help: exit 0 without merging. */
+#define MERGE_HELPED (-1)
+
 struct merge_args {
 	struct merge_output *outs;
 	size_t nouts, aouts;
@@ -79,6 +82,9 @@ static int parse_merge_args(struct merge_args *a, int argc, char **argv)
 			a->suite_dir = v;
 		} else if (id == OPT_ARG) {
 			strvec_push(&a->in, v);
+		} else if (id == OPT_HELP) {
+			opt_print_help(stdout, d);
+			return MERGE_HELPED;
 		} else {
 			return verb_stop(d, id, &err);
 		}
@@ -176,8 +182,11 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 		sr_log(MERGE_USAGE);
 		return EXIT_USAGE;
 	}
-	if ((rc = parse_merge_args(&a, argc, argv)))
+	if ((rc = parse_merge_args(&a, argc, argv))) {
+		if (rc == MERGE_HELPED)
+			rc = EXIT_OK;
 		goto out;
+	}
 	for (size_t i = 0; i < a.nouts; i++)
 		if (run_report_is_dir(a.outs[i].path)) {
 			if (mkdir(a.outs[i].path, 0777) < 0 && errno != EEXIST) {

@@ -159,36 +159,6 @@ void report_console_summary(FILE *f, const struct record *recs, size_t n)
 				failed_verdict_line(f, &v[i], recs);
 	}
 
-	fprintf(f, "  %-14s %6zu\n", "unknown", other);
-	fprintf(f, "  %-14s %6zu %6zu %9zu\n", "total", n, n - failed, failed);
 	unfirewalled(f, recs, n);
-	if (!failed)
-		return;
-	fprintf(f, "\n  failed runs:\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct record *r = &recs[i];
-		struct strbuf line = STRBUF_INIT, name = STRBUF_INIT, why = STRBUF_INIT;
-		char *cause;
-
-		if (!record_failed(r))
-			continue;
-		cause = rep_redact(r->cause, r->token);
-		rep_run_name(&name, r);
-		if (r->expected != OUTCOME_NONE)
-			strbuf_addf(&why, "expected %s, got %s", rep_oshow(r->expected),
-				    rep_oshow(r->outcome));
-		else
-			strbuf_addf(&why, "%s: %s", r->phase ? r->phase : "error",
-				    cause && *cause ? cause : "unknown error");
-		strbuf_addstr(&line, "    ");
-		term_text(&line, name.buf, 120);
-		strbuf_addstr(&line, "  ");
-		term_text(&line, why.buf, 240);
-		fprintf(f, "%s\n", line.buf);
-		free(cause);
-		strbuf_release(&line);
-		strbuf_release(&name);
-		strbuf_release(&why);
-	}
 	verdicts_free(v, nv);
 }

@@ -16,7 +16,7 @@ help_options() {
 example_value() {
 	case $1 in
 	N | F) echo 1 ;;
-	K/N) echo 1/1 ;;
+	K/N*) echo 1/1 ;;
 	FMT:PATH) echo json:/dev/null ;;
 	DURATION) echo 1s ;;
 	*'|'*) echo "${1%%|*}" ;;
