@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct eapi *run_api_open(const struct engine *e)
 {
@@ -98,6 +99,14 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 		rc = run_container(res, out_phase, in, id, err);
 	if (!rc) {
 		*out_phase = "collect";
+		rc = eapi_inspect_state(&as, in->api, id, err);
+	}
+	/* The daemon handles the OOM event and the exit event apart: right
+	 * after the wait returns, a memory-limit kill (137) may not be marked
+	 * yet. Ask again briefly before calling it a plain SIGKILL. */
+	for (int i = 0; !rc && as.exit_code == 137 && !as.oom_killed && i < 10; i++) {
+		struct timespec ts = {0, 30 * 1000 * 1000};
+		nanosleep(&ts, NULL);
 		rc = eapi_inspect_state(&as, in->api, id, err);
 	}
 	if (!rc)
