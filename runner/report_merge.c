@@ -380,6 +380,35 @@ static int suite_fp_from_shards(char **out, const struct merge_suite *suite,
 	return 0;
 }
 
+/* How many verdicts of the merged document do not match: `report merge`
+ * judges the whole suite as `run` does, by k-of-n verdicts, not runs. */
+static int failed_verdicts(size_t *out, const struct strbuf *doc, struct sr_err *err)
+{
+	struct json_value *v = NULL;
+	struct record *r = NULL;
+	struct verdict *vd;
+	struct run_meta m;
+	size_t n = 0, nv;
+	int rc;
+
+	*out = 0;
+	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
+		return rc;
+	rc = report_read_doc(&r, &n, &m, v, "merged report", err);
+	json_free(v);
+	if (rc < 0)
+		return rc;
+	verdicts_build(&vd, &nv, r, n, verdict_confirm_of_record, NULL);
+	for (size_t i = 0; i < nv; i++)
+		*out += !vd[i].match;
+	verdicts_free(vd, nv);
+	for (size_t i = 0; i < n; i++)
+		record_release(&r[i]);
+	free(r);
+	run_meta_release(&m);
+	return 0;
+}
+
 int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, size_t nout,
 			 const char *const *in_paths, size_t nin, const struct merge_suite *suite,
 			 struct sr_err *err)
@@ -434,8 +463,8 @@ int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, si
 		else
 			rc = write_converted(&outs[i], &sb, err);
 	}
-	if (out_failed)
-		*out_failed = st.failed;
+	if (!rc && out_failed)
+		rc = failed_verdicts(out_failed, &sb, err);
 done:
 	for (size_t i = 0; i < nin; i++)
 		json_free(docs[i]);

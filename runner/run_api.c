@@ -73,6 +73,27 @@ static int run_container(struct proc_result *res, const char **phase, const stru
 	return rc;
 }
 
+/* A container that died by SIGTERM or a plain SIGKILL the runner did not
+ * send may have been stopped by the engine shutting down (dockerd stops its
+ * containers on the way out): that is the engine failing, not the harness.
+ * Watch the engine for a moment; if it goes away, the run is an error. */
+static int engine_still_there(struct eapi *api, struct sr_err *err)
+{
+	for (int i = 0; i < 15; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		struct sr_err e2 = SR_ERR_INIT;
+		char *ver = NULL;
+		if (eapi_version(&ver, api, &e2) < 0)
+			return sr_err_set(err, SR_EENGINE,
+					  "the engine stopped during the run (its shutdown "
+					  "stopped the container): %s",
+					  e2.msg);
+		free(ver);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int run_api_launch(struct proc_result *res, struct engine_state *st, const char **out_phase,
 		   const struct run_api_in *in, struct sr_err *err)
 {
@@ -108,6 +129,11 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 		struct timespec ts = {0, 30 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		rc = eapi_inspect_state(&as, in->api, id, err);
+	}
+	if (!rc && !res->timed_out && !res->cancelled &&
+	    (as.exit_code == 143 || (as.exit_code == 137 && !as.oom_killed))) {
+		*out_phase = "run";
+		rc = engine_still_there(in->api, err);
 	}
 	if (!rc)
 		state_from_api(st, &as);
