@@ -82,18 +82,21 @@ void opt_print_help(FILE *f, const struct sr_verb_def *v)
 	fprintf(f, "usage: sandrun %s %s\n\n%s\n", v->name, v->args, v->summary);
 	if (v->nopts)
 		fputs("\noptions:\n", f);
-	for (size_t k = 0; k < v->nopts; k++) {
-		const struct sr_opt *o = &v->opts[k];
-		struct strbuf sb = STRBUF_INIT;
-
-		strbuf_addstr(&sb, "  ");
-		if (o->alias)
-			strbuf_addf(&sb, "%s, ", o->alias);
-		strbuf_addstr(&sb, o->name);
-		if (o->arg)
-			strbuf_addf(&sb, " %s", o->arg);
-		fprintf(f, "%-30s %s\n", sb.buf, o->help);
-		strbuf_release(&sb);
-	}
+	for (size_t k = 0; k < v->nopts; k++)
+		opt_print_line(f, &v->opts[k], 30);
 	fprintf(f, "%-30s %s\n", "  -h, --help", "this help");
+}
+
+void opt_print_line(FILE *f, const struct sr_opt *o, int width)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "  ");
+	if (o->alias)
+		strbuf_addf(&sb, "%s, ", o->alias);
+	strbuf_addstr(&sb, o->name);
+	if (o->arg)
+		strbuf_addf(&sb, " %s", o->arg);
+	fprintf(f, "%-*s %s\n", width, sb.buf, o->help);
+	strbuf_release(&sb);
 }

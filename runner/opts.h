@@ -54,4 +54,7 @@ const struct sr_opt *opt_find(const struct sr_verb_def *verb, const char *a,
 /* The verb's usage and one line per option. */
 void opt_print_help(FILE *f, const struct sr_verb_def *verb);
 
+/* One option's help line: "  -j, --jobs N", padded to width, then its help. */
+void opt_print_line(FILE *f, const struct sr_opt *o, int width);
+
 #endif

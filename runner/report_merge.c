@@ -328,22 +328,31 @@ static void merged_doc(struct strbuf *sb, struct json_value **docs, const size_t
 	merge_verdicts(sb, docs, ord, nin, nrec);
 }
 
+/* The merged document text read back into records, as any report is. */
+static int read_merged(struct record **recs, size_t *n, struct run_meta *m,
+		       const struct strbuf *doc, struct sr_err *err)
+{
+	struct json_value *v = NULL;
+	int rc;
+
+	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
+		return rc;
+	rc = report_read_doc(recs, n, m, v, "merged report", err);
+	json_free(v);
+	return rc;
+}
+
 /* JUnit, SARIF or HTML of the merged document text, read back like any
  * report (report_read_doc). */
 static int write_converted(const struct merge_output *o, const struct strbuf *doc,
 			   struct sr_err *err)
 {
-	struct json_value *v = NULL;
 	struct record *r = NULL;
 	struct run_meta m;
 	size_t n = 0;
 	int rc;
 
-	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
-		return rc;
-	rc = report_read_doc(&r, &n, &m, v, "merged report", err);
-	json_free(v);
-	if (rc < 0)
+	if ((rc = read_merged(&r, &n, &m, doc, err)) < 0)
 		return rc;
 	if (!strcmp(o->fmt, "junit")) {
 		rc = report_write_junit(o->path, &m, r, n, err);
@@ -384,7 +393,6 @@ static int suite_fp_from_shards(char **out, const struct merge_suite *suite,
  * judges the whole suite as `run` does, by k-of-n verdicts, not runs. */
 static int failed_verdicts(size_t *out, const struct strbuf *doc, struct sr_err *err)
 {
-	struct json_value *v = NULL;
 	struct record *r = NULL;
 	struct verdict *vd;
 	struct run_meta m;
@@ -392,11 +400,7 @@ static int failed_verdicts(size_t *out, const struct strbuf *doc, struct sr_err 
 	int rc;
 
 	*out = 0;
-	if ((rc = json_parse(&v, "merged report", doc->buf, doc->len, err)) < 0)
-		return rc;
-	rc = report_read_doc(&r, &n, &m, v, "merged report", err);
-	json_free(v);
-	if (rc < 0)
+	if ((rc = read_merged(&r, &n, &m, doc, err)) < 0)
 		return rc;
 	verdicts_build(&vd, &nv, r, n, verdict_confirm_of_record, NULL);
 	for (size_t i = 0; i < nv; i++)

@@ -125,18 +125,8 @@ void verbs_print_usage(FILE *f)
 		strbuf_release(&sb);
 	}
 	fputs("\nglobal options:\n", f);
-	for (size_t k = 0; k < sr_global_opts.nopts; k++) {
-		const struct sr_opt *o = &sr_global_opts.opts[k];
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addstr(&sb, "  ");
-		if (o->alias)
-			strbuf_addf(&sb, "%s, ", o->alias);
-		strbuf_addstr(&sb, o->name);
-		if (o->arg)
-			strbuf_addf(&sb, " %s", o->arg);
-		fprintf(f, "%-34s %s\n", sb.buf, o->help);
-		strbuf_release(&sb);
-	}
+	for (size_t k = 0; k < sr_global_opts.nopts; k++)
+		opt_print_line(f, &sr_global_opts.opts[k], 34);
 	fputs("\n'sandrun VERB --help' or 'sandrun help VERB' lists a verb's options.\n"
 	      "exit codes: 0 ok, 1 a run failed or did not match, 2 usage or invalid input,\n"
 	      "            3 engine unavailable, 129/130/143 interrupted\n",
