@@ -124,9 +124,10 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 	}
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
-	 * yet. Ask again briefly before calling it a plain SIGKILL. */
-	for (int i = 0; !rc && as.exit_code == 137 && !as.oom_killed && i < 10; i++) {
-		struct timespec ts = {0, 30 * 1000 * 1000};
+	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
+	 * before calling it a plain SIGKILL. */
+	for (int i = 0; !rc && as.exit_code == 137 && !as.oom_killed && i < 20; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		rc = eapi_inspect_state(&as, in->api, id, err);
 	}
