@@ -114,3 +114,16 @@ write_spec() {
 	mkdir -p "$1"
 	cat >"$1/$2.yaml"
 }
+
+# six_harness_suite DIR — six harnesses h1..h6 that each confirm (shards, merge).
+six_harness_suite() {
+	local s=$1 i
+	for i in 1 2 3 4 5 6; do
+		write_spec "$s" "h$i" <<EOF
+toolchain: busybox
+command: ["sh", "-c", "echo run-$i"]
+oracle: {stdout: "run-$i"}
+expect: confirmed
+EOF
+	done
+}

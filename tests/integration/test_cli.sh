@@ -1,21 +1,10 @@
 # Run options and the smaller verbs: shards and merge, filters, the result
 # cache, pull policies, pull, version.
 
-cli_suite() {
-	local s=$1 i
-	for i in 1 2 3 4 5 6; do
-		write_spec "$s" "h$i" <<EOF
-toolchain: busybox
-command: ["sh", "-c", "echo run-$i"]
-oracle: {stdout: "run-$i"}
-expect: confirmed
-EOF
-	done
-}
 
 t_cli_shards_cover_the_suite_and_merge() {
 	local s=$TMP/shards a=$TMP/s1.json b=$TMP/s2.json m=$TMP/merged.json
-	cli_suite "$s"
+	six_harness_suite "$s"
 	"$SANDRUN" run --catalogue "$CAT" --shard 1/2 --report "json:$a" "$s" >/dev/null 2>&1
 	assert_eq "shard 1 exit" 0 "$?"
 	"$SANDRUN" run --catalogue "$CAT" --shard 2/2 --report "json:$b" "$s" >/dev/null 2>&1
@@ -35,7 +24,7 @@ t_cli_shards_cover_the_suite_and_merge() {
 
 t_cli_filter_selects_harnesses() {
 	local s=$TMP/filter r=$TMP/filter.json
-	cli_suite "$s"
+	six_harness_suite "$s"
 	"$SANDRUN" run --catalogue "$CAT" --filter 'h[12]' --filter h6 --report "json:$r" "$s" >/dev/null 2>&1
 	assert_eq "exit" 0 "$?"
 	assert_eq "selected" "h1 h2 h6" "$(jq -r '.records[].harness' "$r" | sort | tr '\n' ' ' | sed 's/ $//')"
@@ -43,7 +32,7 @@ t_cli_filter_selects_harnesses() {
 
 t_cli_cache_reuses_results_without_containers() {
 	local s=$TMP/cache r1=$TMP/c1.json r2=$TMP/c2.json since n
-	cli_suite "$s"
+	six_harness_suite "$s"
 	"$SANDRUN" run --catalogue "$CAT" --cache "$TMP/cachedir" --report "json:$r1" "$s" >/dev/null 2>&1
 	assert_eq "first exit" 0 "$?"
 	assert_eq "first run not cached" 0 "$(jq '[.records[] | select(.cached)] | length' "$r1")"

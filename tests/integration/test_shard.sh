@@ -3,17 +3,6 @@
 # that refuses shards of other suites, duplicates and mixed counts and turns
 # a lost shard into error records.
 
-shard_suite() {
-	local s=$1 i
-	for i in 1 2 3 4 5 6; do
-		write_spec "$s" "h$i" <<EOF
-toolchain: busybox
-command: ["sh", "-c", "echo run-$i"]
-oracle: {stdout: "run-$i"}
-expect: confirmed
-EOF
-	done
-}
 
 # The harnesses shard K/N of suite S holds, space-separated (no engine needed:
 # an unreachable engine still leaves one error record per selected run).
@@ -39,7 +28,7 @@ t_shard_auto_without_a_source_is_a_usage_error() {
 
 t_shard_slurm_array_shards_share_a_directory_and_merge() {
 	local s=$TMP/sh-suite d=$TMP/sh-out id rc
-	shard_suite "$s"
+	six_harness_suite "$s"
 	# An array submitted as --array=0-2: tasks 0, 1, 2 are shards 1, 2, 3.
 	for id in 0 1 2; do
 		env -u SANDRUN_SHARD SLURM_JOB_ID=77 SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_MIN=0 \
@@ -68,7 +57,7 @@ t_shard_slurm_array_shards_share_a_directory_and_merge() {
 
 t_shard_lost_shard_becomes_error_records() {
 	local s=$TMP/lost-suite d=$TMP/lost-out k lost h rc
-	shard_suite "$s"
+	six_harness_suite "$s"
 	lost=$(shard_members "$s" 2/3)
 	[ -n "$lost" ] || fail "shard 2/3 of the test suite holds no harness"
 	# A Kubernetes Indexed Job whose pod 1 (shard 2) never reported.
@@ -104,8 +93,8 @@ t_shard_lost_shard_becomes_error_records() {
 
 t_shard_merge_refuses_other_suites_duplicates_and_mixed_counts() {
 	local a=$TMP/ref-a b=$TMP/ref-b d=$TMP/ref-out out e=/nonexistent/engine
-	shard_suite "$a"
-	shard_suite "$b"
+	six_harness_suite "$a"
+	six_harness_suite "$b"
 	sed -i 's/run-6/run-six/' "$b/h6.yaml"
 	mkdir -p "$d"
 	# No engine needed: the records are errors, the shard metadata is real.
