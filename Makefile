@@ -8,7 +8,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral -Wvla -Wstrict-prototypes
 CFLAGS ?= -O2 -g
 # `override` keeps these when CFLAGS is given on the command line.
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-strict-aliasing $(PKG_CFLAGS)
+override CFLAGS += -std=gnu11 -I. $(WARN) -D_GNU_SOURCE -fno-strict-aliasing $(PKG_CFLAGS)
 override LDLIBS += $(PKG_LIBS) -lpthread
 
 ifneq ($(SANITIZE),)
@@ -22,13 +22,14 @@ PREFIX ?= /usr/local
 # Three libraries, linked in this order: runner/ and catalogue/ both sit on
 # lib/ (the foundations); catalogue/ never includes a file under runner/.
 CORE_SRCS := $(wildcard lib/*.c)
-RUNNER_SRCS := $(filter-out runner/main.c,$(wildcard runner/*.c runner/net/*.c))
+# runner/helper/ is left out: its programs are static and have their own main.
+RUNNER_SRCS := $(filter-out runner/cli/main.c,$(wildcard $(addsuffix /*.c,$(filter-out runner/helper,$(wildcard runner/*)))))
 CAT_SRCS := $(wildcard catalogue/*.c)
 CORE_LIB := $(BUILD)/libsrcore.a
 CAT_LIB := $(BUILD)/libsrcatalogue.a
 RUNNER_LIB := $(BUILD)/libsrrunner.a
 LIBS_ALL := $(RUNNER_LIB) $(CAT_LIB) $(CORE_LIB)
-MAIN_OBJ := $(BUILD)/runner/main.o
+MAIN_OBJ := $(BUILD)/runner/cli/main.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -167,7 +168,7 @@ FORCE:
 build/fuzz/%: tests/fuzz/%.c FORCE
 	$(MAKE) BUILD=build/fuzzlib CC=clang SANITIZE=address,undefined,fuzzer-no-link CFLAGS="-O1 -g" build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a
 	@mkdir -p build/fuzz
-	clang -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
+	clang -std=gnu11 -I. -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
 
 # Builds every fuzz target and runs each for FUZZ_SECONDS (default 20).
 FUZZ_SECONDS ?= 20
@@ -175,7 +176,7 @@ fuzz: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
 
-FORMAT_SRCS = lib/*.[ch] runner/*.c runner/*.h runner/net/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
+FORMAT_SRCS = lib/*.[ch] runner/*/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -1,9 +1,9 @@
 /* images.toml: a strict hand-written parser of the TOML subset catalogues
  * use (no C TOML library ships in Debian 12), keeping byte spans so that pin
  * can rewrite digest values and leave every other byte alone. */
-#include "catalogue.h"
+#include "catalogue/catalogue.h"
 
-#include "../lib/smallfile.h"
+#include "lib/smallfile.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
 #ifndef SR_CATALOGUE_H
 #define SR_CATALOGUE_H
 
-#include "../lib/util.h"
+#include "lib/util.h"
 
 /* Byte span of a value in the source text (the whole token, quotes included). */
 struct cat_span {

@@ -1,7 +1,7 @@
 /* The libgit2 adapter. The pin commit is built from objects only (blob, tree
  * update, commit, reference): the index and the work tree belong to whoever
  * runs the bot, and a checkout would clobber their edits. */
-#include "gitrepo.h"
+#include "catalogue/gitrepo.h"
 
 #include <errno.h>
 #include <git2.h>

@@ -3,7 +3,7 @@
 #ifndef SR_GITREPO_H
 #define SR_GITREPO_H
 
-#include "../lib/util.h"
+#include "lib/util.h"
 
 /* Discover the repository holding path (a file or a directory). Outside any
  * repository: 0, *head_hex NULL, *dirty -1 (a suite need not be in git).

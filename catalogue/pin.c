@@ -1,7 +1,7 @@
 /* pin and verify over a caller-supplied resolver: the policy (independent
  * entries, consistent digest pairs, one atomic rewrite, drift reports) lives
  * here, the registry access in the engine adapter. */
-#include "pin.h"
+#include "catalogue/pin.h"
 
 #include <string.h>
 

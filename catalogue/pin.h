@@ -5,7 +5,7 @@
 #ifndef SR_PIN_H
 #define SR_PIN_H
 
-#include "catalogue.h"
+#include "catalogue/catalogue.h"
 
 /* Resolve base to the digest its registry serves now (a manifest list's own
  * digest for multi-arch images) and, when platform and platform_digest are

@@ -354,7 +354,7 @@ for name in "${IMAGES[@]}"; do
 done
 
 # ------------------------------------------------ 4b. the DNS relay (issue 14)
-# A run without root relays DNS through this image (runner/dnsrelay.h).
+# A run without root relays DNS through this image (runner/netpolicy/dnsrelay.h).
 make -s -C "$ROOT" build/helper/sr-dnsfwd >/dev/null || die "cannot build build/helper/sr-dnsfwd"
 HELPER_ENTRY=$(bash "$ROOT/ci/images/helper.sh" "$ROOT/build/helper/sr-dnsfwd") ||
 	die "the sandrun-helper image failed"

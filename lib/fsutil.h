@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* Copy the tree at src into the existing directory dst. Regular files,
  * directories and symlinks (as links) are copied; other types skipped.

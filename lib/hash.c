@@ -1,4 +1,4 @@
-#include "hash.h"
+#include "lib/hash.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef SR_HASH_H
 #define SR_HASH_H
 
-#include "util.h"
+#include "lib/util.h"
 
 struct sr_hasher;
 

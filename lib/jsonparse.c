@@ -1,5 +1,5 @@
 /* Strict recursive-descent JSON parser with a DOM; see jsonparse.h. */
-#include "jsonparse.h"
+#include "lib/jsonparse.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #ifndef SR_JSONPARSE_H
 #define SR_JSONPARSE_H
 
-#include "util.h"
+#include "lib/util.h"
 
 /* Deepest nesting of arrays and objects json_parse() accepts. */
 #define JSON_MAX_DEPTH 128

@@ -6,7 +6,7 @@
 
 #include <signal.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* Set by the SIGINT/SIGTERM handler to the signal number; every proc loop
  * watches it and treats a non-zero value as cancellation. */

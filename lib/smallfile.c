@@ -1,5 +1,5 @@
 /* Bounded reads of small regular files. */
-#include "smallfile.h"
+#include "lib/smallfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
 #ifndef SR_SMALLFILE_H
 #define SR_SMALLFILE_H
 
-#include "util.h"
+#include "lib/util.h"
 
 /* Read the regular file at path, of at most max bytes, into *out
  * (NUL-terminated, owned by the caller) and its length into *outlen. The file

@@ -1,4 +1,4 @@
-#include "strset.h"
+#include "lib/strset.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
 #ifndef SR_STRSET_H
 #define SR_STRSET_H
 
-#include "util.h"
+#include "lib/util.h"
 
 struct strset {
 	char **slot; /* NULL = empty; the set owns each string */

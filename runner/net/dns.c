@@ -1,4 +1,4 @@
-#include "dns.h"
+#include "runner/net/dns.h"
 
 #include <stdio.h>
 #include <string.h>

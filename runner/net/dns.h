@@ -3,7 +3,7 @@
 #ifndef SR_NET_DNS_H
 #define SR_NET_DNS_H
 
-#include "proto.h"
+#include "runner/net/proto.h"
 
 #define DNS_HEADER     12
 #define DNS_MAX_WIRE   255 /* a name in wire form, terminal zero label included */

@@ -1,9 +1,9 @@
-#include "evidence.h"
+#include "runner/net/evidence.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "proto.h"
+#include "runner/net/proto.h"
 
 #define REC_OVERHEAD (sizeof(struct ev_rec) + 64) /* struct, summary, list slot */
 #define CAUSE_TEXT   160			  /* bytes of text quoted in a cause */

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <regex.h>
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 #define EV_REC_MAX (1u << 20) /* bytes of one hit or interaction kept for matching */
 #define EV_IP_MAX  46	      /* INET6_ADDRSTRLEN */

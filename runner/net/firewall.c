@@ -1,4 +1,4 @@
-#include "firewall.h"
+#include "runner/net/firewall.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -7,8 +7,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "../../lib/proc.h"
-#include "../quote.h"
+#include "lib/proc.h"
+#include "runner/engine/quote.h"
 
 #define TOOL_DEADLINE_MS 30000
 #define TOOL_OUT_MAX	 (1u << 20)

@@ -17,7 +17,7 @@
 #ifndef SR_NET_FIREWALL_H
 #define SR_NET_FIREWALL_H
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 #define FW_CHAIN_PREFIX "SR-"
 

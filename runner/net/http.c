@@ -1,8 +1,8 @@
-#include "http.h"
+#include "runner/net/http.h"
 
 #include <string.h>
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 /* RFC 9110 tchar: the characters of methods and header names. */
 static bool is_tchar(unsigned char c)

@@ -3,7 +3,7 @@
 #ifndef SR_NET_HTTP_H
 #define SR_NET_HTTP_H
 
-#include "proto.h"
+#include "runner/net/proto.h"
 
 struct strbuf;
 

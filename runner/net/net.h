@@ -22,8 +22,8 @@
 #ifndef SR_NET_NET_H
 #define SR_NET_NET_H
 
-#include "../spec.h"
-#include "../../lib/util.h"
+#include "runner/spec/spec.h"
+#include "lib/util.h"
 
 #define NET_DEFAULT_EVIDENCE (64u << 10) /* bytes per evidence array */
 #define NET_DEFAULT_IDLE_MS  30000	 /* a connection silent this long is closed */

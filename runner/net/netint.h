@@ -6,11 +6,11 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
-#include "dns.h"
-#include "evidence.h"
-#include "http.h"
-#include "net.h"
-#include "resp.h"
+#include "runner/net/dns.h"
+#include "runner/net/evidence.h"
+#include "runner/net/http.h"
+#include "runner/net/net.h"
+#include "runner/net/resp.h"
 
 #define CONN_IN_MAX    ((1u << 20) + (64u << 10)) /* above every parser's limit */
 #define CONN_OUT_HIGH  (256u << 10)		  /* stop reading while this much is unsent */

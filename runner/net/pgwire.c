@@ -1,9 +1,9 @@
-#include "pgwire.h"
+#include "runner/net/pgwire.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 static uint32_t be32(const char *p)
 {

@@ -4,7 +4,7 @@
 #ifndef SR_NET_PGWIRE_H
 #define SR_NET_PGWIRE_H
 
-#include "proto.h"
+#include "runner/net/proto.h"
 
 struct strbuf;
 

@@ -1,8 +1,8 @@
-#include "proto.h"
+#include "runner/net/proto.h"
 
 #include <string.h>
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 static inline unsigned char lower(unsigned char c)
 {

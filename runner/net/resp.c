@@ -1,8 +1,8 @@
-#include "resp.h"
+#include "runner/net/resp.h"
 
 #include <string.h>
 
-#include "../../lib/util.h"
+#include "lib/util.h"
 
 /* A CRLF-terminated decimal at buf[*off..): digits only, at most 10 of
  * them, or exactly "-1" when allow_null. *v is -1 for the null form. */

@@ -1,4 +1,4 @@
-#include "netint.h"
+#include "runner/net/netint.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

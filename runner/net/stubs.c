@@ -1,11 +1,11 @@
 /* The stub protocols, run on the session's loop thread: HTTP (also the OOB
  * port's HTTP side), redis and PostgreSQL. raw tcp needs no code here. */
-#include "netint.h"
+#include "runner/net/netint.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "pgwire.h"
+#include "runner/net/pgwire.h"
 
 #define SUMMARY_MAX 256
 

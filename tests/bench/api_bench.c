@@ -28,8 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/util.h"
-#include "../../runner/engine_api.h"
+#include "lib/util.h"
+#include "runner/engine/engine_api.h"
 
 struct cfg {
 	const char *image;

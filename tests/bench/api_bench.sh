@@ -21,7 +21,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# The flags runner/runargs.c gives a run (network none, no payload mounts).
+# The flags runner/exec/runargs.c gives a run (network none, no payload mounts).
 cli_loop() {
 	seq "$1" | xargs -P "$2" -I{} docker run --rm --pull=never --log-driver=none --read-only \
 		--tmpfs /tmp:rw,nosuid,nodev,size=67108864,mode=1777 --user 65534:65534 \

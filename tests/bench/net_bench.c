@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../runner/net/net.h"
+#include "runner/net/net.h"
 
 #define TOKEN	    "5d41402abc4b2a76b9719d911017c592"
 #define OTHER	    "7d793037a0760186574b0282f2f435e7"

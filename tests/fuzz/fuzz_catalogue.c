@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../catalogue/catalogue.h"
+#include "catalogue/catalogue.h"
 
 #define NEWD "sha256:abababababababababababababababababababababababababababababababab"
 #define NEWP "sha256:cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"

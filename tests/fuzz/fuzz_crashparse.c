@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/crashparse.h"
+#include "lib/jsonparse.h"
+#include "runner/verdict/crashparse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runner/net/dns.h"
+#include "runner/net/dns.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

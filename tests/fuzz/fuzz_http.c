@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runner/net/http.h"
+#include "runner/net/http.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runner/net/pgwire.h"
+#include "runner/net/pgwire.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

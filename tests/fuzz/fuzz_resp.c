@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runner/net/resp.h"
-#include "../../lib/util.h"
+#include "runner/net/resp.h"
+#include "lib/util.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

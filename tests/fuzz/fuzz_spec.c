@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runner/spec.h"
-#include "../../runner/spec_ignore.h"
+#include "runner/spec/spec.h"
+#include "runner/spec/spec_ignore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-# The engine API adapter (runner/engine_api.c) end to end against the real
+# The engine API adapter (runner/engine/engine_api.c) end to end against the real
 # engine, through its driver tests/bench/api_bench (`api_bench run` creates a
 # container with the hardening of a sandrun run, attaches, starts, waits,
 # removes it, and prints the outcome as JSON).

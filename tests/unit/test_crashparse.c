@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/crashparse.h"
+#include "lib/jsonparse.h"
+#include "runner/verdict/crashparse.h"
 
 /* The data lives next to this file; make runs tests from the top. */
 static char *data_path(const char *name, const char *ext)

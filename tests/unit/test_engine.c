@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/imgcache.h"
+#include "runner/engine/imgcache.h"
 
 static char dir[] = "/tmp/sandrun-fake-engine-XXXXXX";
 static char engine_path[256], log_path[256];

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/engine_api.h"
+#include "lib/jsonparse.h"
+#include "runner/engine/engine_api.h"
 
 static struct json_value *parse_ok(const struct strbuf *sb)
 {

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/gc.h"
+#include "runner/exec/gc.h"
 
 static void test_gc__parses_owner_labels(void **state)
 {

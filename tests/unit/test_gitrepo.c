@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../catalogue/gitrepo.h"
+#include "catalogue/gitrepo.h"
 
 static char base[] = "/tmp/sandrun-git-XXXXXX";
 

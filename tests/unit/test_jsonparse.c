@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
+#include "lib/jsonparse.h"
 
 static struct json_value *parse_ok(const char *text, size_t len)
 {

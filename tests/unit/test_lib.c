@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/fsutil.h"
-#include "../../lib/util.h"
+#include "lib/fsutil.h"
+#include "lib/util.h"
 
 static char *mkdtemp_dir(void)
 {

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "../../lib/fsutil.h"
-#include "../../runner/report.h"
-#include "../../runner/report_merge.h"
-#include "../../runner/shard.h"
+#include "lib/fsutil.h"
+#include "runner/report/report.h"
+#include "runner/report/report_merge.h"
+#include "runner/cli/shard.h"
 
 static char tmpdir[64];
 

@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../../runner/net/dns.h"
-#include "../../lib/util.h"
+#include "runner/net/dns.h"
+#include "lib/util.h"
 
 static struct dns_query q;
 

@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "../../runner/net/evidence.h"
+#include "runner/net/evidence.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 

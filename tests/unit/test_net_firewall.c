@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "../../runner/net/firewall.h"
+#include "runner/net/firewall.h"
 
 static void test_net_firewall__describes_exact_rules(void **state)
 {

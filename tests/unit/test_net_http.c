@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../../runner/net/http.h"
-#include "../../lib/util.h"
+#include "runner/net/http.h"
+#include "lib/util.h"
 
 static struct http_request req;
 

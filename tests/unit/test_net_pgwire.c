@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../../runner/net/pgwire.h"
-#include "../../lib/util.h"
+#include "runner/net/pgwire.h"
+#include "lib/util.h"
 
 static void be32(char *p, uint32_t v)
 {

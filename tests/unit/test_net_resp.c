@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "../../runner/net/resp.h"
-#include "../../lib/util.h"
+#include "runner/net/resp.h"
+#include "lib/util.h"
 
 static struct resp_cmd cmd;
 

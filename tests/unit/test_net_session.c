@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../runner/net/net.h"
+#include "runner/net/net.h"
 
 extern char **environ;
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/netplan.h"
+#include "runner/netpolicy/netplan.h"
 
 static struct engine docker = {.bin = "docker", .name = "docker"};
 static struct engine podman = {.bin = "podman", .name = "podman", .podman = true};

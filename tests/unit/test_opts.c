@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/opts.h"
+#include "runner/cli/opts.h"
 
 enum { O_JOBS = 1, O_KEEP, O_REPORT };
 static const struct sr_opt demo_opts[] = {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/podman.h"
+#include "runner/engine/podman.h"
 
 static void a_cni_network_gives_bridge_and_gateway(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/proc.h"
+#include "lib/proc.h"
 
 static int run_sh(const char *script, uint64_t tmo, size_t cap, struct proc_result *res)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/progress.h"
+#include "runner/cli/progress.h"
 
 static void rec(struct record *r, enum outcome o, enum outcome want)
 {

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/report.h"
+#include "lib/jsonparse.h"
+#include "runner/report/report.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 

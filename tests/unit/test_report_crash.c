@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/report.h"
+#include "lib/jsonparse.h"
+#include "runner/report/report.h"
 
 static void mk_crash(struct record *r, const char *harness, unsigned k, const char *sig,
 		     const char *file, int line)

@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/report_html.h"
+#include "lib/jsonparse.h"
+#include "runner/report/report_html.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 

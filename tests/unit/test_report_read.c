@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "../../runner/report.h"
-#include "../../runner/report_read.h"
+#include "runner/report/report.h"
+#include "runner/report/report_read.h"
 
 static void test_report_read__round_trips_what_the_writer_wrote(void **state)
 {

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "../../lib/fsutil.h"
-#include "../../lib/jsonparse.h"
-#include "../../runner/results.h"
-#include "../../runner/spec.h"
+#include "lib/fsutil.h"
+#include "lib/jsonparse.h"
+#include "runner/verdict/findings.h"
+#include "runner/spec/spec.h"
 
 static char *here_dir(void)
 {

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/jsonparse.h"
-#include "../../runner/runargs.h"
+#include "lib/jsonparse.h"
+#include "runner/exec/runargs.h"
 
 static void base_spec(struct spec *s)
 {

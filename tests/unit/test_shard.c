@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "../../lib/fsutil.h"
-#include "../../runner/shard.h"
+#include "lib/fsutil.h"
+#include "runner/cli/shard.h"
 
 /* shard_from_env on a NULL-terminated list of "NAME=value". */
 #define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})

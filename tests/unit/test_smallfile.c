@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../../lib/smallfile.h"
+#include "lib/smallfile.h"
 
 static char dir[] = "/tmp/test_smallfile.XXXXXX";
 

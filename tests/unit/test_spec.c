@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runner/spec.h"
+#include "runner/spec/spec.h"
 
 static char tmp_root[PATH_MAX]; /* realpath of the test's temporary directory */
 

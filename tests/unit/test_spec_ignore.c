@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/spec_ignore.h"
+#include "runner/spec/spec_ignore.h"
 
 static bool ignored(const char *patterns, const char *rel, bool is_dir)
 {

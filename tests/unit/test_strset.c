@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/strset.h"
-#include "../../runner/cli.h"
+#include "lib/strset.h"
+#include "runner/cli/cli.h"
 
 static void add_reports_whether_the_string_was_new(void **state)
 {

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/untokened.h"
+#include "runner/netpolicy/untokened.h"
 
 static void test_untokened__keeps_hits_from_the_runs_subnet_but_not_the_gateway(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/verbs.h"
+#include "runner/cli/verbs.h"
 
 static char *help_of(const struct sr_verb_def *d)
 {

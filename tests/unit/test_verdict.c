@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/verdict.h"
+#include "runner/verdict/outcome.h"
 
 static enum outcome decide(const struct spec *s, const struct run_obs *o, bool *fired)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../../runner/verdicts.h"
+#include "runner/verdict/kofn.h"
 
 #define NOUT 6
 

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "../../runner/runargs.h"
-#include "../../runner/warm.h"
+#include "runner/exec/runargs.h"
+#include "runner/exec/warm.h"
 
 static int parse(struct spec *s, const char *text, struct sr_err *err)
 {

@@ -1,0 +1,104 @@
+/* --shard, default shard report names, the fingerprint of a loaded suite. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "runner/cli/shard_option.h"
+
+extern char **environ;
+
+int run_shard_option(struct shard *out, const char *value, struct sr_err *err)
+{
+	if (!value || !*value)
+		return sr_err_set(err, SR_EINVAL, "--shard needs K/N or auto");
+	if (!strcmp(value, "auto"))
+		return shard_from_env(out, (const char *const *)environ, err);
+	if (shard_parse(out, value, err) < 0)
+		return sr_err_wrap(err, "--shard");
+	return 0;
+}
+
+bool run_report_is_dir(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	return n && path[n - 1] == '/';
+}
+
+char *run_report_default_path(const char *dir, const char *fmt, const struct shard *s)
+{
+	const char *ext = !strcmp(fmt, "junit") ? "xml" : fmt;
+	size_t n = strlen(dir);
+
+	/* "out/" and "out//" both give "out/sandrun...". */
+	while (n > 1 && dir[n - 1] == '/' && dir[n - 2] == '/')
+		n--;
+	if (s && s->count)
+		return xasprintf("%.*s%ssandrun-%uof%u.%s", (int)n, dir,
+				 n && dir[n - 1] == '/' ? "" : "/", s->index, s->count, ext);
+	return xasprintf("%.*s%ssandrun.%s", (int)n, dir, n && dir[n - 1] == '/' ? "" : "/", ext);
+}
+
+/* The directory of path resolved: path itself when it is a directory. */
+static char *dir_of(const char *path)
+{
+	struct stat st;
+	const char *slash;
+	cleanup_free char *dir = NULL;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return realpath(path, NULL);
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	return realpath(dir, NULL);
+}
+
+char *run_suite_root(const struct strvec *paths)
+{
+	char *root;
+
+	if (!paths->nr)
+		return realpath("harnesses", NULL);
+	root = dir_of(paths->v[0]);
+	for (size_t i = 1; root && i < paths->nr; i++) {
+		cleanup_free char *d = dir_of(paths->v[i]);
+		size_t rl;
+		if (!d) {
+			free(root);
+			return NULL;
+		}
+		/* Shorten root until it is d or one of d's ancestors. */
+		for (;;) {
+			rl = strlen(root);
+			if (!strncmp(d, root, rl) && (d[rl] == '/' || !d[rl] || rl == 1))
+				break;
+			char *slash = strrchr(root, '/');
+			if (slash == root)
+				slash[1] = '\0';
+			else
+				*slash = '\0';
+		}
+	}
+	return root;
+}
+
+int run_suite_fingerprint(char **out_hex, const struct cli_suite *su, const struct strvec *paths,
+			  const char *catalogue_hash, struct sr_err *err)
+{
+	cleanup_free char *root = run_suite_root(paths);
+	struct strvec specs = STRVEC_INIT;
+	int rc;
+
+	if (!root)
+		return sr_err_set(err, SR_EFAIL, "cannot resolve the suite root: %s",
+				  strerror(errno));
+	for (size_t i = 0; i < su->n; i++)
+		strvec_push(&specs, su->specs[i].path);
+	for (size_t i = 0; i < su->bad_paths.nr; i++)
+		strvec_push(&specs, su->bad_paths.v[i]);
+	rc = suite_fingerprint(out_hex, root, (const char *const *)specs.v, specs.nr,
+			       catalogue_hash, err);
+	strvec_clear(&specs);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/* The shard side of `sandrun run` and `sandrun report merge`: the --shard
+ * value, the default report names of a shard, and the suite fingerprint of
+ * a loaded suite. Thin glue over shard.h (which stays pure). */
+#ifndef SR_RUN_SHARD_H
+#define SR_RUN_SHARD_H
+
+#include "runner/cli/cli.h"
+#include "runner/cli/shard.h"
+
+/* The value of `--shard`: "auto" reads the process environment
+ * (shard_from_env), anything else is K/N (shard_parse). Returns 0 and fills
+ * out, or SR_EINVAL with a message naming the option or the variables. */
+int run_shard_option(struct shard *out, const char *value, struct sr_err *err);
+
+/* The file a report of format fmt ("json", "junit", "sarif", "html") gets
+ * when its PATH is a directory (ends in '/'): DIR/sandrun-KofN.EXT for shard
+ * K of N, DIR/sandrun.EXT without one (s NULL or count 0), EXT json, xml,
+ * sarif or html. Caller frees. */
+char *run_report_default_path(const char *dir, const char *fmt, const struct shard *s);
+
+/* Whether a report PATH names a directory: it ends in '/'. */
+bool run_report_is_dir(const char *path);
+
+/* The suite root of the run's PATH arguments: none means ./harnesses; a
+ * directory is itself, a file its directory; several paths their deepest
+ * common directory. Caller frees (a resolved path), NULL when a path cannot
+ * be resolved. */
+char *run_suite_root(const struct strvec *paths);
+
+/* suite_fingerprint() of every spec of su (valid or not) relative to
+ * run_suite_root(paths), with the catalogue hash. */
+int run_suite_fingerprint(char **out_hex, const struct cli_suite *su, const struct strvec *paths,
+			  const char *catalogue_hash, struct sr_err *err);
+
+#endif

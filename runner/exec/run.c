@@ -1,0 +1,786 @@
+/* One run's lifecycle: a short sequence of named steps from a catalogue
+ * entry to a verdict record; whatever a step created is undone in finish. */
+#include "runner/exec/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/exec/cache.h"
+#include "runner/netpolicy/dnsrelay.h"
+#include "lib/fsutil.h"
+#include "runner/net/firewall.h"
+#include "runner/net/net.h"
+#include "runner/netpolicy/untokened.h"
+#include "runner/netpolicy/netplan.h"
+#include "runner/engine/podman.h"
+#include "runner/verdict/findings.h"
+#include "runner/exec/run_api.h"
+#include "runner/exec/runargs.h"
+#include "runner/exec/sched.h"
+#include "runner/verdict/outcome.h"
+#include "runner/exec/warm.h"
+#include "runner/exec/workdir.h"
+
+/* How long past the spec's timeout the client may take to start the
+ * container before the runner kills it; the timeout verdict itself is
+ * decided on the engine's start/finish times. */
+#define START_SLACK_MS 2000
+#define TAIL_IN_RECORD 4096
+
+struct run_ctx {
+	struct runner *r;
+	struct run_job *job;
+	const struct spec *s;
+	struct record *rec;
+	char *name;
+	char token[33];
+	char *cache_key;
+	struct workdir wd;
+	struct netplan net;
+	bool net_created;
+	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
+	char *relay_image;
+	struct net_session *sess;
+	struct fw_rules fw;
+	bool fw_on;
+	uint64_t timeout_ms;
+	bool attempted; /* `run` was spawned: a container may exist */
+	struct proc_result res;
+	bool have_res;
+	struct engine_state st;
+	bool have_st; /* the API route filled st: no inspect needed */
+	struct run_obs obs;
+	char *oob_cause, *stub_cause;
+	struct fs_budget budget; /* artifacts this run may still copy out */
+};
+
+char *run_container_name(const struct runner *r, const struct run_job *job)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "sandrun-%.8s-%u-", r->run_id, job->seq);
+	runargs_sanitize(&sb, job->spec->name, 40);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void rec_begin(struct runner *r, struct run_job *job)
+{
+	struct record *rec = &job->rec;
+	const struct spec *s = job->spec;
+	const struct payload *p = &s->payloads[job->payload];
+
+	record_init(rec);
+	rec->harness = xstrdup(s->name);
+	rec->payload = xstrdup(p->name);
+	rec->spec_path = xstrdup(s->path);
+	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
+	rec->repeat_index = job->repeat;
+	rec->runs = s->repeat;
+	rec->confirm = s->confirm ? s->confirm : 1;
+	rec->isolation.network = net_policy_name(s->network);
+	rec->isolation.read_only = true;
+	rec->isolation.user = SR_CONTAINER_USER;
+	rec->container = run_container_name(r, job);
+}
+
+static void rec_finish(struct record *rec)
+{
+	rec->match = rec->expected == OUTCOME_NONE ? rec->outcome != OUTCOME_ERROR
+						   : rec->outcome == rec->expected;
+}
+
+void run_error_record(struct runner *r, struct run_job *job, const char *phase, const char *cause)
+{
+	rec_begin(r, job);
+	job->rec.outcome = OUTCOME_ERROR;
+	job->rec.phase = phase;
+	job->rec.cause = xstrdup(cause);
+	rec_finish(&job->rec);
+	job->done = true;
+}
+
+/* Record an error; returns -1 so a step can `return fail(...)`. */
+static int fail(struct run_ctx *c, const char *phase, const char *cause)
+{
+	c->rec->outcome = OUTCOME_ERROR;
+	c->rec->phase = phase;
+	free(c->rec->cause);
+	c->rec->cause = xstrdup(cause && *cause ? cause : "unknown error");
+	return -1;
+}
+
+/* Step: the catalogue entry and its pinning. */
+static int resolve_image(struct run_ctx *c)
+{
+	const struct cat_entry *ent = catalogue_find(c->r->cat, c->s->toolchain);
+	char *m;
+
+	if (c->r->image) {
+		c->rec->image = xstrdup(c->r->image);
+		c->rec->pinned = strstr(c->r->image, "@sha256:") != NULL;
+		return 0;
+	}
+	if (!ent)
+		return fail(c, "catalogue", "toolchain not in the catalogue");
+	c->rec->image = cat_entry_ref(ent);
+	c->rec->pinned = cat_entry_pinned(ent);
+	if (!c->r->require_pinned || c->rec->pinned)
+		return 0;
+	m = xasprintf("toolchain '%s' is not pinned and --require-pinned is set",
+		      ent->toolchain_id);
+	fail(c, "catalogue", m);
+	free(m);
+	return -1;
+}
+
+/* Step: a cached record ends the run here (returns 1). */
+static int cache_lookup(struct run_ctx *c)
+{
+	if (!c->r->cache_dir)
+		return 0;
+	c->cache_key = cache_key(c->s, c->job->payload, c->job->repeat, c->rec->image,
+				 c->rec->pinned, c->r->timeout_scale);
+	if (!c->cache_key || !cache_load(c->r->cache_dir, c->cache_key, c->rec))
+		return 0;
+	c->rec->match = false;
+	return 1;
+}
+
+/* Step: the image is present (pulled at most once per process). */
+static int ensure_image(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	bool pulled = false;
+
+	if (imgcache_ensure(&pulled, c->r->images, c->rec->image, &err) < 0)
+		return fail(c, "pull", err.msg);
+	return 0;
+}
+
+/* Step: token and the run's private directory. */
+static int prepare_workdir(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	const struct payload *pay = &c->s->payloads[c->job->payload];
+
+	if (sr_token(c->token, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->token = xstrdup(c->token);
+	workdir_paths(&c->wd, c->r->tmp_root, c->name);
+	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->isolation.work_bounded = c->wd.mounted;
+	return 0;
+}
+
+/* The listeners on the gateway, and the plan's endpoints from their ports. */
+static int open_listeners(struct run_ctx *c, struct sr_err *err)
+{
+	const struct spec *s = c->s;
+	struct net_session_opts no = {0};
+	uint16_t *stub_ports;
+
+	no.bind_addr = c->net.gateway;
+	no.token = c->token;
+	no.domain = c->r->oob_domain;
+	no.stubs = s->stubs;
+	no.nstubs = s->nstubs;
+	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
+	no.dns_port = c->net.relay ? 0 : 53;
+	no.freebind = c->r->engine->podman;
+	if (net_session_open(&c->sess, &no, err) < 0)
+		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
+	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
+	for (size_t i = 0; i < s->nstubs; i++)
+		if (s->stubs[i].kind != STUB_FS)
+			stub_ports[i] = net_session_stub_port(c->sess, i);
+	netplan_set_endpoints(&c->net, s, c->net.gateway, net_session_oob_port(c->sess),
+			      net_session_dns_port(c->sess), stub_ports, c->token,
+			      c->r->oob_domain);
+	free(stub_ports);
+	return 0;
+}
+
+/* The created network's gateway; on podman also its bridge, which podman
+ * chose (docs/podman-notes.md §2). */
+static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
+{
+	struct podman_net pn;
+
+	if (!c->r->engine->podman)
+		return engine_network_gateway(gw, c->r->engine, c->net.name, err);
+	if (podman_network_inspect(&pn, c->r->engine, c->net.name, err) < 0)
+		return -1;
+	free(c->net.bridge);
+	c->net.bridge = xstrdup(pn.bridge);
+	*gw = xstrdup(pn.gateway);
+	return 0;
+}
+
+/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+static int relay_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	bool pulled = false;
+
+	if (!dnsrelay_needed(c->r->is_root))
+		return 0;
+	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+		return fail(c, "pull", err.msg);
+	return 0;
+}
+
+/* Step (oob, stubs): execute the network plan: the internal network, the
+ * listeners on its gateway, the firewall, resolv.conf. */
+static int setup_network(struct run_ctx *c)
+{
+	struct runner *r = c->r;
+	struct netplan_opts o = {.engine = r->engine,
+				 .spec = c->s,
+				 .run_id = r->run_id,
+				 .owner = r->owner,
+				 .run_dir = c->wd.dir,
+				 .firewall = r->firewall};
+	struct sr_err err = SR_ERR_INIT;
+	char *gw = NULL;
+	int rc;
+
+	/* Podman is refused by netplan_init, with its own reason. */
+	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
+	    (rc = relay_prepare(c)))
+		return rc;
+	o.relay_image = c->relay_image;
+	o.container = c->name;
+	if (netplan_init(&c->net, &o, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (!c->net.on)
+		return 0;
+	if (!r->firewall && r->require_firewall)
+		return fail(c, "network",
+			    "--require-firewall is set and no firewall is available (it needs "
+			    "root and a working iptables)");
+	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
+			&err) < 0) {
+		sr_err_wrap(&err, "cannot create the run's network");
+		return fail(c, "network", err.msg);
+	}
+	c->net_created = true;
+	if (network_endpoint(c, &gw, &err) < 0)
+		return fail(c, "network", err.msg);
+	free(c->net.gateway);
+	c->net.gateway = gw;
+	if (open_listeners(c, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (c->net.firewall) {
+		if (fw_apply(&c->fw, c->net.bridge, c->net.gateway, c->net.tcp, c->net.ntcp,
+			     c->net.udp, c->net.nudp, &err) < 0) {
+			sr_err_wrap(&err, "cannot install firewall rules");
+			return fail(c, "network", err.msg);
+		}
+		c->fw_on = true;
+	}
+	c->rec->isolation.firewall = c->fw_on;
+	c->rec->isolation.dns = c->net.relay ? "relay" : "gateway";
+	if (c->net.relay) {
+		c->relay_attempted = true;
+		if (dnsrelay_start(&gw, r->engine, c->net.relay_name, &c->net.relay_run, &err) < 0)
+			return fail(c, "network", err.msg);
+		netplan_set_relay_ip(&c->net, gw);
+		free(gw);
+	}
+	if (fs_write_new(c->net.resolv, c->net.resolv_text, strlen(c->net.resolv_text), 0644,
+			 &err) < 0)
+		return fail(c, "create", err.msg);
+	return 0;
+}
+
+static void abort_container(void *ctx)
+{
+	struct run_ctx *c = ctx;
+	const char *args[] = {"kill", c->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+
+	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
+}
+
+/* The engine argv of this run (and its plan); the record keeps it as
+ * engine_argv. */
+static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
+{
+	struct run_plan plan = {0};
+
+	plan.engine_bin = c->r->engine->bin;
+	plan.podman = c->r->engine->podman;
+	plan.spec = c->s;
+	plan.image = c->rec->image;
+	plan.name = c->name;
+	plan.run_id = c->r->run_id;
+	plan.owner = c->r->owner;
+	plan.work_dir = c->wd.work;
+	plan.payload_file = c->wd.payload;
+	plan.network = c->net.on ? c->net.name : NULL;
+	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
+	plan.env_file = c->wd.env_file;
+	runargs_build(argv, &plan);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
+	if (out)
+		*out = plan;
+}
+
+/* The API route of launch: the same plan as a create request, env in its
+ * body. What the CLI route's env file could not carry fails here too; the
+ * payload comes last, as the CLI's `-e` after the env file. */
+static int launch_api(struct run_ctx *c, struct strvec *env)
+{
+	struct run_api_in in = {.api = c->r->api,
+				.kill_ms = c->timeout_ms + START_SLACK_MS,
+				.out_cap = (size_t)c->s->limits.output};
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf chk = STRBUF_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	struct run_plan plan;
+	const char *phase = "create";
+	int rc = runargs_env_file(&chk, env, &err);
+
+	strbuf_release(&chk);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	runargs_payload_env(env, &c->s->payloads[c->job->payload]);
+	build_argv(c, &argv, &plan);
+	in.plan = &plan;
+	in.env = strvec_argv(env);
+	c->attempted = true;
+	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
+	c->have_res = true;
+	strvec_clear(&argv);
+	if (rc < 0)
+		return fail(c, phase, err.msg);
+	c->have_st = true;
+	sr_rtrim(&c->res.err);
+	return 0;
+}
+
+/* Step: `run` the container to completion (or its deadline). The env file
+ * exists only while the client may read it. */
+static int launch(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT, cenv = STRVEC_INIT;
+	struct proc_opts po = {0};
+	struct sr_err err = SR_ERR_INIT;
+	int rc;
+
+	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
+	strvec_pushf(&env, "SANDRUN_REPEAT=%u", c->job->repeat + 1);
+	strvec_pushv(&env, (const char *const *)c->net.env.v);
+	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
+	if (!c->timeout_ms)
+		c->timeout_ms = 1;
+	if (c->r->api) {
+		rc = launch_api(c, &env);
+		strvec_clear(&env);
+		return rc;
+	}
+	rc = workdir_write_env(&c->wd, &env, &err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	build_argv(c, &argv, NULL);
+	po.argv = strvec_argv(&argv);
+	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
+	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
+	po.envp = strvec_argv(&cenv);
+	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
+	po.out_cap = (size_t)s->limits.output;
+	po.on_abort = abort_container;
+	po.ctx = c;
+	po.abort_grace_ms = 15000;
+	po.interruptible = true;
+	/* The run's own directory (the harness never sees it): conmon marks
+	 * an OOM kill there, see mark_podman_oom. */
+	po.cwd = c->wd.dir;
+	c->attempted = true;
+	rc = proc_run(&po, &c->res, &err);
+	c->have_res = true;
+	workdir_drop_env(&c->wd);
+	strvec_clear(&argv);
+	strvec_clear(&cenv);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	sr_rtrim(&c->res.err);
+	return 0;
+}
+
+/* The init process (tini for docker, catatonit for podman) reports that the
+ * harness's command could not be executed: a start failure, not a result.
+ * Returns the init's message line, or NULL. */
+static const char *init_exec_failed(const struct engine_state *st, const struct strbuf *err)
+{
+	static __thread char line[512];
+	const char *p;
+	size_t n;
+
+	/* catatonit 0.1 (podman 4.3) exits 1 with "ERROR (catatonit:N): failed
+	 * to exec pid1: ..." as the first line. */
+	if (st->exit_code == 1 && !strncmp(strbuf_str(err), "ERROR (catatonit:", 17) &&
+	    (p = strstr(strbuf_str(err), "failed to exec pid1")) &&
+	    p < strbuf_str(err) + strcspn(strbuf_str(err), "\n")) {
+		p = strbuf_str(err);
+	} else {
+		if (st->exit_code != 126 && st->exit_code != 127)
+			return NULL;
+		p = strstr(strbuf_str(err), "[FATAL tini");
+		if (!p)
+			p = strstr(strbuf_str(err), "catatonit: failed to exec");
+		if (!p || !strstr(p, "exec"))
+			return NULL;
+	}
+	n = strcspn(p, "\n");
+	snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
+	return line;
+}
+
+/* Podman 4 looks for conmon's OOM mark in the bundle directory, but conmon
+ * writes it into its working directory, the run's own (docs/podman-notes.md
+ * §1), so podman's inspect says OOMKilled=false: read the mark here. */
+static void mark_podman_oom(struct run_ctx *c)
+{
+	int dfd;
+
+	if (!c->r->engine->podman || c->st.oom)
+		return;
+	dfd = open(c->wd.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	c->st.oom = podman_oom_marked(dfd);
+	close(dfd);
+}
+
+/* Step: the container ran (rather than failing to be created or started,
+ * or being interrupted). */
+static int check_started(struct run_ctx *c)
+{
+	const struct proc_result *res = &c->res;
+	struct sr_err err = SR_ERR_INIT;
+	const char *why;
+	char *m;
+
+	if (!c->have_st && engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
+		/* No container: the engine refused to create it (exit 125) or is gone. */
+		if (res->cancelled)
+			return fail(c, "run", "interrupted");
+		return fail(c, res->exit_code == 125 ? "create" : "collect",
+			    res->err.len ? res->err.buf : err.msg);
+	}
+	if (c->st.error[0] || !strcmp(c->st.status, "created"))
+		return fail(c, "start", c->st.error[0] ? c->st.error : strbuf_str(&res->err));
+	if (res->cancelled) {
+		m = xasprintf("interrupted by signal %d", (int)sr_interrupted);
+		fail(c, "run", m);
+		free(m);
+		return -1;
+	}
+	if ((why = init_exec_failed(&c->st, &res->err)))
+		return fail(c, "start", why);
+	mark_podman_oom(c);
+	return 0;
+}
+
+/* The hits of un_json (no token) that came from this run's own network:
+ * the record's "untokened" evidence, or NULL for none. */
+static char *own_network_hits(struct run_ctx *c, const char *un_json)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint32_t net, mask;
+
+	if (!untokened_subnet(&net, &mask, c->net.gateway))
+		return NULL;
+	untokened_filter(&sb, un_json, net, mask, c->net.gateway);
+	if (sb.len <= 2) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static void collect_net(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	struct record *rec = c->rec;
+	struct strbuf oob = STRBUF_INIT, stubs = STRBUF_INIT, un = STRBUF_INIT;
+
+	c->obs.oob_fired = net_session_oob_fired(c->sess, &c->oob_cause);
+	c->obs.oob_cause = c->oob_cause;
+	if (s->oracle.stub_name) {
+		c->obs.stub_matched =
+		    net_session_stub_match(c->sess, s->oracle.stub_name, s->oracle.stub_contains,
+					   s->oracle.stub_regex, &c->stub_cause);
+		c->obs.stub_cause = c->stub_cause;
+	}
+	net_session_evidence(c->sess, &oob, &stubs, &un);
+	rec->evidence.oob_json = strbuf_detach(&oob, NULL);
+	rec->evidence.stubs_json = strbuf_detach(&stubs, NULL);
+	sr_rtrim(&un);
+	if (un.len > 2)
+		rec->evidence.untokened_json = own_network_hits(c, un.buf);
+	if (un.len > 2) {
+		/* un is a JSON array: keep its elements for the report's list. */
+		pthread_mutex_lock(&c->r->lock);
+		if (c->r->unattributed.len)
+			strbuf_addch(&c->r->unattributed, ',');
+		strbuf_add(&c->r->unattributed, un.buf + 1, un.len - 2);
+		pthread_mutex_unlock(&c->r->lock);
+	}
+	strbuf_release(&un);
+}
+
+/* Artifacts the file oracle names, copied out of /work. */
+static int collect_files(struct run_ctx *c)
+{
+	struct record *rec = c->rec;
+	struct sr_err err = SR_ERR_INIT;
+	char *dest;
+
+	if (!c->s->oracle.files)
+		return 0;
+	dest = xasprintf("%s/%s", c->r->artifacts_root, c->name);
+	if (fs_collect_budget(c->wd.work, c->s->oracle.files, dest, &rec->evidence.artifacts,
+			      &c->budget, &err) < 0) {
+		free(dest);
+		return fail(c, "collect", err.msg);
+	}
+	c->obs.files_matched = rec->evidence.artifacts.nr;
+	c->obs.first_file = c->obs.files_matched ? rec->evidence.artifacts.v[0] : NULL;
+	if (c->obs.files_matched)
+		rec->evidence.artifact_dir = dest;
+	else
+		free(dest);
+	return 0;
+}
+
+/* Wait up to the grace period for late callbacks, in short slices so that
+ * an interrupt ends it at once and a callback ends it early. */
+static void grace_wait(struct run_ctx *c)
+{
+	uint64_t end = sr_now_ms() + c->r->grace_ms;
+
+	while (!sr_interrupted && !net_session_oob_fired(c->sess, NULL)) {
+		uint64_t now = sr_now_ms();
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		if (now >= end)
+			break;
+		if (end - now < 20)
+			ts.tv_nsec = (long)(end - now) * 1000 * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Step: what the run did — exit, signal, timeout, network evidence, files. */
+static int observe(struct run_ctx *c)
+{
+	const struct engine_state *st = &c->st;
+	struct run_obs *obs = &c->obs;
+
+	c->rec->exit_code = st->exit_code;
+	obs->exit_code = st->exit_code;
+	obs->oom = st->oom;
+	obs->timed_out = c->res.timed_out;
+	if (!obs->timed_out && st->started_ms && st->finished_ms >= st->started_ms &&
+	    st->finished_ms - st->started_ms > c->timeout_ms)
+		obs->timed_out = true;
+	/* The init process reports a harness killed by signal N as 128+N. */
+	if (st->exit_code > 128 && st->exit_code < 128 + 65)
+		obs->signal = st->exit_code - 128;
+	if (!obs->timed_out && !obs->oom)
+		c->rec->signal = obs->signal;
+	obs->stdout_tail = strbuf_str(&c->res.out);
+	obs->stdout_len = c->res.out.len;
+	obs->stderr_tail = strbuf_str(&c->res.err);
+	obs->stderr_len = c->res.err.len;
+	if (c->sess) {
+		/* Late callbacks: the harness may have started something that
+		 * reaches out after its main process exited. */
+		grace_wait(c);
+		net_session_stop(c->sess);
+		collect_net(c);
+	}
+	return collect_files(c);
+}
+
+/* Step: the verdict. */
+static int decide(struct run_ctx *c)
+{
+	bool fired;
+	char *cause;
+
+	verdict_decide(c->s, &c->obs, &c->rec->outcome, &cause, &fired);
+	free(c->rec->cause);
+	c->rec->cause = cause;
+	c->rec->fired = fired ? 1 : 0;
+	c->rec->phase = "run";
+	results_parse(c->rec, c->s, &c->res.out, &c->res.err);
+	return 0;
+}
+
+static char *artifact_dest(const struct run_ctx *c)
+{
+	return xasprintf("%s/%s", c->r->artifacts_root, c->name);
+}
+
+/* Step: `collect` globs and libFuzzer's reproducers out of /work. */
+static int collect_more(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	char *dest = artifact_dest(c);
+	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
+
+	free(dest);
+	return rc < 0 ? fail(c, "collect", err.msg) : 0;
+}
+
+static char *tail_copy(const struct strbuf *sb)
+{
+	size_t n = sb->len > TAIL_IN_RECORD ? TAIL_IN_RECORD : sb->len;
+
+	return xstrndup(strbuf_str(sb) + sb->len - n, n);
+}
+
+/* Undo every step that ran, in reverse: container, listeners, firewall,
+ * network, /work mount, run directory. */
+static void finish(struct run_ctx *c)
+{
+	struct runner *r = c->r;
+	bool remove = !r->keep || sr_interrupted;
+
+	if (c->have_res) {
+		char *dest = artifact_dest(c);
+		c->rec->evidence.stdout_tail = tail_copy(&c->res.out);
+		c->rec->evidence.stderr_tail = tail_copy(&c->res.err);
+		results_save_output(c->rec, dest, &c->res.out, &c->res.err);
+		free(dest);
+	}
+	if (r->keep && !sr_interrupted && c->wd.created)
+		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
+		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
+	if (c->attempted && remove)
+		sched_reap(r, c->name, false);
+	if (c->sess) {
+		net_session_stop(c->sess);
+		net_session_free(c->sess);
+	}
+	if (c->fw_on)
+		fw_remove(&c->fw);
+	/* Before the network: one with an endpoint left cannot be removed. */
+	if (c->relay_attempted && remove)
+		sched_reap(r, c->net.relay_name, false);
+	if (c->net_created && remove)
+		sched_reap(r, c->net.name, true);
+	netplan_release(&c->net);
+	workdir_release(&c->wd, r->keep && !sr_interrupted);
+	proc_result_release(&c->res);
+	free(c->oob_cause);
+	free(c->stub_cause);
+	free(c->relay_image);
+	free(c->name);
+}
+
+/* Step (warm): the token and a warm container with a fresh /work. */
+static int warm_step_prepare(struct run_ctx *c)
+{
+	struct sr_err err = SR_ERR_INIT;
+	struct warm *w = c->job->warm;
+	bool reused;
+
+	if (sr_token(c->token, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->token = xstrdup(c->token);
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, c->name,
+			 c->s->payloads[c->job->payload].value, &err) < 0)
+		return fail(c, "create", err.msg);
+	c->rec->isolation.container_reused = reused;
+	free(c->rec->container);
+	c->rec->container = xstrdup(w->name);
+	c->wd.work = xstrdup(w->wd.work);
+	return 0;
+}
+
+/* Step (warm): exec the command, then reset the container; fills what
+ * check_started and the inspect would for a run of its own. */
+static int warm_step_launch(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	struct strvec env = STRVEC_INIT;
+	struct sr_err err = SR_ERR_INIT;
+	bool oom;
+	int rc;
+
+	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
+	if (!c->timeout_ms)
+		c->timeout_ms = 1;
+	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
+		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return fail(c, "create", err.msg);
+	c->have_res = true;
+	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
+			&err);
+	sr_rtrim(&c->res.err);
+	if (rc < 0)
+		return fail(c, "run", err.msg);
+	if (c->res.cancelled)
+		return fail(c, "run", "interrupted");
+	/* The engine could not execute the command: a start failure. */
+	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
+	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
+	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
+		return fail(c, "start", strbuf_str(&c->res.err));
+	c->st.exit_code = c->res.exit_code;
+	c->st.oom = oom;
+	return 0;
+}
+
+void run_one(struct runner *r, struct run_job *job)
+{
+	static int (*const steps[])(struct run_ctx *) = {
+	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
+	    launch,	   check_started, observe,	decide,		 collect_more,
+	};
+	static int (*const warm_steps[])(struct run_ctx *) = {
+	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
+	    warm_step_launch, observe,	    decide,	  collect_more,
+	};
+	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
+	uint64_t t0 = sr_now_ms();
+
+	job->started = true;
+	rec_begin(r, job);
+	c.name = xstrdup(c.rec->container);
+	c.budget.files = (size_t)c.s->limits.artifacts;
+	c.budget.bytes = c.s->limits.artifact_bytes;
+	if (job->warm) {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
+			if (warm_steps[i](&c) != 0)
+				break;
+	} else {
+		for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
+			if (steps[i](&c) != 0)
+				break;
+	}
+	finish(&c);
+	if (!c.rec->cached)
+		c.rec->duration_ms = sr_now_ms() - t0;
+	rec_finish(c.rec);
+	if (c.cache_key && !c.rec->cached && !sr_interrupted)
+		cache_store(r->cache_dir, c.cache_key, c.rec);
+	free(c.cache_key);
+	job->done = true;
+}

@@ -1,0 +1,143 @@
+#include "runner/exec/run_api.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct eapi *run_api_open(const struct engine *e)
+{
+	const char *sw = getenv("SANDRUN_ENGINE_API"), *ctx = getenv("DOCKER_CONTEXT");
+	struct sr_err err = SR_ERR_INIT;
+	struct eapi *api = NULL;
+	char *sock = NULL, *ver = NULL;
+	const char *why = NULL;
+
+	if (sw && (!strcmp(sw, "0") || !strcmp(sw, "off")))
+		why = "SANDRUN_ENGINE_API is off";
+	else if (e->podman || strcmp(e->bin, "docker") != 0)
+		why = "the engine is not plain docker";
+	else if (ctx && *ctx)
+		why = "DOCKER_CONTEXT is set";
+	else if (eapi_default_socket(&sock, false, &err) < 0 || eapi_open(&api, sock, &err) < 0 ||
+		 eapi_version(&ver, api, &err) < 0)
+		why = err.msg;
+	else if (e->version && strcmp(e->version, ver) != 0)
+		why = "the socket's server version differs from the CLI's";
+	if (why) {
+		sr_debug("engine route: CLI (%s)", why);
+		eapi_close(api);
+		api = NULL;
+	} else {
+		sr_debug("engine route: API over %s (server %s)", sock, ver);
+	}
+	free(sock);
+	free(ver);
+	return api;
+}
+
+static void state_from_api(struct engine_state *st, const struct eapi_state *a)
+{
+	memset(st, 0, sizeof(*st));
+	snprintf(st->status, sizeof(st->status), "%s", a->status);
+	st->exit_code = a->exit_code;
+	st->oom = a->oom_killed;
+	st->started_ms = a->started_ms;
+	st->finished_ms = a->finished_ms;
+}
+
+/* Attach, start, wait; res gets what the CLI client's proc_run would. */
+static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
+			 const char *id, struct sr_err *err)
+{
+	struct eapi_run_opts ro = {
+	    .timeout_ms = in->kill_ms, .out_cap = in->out_cap, .interruptible = true};
+	struct eapi_run_result rr;
+	struct eapi_run *run = NULL;
+	int rc;
+
+	*phase = "start";
+	if ((rc = eapi_run_begin(&run, in->api, id, &ro, err)) < 0)
+		return rc;
+	*phase = "collect";
+	rc = eapi_run_finish(&rr, run, err);
+	strbuf_release(&res->out);
+	strbuf_release(&res->err);
+	res->out = rr.out;
+	res->err = rr.err;
+	res->out_total = rr.out_total;
+	res->err_total = rr.err_total;
+	res->exit_code = rr.exit_code;
+	res->timed_out = rr.timed_out;
+	res->cancelled = rr.cancelled;
+	res->duration_ms = rr.duration_ms;
+	return rc;
+}
+
+/* A container that died by SIGTERM or a plain SIGKILL the runner did not
+ * send may have been stopped by the engine shutting down (dockerd stops its
+ * containers on the way out): that is the engine failing, not the harness.
+ * Watch the engine for a moment; if it goes away, the run is an error. */
+static int engine_still_there(struct eapi *api, struct sr_err *err)
+{
+	for (int i = 0; i < 15; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		struct sr_err e2 = SR_ERR_INIT;
+		char *ver = NULL;
+		if (eapi_version(&ver, api, &e2) < 0)
+			return sr_err_set(err, SR_EENGINE,
+					  "the engine stopped during the run (its shutdown "
+					  "stopped the container): %s",
+					  e2.msg);
+		free(ver);
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+int run_api_launch(struct proc_result *res, struct engine_state *st, const char **out_phase,
+		   const struct run_api_in *in, struct sr_err *err)
+{
+	struct eapi_create_opts o;
+	struct runargs_store store;
+	struct eapi_state as;
+	char *id = NULL;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	strbuf_init(&res->out);
+	strbuf_init(&res->err);
+	memset(st, 0, sizeof(*st));
+	st->exit_code = -1;
+	*out_phase = "run";
+	if (sr_interrupted)
+		return sr_err_set(err, SR_EFAIL, "interrupted by signal %d", (int)sr_interrupted);
+	*out_phase = "create";
+	runargs_create_opts(&o, &store, in->plan, in->env);
+	rc = eapi_create(&id, in->api, &o, err);
+	runargs_store_release(&store);
+	if (!rc)
+		rc = run_container(res, out_phase, in, id, err);
+	if (!rc) {
+		*out_phase = "collect";
+		rc = eapi_inspect_state(&as, in->api, id, err);
+	}
+	/* The daemon handles the OOM event and the exit event apart: right
+	 * after the wait returns, a memory-limit kill (137) may not be marked
+	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
+	 * before calling it a plain SIGKILL. */
+	for (int i = 0; !rc && as.exit_code == 137 && !as.oom_killed && i < 20; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		rc = eapi_inspect_state(&as, in->api, id, err);
+	}
+	if (!rc && !res->timed_out && !res->cancelled &&
+	    (as.exit_code == 143 || (as.exit_code == 137 && !as.oom_killed))) {
+		*out_phase = "run";
+		rc = engine_still_there(in->api, err);
+	}
+	if (!rc)
+		state_from_api(st, &as);
+	free(id);
+	return rc;
+}

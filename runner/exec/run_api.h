@@ -1,0 +1,37 @@
+/* The engine API route of one run: instead of a `docker run` client process,
+ * create / attach / start / wait / inspect over the engine's unix socket
+ * (engine_api.h), from the same plan runargs_build renders. Removal stays
+ * with the reaper, as on the CLI route. */
+#ifndef SR_RUN_API_H
+#define SR_RUN_API_H
+
+#include "runner/engine/engine.h"
+#include "runner/engine/engine_api.h"
+#include "runner/exec/runargs.h"
+
+/* The client runs use, or NULL for the CLI route: when SANDRUN_ENGINE_API is
+ * "0" or "off", the engine is not plain `docker` (podman, or a path given),
+ * DOCKER_HOST is not a unix socket, DOCKER_CONTEXT is set, or the socket does
+ * not answer with the server version the CLI probe saw (another daemon).
+ * The route taken is logged at debug level. */
+struct eapi *run_api_open(const struct engine *e);
+
+struct run_api_in {
+	struct eapi *api;
+	const struct run_plan *plan;
+	char *const *env; /* the container's environment, NULL-terminated */
+	uint64_t kill_ms; /* from the start request; then the container is killed */
+	size_t out_cap;	  /* bytes kept per stream */
+};
+
+/* Create, attach, start, wait for, then inspect the run's container. 0 when
+ * it ran (or was interrupted or killed at the deadline while running): res
+ * holds the output tails, the exit code, timed_out and cancelled as
+ * proc_run reports them for the CLI client; st the engine's state (exit,
+ * OOM, start and finish times). Else a negative SR_E* code, *out_phase
+ * ("create", "start", "collect", "run") names the step that failed and err
+ * the engine's message. res is always initialised (proc_result_release). */
+int run_api_launch(struct proc_result *res, struct engine_state *st, const char **out_phase,
+		   const struct run_api_in *in, struct sr_err *err);
+
+#endif

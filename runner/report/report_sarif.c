@@ -1,0 +1,336 @@
+/* SARIF 2.1.0: one result per confirmed or crash verdict. */
+#include "runner/report/report_int.h"
+#include "runner/verdict/kofn.h"
+
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/hash.h"
+
+/* Percent-encode everything but unreserved characters and '/'. */
+static void uri_path(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+			strbuf_addch(sb, (char)c);
+		else
+			strbuf_addf(sb, "%%%02X", c);
+	}
+}
+
+/* The artifactLocation of r's spec: relative to %SRCROOT% (the working
+ * directory) when it can be, else an absolute file URI. Every result needs a
+ * location, so a record without a spec path points at "<harness>.yaml". */
+static void add_file_location(struct strbuf *sb, const char *spec, const char *cwd)
+{
+	struct strbuf uri = STRBUF_INIT;
+	bool rel = true;
+
+	if (spec[0] == '/') {
+		size_t cl = cwd ? strlen(cwd) : 0;
+		if (cl > 1 && !strncmp(spec, cwd, cl) && spec[cl] == '/') {
+			spec += cl + 1;
+		} else {
+			rel = false;
+			strbuf_addstr(&uri, "file://");
+		}
+	}
+	while (rel && spec[0] == '.' && spec[1] == '/')
+		for (spec += 2; *spec == '/'; spec++)
+			;
+	uri_path(&uri, spec);
+	strbuf_addstr(sb, "{\"uri\": ");
+	json_add_str(sb, uri.buf);
+	if (rel)
+		strbuf_addstr(sb, ", \"uriBaseId\": \"%SRCROOT%\"");
+	strbuf_addch(sb, '}');
+	strbuf_release(&uri);
+}
+
+static void add_spec_location(struct strbuf *sb, const struct record *r, const char *cwd)
+{
+	struct strbuf fallback = STRBUF_INIT;
+	const char *spec = r->spec_path;
+
+	if (!spec || !*spec) {
+		strbuf_addf(&fallback, "%s.yaml",
+			    r->harness && *r->harness ? r->harness : "harness");
+		spec = fallback.buf;
+	}
+	add_file_location(sb, spec, cwd);
+	strbuf_release(&fallback);
+}
+
+/* What a crash record's SARIF result says beyond the spec: its type (the
+ * rule), its place in the sources and its signature. */
+struct crash_bits {
+	struct json_value *doc;
+	const char *type, *file, *signature;
+	int line;
+};
+
+static void crash_bits(struct crash_bits *cb, const struct record *r)
+{
+	const struct json_value *loc, *line;
+
+	memset(cb, 0, sizeof(*cb));
+	if (r->outcome != OUTCOME_CRASH || !r->crash_json ||
+	    json_parse(&cb->doc, "crash", r->crash_json, strlen(r->crash_json), NULL) < 0)
+		return;
+	cb->type = json_str(json_get(cb->doc, "type"));
+	cb->signature = json_str(json_get(cb->doc, "signature"));
+	loc = json_get(cb->doc, "location");
+	line = json_get(loc, "line");
+	if (json_str(json_get(loc, "file")) && line && line->type == JSON_NUMBER &&
+	    line->u.num.v >= 1) {
+		cb->file = json_str(json_get(loc, "file"));
+		cb->line = (int)line->u.num.v;
+	}
+}
+
+/* The rule a record's result is under: its crash type, else its harness. */
+static char *rule_of(const struct record *r)
+{
+	struct crash_bits cb;
+	char *id;
+
+	crash_bits(&cb, r);
+	id = rep_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
+	json_free(cb.doc);
+	return id;
+}
+
+static bool is_finding(const struct record *r)
+{
+	return r->outcome == OUTCOME_CONFIRMED || r->outcome == OUTCOME_CRASH;
+}
+
+/* One reportingDescriptor: a harness, with the texts GitHub shows. */
+/* A rule for one crash type, whichever harness hit it. */
+static void add_crash_rule(struct strbuf *sb, const char *id)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	strbuf_addstr(sb, "{\"id\": ");
+	json_add_str(sb, id);
+	strbuf_addf(&t, "%s", id);
+	strbuf_addstr(sb, ", \"shortDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_reset(&t);
+	strbuf_addf(&t,
+		    "A sanitizer or libFuzzer reported %s inside a sandrun harness; results "
+		    "with the same sandrunCrash/v1 fingerprint are one bug.",
+		    id);
+	strbuf_addstr(sb, "}, \"fullDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_addstr(sb, "}, \"help\": {\"text\": \"Run the result's `sandrun repro` line "
+			  "to run the saved input again.\"}, \"defaultConfiguration\": "
+			  "{\"level\": \"error\"}, \"properties\": {\"tags\": [\"security\", "
+			  "\"sandrun\", \"crash\"], \"precision\": \"very-high\", "
+			  "\"problem.severity\": \"error\"}}");
+	strbuf_release(&t);
+}
+
+static void add_rule(struct strbuf *sb, const char *id, const char *spec)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	strbuf_addstr(sb, "{\"id\": ");
+	json_add_str(sb, id);
+	strbuf_addf(&t, "sandrun harness %s fired", id);
+	strbuf_addstr(sb, ", \"shortDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_reset(&t);
+	strbuf_addf(&t,
+		    "The sandrun harness %s%s%s%s confirmed its vulnerability or crashed the "
+		    "target inside its sandbox.",
+		    id, spec ? " (" : "", spec ? spec : "", spec ? ")" : "");
+	strbuf_addstr(sb, "}, \"fullDescription\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_reset(&t);
+	strbuf_addf(
+	    &t, "Run `sandrun run %s` to reproduce; the result's properties carry the evidence.",
+	    spec ? spec : id);
+	strbuf_addstr(sb, "}, \"help\": {\"text\": ");
+	json_add_str(sb, t.buf);
+	strbuf_addstr(sb, "}, \"defaultConfiguration\": {\"level\": \"error\"}, "
+			  "\"properties\": {\"tags\": [\"security\", \"sandrun\"], "
+			  "\"precision\": \"very-high\", \"problem.severity\": \"error\"}}");
+	strbuf_release(&t);
+}
+
+/* One SARIF result for a confirmed or crash record, under rule index k. */
+static void add_result(struct strbuf *sb, const struct record *r, size_t k, const char *run_id,
+		       const char *wd)
+{
+	const char *tok = r->token, *h = r->harness ? r->harness : "";
+	const char *p = r->payload ? r->payload : "";
+	struct strbuf msg = STRBUF_INIT;
+	struct sr_hasher *hs;
+	struct crash_bits cb;
+	char fp[17];
+
+	crash_bits(&cb, r);
+	strbuf_addstr(sb, "{\"ruleId\": ");
+	rep_jstr(sb, cb.type ? cb.type : h, tok);
+	strbuf_addf(sb, ", \"ruleIndex\": %zu, \"level\": \"error\", \"message\": {\"text\": ", k);
+	strbuf_addstr(&msg, h);
+	if (*p)
+		strbuf_addf(&msg, " [%s]", p);
+	strbuf_addf(&msg, ": %s", rep_oshow(r->outcome));
+	if (r->cause && *r->cause)
+		strbuf_addf(&msg, ": %s", r->cause);
+	rep_jstr(sb, msg.buf, tok);
+	strbuf_release(&msg);
+	strbuf_addstr(sb, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ");
+	if (cb.file) {
+		char *f = rep_redact(cb.file, tok);
+		add_file_location(sb, f, wd);
+		free(f);
+		strbuf_addf(sb, ", \"region\": {\"startLine\": %d}}}]", cb.line);
+	} else {
+		add_spec_location(sb, r, wd);
+		strbuf_addstr(sb, ", \"region\": {\"startLine\": 1}}}]");
+	}
+	/* Harness and payload only: the same finding keeps its fingerprint
+	 * across runs, repeats and machines. */
+	hs = sr_hasher_new();
+	sr_hasher_add_str(hs, h);
+	sr_hasher_add_str(hs, p);
+	sr_hasher_finish(hs, fp);
+	strbuf_addf(sb, ", \"partialFingerprints\": {\"sandrunRun/v1\": \"%s\"", fp);
+	if (cb.signature) {
+		/* One bug keeps its fingerprint whichever harness or run hit it. */
+		hs = sr_hasher_new();
+		sr_hasher_add_str(hs, cb.signature);
+		sr_hasher_finish(hs, fp);
+		strbuf_addf(sb, ", \"sandrunCrash/v1\": \"%s\"", fp);
+	}
+	strbuf_addch(sb, '}');
+	strbuf_addstr(sb, ", \"properties\": {\"outcome\": ");
+	rep_joutcome(sb, r->outcome);
+	strbuf_addstr(sb, ", \"expected\": ");
+	rep_joutcome(sb, r->expected);
+	strbuf_addstr(sb, ", \"payload\": ");
+	rep_jstr(sb, p, tok);
+	strbuf_addstr(sb, ", \"image\": ");
+	rep_jstr(sb, r->image, tok);
+	strbuf_addf(sb, ", \"pinned\": %s, \"fired\": \"%u/%u\", \"repeat\": %u",
+		    rep_jbool(r->pinned), r->fired, r->runs, r->repeat_index + 1);
+	if (r->exit_code != -1)
+		strbuf_addf(sb, ", \"exitCode\": %d", r->exit_code);
+	if (r->signal)
+		strbuf_addf(sb, ", \"signal\": %d", r->signal);
+	strbuf_addstr(sb, ", \"artifacts\": ");
+	rep_jstrvec(sb, &r->evidence.artifacts, tok);
+	if (r->evidence.artifact_dir) {
+		strbuf_addstr(sb, ", \"artifactDir\": ");
+		rep_jstr(sb, r->evidence.artifact_dir, tok);
+	}
+	if (cb.signature) {
+		strbuf_addstr(sb, ", \"signature\": ");
+		rep_jstr(sb, cb.signature, tok);
+	}
+	strbuf_addstr(sb, ", \"runId\": ");
+	json_add_str(sb, run_id);
+	strbuf_addstr(sb, "}}");
+	json_free(cb.doc);
+}
+
+int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
+		       size_t n, struct sr_err *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char **rules = NULL;
+	size_t nrules = 0, arules = 0, nres = 0, nv;
+	struct verdict *v;
+	char cwd[PATH_MAX];
+	const char *wd = getcwd(cwd, sizeof(cwd));
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		char *h = rule_of(&recs[i]);
+		size_t k = 0;
+		while (k < nrules && strcmp(rules[k], h))
+			k++;
+		if (k == nrules) {
+			SR_GROW(rules, nrules + 1, arules);
+			rules[nrules++] = h;
+		} else {
+			free(h);
+		}
+	}
+
+	strbuf_addstr(&sb, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+			   "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n");
+	strbuf_addstr(&sb,
+		      "      \"tool\": {\"driver\": {\"name\": \"sandrun\", \"informationUri\": ");
+	json_add_str(&sb, SR_INFORMATION_URI);
+	strbuf_addstr(&sb, ", \"version\": ");
+	json_add_str(&sb, m->tool_version ? m->tool_version : "unknown");
+	strbuf_addstr(&sb, ", \"rules\": [");
+	for (size_t k = 0; k < nrules; k++) {
+		const char *spec = NULL;
+		for (size_t i = 0; i < n && !spec; i++)
+			if (!strcmp(recs[i].harness ? recs[i].harness : "", rules[k]))
+				spec = recs[i].spec_path;
+		strbuf_addstr(&sb, k ? ",\n        " : "\n        ");
+		if (!spec)
+			add_crash_rule(&sb, rules[k]);
+		else
+			add_rule(&sb, rules[k], spec);
+	}
+	strbuf_addstr(&sb, nrules ? "\n      ]}},\n" : "]}},\n");
+
+	strbuf_addstr(&sb, "      \"invocations\": [{\"executionSuccessful\": ");
+	strbuf_addstr(&sb, rep_jbool(!m->interrupted));
+	if (m->start_wall_ms) {
+		strbuf_addstr(&sb, ", \"startTimeUtc\": ");
+		rep_time(&sb, m->start_wall_ms);
+	}
+	if (m->end_wall_ms) {
+		strbuf_addstr(&sb, ", \"endTimeUtc\": ");
+		rep_time(&sb, m->end_wall_ms);
+	}
+	strbuf_addstr(&sb, "}],\n");
+	if (wd && wd[0] == '/') {
+		struct strbuf u = STRBUF_INIT;
+		strbuf_addstr(&u, "file://");
+		uri_path(&u, wd);
+		if (u.buf[u.len - 1] != '/')
+			strbuf_addch(&u, '/');
+		strbuf_addstr(&sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
+		json_add_str(&sb, u.buf);
+		strbuf_addstr(&sb, "}},\n");
+		strbuf_release(&u);
+	}
+
+	/* One result per confirmed or crash verdict, told by its first run
+	 * with the verdict's outcome. */
+	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	strbuf_addstr(&sb, "      \"results\": [");
+	for (size_t i = 0; i < nv; i++) {
+		const struct record *r = &recs[v[i].rep];
+		size_t k = 0;
+
+		if (v[i].outcome != r->outcome || !is_finding(r))
+			continue;
+		char *id = rule_of(r);
+		while (strcmp(rules[k], id))
+			k++;
+		free(id);
+		strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
+		add_result(&sb, r, k, m->run_id, wd);
+	}
+	strbuf_addstr(&sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
+	verdicts_free(v, nv);
+	for (size_t k = 0; k < nrules; k++)
+		free(rules[k]);
+	free(rules);
+	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
+	strbuf_release(&sb);
+	return rc;
+}
