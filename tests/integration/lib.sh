@@ -94,8 +94,15 @@ run_test() {
 	CURRENT_FAILED=0
 	CURRENT_SKIPPED=0
 	echo "--- $1${ENGINE:+ [$ENGINE]}"
+	# The engine is shared by everyone on this machine (worktrees, benches):
+	# one test at a time holds it, since check_leftovers removes every
+	# sandrun-labelled container and network it finds.
+	exec 9>>"${SANDRUN_ENGINE_LOCK:-/tmp/sandrun-engine.lock}"
+	flock 9
 	"$1"
 	check_leftovers
+	flock -u 9
+	exec 9>&-
 	if [ "$CURRENT_SKIPPED" = 1 ] && [ "$CURRENT_FAILED" = 0 ]; then
 		SKIPPED=$((SKIPPED + 1))
 	elif [ "$CURRENT_FAILED" = 0 ]; then
