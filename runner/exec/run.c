@@ -20,7 +20,7 @@
 #include "runner/verdict/findings.h"
 #include "runner/exec/run_api.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/sched.h"
+#include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
@@ -670,7 +670,7 @@ static void finish(struct run_ctx *c)
 		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
 		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
-		sched_reap(r, c->name, false);
+		reap_later(r, c->name, false);
 	if (c->sess) {
 		net_session_stop(c->sess);
 		net_session_free(c->sess);
@@ -679,9 +679,9 @@ static void finish(struct run_ctx *c)
 		fw_remove(&c->fw);
 	/* Before the network: one with an endpoint left cannot be removed. */
 	if (c->relay_attempted && remove)
-		sched_reap(r, c->net.relay_name, false);
+		reap_later(r, c->net.relay_name, false);
 	if (c->net_created && remove)
-		sched_reap(r, c->net.name, true);
+		reap_later(r, c->net.name, true);
 	netplan_release(&c->net);
 	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);
