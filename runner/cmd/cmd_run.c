@@ -377,8 +377,10 @@ static void plan_jobs(struct run_job **jobs, size_t *njobs, const struct run_opt
 		for (size_t p = 0; p < s->npayloads; p++)
 			for (unsigned k = 0; k < s->repeat; k++) {
 				SR_GROW(*jobs, *njobs + 1, ajobs);
-				(*jobs)[*njobs] = (struct run_job){
-				    .spec = s, .payload = p, .repeat = k, .seq = (unsigned)*njobs + 1};
+				(*jobs)[*njobs] = (struct run_job){.spec = s,
+								   .payload = p,
+								   .repeat = k,
+								   .seq = (unsigned)*njobs + 1};
 				(*njobs)++;
 			}
 	}
@@ -386,8 +388,8 @@ static void plan_jobs(struct run_job **jobs, size_t *njobs, const struct run_opt
 
 /* Run every job; a job that could not run gets an error record. Returns
  * EXIT_ENGINE when the engine cannot be reached, else 0. */
-static int run_jobs(struct runner *r, struct engine *eng, const struct cli *cli,
-		    struct run_opts *o, struct run_job *jobs, size_t njobs)
+static int run_jobs(struct runner *r, struct engine *eng, const struct cli *cli, struct run_opts *o,
+		    struct run_job *jobs, size_t njobs)
 {
 	struct sr_err err = SR_ERR_INIT;
 	int rc = 0;

@@ -40,7 +40,6 @@ void rep_doc_field_sep(struct strbuf *sb, bool *first);
 void rep_doc_field(struct strbuf *sb, bool *first, const char *key);
 void rep_doc_open_records(struct strbuf *sb);
 void rep_doc_record_sep(struct strbuf *sb, size_t i);
-void rep_doc_close(struct strbuf *sb, size_t nrecords);
 /* Close the records array, then "verdicts": one a line (verdicts_build of
  * recs with each record's own confirm), and the document. */
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n);

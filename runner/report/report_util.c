@@ -200,11 +200,6 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i)
 	strbuf_addstr(sb, i ? ",\n    " : "\n    ");
 }
 
-void rep_doc_close(struct strbuf *sb, size_t nrecords)
-{
-	strbuf_addstr(sb, nrecords ? "\n  ]\n}\n" : "]\n}\n");
-}
-
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 {
 	struct verdict *v;

@@ -164,7 +164,7 @@ static void finish_one(struct eapi_run *r, const char *id)
 		failures++;
 	}
 	if (cfg.inspect) {
-		struct eapi_state st;
+		struct engine_state st;
 		t0 = now_us();
 		if (eapi_inspect_state(&st, api, id, &err) || st.exit_code != res.exit_code) {
 			fprintf(stderr, "api_bench: inspect %s: %s\n", id, err.msg);
