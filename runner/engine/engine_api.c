@@ -589,7 +589,8 @@ int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err
 }
 
 int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool internal,
-			const struct eapi_label *labels, size_t nlabels, struct sr_err *err)
+			const struct eapi_label *labels, size_t nlabels, const char *bridge,
+			struct sr_err *err)
 {
 	struct strbuf body = STRBUF_INIT, resp = STRBUF_INIT;
 	struct json_value *v = NULL;
@@ -603,6 +604,11 @@ int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool in
 	strbuf_addf(&body, ",\"CheckDuplicate\":true,\"Internal\":%s,\"Labels\":",
 		    internal ? "true" : "false");
 	add_labels(&body, labels, nlabels);
+	if (bridge) {
+		strbuf_addstr(&body, ",\"Options\":{\"com.docker.network.bridge.name\":");
+		json_add_str(&body, bridge);
+		strbuf_addch(&body, '}');
+	}
 	strbuf_addch(&body, '}');
 	rc = request(e, "POST", "/networks/create", &body, EAPI_TMO_QUICK, &status, &resp, err);
 	if (!rc && status != 201)

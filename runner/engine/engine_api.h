@@ -115,10 +115,12 @@ int eapi_inspect_state(struct engine_state *out, struct eapi *e, const char *id,
 /* GET /images/{ref}/json: whether ref is present locally (404 is false). */
 int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err *err);
 
-/* POST /networks/create {Name, Internal, Labels, CheckDuplicate}; *out_id
- * (may be NULL) gets the network id. */
+/* POST /networks/create {Name, Internal, Labels, CheckDuplicate, Options}:
+ * bridge (may be NULL) names the bridge (com.docker.network.bridge.name);
+ * *out_id (may be NULL) gets the network id. */
 int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool internal,
-			const struct eapi_label *labels, size_t nlabels, struct sr_err *err);
+			const struct eapi_label *labels, size_t nlabels, const char *bridge,
+			struct sr_err *err);
 /* DELETE /networks/{name}. No such network (404) is success. */
 int eapi_network_remove(struct eapi *e, const char *name, struct sr_err *err);
 

@@ -265,8 +265,8 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "network",
 			    "--require-firewall is set and no firewall is available (it needs "
 			    "root and a working iptables)");
-	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
-			&err) < 0) {
+	if (r->route.ops->network_create(
+		&r->route, &(struct engine_net){c->net.name, r->run_id, r->owner}, &err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
 		return fail(c, "network", err.msg);
 	}
@@ -303,10 +303,9 @@ static int setup_network(struct run_ctx *c)
 static void abort_container(void *ctx)
 {
 	struct run_ctx *c = ctx;
-	const char *args[] = {"kill", c->name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
+	c->r->route.ops->kill(&c->r->route, c->name, &err);
 }
 
 /* The engine argv of this run (and its plan); the record keeps it as
@@ -338,7 +337,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
  * payload comes last, as the CLI's `-e` after the env file. */
 static int launch_api(struct run_ctx *c, struct strvec *env)
 {
-	struct run_api_in in = {.api = c->r->api,
+	struct run_api_in in = {.api = c->r->route.api,
 				.kill_ms = c->timeout_ms + START_SLACK_MS,
 				.out_cap = (size_t)c->s->limits.output};
 	struct strvec argv = STRVEC_INIT;
@@ -383,7 +382,9 @@ static int launch(struct run_ctx *c)
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
-	if (c->r->api) {
+	/* The one place the route shows: the API route runs the container
+	 * over the socket, the CLI route through a `run` client. */
+	if (c->r->route.api) {
 		rc = launch_api(c, &env);
 		strvec_clear(&env);
 		return rc;
@@ -472,7 +473,7 @@ static int check_started(struct run_ctx *c)
 	const char *why;
 	char *m;
 
-	if (!c->have_st && engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
+	if (!c->have_st && c->r->route.ops->inspect(&c->st, &c->r->route, c->name, &err) < 0) {
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");

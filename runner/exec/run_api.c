@@ -4,37 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-struct eapi *run_api_open(const struct engine *e)
-{
-	const char *sw = getenv("SANDRUN_ENGINE_API"), *ctx = getenv("DOCKER_CONTEXT");
-	struct sr_err err = SR_ERR_INIT;
-	struct eapi *api = NULL;
-	char *sock = NULL, *ver = NULL;
-	const char *why = NULL;
-
-	if (sw && (!strcmp(sw, "0") || !strcmp(sw, "off")))
-		why = "SANDRUN_ENGINE_API is off";
-	else if (e->podman || strcmp(e->bin, "docker") != 0)
-		why = "the engine is not plain docker";
-	else if (ctx && *ctx)
-		why = "DOCKER_CONTEXT is set";
-	else if (eapi_default_socket(&sock, false, &err) < 0 || eapi_open(&api, sock, &err) < 0 ||
-		 eapi_version(&ver, api, &err) < 0)
-		why = err.msg;
-	else if (e->version && strcmp(e->version, ver) != 0)
-		why = "the socket's server version differs from the CLI's";
-	if (why) {
-		sr_debug("engine route: CLI (%s)", why);
-		eapi_close(api);
-		api = NULL;
-	} else {
-		sr_debug("engine route: API over %s (server %s)", sock, ver);
-	}
-	free(sock);
-	free(ver);
-	return api;
-}
-
 /* Attach, start, wait; res gets what the CLI client's proc_run would. */
 static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
 			 const char *id, struct sr_err *err)

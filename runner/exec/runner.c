@@ -6,9 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/engine/engine_api.h"
 #include "runner/exec/gc.h"
-#include "runner/exec/run_api.h"
 #include "runner/net/firewall.h"
 
 static char *random_hex(size_t bytes, struct sr_err *err)
@@ -79,12 +77,13 @@ static void install_signals(void)
 int runner_start(struct runner *r, enum pull_policy pull, struct sr_err *err)
 {
 	install_signals();
+	engine_route_cli(&r->route, r->engine);
 	r->images = imgcache_new(r->engine, pull);
 	gc_sweep(r->engine, gc_tmp_base(), false);
 	if (gc_tmp_root_create(r->tmp_root, r->owner, err) < 0)
 		return SR_EFAIL;
 	r->started = true;
-	r->api = run_api_open(r->engine);
+	engine_route_open(&r->route, r->engine);
 	return 0;
 }
 
@@ -101,8 +100,7 @@ void runner_release(struct runner *r)
 			rmdir(r->tmp_root);
 		r->started = false;
 	}
-	eapi_close(r->api);
-	r->api = NULL;
+	engine_route_close(&r->route);
 	if (r->images)
 		imgcache_free(r->images);
 	r->images = NULL;

@@ -9,6 +9,7 @@
 
 #include "catalogue/catalogue.h"
 #include "runner/engine/engine.h"
+#include "runner/engine/engine_ops.h"
 #include "runner/engine/imgcache.h"
 
 /* The domain under which <token>.<domain> resolves through the OOB DNS
@@ -20,7 +21,6 @@
 #define RUNNER_DEFAULT_GRACE_MS 500
 
 struct reaper;
-struct eapi;
 
 struct runner {
 	struct engine *engine;
@@ -44,7 +44,7 @@ struct runner {
 	pthread_mutex_t lock;
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
 	struct reaper *reaper;	    /* removes finished containers off the hot path */
-	struct eapi *api;	    /* the engine API route (run_api.h), or NULL: the CLI */
+	struct engine_route route;  /* the engine interface, chosen once (engine_ops.h) */
 	bool started;		    /* runner_start created the temp root */
 	char *own_id, *own_owner, *own_tmp, *own_art; /* what runner_init allocated */
 };

@@ -318,7 +318,7 @@ static int probe(void)
 		rc = eapi_image_present(&missing, api, "127.0.0.1:5000/sandrun/no-such-image:0",
 					&err);
 	if (!rc)
-		rc = eapi_network_create(&net_id, api, cfg.run_id, true, labels, 1, &err);
+		rc = eapi_network_create(&net_id, api, cfg.run_id, true, labels, 1, NULL, &err);
 	if (!rc) {
 		printf("version=%s image_present=%d missing_present=%d network=%s\n", ver, have,
 		       missing, net_id);
