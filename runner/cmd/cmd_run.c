@@ -23,7 +23,7 @@
 #include "runner/verdict/kofn.h"
 
 struct report_req {
-	char *fmt;
+	const struct report_format *fmt;
 	char *path;
 };
 
@@ -87,13 +87,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			if (!colon || !colon[1])
 				return cli_usage("--report needs FORMAT:PATH, got", v);
 			SR_GROW(o->reports, o->nreports + 1, o->areports);
-			r = &o->reports[o->nreports++];
-			r->fmt = xstrndup(v, (size_t)(colon - v));
+			r = &o->reports[o->nreports];
+			if (!(r->fmt = report_format_find(v, (size_t)(colon - v)))) {
+				char *f = xstrndup(v, (size_t)(colon - v));
+				int rc = cli_usage(
+				    "unknown report format (" REPORT_FORMAT_NAMES "):", f);
+				free(f);
+				return rc;
+			}
 			r->path = xstrdup(colon + 1);
-			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
-			    strcmp(r->fmt, "sarif") && strcmp(r->fmt, "html"))
-				return cli_usage(
-				    "unknown report format (json, junit, sarif, html):", r->fmt);
+			o->nreports++;
 			break;
 		}
 		case O_RUN_PULL:
@@ -152,7 +155,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 static void run_opts_release(struct run_opts *o)
 {
 	for (size_t i = 0; i < o->nreports; i++) {
-		free(o->reports[i].fmt);
 		free(o->reports[i].path);
 	}
 	free(o->reports);
@@ -197,9 +199,10 @@ static int check_reports(struct run_opts *o)
 		const char *p = o->reports[i].path;
 		if (run_report_is_dir(p)) {
 			/* PATH/ : the default name, with the shard in it. */
-			char *d = run_report_default_path(p, o->reports[i].fmt, &o->shard);
+			char *d = run_report_default_path(p, o->reports[i].fmt->ext, &o->shard);
 			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-				sr_log("report %s:%s: %s", o->reports[i].fmt, p, strerror(errno));
+				sr_log("report %s:%s: %s", o->reports[i].fmt->name, p,
+				       strerror(errno));
 				free(d);
 				return EXIT_USAGE;
 			}
@@ -216,7 +219,7 @@ static int check_reports(struct run_opts *o)
 			continue;
 		}
 		if (sr_check_writable(p, &err) < 0) {
-			sr_log("report %s:%s: %s", o->reports[i].fmt, p, err.msg);
+			sr_log("report %s:%s: %s", o->reports[i].fmt->name, p, err.msg);
 			return EXIT_USAGE;
 		}
 	}
@@ -254,23 +257,6 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
-static int write_html(const char *path, const struct run_meta *m, const struct record *recs,
-		      size_t n, struct sr_err *err)
-{
-	struct html_timing *t = n ? xcalloc(n, sizeof(*t)) : NULL;
-	struct verdict *v;
-	size_t nv;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		t[i] = (struct html_timing){.start_ms = recs[i].start_ms, .worker = recs[i].worker};
-	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
-	rc = report_html_write_file(path, m, recs, n, v, nv, t, err);
-	verdicts_free(v, nv);
-	free(t);
-	return rc;
-}
-
 /* Each record's repro: `sandrun repro` on the first JSON report written to a
  * file, by the record's selector. */
 static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
@@ -279,7 +265,7 @@ static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
 	struct strbuf sel = STRBUF_INIT;
 
 	for (size_t i = 0; i < o->nreports; i++) {
-		if (!strcmp(o->reports[i].fmt, "json") && strcmp(o->reports[i].path, "-")) {
+		if (o->reports[i].fmt == &report_formats[0] && strcmp(o->reports[i].path, "-")) {
 			report = o->reports[i].path;
 			break;
 		}
@@ -306,17 +292,7 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 
 	for (size_t i = 0; i < o->nreports; i++) {
 		struct sr_err err = SR_ERR_INIT;
-		const char *f = o->reports[i].fmt, *p = o->reports[i].path;
-		int r;
-		if (!strcmp(f, "json"))
-			r = report_write_json(p, m, recs, n, &err);
-		else if (!strcmp(f, "junit"))
-			r = report_write_junit(p, m, recs, n, &err);
-		else if (!strcmp(f, "html"))
-			r = write_html(p, m, recs, n, &err);
-		else
-			r = report_write_sarif(p, m, recs, n, &err);
-		if (r < 0) {
+		if (o->reports[i].fmt->write(o->reports[i].path, m, recs, n, true, &err) < 0) {
 			sr_log("%s", err.msg);
 			rc = EXIT_FAIL;
 		}
