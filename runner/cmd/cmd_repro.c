@@ -53,12 +53,11 @@ static const struct json_value *find_record(const struct json_value *recs, const
 		bool first = k && k->type == JSON_NUMBER && k->u.num.v == 1;
 
 		strbuf_reset(&name);
-		strbuf_addstr(&name, h ? h : "");
-		if (p && *p)
-			strbuf_addf(&name, "[%s]", p);
+		record_selector(&name, h, p, NULL);
 		if (first && !strcmp(name.buf, sel))
 			hit = r;
-		strbuf_addf(&name, "#%s", k && k->type == JSON_NUMBER ? k->u.num.text : "1");
+		strbuf_reset(&name);
+		record_selector(&name, h, p, k && k->type == JSON_NUMBER ? k->u.num.text : "1");
 		if (!strcmp(name.buf, sel))
 			hit = r;
 	}
@@ -169,24 +168,6 @@ static void put_text(const char *s)
 {
 	for (; s && *s; s++)
 		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-}
-
-/* s with this run's token (any letter case) replaced by "<token>", as the
- * reports do: the harness may print it. Caller frees. */
-static char *redact(const char *s, const char *tok)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-
-	if (!s)
-		return NULL;
-	while (tok && *tok && (p = strcasestr(s, tok))) {
-		strbuf_add(&sb, s, (size_t)(p - s));
-		strbuf_addstr(&sb, "<token>");
-		s = p + strlen(tok);
-	}
-	strbuf_addstr(&sb, s);
-	return strbuf_detach(&sb, NULL);
 }
 
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
@@ -348,8 +329,8 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		same = job.rec.signature && !strcmp(o.signature, job.rec.signature);
 	print_side("original", o.outcome, o.signature, o.cause);
 	{
-		char *cause = redact(job.rec.cause, job.rec.token);
-		char *sig = redact(job.rec.signature, job.rec.token);
+		char *cause = report_redact(job.rec.cause, job.rec.token);
+		char *sig = report_redact(job.rec.signature, job.rec.token);
 		print_side("repro", outcome_name(job.rec.outcome), sig, cause);
 		free(cause);
 		free(sig);

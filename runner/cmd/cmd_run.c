@@ -271,11 +271,10 @@ static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "%u", recs[i].repeat_index + 1);
 		strbuf_reset(&sel);
-		strbuf_addstr(&sel, recs[i].harness ? recs[i].harness : "");
-		if (recs[i].payload && *recs[i].payload)
-			strbuf_addf(&sel, "[%s]", recs[i].payload);
-		strbuf_addf(&sel, "#%u", recs[i].repeat_index + 1);
+		record_selector(&sel, recs[i].harness, recs[i].payload, k);
 		strvec_clear(&recs[i].repro);
 		strvec_push(&recs[i].repro, "sandrun");
 		strvec_push(&recs[i].repro, "repro");

@@ -70,6 +70,12 @@ int report_write_junit(const char *path, const struct run_meta *m, const struct 
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err);
 
+/* The one token redaction: a copy of s with every occurrence of tok (the
+ * run's token; any letter case, it is hex) replaced by "<token>", as every
+ * report and `repro` print it; NULL for NULL. tok NULL or empty: a plain
+ * copy. Caller frees. */
+char *report_redact(const char *s, const char *tok);
+
 /* The report formats, one row each: the FORMAT of --report FORMAT:PATH and
  * of `report merge -o`, the extension of its default file name (PATH/ gives
  * PATH/sandrun.EXT), and its writer. live: recs are this invocation's own

@@ -17,9 +17,6 @@ const char *rep_oshow(enum outcome o);
 /* The outcome named by s (len bytes, may hold NULs), or OUTCOME_NONE. */
 enum outcome rep_outcome_of(const char *s, size_t len);
 
-/* A copy of s with every occurrence of tok, in any letter case (it is hex),
- * replaced by "<token>"; NULL for NULL. tok NULL or empty: a plain copy. */
-char *rep_redact(const char *s, const char *tok);
 /* Redact every string and key of a parsed JSON tree in place, keeping keys
  * unique. */
 void rep_redact_tree(struct json_value *v, const char *tok);
