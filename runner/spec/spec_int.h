@@ -4,7 +4,9 @@
 #ifndef SR_SPEC_INT_H
 #define SR_SPEC_INT_H
 
-#include "runner/spec/spec.h"
+#include "lib/util.h"
+
+struct spec; /* spec.h: the internal header sits below it, no circle */
 
 enum ynode_type { Y_SCALAR, Y_SEQ, Y_MAP };
 

@@ -1,6 +1,7 @@
 /* Harness specs: validation of the YAML tree against DESIGN §4, key by key.
  * Every error is "file:line:col: what" with code SR_EINVAL. */
 #include "runner/spec/spec_int.h"
+#include "runner/spec/spec.h"
 
 #include <errno.h>
 #include <limits.h>
