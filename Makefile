@@ -80,9 +80,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
+# Every test gets tests/unit/testutil.h first: shared helpers and the TEST
+# filter (TEST=pattern make unit runs the matching cases only).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -include tests/unit/testutil.h -MMD -MP -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
