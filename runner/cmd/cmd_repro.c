@@ -248,17 +248,91 @@ static int run_again(const struct cli *cli, struct run_job *job, const char *ima
 	return rc;
 }
 
+/* The job that runs the record again: its spec (loaded into s) and
+ * payload, its repeat. 0, or an exit code. */
+static int plan_job(struct run_job *job, struct spec *s, const struct orig *o)
+{
+	struct sr_err err = SR_ERR_INIT;
+
+	if (spec_load(s, o->spec, &err) < 0)
+		return cli_fail(&err);
+	memset(job, 0, sizeof(*job));
+	job->spec = s;
+	job->repeat = o->repeat - 1;
+	job->seq = 1;
+	job->payload = s->npayloads;
+	for (size_t i = 0; i < s->npayloads; i++)
+		if (!strcmp(s->payloads[i].name, o->payload ? o->payload : ""))
+			job->payload = i;
+	if (job->payload == s->npayloads) {
+		fprintf(stderr, "sandrun: %s has no payload '%s' any more\n", o->spec,
+			o->payload ? o->payload : "");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* With `reproduce`, run it on the record's saved input in a copy of the
+ * workdir (*dir, removed by the caller). 0, or an exit code. */
+static int prepare_input(char **dir, struct spec *s, const struct orig *o, const char *sel)
+{
+	struct sr_err err = SR_ERR_INIT;
+
+	if (!s->reproduce.nr)
+		return 0;
+	if (!pick_artifact(o) || !o->artifact_dir) {
+		printf("%s has no saved input: running the harness's command\n", sel);
+		return 0;
+	}
+	/* Not named like a run's directory: gc leaves it alone. */
+	*dir = xasprintf("%s/sr-repro-XXXXXX", gc_tmp_base());
+	if (!mkdtemp(*dir)) {
+		sr_err_set(&err, SR_EFAIL, "cannot create '%s': %s", *dir, strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return cli_fail(&err);
+	}
+	if (use_saved_input(s, o, *dir, &err) < 0)
+		return cli_fail(&err);
+	printf("reproducing %s on its saved input:", sel);
+	for (size_t i = 0; i < s->command.nr; i++) {
+		putchar(' ');
+		put_text(s->command.v[i]);
+	}
+	putchar('\n');
+	return 0;
+}
+
+/* Both sides, and whether the outcome (for a crash, its signature) came
+ * back: EXIT_OK or EXIT_FAIL. */
+static int compare(const struct orig *o, const struct record *rec)
+{
+	bool same = !strcmp(o->outcome, outcome_name(rec->outcome));
+	char *cause = report_redact(rec->cause, rec->token);
+	char *sig = report_redact(rec->signature, rec->token);
+
+	if (same && rec->outcome == OUTCOME_CRASH && o->signature)
+		same = rec->signature && !strcmp(o->signature, rec->signature);
+	print_side("original", o->outcome, o->signature, o->cause);
+	print_side("repro", outcome_name(rec->outcome), sig, cause);
+	free(cause);
+	free(sig);
+	if (rec->evidence.artifact_dir)
+		printf("  artifacts %s\n", rec->evidence.artifact_dir);
+	printf("%s\n", same ? "reproduced" : "NOT reproduced");
+	return same ? EXIT_OK : EXIT_FAIL;
+}
+
 int cmd_repro(const struct cli *cli, int argc, char **argv)
 {
 	struct repro_opts ro;
 	struct json_value *doc = NULL;
 	const struct json_value *rec;
 	struct sr_err err = SR_ERR_INIT;
-	struct spec s;
+	struct spec s = {0};
 	struct orig o;
 	struct run_job job;
 	char *dir = NULL;
-	bool same;
 	int rc;
 
 	if ((rc = parse_opts(&ro, argc, argv)) || ro.help)
@@ -271,49 +345,9 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		json_free(doc);
 		return EXIT_USAGE;
 	}
-	if ((rc = read_orig(&o, rec, ro.selector))) {
-		json_free(doc);
-		return rc;
-	}
-	if (spec_load(&s, o.spec, &err) < 0) {
-		json_free(doc);
-		return cli_fail(&err);
-	}
-	memset(&job, 0, sizeof(job));
-	job.spec = &s;
-	job.repeat = o.repeat - 1;
-	job.seq = 1;
-	job.payload = s.npayloads;
-	for (size_t i = 0; i < s.npayloads; i++)
-		if (!strcmp(s.payloads[i].name, o.payload ? o.payload : ""))
-			job.payload = i;
-	if (job.payload == s.npayloads) {
-		fprintf(stderr, "sandrun: %s has no payload '%s' any more\n", o.spec,
-			o.payload ? o.payload : "");
-		rc = EXIT_USAGE;
+	if ((rc = read_orig(&o, rec, ro.selector)) || (rc = plan_job(&job, &s, &o)) ||
+	    (rc = prepare_input(&dir, &s, &o, ro.selector)))
 		goto out;
-	}
-	if (s.reproduce.nr && (!pick_artifact(&o) || !o.artifact_dir)) {
-		printf("%s has no saved input: running the harness's command\n", ro.selector);
-	} else if (s.reproduce.nr) {
-		/* Not named like a run's directory: gc leaves it alone. */
-		dir = xasprintf("%s/sr-repro-XXXXXX", gc_tmp_base());
-		if (!mkdtemp(dir)) {
-			sr_err_set(&err, SR_EFAIL, "cannot create '%s': %s", dir, strerror(errno));
-			rc = cli_fail(&err);
-			goto out;
-		}
-		if (use_saved_input(&s, &o, dir, &err) < 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-		printf("reproducing %s on its saved input:", ro.selector);
-		for (size_t i = 0; i < s.command.nr; i++) {
-			putchar(' ');
-			put_text(s.command.v[i]);
-		}
-		putchar('\n');
-	}
 	if ((rc = run_again(cli, &job, o.image, ro.keep, &err)) < 0) {
 		rc = cli_fail(&err);
 		goto out;
@@ -321,24 +355,9 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	if (sr_interrupted) {
 		fprintf(stderr, "sandrun: interrupted by signal %d\n", (int)sr_interrupted);
 		rc = 128 + sr_interrupted;
-		record_release(&job.rec);
-		goto out;
+	} else {
+		rc = compare(&o, &job.rec);
 	}
-	same = !strcmp(o.outcome, outcome_name(job.rec.outcome));
-	if (same && job.rec.outcome == OUTCOME_CRASH && o.signature)
-		same = job.rec.signature && !strcmp(o.signature, job.rec.signature);
-	print_side("original", o.outcome, o.signature, o.cause);
-	{
-		char *cause = report_redact(job.rec.cause, job.rec.token);
-		char *sig = report_redact(job.rec.signature, job.rec.token);
-		print_side("repro", outcome_name(job.rec.outcome), sig, cause);
-		free(cause);
-		free(sig);
-	}
-	if (job.rec.evidence.artifact_dir)
-		printf("  artifacts %s\n", job.rec.evidence.artifact_dir);
-	printf("%s\n", same ? "reproduced" : "NOT reproduced");
-	rc = same ? EXIT_OK : EXIT_FAIL;
 	record_release(&job.rec);
 out:
 	if (dir) {
