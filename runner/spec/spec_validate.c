@@ -559,6 +559,23 @@ static int parse_payloads(struct ctx *c, const struct ynode *seq, struct spec *s
  * back-references, which match in exponential time. */
 #define REGEX_MAX_COST 100000.0
 
+/* The last character of the bracket expression at p: one atom; "[]a]" and
+ * "[^]a]" hold a ']', "[[:alpha:]]" a class. */
+static const char *bracket_end(const char *p)
+{
+	p += p[1] == '^';
+	p += p[1] == ']';
+	while (p[1] && p[1] != ']') {
+		p++;
+		if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *close = strchr(p + 2, p[1]);
+			if (close && close[1] == ']')
+				p = close + 1;
+		}
+	}
+	return p + !!p[1];
+}
+
 static const char *regex_cost(const char *re)
 {
 	double sum[MAX_DEPTH + 1] = {0}, last[MAX_DEPTH + 1] = {0};
@@ -607,18 +624,7 @@ static const char *regex_cost(const char *re)
 			break;
 		}
 		case '[':
-			/* one atom: "[]a]" and "[^]a]" hold a ']', "[[:alpha:]]" a class */
-			p += p[1] == '^';
-			p += p[1] == ']';
-			while (p[1] && p[1] != ']') {
-				p++;
-				if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-					const char *close = strchr(p + 2, p[1]);
-					if (close && close[1] == ']')
-						p = close + 1;
-				}
-			}
-			p += !!p[1];
+			p = bracket_end(p);
 			break;
 		case '\\':
 			if (p[1] >= '1' && p[1] <= '9')
