@@ -536,6 +536,148 @@ static void pg_startup(struct net_session *s, struct conn *c, const struct pg_ms
 	c->pg->ready = true;
 }
 
+/* Query: a simple query. */
+static void pg_on_query(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	const char *sql;
+	size_t len;
+
+	if (pg_decode_query(&sql, &len, m->body, m->len) < 0) {
+		pg_record(s, c, "malformed query", m->body, m->len);
+		pg_fatal(c, "08P01", "invalid Query message");
+		return;
+	}
+	pg_record(s, c, "query", sql, len);
+	pg_simple_query(c, sql, len);
+}
+
+/* Parse: a prepared statement. */
+static void pg_on_parse(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	struct pg_parse p;
+	struct pg_named *st;
+	unsigned n;
+
+	if (pg_decode_parse(&p, m->body, m->len) < 0) {
+		pg_record(s, c, "malformed parse", m->body, m->len);
+		pg_ext_error(c, "08P01", "invalid Parse message");
+		return;
+	}
+	pg_record(s, c, "parse", p.sql, p.sql_len);
+	if (*p.stmt && pg_find(pg->stmts, p.stmt)) {
+		pg_ext_error(c, "42P05", "prepared statement already exists");
+		return;
+	}
+	st = pg_slot(pg->stmts, p.stmt);
+	if (!st) {
+		pg_ext_error(c, "53000", "too many prepared statements");
+		return;
+	}
+	n = pg_count_placeholders(p.sql, p.sql_len);
+	st->nparams = n > p.ntypes ? n : p.ntypes;
+	pg_first_tag(p.sql, p.sql_len, st->tag, sizeof(st->tag), &st->rows);
+	pg_put_simple(&c->out, '1');
+}
+
+/* Bind: a portal of a statement. */
+static void pg_on_bind(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_bind b;
+	struct pg_named *st, *po;
+
+	if (pg_decode_bind(&b, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Bind message");
+		return;
+	}
+	st = pg_find(pg->stmts, b.stmt);
+	if (!st) {
+		pg_ext_error(c, "26000", "prepared statement does not exist");
+		return;
+	}
+	po = pg_slot(pg->portals, b.portal);
+	if (!po) {
+		pg_ext_error(c, "53000", "too many portals");
+		return;
+	}
+	snprintf(po->tag, sizeof(po->tag), "%s", st->tag);
+	po->rows = st->rows;
+	pg_put_simple(&c->out, '2');
+}
+
+/* Describe a statement or portal. */
+static void pg_on_describe(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *t;
+	const char *name;
+	char what;
+
+	if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Describe message");
+		return;
+	}
+	t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
+	if (!t) {
+		pg_ext_error(c, what == 'S' ? "26000" : "34000",
+			     what == 'S' ? "prepared statement does not exist"
+					 : "portal does not exist");
+		return;
+	}
+	if (what == 'S')
+		pg_put_parameter_description(&c->out, t->nparams, 25 /* text */);
+	if (t->rows)
+		pg_put_row_description_empty(&c->out);
+	else
+		pg_put_no_data(&c->out);
+}
+
+/* Execute a portal. */
+static void pg_on_execute(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *po;
+	const char *portal;
+	uint32_t max_rows;
+
+	if (pg_decode_execute(&portal, &max_rows, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Execute message");
+		return;
+	}
+	po = pg_find(pg->portals, portal);
+	if (!po) {
+		pg_ext_error(c, "34000", "portal does not exist");
+		return;
+	}
+	if (po->tag[0])
+		pg_put_command_complete(&c->out, po->tag);
+	else
+		pg_put_empty_query(&c->out);
+}
+
+/* Close a statement or portal. */
+static void pg_on_close(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *t;
+	const char *name;
+	char what;
+
+	if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Close message");
+		return;
+	}
+	t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
+	if (t)
+		t->used = false;
+	pg_put_simple(&c->out, '3');
+}
+
 static void pg_message(struct net_session *s, struct conn *c, const struct pg_msg *m)
 {
 	struct pg_conn *pg = c->pg;
@@ -543,127 +685,24 @@ static void pg_message(struct net_session *s, struct conn *c, const struct pg_ms
 	if (pg->skip_to_sync && m->type != 'S' && m->type != 'X')
 		return;
 	switch (m->type) {
-	case 'Q': {
-		const char *sql;
-		size_t len;
-
-		if (pg_decode_query(&sql, &len, m->body, m->len) < 0) {
-			pg_record(s, c, "malformed query", m->body, m->len);
-			pg_fatal(c, "08P01", "invalid Query message");
-			return;
-		}
-		pg_record(s, c, "query", sql, len);
-		pg_simple_query(c, sql, len);
+	case 'Q':
+		pg_on_query(s, c, m);
 		return;
-	}
-	case 'P': {
-		struct pg_parse p;
-		struct pg_named *st;
-		unsigned n;
-
-		if (pg_decode_parse(&p, m->body, m->len) < 0) {
-			pg_record(s, c, "malformed parse", m->body, m->len);
-			pg_ext_error(c, "08P01", "invalid Parse message");
-			return;
-		}
-		pg_record(s, c, "parse", p.sql, p.sql_len);
-		if (*p.stmt && pg_find(pg->stmts, p.stmt)) {
-			pg_ext_error(c, "42P05", "prepared statement already exists");
-			return;
-		}
-		st = pg_slot(pg->stmts, p.stmt);
-		if (!st) {
-			pg_ext_error(c, "53000", "too many prepared statements");
-			return;
-		}
-		n = pg_count_placeholders(p.sql, p.sql_len);
-		st->nparams = n > p.ntypes ? n : p.ntypes;
-		pg_first_tag(p.sql, p.sql_len, st->tag, sizeof(st->tag), &st->rows);
-		pg_put_simple(&c->out, '1');
+	case 'P':
+		pg_on_parse(s, c, m);
 		return;
-	}
-	case 'B': {
-		struct pg_bind b;
-		struct pg_named *st, *po;
-
-		if (pg_decode_bind(&b, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Bind message");
-			return;
-		}
-		st = pg_find(pg->stmts, b.stmt);
-		if (!st) {
-			pg_ext_error(c, "26000", "prepared statement does not exist");
-			return;
-		}
-		po = pg_slot(pg->portals, b.portal);
-		if (!po) {
-			pg_ext_error(c, "53000", "too many portals");
-			return;
-		}
-		snprintf(po->tag, sizeof(po->tag), "%s", st->tag);
-		po->rows = st->rows;
-		pg_put_simple(&c->out, '2');
+	case 'B':
+		pg_on_bind(s, c, m);
 		return;
-	}
-	case 'D': {
-		struct pg_named *t;
-		const char *name;
-		char what;
-
-		if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Describe message");
-			return;
-		}
-		t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
-		if (!t) {
-			pg_ext_error(c, what == 'S' ? "26000" : "34000",
-				     what == 'S' ? "prepared statement does not exist"
-						 : "portal does not exist");
-			return;
-		}
-		if (what == 'S')
-			pg_put_parameter_description(&c->out, t->nparams, 25 /* text */);
-		if (t->rows)
-			pg_put_row_description_empty(&c->out);
-		else
-			pg_put_no_data(&c->out);
+	case 'D':
+		pg_on_describe(s, c, m);
 		return;
-	}
-	case 'E': {
-		struct pg_named *po;
-		const char *portal;
-		uint32_t max_rows;
-
-		if (pg_decode_execute(&portal, &max_rows, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Execute message");
-			return;
-		}
-		po = pg_find(pg->portals, portal);
-		if (!po) {
-			pg_ext_error(c, "34000", "portal does not exist");
-			return;
-		}
-		if (po->tag[0])
-			pg_put_command_complete(&c->out, po->tag);
-		else
-			pg_put_empty_query(&c->out);
+	case 'E':
+		pg_on_execute(s, c, m);
 		return;
-	}
-	case 'C': {
-		struct pg_named *t;
-		const char *name;
-		char what;
-
-		if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Close message");
-			return;
-		}
-		t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
-		if (t)
-			t->used = false;
-		pg_put_simple(&c->out, '3');
+	case 'C':
+		pg_on_close(s, c, m);
 		return;
-	}
 	case 'S':
 		pg->skip_to_sync = false;
 		/* The unnamed portal ends with the implicit transaction. */
