@@ -271,15 +271,52 @@ static int updated_tree(git_oid *tree_id, git_tree **tree, git_repository *repo,
 	return 0;
 }
 
+/* A commit of tree on parent, and branch (refname) moved to it only if it
+ * still points at parent (created when it did not exist). */
+static int commit_on(git_oid *commit_id, git_repository *repo, git_commit *parent, git_tree *tree,
+		     const char *refname, int existed, const char *branch, const char *message,
+		     struct sr_err *err)
+{
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	git_buf msg = GIT_BUF_INIT;
+	int rc;
+
+	if ((rc = signature(&sig, repo, err)) < 0)
+		goto out;
+	rc = SR_EFAIL;
+	if (git_message_prettify(&msg, message && *message ? message : "Pin toolchain images", 0,
+				 '#') < 0) {
+		git_fail(err, SR_EFAIL, "cannot format the commit message for", branch);
+		goto out;
+	}
+	if (git_commit_create(commit_id, repo, NULL, sig, sig, "UTF-8", msg.ptr, tree, 1,
+			      (const git_commit **)&parent) < 0) {
+		git_fail(err, SR_EFAIL, "cannot create the commit on", branch);
+		goto out;
+	}
+	/* Compare-and-swap: a concurrent writer makes this fail, not vanish. */
+	if ((existed
+		 ? git_reference_create_matching(&ref, repo, refname, commit_id, 1,
+						 git_commit_id(parent), "sandrun pin")
+		 : git_reference_create(&ref, repo, refname, commit_id, 0, "sandrun pin")) < 0) {
+		git_fail(err, SR_EFAIL, "cannot update branch", branch);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_buf_dispose(&msg);
+	git_reference_free(ref);
+	git_signature_free(sig);
+	return rc;
+}
+
 int gitrepo_commit_file(const char *file_path, const char *branch, const char *message,
 			struct sr_err *err, char **commit_hex)
 {
 	git_repository *repo = NULL;
-	git_reference *ref = NULL;
 	git_commit *parent = NULL;
 	git_tree *ptree = NULL, *tree = NULL;
-	git_signature *sig = NULL;
-	git_buf msg = GIT_BUF_INIT;
 	git_oid tree_id, commit_id;
 	char hex[GIT_OID_HEXSZ + 1], *dir = NULL, *rel = NULL, *refname = NULL, *def = NULL;
 	int rc, existed, valid = 0;
@@ -317,37 +354,16 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 		rc = 0;
 		goto done;
 	}
-	if ((rc = signature(&sig, repo, err)) < 0)
+	if ((rc = commit_on(&commit_id, repo, parent, tree, refname, existed, branch, message,
+			    err)) < 0)
 		goto done;
-	rc = SR_EFAIL;
-	if (git_message_prettify(&msg, message && *message ? message : "Pin toolchain images", 0,
-				 '#') < 0) {
-		git_fail(err, SR_EFAIL, "cannot format the commit message for", branch);
-		goto done;
-	}
-	if (git_commit_create(&commit_id, repo, NULL, sig, sig, "UTF-8", msg.ptr, tree, 1,
-			      (const git_commit **)&parent) < 0) {
-		git_fail(err, SR_EFAIL, "cannot create the commit on", branch);
-		goto done;
-	}
-	/* Compare-and-swap: a concurrent writer makes this fail, not vanish. */
-	if ((existed
-		 ? git_reference_create_matching(&ref, repo, refname, &commit_id, 1,
-						 git_commit_id(parent), "sandrun pin")
-		 : git_reference_create(&ref, repo, refname, &commit_id, 0, "sandrun pin")) < 0) {
-		git_fail(err, SR_EFAIL, "cannot update branch", branch);
-		goto done;
-	}
 	git_oid_tostr(hex, sizeof(hex), &commit_id);
 	*commit_hex = xstrdup(hex);
 	rc = 0;
 done:
-	git_buf_dispose(&msg);
-	git_reference_free(ref);
 	git_tree_free(tree);
 	git_tree_free(ptree);
 	git_commit_free(parent);
-	git_signature_free(sig);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	free(dir);
