@@ -123,8 +123,7 @@ static int dest_parent(struct collect *c, const char *rel, const char **base)
 				   strerror(errno));
 		sub = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			sr_err_set(c->err, SR_EFAIL, "cannot open '%s': %s", name,
-				   strerror(errno));
+			sr_err_set(c->err, SR_EFAIL, "cannot open '%s': %s", name, strerror(errno));
 		close(cur);
 		cur = sub;
 	}

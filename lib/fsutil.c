@@ -63,8 +63,8 @@ static int copy_file_at(int sfd, const char *sname, int dfd, const char *dname, 
 		close(in);
 		return sr_err_set(err, SR_EFAIL, "cannot copy '%s': not a regular file", what);
 	}
-	out = openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		     mode & 07777);
+	out =
+	    openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
 	if (out < 0) {
 		rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", what, strerror(errno));
 		close(in);
@@ -400,8 +400,7 @@ int fs_copy_out_fd(int in, const char *what, int dfd, const char *name, uint64_t
 	int out, rc;
 
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
-		return sr_err_set(err, SR_EFAIL, "cannot replace '%s': %s", name,
-				  strerror(errno));
+		return sr_err_set(err, SR_EFAIL, "cannot replace '%s': %s", name, strerror(errno));
 	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
 		return sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", name, strerror(errno));

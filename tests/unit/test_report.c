@@ -155,10 +155,10 @@ static void assert_json_type(const struct json_value *v, const char *path, enum 
 static void test_report__record_json_has_the_design_fields_in_order(void **state)
 {
 	static const char *const keys[] = {
-	    "harness", "payload",     "outcome",   "expected",	  "match",  "phase",
-	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",  "image",
-	    "pinned",  "cached",      "isolation", "evidence",	  "crash",  "fuzz",
-	    "repro",   "engine_argv", "spec",	   "container",	  "repeat",
+	    "harness", "payload",     "outcome",   "expected",	  "match",     "phase",
+	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",     "image",
+	    "pinned",  "cached",      "isolation", "evidence",	  "crash",     "fuzz",
+	    "repro",   "engine_argv", "spec",	   "spec_hash",	  "container", "repeat",
 	};
 	struct record r;
 	struct strbuf sb = STRBUF_INIT;
