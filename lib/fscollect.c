@@ -108,22 +108,21 @@ static void matching_names(struct collect *c, int dfd, const char *comp, struct 
 		qsort(out->v, out->nr, sizeof(*out->v), cmp_str);
 }
 
-/* The destination directory for rel (its directories created, none a
- * link), or -1. */
-static int dest_parent(struct collect *c, const char *rel, const char **base)
+/* The directory for rel beneath the open directory dest (its directories
+ * created, none a link), or -1; *base: rel's last component. */
+static int dest_parent(int dest, const char *rel, const char **base, struct sr_err *err)
 {
 	char *p = xstrdup(rel), *name, *next;
-	int cur = dup(c->dest);
+	int cur = dup(dest);
 
 	for (name = p; cur >= 0 && (next = strchr(name, '/')); name = next + 1) {
 		int sub;
 		*next = '\0';
 		if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
-			sr_err_set(c->err, SR_EFAIL, "cannot create '%s': %s", name,
-				   strerror(errno));
+			sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", name, strerror(errno));
 		sub = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0)
-			sr_err_set(c->err, SR_EFAIL, "cannot open '%s': %s", name, strerror(errno));
+			sr_err_set(err, SR_EFAIL, "cannot open '%s': %s", name, strerror(errno));
 		close(cur);
 		cur = sub;
 	}
@@ -150,7 +149,7 @@ static void take_file(struct collect *c, int dfd, const char *name, const char *
 		return;
 	}
 	if (c->dest >= 0) {
-		out = dest_parent(c, rel, &base);
+		out = dest_parent(c->dest, rel, &base, c->err);
 		if (out < 0 || fs_copy_out_fd(in, rel, out, base, (uint64_t)st.st_size, c->err) < 0)
 			c->rc = SR_EFAIL;
 		if (out >= 0)
@@ -187,6 +186,9 @@ static void walk(struct collect *c, int dfd, size_t ci, const char *prefix)
 static int open_dest(const char *dest_dir, struct sr_err *err)
 {
 	int fd;
+
+	if (!dest_dir)
+		return -1;
 
 	if (fs_mkdirs(dest_dir, 0755, err) < 0)
 		return -1;
@@ -231,4 +233,23 @@ int fs_collect(const char *root, const char *pattern, const char *dest_dir, stru
 	       struct sr_err *err)
 {
 	return fs_collect_budget(root, pattern, dest_dir, rels, NULL, err);
+}
+
+int fs_copy_in(int in, const char *what, const char *dest_dir, const char *rel, uint64_t limit,
+	       struct sr_err *err)
+{
+	const char *base;
+	int dest, dir, rc;
+
+	if (!fs_rel_plain(rel))
+		return sr_err_set(err, SR_EINVAL, "'%s' is not a plain relative name", rel);
+	if ((dest = open_dest(dest_dir, err)) < 0)
+		return SR_EFAIL;
+	dir = dest_parent(dest, rel, &base, err);
+	close(dest);
+	if (dir < 0)
+		return SR_EFAIL;
+	rc = fs_copy_out_fd(in, what, dir, base, limit, err);
+	close(dir);
+	return rc;
 }

@@ -74,4 +74,9 @@ int fs_open_beneath(int dfd, const char *rel, int flags);
 int fs_copy_out_fd(int in, const char *what, int dfd, const char *name, uint64_t limit,
 		   struct sr_err *err);
 
+/* Copy at most limit bytes of the open file in to dest_dir/rel (rel a
+ * plain relative name; its directories created, none followed if a link). */
+int fs_copy_in(int in, const char *what, const char *dest_dir, const char *rel, uint64_t limit,
+	       struct sr_err *err);
+
 #endif
