@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/sanitize.h"
+
 int sr_verbosity;
 bool sr_log_json;
 
@@ -753,7 +755,12 @@ void sr_log(const char *fmt, ...)
 		fputs(line.buf, stderr);
 		strbuf_release(&line);
 	} else {
-		fprintf(stderr, "sandrun: %s\n", strbuf_str(&sb));
+		/* Messages quote specs, reports and engine output: one
+		 * sanitiser shows their control bytes escaped. */
+		struct strbuf safe = STRBUF_INIT;
+		sr_sanitize(&safe, strbuf_str(&sb), 0, SR_SAN_KEEP_NL);
+		fprintf(stderr, "sandrun: %s\n", strbuf_str(&safe));
+		strbuf_release(&safe);
 	}
 	strbuf_release(&sb);
 }

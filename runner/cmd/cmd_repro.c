@@ -9,6 +9,7 @@
 
 #include "lib/fsutil.h"
 #include "lib/jsonparse.h"
+#include "lib/sanitize.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/verbs.h"
 #include "runner/cmd/repro_trust.h"
@@ -158,12 +159,12 @@ static int use_saved_input(struct spec *s, const struct orig *o, const char *dir
 	return rc < 0 ? rc : 0;
 }
 
-/* Text the harness chose (causes, signatures, file names) never reaches the
- * terminal as control characters. */
+/* Text the harness or the report chose (causes, signatures, file names)
+ * reaches the terminal through the one sanitiser. */
 static void put_text(const char *s)
 {
-	for (; s && *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	if (s)
+		sr_fputs_safe(s, stdout);
 }
 
 /* s with this run's token (any letter case) replaced by "<token>", as the
