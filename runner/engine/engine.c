@@ -202,10 +202,9 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 
 int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err)
 {
-	const char *args[] = {"image",	  "inspect",
-			      "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
-			      "--",	  ref,
-			      NULL};
+	const char *args[] = {
+	    "image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
+	    "--",    ref,	NULL};
 	struct strbuf text = STRBUF_INIT;
 	char *repo, *p, *line, *save = NULL;
 	size_t rlen;
