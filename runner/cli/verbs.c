@@ -62,6 +62,13 @@ static const struct sr_opt list_opts[] = {
 
 static const struct sr_opt repro_opts[] = {
     {O_REPRO_KEEP, "--keep", NULL, NULL, "keep the container and the final /work"},
+    {O_REPRO_ARTIFACTS, "--artifacts", NULL, "DIR",
+     "the artifacts root the saved input is read from (default $SANDRUN_ARTIFACTS or "
+     "./sandrun-artifacts)"},
+    {O_REPRO_SUITE, "--suite", NULL, "DIR",
+     "the suite root the record's spec must lie in (default the current directory)"},
+    {O_REPRO_ALLOW_CHANGED_SPEC, "--allow-changed-spec", NULL, NULL,
+     "run a spec whose bytes differ from the record's spec_hash (says what changed)"},
 };
 
 static const struct sr_opt merge_opts[] = {
@@ -91,7 +98,7 @@ const struct sr_verb_def sr_verbs[] = {
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},
     {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
      "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts), cmd_report},
-    {"repro", "[--keep] REPORT SELECTOR",
+    {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts), cmd_repro},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0, cmd_help},

@@ -38,6 +38,9 @@ enum {
 	O_REPRO_KEEP,
 	O_RUN_REQUIRE_FIREWALL,
 	O_MERGE_SUITE,
+	O_REPRO_ARTIFACTS,
+	O_REPRO_SUITE,
+	O_REPRO_ALLOW_CHANGED_SPEC,
 };
 
 /* The verbs in the order the usage lists them. */

@@ -77,6 +77,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->harness = xstrdup(s->name);
 	rec->payload = xstrdup(p->name);
 	rec->spec_path = xstrdup(s->path);
+	rec->spec_hash = s->hash[0] ? xstrdup(s->hash) : NULL;
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
@@ -566,6 +567,31 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* A cold run's /work is touched on the host only once no process of the
+ * container can live: the engine says it is not running (its init has
+ * exited, and the kernel killed the rest of its PID namespace with it).
+ * One still running is killed and waited for; 0 when stopped. */
+static int ensure_stopped(struct run_ctx *c)
+{
+	const char *kill_args[] = {"kill", c->name, NULL};
+	const char *wait_args[] = {"wait", c->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+
+	if (c->job->warm || !c->attempted)
+		return 0;
+	if (strcmp(c->st.status, "running") && strcmp(c->st.status, "paused") &&
+	    strcmp(c->st.status, "restarting") && c->st.status[0])
+		return 0;
+	engine_call(NULL, c->r->engine, kill_args, ENGINE_TMO_QUICK, &err);
+	engine_call(NULL, c->r->engine, wait_args, ENGINE_TMO_QUICK, &err);
+	if (engine_inspect_state(&st, c->r->engine, c->name, &err) == 0 &&
+	    (!strcmp(st.status, "exited") || !strcmp(st.status, "created") ||
+	     !strcmp(st.status, "dead")))
+		return 0;
+	return fail(c, "collect", "the container is still running: its /work is not touched");
+}
+
 /* Wait up to the grace period for late callbacks, in short slices so that
  * an interrupt ends it at once and a callback ends it early. */
 static void grace_wait(struct run_ctx *c)
@@ -612,6 +638,8 @@ static int observe(struct run_ctx *c)
 		net_session_stop(c->sess);
 		collect_net(c);
 	}
+	if (ensure_stopped(c) < 0)
+		return -1;
 	return collect_files(c);
 }
 

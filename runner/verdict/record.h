@@ -33,6 +33,7 @@ struct record {
 	char *harness;
 	char *payload; /* "" for the implicit payload */
 	char *spec_path;
+	char *spec_hash; /* XXH64 hex of the spec file's bytes, or NULL */
 	enum outcome outcome;
 	enum outcome expected; /* OUTCOME_NONE: no expectation */
 	bool match;
