@@ -536,6 +536,33 @@ static void test_crashparse__frame_forms_parse(void **state)
 	crash_info_release(&ci);
 }
 
+static void test_crashparse__addr2line_debris_is_dropped(void **state)
+{
+	static const char text[] =
+	    "==1==ERROR: AddressSanitizer: SEGV on unknown address 0x0\n"
+	    "    #0 0x4a in parse_query ??:?\n"
+	    "    #1 0x4b in fuzzer::Fuzzer::RunOne(unsigned char const*, unsigned long) :?\n"
+	    "    #2 0x4c in helper ??:0\n"
+	    "    #3 0x4d in ?? ??:0\n"
+	    "    #4 0x4e in main ??:? (/work/fuzz_target+0x11)\n";
+	struct crash_info ci;
+	(void)state;
+
+	assert_int_equal(crash_parse(&ci, NULL, 0, text, sizeof(text) - 1), 1);
+	assert_string_equal(ci.frames[0].function, "parse_query");
+	assert_null(ci.frames[0].file);
+	assert_string_equal(ci.frames[1].function,
+			    "fuzzer::Fuzzer::RunOne(unsigned char const*, unsigned long)");
+	assert_string_equal(ci.frames[2].function, "helper");
+	assert_null(ci.frames[2].file);
+	assert_int_equal(ci.frames[2].line, 0);
+	assert_string_equal(ci.frames[3].function, "");
+	assert_string_equal(ci.frames[4].function, "main");
+	assert_string_equal(ci.frames[4].module, "fuzz_target+0x11");
+	assert_null(strstr(ci.signature, "?"));
+	crash_info_release(&ci);
+}
+
 static void test_crashparse__tsan_frames_without_addresses(void **state)
 {
 	static const char text[] = "==================\n"
@@ -664,6 +691,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_crashparse__asan_reports_give_type_access_frames_and_summary),
+	    cmocka_unit_test(test_crashparse__addr2line_debris_is_dropped),
 	    cmocka_unit_test(test_crashparse__ubsan_check_names_come_from_the_message),
 	    cmocka_unit_test(test_crashparse__libfuzzer_reports_skip_the_fuzzer_runtime),
 	    cmocka_unit_test(test_crashparse__cxx_frames_keep_names_and_signature_drops_parameters),
