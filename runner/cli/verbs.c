@@ -37,6 +37,13 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_BASELINE, "--baseline", NULL, "REPORT",
+     "mark verdicts and crash groups new, unchanged or fixed against an earlier JSON report"},
+    {O_RUN_FAIL_ON, "--fail-on", NULL, "new|any",
+     "new: exit 1 only on regressions against --baseline (PR mode); any: every failure "
+     "(default)"},
+    {O_RUN_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable; e.g. /src/project=.)"},
 };
 
 static const struct sr_opt pull_opts[] = {
@@ -61,6 +68,11 @@ static const struct sr_opt list_opts[] = {
 
 static const struct sr_opt repro_opts[] = {
     {O_REPRO_KEEP, "--keep", NULL, NULL, "keep the container and the final /work"},
+};
+
+static const struct sr_opt diff_opts[] = {
+    {O_DIFF_OUTPUT, "--output", "-o", "FMT:PATH",
+     "also write the diff: json, markdown or html (repeatable; PATH - is stdout)"},
 };
 
 static const struct sr_opt merge_opts[] = {
@@ -88,6 +100,8 @@ const struct sr_verb_def sr_verbs[] = {
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
     {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
      "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts)},
+    {"report diff", "[-o FMT:PATH ...] OLD NEW",
+     "What changed between two JSON reports; exit 1 on a regression.", diff_opts, N(diff_opts)},
     {"repro", "[--keep] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts)},

@@ -38,6 +38,10 @@ enum {
 	O_REPRO_KEEP,
 	O_RUN_REQUIRE_FIREWALL,
 	O_MERGE_SUITE,
+	O_DIFF_OUTPUT,
+	O_RUN_BASELINE,
+	O_RUN_FAIL_ON,
+	O_RUN_SOURCE_MAP,
 };
 
 /* The verbs in the order the usage lists them. */

@@ -1,9 +1,12 @@
 /* sandrun report merge [-o FMT:OUT]... [--suite DIR] IN... */
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "runner/cli/cli.h"
+#include "runner/report/diff.h"
 #include "runner/report/report.h"
 #include "runner/report/report_merge.h"
 #include "runner/cli/shard_option.h"
@@ -165,6 +168,92 @@ out:
 	return rc;
 }
 
+/* -o FMT:PATH of `report diff`: json, markdown (md) or html. */
+static int diff_output(struct merge_output *o, const char *v)
+{
+	static const char *const fmts[] = {"json", "markdown", "md", "html"};
+	const char *colon = v ? strchr(v, ':') : NULL;
+
+	for (size_t i = 0; colon && i < SR_ARRAY_SIZE(fmts); i++)
+		if (strlen(fmts[i]) == (size_t)(colon - v) &&
+		    !strncmp(v, fmts[i], strlen(fmts[i])) && colon[1]) {
+			o->fmt = i == 2 ? "markdown" : fmts[i];
+			o->path = colon + 1;
+			return 0;
+		}
+	return cli_usage("-o needs FMT:PATH with FMT json, markdown or html, got", v ? v : "");
+}
+
+static int write_diff_outputs(const struct report_diff *d, const struct merge_output *o, size_t n)
+{
+	struct sr_err err = SR_ERR_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(o[i].path, "-")) {
+			struct strbuf sb = STRBUF_INIT;
+			int rc = 0;
+			if (!strcmp(o[i].fmt, "json"))
+				report_diff_json(&sb, d);
+			else if (!strcmp(o[i].fmt, "markdown"))
+				report_diff_markdown(&sb, d);
+			else
+				rc = report_diff_html(&sb, d, &err);
+			if (!rc)
+				fwrite(sb.buf, 1, sb.len, stdout);
+			strbuf_release(&sb);
+			if (rc < 0)
+				return cli_fail(&err);
+		} else if (report_diff_write(o[i].fmt, o[i].path, d, &err) < 0) {
+			return cli_fail(&err);
+		}
+	}
+	return 0;
+}
+
+/* sandrun report diff [-o FMT:PATH]... OLD NEW */
+static int cmd_report_diff(const struct cli *cli, int argc, char **argv)
+{
+	const struct sr_verb_def *def = verb_find("report diff");
+	struct merge_output outs[16];
+	struct sr_err err = SR_ERR_INIT;
+	struct report_diff d;
+	const char *in[2], *v;
+	size_t nout = 0, nin = 0;
+	struct opt_iter it;
+	int id, rc;
+	bool to_stdout = false;
+
+	(void)cli;
+	opt_iter_init(&it, def, argc - 1, argv + 1);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_DIFF_OUTPUT) {
+			if (nout == SR_ARRAY_SIZE(outs))
+				return cli_usage("too many -o", v);
+			if ((rc = diff_output(&outs[nout], v)))
+				return rc;
+			to_stdout |= !strcmp(outs[nout++].path, "-");
+		} else if (id == OPT_ARG) {
+			if (nin == 2)
+				return cli_usage(
+				    "report diff takes two reports, OLD and NEW; extra", v);
+			in[nin++] = v;
+		} else {
+			return verb_stop(def, id, &err);
+		}
+	}
+	if (nin != 2)
+		return cli_usage("usage: sandrun report diff [-o FMT:PATH]... OLD NEW", NULL);
+	if (report_diff_files(&d, in[0], in[1], &err) < 0)
+		return cli_fail(&err);
+	if (!to_stdout)
+		report_diff_console(stdout, &d, isatty(fileno(stdout)) && !getenv("NO_COLOR"));
+	rc = write_diff_outputs(&d, outs, nout);
+	if (!rc)
+		rc = d.regressions ? EXIT_FAIL : EXIT_OK;
+	report_diff_release(&d);
+	return rc;
+}
+
 int cmd_report(const struct cli *cli, int argc, char **argv)
 {
 	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT};
@@ -178,6 +267,8 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 		opt_print_help(stdout, verb_find("report merge"));
 		return EXIT_OK;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_report_diff(cli, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "merge")) {
 		sr_log(MERGE_USAGE);
 		return EXIT_USAGE;

@@ -55,15 +55,15 @@ static bool output_has(const char *tail, size_t len, const char *sub)
 	return memmem(tail, stream_len(tail, len), sub, strlen(sub)) != NULL;
 }
 
-#define CAUSE_LINE_MAX 200
+#define CAUSE_LINE_MAX	    200
 #define CAUSE_LINES_SCANNED 8
 
 /* Words that make a stderr line read like the reason of a failure. */
 static const char *const telling_marks[] = {
-    "fatal:",	 "error:",     "error ",     "invalid",	  "denied",    "refused",
-    "not found", "no such",    "cannot",     "can't",	  "unable",    "failed",
-    "failure",	 "forbidden",  "unknown",    "unreachable", "timed out", "permission",
-    "panic",	 "exception:", "traceback",  "could not", "illegal",   "unrecognized",
+    "fatal:",	 "error:",     "error ",    "invalid",	   "denied",	"refused",
+    "not found", "no such",    "cannot",    "can't",	   "unable",	"failed",
+    "failure",	 "forbidden",  "unknown",   "unreachable", "timed out", "permission",
+    "panic",	 "exception:", "traceback", "could not",   "illegal",	"unrecognized",
 };
 
 /* Does t[s..e) read like an error (case-insensitive)? */
@@ -74,7 +74,7 @@ static bool line_is_telling(const unsigned char *t, size_t s, size_t e)
 
 	for (size_t i = 0; i < n; i++)
 		buf[i] = t[s + i] >= 'A' && t[s + i] <= 'Z' ? (char)(t[s + i] + 32)
-							  : (t[s + i] ? (char)t[s + i] : ' ');
+							    : (t[s + i] ? (char)t[s + i] : ' ');
 	buf[n] = '\0';
 	for (size_t i = 0; i < SR_ARRAY_SIZE(telling_marks); i++)
 		if (strstr(buf, telling_marks[i]))
