@@ -13,7 +13,9 @@
 #include "lib/hash.h"
 #include "runner/exec/gc.h"
 #include "runner/net/firewall.h"
+#include "runner/report/diff.h"
 #include "runner/report/report.h"
+#include "runner/report/report_read.h"
 #include "runner/cli/progress.h"
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
@@ -45,6 +47,9 @@ struct run_opts {
 	uint64_t grace_ms;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
+	const char *baseline;	  /* --baseline REPORT */
+	bool fail_on_new;	  /* --fail-on new */
+	struct strvec source_map; /* --source-map FROM=TO */
 	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
 	FILE *console; /* per-run lines and the summary: stdout unless a report is */
 	struct progress progress; /* the live line on stderr */
@@ -145,6 +150,19 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
 			break;
+		case O_RUN_BASELINE:
+			o->baseline = v;
+			break;
+		case O_RUN_FAIL_ON:
+			if (strcmp(v, "new") && strcmp(v, "any"))
+				return cli_usage("--fail-on must be new or any, got", v);
+			o->fail_on_new = !strcmp(v, "new");
+			break;
+		case O_RUN_SOURCE_MAP:
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_usage("--source-map needs FROM=TO, got", v);
+			strvec_push(&o->source_map, v);
+			break;
 		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
 			o->help = id == OPT_HELP;
 			return verb_stop(it.verb, id, &err);
@@ -160,8 +178,24 @@ static void run_opts_release(struct run_opts *o)
 		free(o->reports[i].path);
 	}
 	free(o->reports);
+	strvec_clear(&o->source_map);
 	strvec_clear(&o->filters);
 	strvec_clear(&o->paths);
+}
+
+/* The report of --baseline, read before the first run. */
+struct baseline {
+	struct record *recs;
+	size_t n;
+	struct run_meta meta;
+};
+
+static void baseline_release(struct baseline *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		record_release(&b->recs[i]);
+	free(b->recs);
+	run_meta_release(&b->meta);
 }
 
 static bool selected(const struct run_opts *o, const struct spec *s)
@@ -223,6 +257,8 @@ static int check_reports(struct run_opts *o)
 	unsigned to_stdout = 0;
 
 	o->console = stdout;
+	if (o->fail_on_new && !o->baseline)
+		return cli_usage("--fail-on new needs --baseline REPORT", NULL);
 	for (size_t i = 0; i < o->nreports; i++) {
 		struct sr_err err = SR_ERR_INIT;
 		const char *p = o->reports[i].path;
@@ -410,6 +446,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct run_job *jobs = NULL;
 	struct record *recs = NULL;
 	struct run_meta meta;
+	struct baseline bl = {0};
+	struct report_diff diff = {0};
 	size_t njobs = 0, ajobs = 0, nbad = 0, nb = 0;
 	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
 	const char *art = getenv("SANDRUN_ARTIFACTS");
@@ -425,6 +463,10 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	if (cli_load_catalogue(&cat, cli, &err) < 0) {
 		run_opts_release(&o);
 		return cli_fail(&err);
+	}
+	if (o.baseline && report_read(&bl.recs, &bl.n, &bl.meta, o.baseline, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
 	}
 	if (cli_load_suite(&su, &o.paths, &cat, &err) < 0) {
 		rc = cli_fail(&err);
@@ -554,9 +596,19 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		sr_log("no suite fingerprint in the report: %s", err.msg);
 	if (r.unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
+	meta.source_map = o.source_map.nr ? &o.source_map : NULL;
+	if (o.baseline) {
+		report_diff_build(&diff, bl.recs, bl.n, recs, njobs + nb);
+		diff.old_label = xstrdup(o.baseline);
+		diff.old_id = bl.meta.run_id ? xstrdup(bl.meta.run_id) : NULL;
+		meta.baseline = &diff;
+	}
 	if (sr_verbosity >= 0) {
 		report_console_summary(o.console, recs, njobs + nb);
 		report_console_crashes(o.console, recs, njobs + nb);
+		if (o.baseline)
+			report_diff_console(o.console, &diff,
+					    isatty(fileno(o.console)) && !getenv("NO_COLOR"));
 	}
 	rc = write_reports(&o, &meta, recs, njobs + nb);
 	run_meta_release(&meta);
@@ -567,12 +619,16 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		rc = engine_rc;
 	else if (nbad)
 		rc = EXIT_USAGE;
+	else if (o.fail_on_new) /* PR mode: only regressions against the baseline */
+		rc = diff.regressions ? EXIT_FAIL : rc;
 	else if (any_verdict_failed(recs, njobs)) /* else EXIT_FAIL when a report failed */
 		rc = EXIT_FAIL;
 	for (size_t i = 0; i < njobs + nb; i++)
 		record_release(&recs[i]);
 	free(recs);
 out:
+	report_diff_release(&diff);
+	baseline_release(&bl);
 	if (r.images)
 		imgcache_free(r.images);
 	strbuf_release(&r.unattributed);

@@ -100,6 +100,10 @@ static void fill_row(struct diff_row *r, const struct record *old, const struct 
 	}
 	r->cause = rec->cause ? xstrdup(rec->cause) : NULL;
 	r->signature = sig ? xstrdup(sig) : NULL;
+	if (o && (sig = verdict_sig(old, o)))
+		r->old_signature = xstrdup(sig);
+	if (rec->spec_path)
+		r->spec_path = xstrdup(rec->spec_path);
 	r->new_error = c && c->outcome == OUTCOME_ERROR && r->old_outcome != OUTCOME_ERROR &&
 		       c->expected != OUTCOME_ERROR;
 	r->regression =
@@ -187,6 +191,8 @@ void report_diff_release(struct report_diff *d)
 		free(d->rows[i].payload);
 		free(d->rows[i].cause);
 		free(d->rows[i].signature);
+		free(d->rows[i].old_signature);
+		free(d->rows[i].spec_path);
 	}
 	for (size_t i = 0; i < d->nsigs; i++) {
 		free(d->sigs[i].signature);
@@ -262,4 +268,84 @@ const char *report_diff_sig_state(const struct report_diff *d, const char *signa
 			       : d->sigs[i].state < 0 ? "fixed"
 						      : "unchanged";
 	return NULL;
+}
+
+static bool is_finding(enum outcome o)
+{
+	return o == OUTCOME_CONFIRMED || o == OUTCOME_CRASH;
+}
+
+bool report_diff_row_absent(const struct diff_row *r)
+{
+	return is_finding(r->old_outcome) && !is_finding(r->new_outcome);
+}
+
+const char *report_diff_result_state(const struct report_diff *d, const char *harness,
+				     const char *payload, enum outcome o, const char *signature)
+{
+	const struct diff_row *r = NULL;
+	const char *ss = report_diff_sig_state(d, signature);
+
+	for (size_t i = 0; d && i < d->nrows && !r; i++)
+		if (!strcmp(d->rows[i].harness, harness) && !strcmp(d->rows[i].payload, payload))
+			r = &d->rows[i];
+	if (!r || !is_finding(r->old_outcome))
+		return "new";
+	if (o == OUTCOME_CRASH && ss && !strcmp(ss, "new"))
+		return "new";
+	if (o != r->old_outcome)
+		return "updated";
+	if (o == OUTCOME_CRASH && (!signature) != (!r->old_signature))
+		return "updated";
+	if (o == OUTCOME_CRASH && signature && strcmp(signature, r->old_signature))
+		return "updated";
+	return "unchanged";
+}
+
+void report_diff_json_groups(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *d)
+{
+	struct rep_crash_groups g = {0};
+	bool any = false;
+
+	rep_crash_groups_records(&g, recs, n);
+	strbuf_addch(sb, '[');
+	for (size_t i = 0; i < g.sigs.nr; i++, any = true) {
+		const char *st = report_diff_sig_state(d, g.sigs.v[i]);
+		strbuf_addstr(sb, any ? ", {\"signature\": " : "{\"signature\": ");
+		json_add_str(sb, g.sigs.v[i]);
+		strbuf_addf(sb, ", \"runs\": %zu, \"first\": ", g.counts[i]);
+		json_add_str(sb, g.first.v[i]);
+		strbuf_addf(sb, ", \"baseline\": \"%s\"}", st ? st : "new");
+	}
+	for (size_t i = 0; i < d->nsigs; i++) {
+		if (d->sigs[i].state >= 0)
+			continue;
+		strbuf_addstr(sb, any ? ", {\"signature\": " : "{\"signature\": ");
+		json_add_str(sb, d->sigs[i].signature);
+		strbuf_addstr(sb, ", \"runs\": 0, \"first\": null, \"baseline\": \"fixed\"}");
+		any = true;
+	}
+	strbuf_addch(sb, ']');
+	rep_crash_groups_release(&g);
+}
+
+void report_diff_json_baseline(struct strbuf *sb, const struct report_diff *d)
+{
+	strbuf_addstr(sb, "{\"report\": ");
+	json_add_str(sb, d->old_label);
+	strbuf_addstr(sb, ", \"run_id\": ");
+	json_add_str(sb, d->old_id);
+	strbuf_addf(sb, ", \"regressions\": %zu, \"verdicts\": [", d->regressions);
+	for (size_t i = 0; i < d->nrows; i++) {
+		const struct diff_row *r = &d->rows[i];
+		strbuf_addstr(sb, i ? ", {\"harness\": " : "{\"harness\": ");
+		json_add_str(sb, r->harness);
+		strbuf_addstr(sb, ", \"payload\": ");
+		json_add_str(sb, r->payload);
+		strbuf_addf(sb, ", \"baseline\": \"%s\", \"change\": \"%s\", \"regression\": %s}",
+			    report_diff_verdict_state(d, r->harness, r->payload),
+			    diff_change_name(r->change), r->regression ? "true" : "false");
+	}
+	strbuf_addstr(sb, "]}");
 }

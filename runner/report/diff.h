@@ -41,10 +41,12 @@ struct diff_row {
 	enum outcome expected;		       /* the new side's (the old's when removed) */
 	unsigned old_fired, old_runs, new_fired, new_runs;
 	bool old_flaky, new_flaky;
-	bool regression; /* see report_diff_build */
-	char *cause;	 /* the new verdict's representative run (old's when removed) */
-	char *signature; /* its crash signature, or NULL */
-	bool new_error;	 /* error now, not before, and not expected */
+	bool regression;     /* see report_diff_build */
+	char *cause;	     /* the new verdict's representative run (old's when removed) */
+	char *signature;     /* its crash signature, or NULL */
+	char *old_signature; /* the old verdict's, or NULL */
+	char *spec_path;     /* the new verdict's spec (the old's when removed), or NULL */
+	bool new_error;	     /* error now, not before, and not expected */
 	struct diff_fuzz_side fuzz_old, fuzz_new;
 };
 
@@ -118,5 +120,25 @@ int report_diff_write(const char *fmt, const char *path, const struct report_dif
 const char *report_diff_verdict_state(const struct report_diff *d, const char *harness,
 				      const char *payload);
 const char *report_diff_sig_state(const struct report_diff *d, const char *signature);
+
+/* SARIF's baselineState of a finding (confirmed or crash verdict) of the
+ * current run: "new" (no finding there before, or a crash signature the
+ * baseline does not have), "unchanged" (the same outcome and signature),
+ * "updated" (a finding before, another now). */
+const char *report_diff_result_state(const struct report_diff *d, const char *harness,
+				     const char *payload, enum outcome o, const char *signature);
+
+/* Whether row r was a finding in the baseline that the current run no longer
+ * has (SARIF "absent"). */
+bool report_diff_row_absent(const struct diff_row *r);
+
+/* For the JSON report of `run --baseline`: run.crash_groups with each
+ * group's "baseline" (new, unchanged; the baseline's groups that are gone
+ * follow with runs 0 and "fixed"), and run.baseline {report, run_id,
+ * regressions, verdicts: [{harness, payload, baseline, change,
+ * regression}]} (every verdict of either side). */
+void report_diff_json_groups(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *d);
+void report_diff_json_baseline(struct strbuf *sb, const struct report_diff *d);
 
 #endif

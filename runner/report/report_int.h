@@ -44,6 +44,10 @@ void rep_doc_close(struct strbuf *sb, size_t nrecords);
 /* Close the records array, then "verdicts": one a line (verdicts_build of
  * recs with each record's own confirm), and the document. */
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n);
+/* The same with each verdict's "baseline": new|unchanged|fixed against base
+ * (diff.h; NULL: none, as rep_doc_verdicts). */
+void rep_doc_verdicts_marked(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *base);
 
 /* An ISO 8601 UTC string, or null for 0. */
 void rep_time(struct strbuf *sb, uint64_t wall_ms);
