@@ -314,9 +314,22 @@ static void test_crashparse__fuzz_stats_from_final_stats_and_status_lines(void *
 	assert_int_equal(fs.corpus, 10);
 	fuzzstats_json(&sb, &fs);
 	assert_string_equal(sb.buf, "{\"execs\":5430810,\"exec_per_s\":1357702,\"cov\":22,"
-				    "\"ft\":24,\"corpus\":10,\"peak_rss_mb\":431}");
+				    "\"ft\":24,\"corpus\":10,\"peak_rss_mb\":431,"
+				    "\"initial_corpus\":1,\"seed_files\":null}");
 	strbuf_release(&sb);
 	unload(&c);
+	/* What the run started from: a persistent corpus shows here. */
+	{
+		static const char t[] =
+		    "INFO: seed corpus: files: 6 min: 1b max: 19b total: 61b\n"
+		    "#7\tINITED cov: 10 ft: 11 corp: 5/45b exec/s: 0 rss: 30Mb\n"
+		    "#90\tNEW    cov: 12 ft: 13 corp: 6/50b exec/s: 0 rss: 30Mb\n";
+		assert_int_equal(fuzzstats_parse(&fs, t, sizeof(t) - 1), 1);
+		assert_true(fs.has_seed_files && fs.has_initial_corpus);
+		assert_int_equal(fs.seed_files, 6);
+		assert_int_equal(fs.initial_corpus, 5);
+		assert_int_equal(fs.corpus, 6);
+	}
 
 	/* Without -print_final_stats: the DONE line. */
 	load(&c, "fuzz-stats-nofinal");
@@ -343,7 +356,8 @@ static void test_crashparse__fuzz_stats_from_final_stats_and_status_lines(void *
 	assert_false(fs.has_execs || fs.has_cov);
 	fuzzstats_json(&sb, &fs);
 	assert_string_equal(sb.buf, "{\"execs\":null,\"exec_per_s\":null,\"cov\":null,"
-				    "\"ft\":null,\"corpus\":null,\"peak_rss_mb\":null}");
+				    "\"ft\":null,\"corpus\":null,\"peak_rss_mb\":null,"
+				    "\"initial_corpus\":null,\"seed_files\":null}");
 	strbuf_release(&sb);
 	unload(&c);
 }
