@@ -201,3 +201,64 @@ t_nights_pr_mode_exit_codes() {
 	assert_contains "names the place" "$out" "nope.json:1:1"
 }
 
+
+# nights_fuzz DIR — the bundled clean fuzzer with `corpus: nightly-corpus`.
+nights_fuzz() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	cp -r "$ROOT/harnesses/fuzz-clean" "$1/"
+	printf 'corpus: nightly-corpus\n' >>"$1/fuzz-clean/harness.yaml"
+}
+
+# digests DIR... — the sha256 of every regular file under DIR, sorted, unique.
+digests() {
+	find "$@" -type f -exec sha256sum {} + 2>/dev/null | awk '{print $1}' | sort -u
+}
+
+t_nights_corpus_grows_across_two_runs() {
+	local s=$TMP/fz c r1=$TMP/fz1.json r2=$TMP/fz2.json n1 n2 rc
+	nights_fuzz "$s"
+	c=$s/fuzz-clean/nightly-corpus
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r1" "$s" >/dev/null 2>&1
+	assert_eq "night 1 exit code" 0 "$?"
+	# Night 1 starts from the workdir's one seed; its corpus is kept.
+	assert_eq "night 1 started from the seed" 1 "$(field_of "$r1" fuzz-clean "" fuzz.seed_files)"
+	n1=$(find "$c" -type f | wc -l)
+	[ "$n1" -gt 2 ] || fail "night 1 kept $n1 inputs in $c"
+	assert_eq "only content-addressed names" 0 "$(find "$c" -type f ! -name '????????????????' | wc -l)"
+	assert_eq "the grown corpus is all there" "" \
+		"$(comm -23 <(digests "$(field_of "$r1" fuzz-clean "" evidence.artifact_dir)/corpus") <(digests "$c"))"
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r2" --baseline "$r1" "$s" >/dev/null 2>&1
+	rc=$?
+	assert_eq "night 2 exit code" 0 "$rc"
+	# Night 2 starts from night 1's corpus: its stats say so.
+	assert_eq "night 2 read night 1's corpus (+ the seed)" "$((n1 + 1))" \
+		"$(field_of "$r2" fuzz-clean "" fuzz.seed_files)"
+	[ "$(field_of "$r2" fuzz-clean "" fuzz.initial_corpus)" -gt 1 ] ||
+		fail "night 2's initial corpus is $(field_of "$r2" fuzz-clean "" fuzz.initial_corpus)"
+	n2=$(find "$c" -type f | wc -l)
+	[ "$n2" -ge "$n1" ] || fail "the corpus shrank from $n1 to $n2"
+	# The diff shows the fuzzers' progress.
+	assert_contains "diff compares corpus size" \
+		"$("$SANDRUN" report diff -o markdown:- "$r1" "$r2")" "| fuzz-clean |"
+	# Nothing of the harness reached the corpus directory but inputs.
+	assert_eq "no temp file left" 0 "$(find "$c" -name '.*' | wc -l)"
+}
+
+t_nights_concurrent_corpus_merges_lose_nothing() {
+	local s=$TMP/fzc c r=$TMP/fzc.json a b
+	nights_fuzz "$s"
+	# Two harnesses, one corpus, run at once.
+	sed 's/^name: fuzz-clean/name: fuzz-clean-b/; s/-runs=20000/-runs=20000", "-seed=7/' \
+		"$s/fuzz-clean/harness.yaml" >"$s/fuzz-clean/harness-b.yaml"
+	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "exit code" 0 "$?"
+	c=$s/fuzz-clean/nightly-corpus
+	a=$(field_of "$r" fuzz-clean "" evidence.artifact_dir)
+	b=$(field_of "$r" fuzz-clean-b "" evidence.artifact_dir)
+	[ -d "$a/corpus" ] && [ -d "$b/corpus" ] || fail "no collected corpora in $a, $b"
+	assert_eq "every input of both runs is in the corpus" "" \
+		"$(comm -23 <(digests "$a/corpus" "$b/corpus") <(digests "$c"))"
+	assert_eq "one file per distinct input" "$(digests "$a/corpus" "$b/corpus" | wc -l)" \
+		"$(find "$c" -type f | wc -l)"
+}
