@@ -81,6 +81,10 @@ static const struct sr_opt merge_opts[] = {
      "a directory for sandrun.EXT)"},
     {O_MERGE_SUITE, "--suite", NULL, "DIR",
      "the suite the shards ran: check their fingerprint, one error record per lost run"},
+    {O_MERGE_BASELINE, "--baseline", NULL, "REPORT",
+     "junit, sarif, html: compared with an earlier JSON report (SARIF baselineState)"},
+    {O_MERGE_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
 const struct sr_verb_def sr_verbs[] = {
@@ -98,7 +102,7 @@ const struct sr_verb_def sr_verbs[] = {
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
      N(list_opts)},
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
-    {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
+    {"report merge", "-o [FMT:]OUT ... [--suite DIR] [--baseline REPORT] IN ...",
      "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts)},
     {"report diff", "[-o FMT:PATH ...] OLD NEW",
      "What changed between two JSON reports; exit 1 on a regression.", diff_opts, N(diff_opts)},

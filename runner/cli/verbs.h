@@ -42,6 +42,8 @@ enum {
 	O_RUN_BASELINE,
 	O_RUN_FAIL_ON,
 	O_RUN_SOURCE_MAP,
+	O_MERGE_BASELINE,
+	O_MERGE_SOURCE_MAP,
 };
 
 /* The verbs in the order the usage lists them. */

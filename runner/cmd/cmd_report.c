@@ -9,6 +9,7 @@
 #include "runner/report/diff.h"
 #include "runner/report/report.h"
 #include "runner/report/report_merge.h"
+#include "runner/report/report_read.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
 
@@ -25,6 +26,8 @@ struct merge_args {
 	struct strvec owned; /* the default paths of -o FMT:DIR/ */
 	struct strvec in;
 	const char *suite_dir;
+	const char *baseline;
+	struct strvec source_map;
 };
 
 static void merge_args_release(struct merge_args *a)
@@ -32,6 +35,7 @@ static void merge_args_release(struct merge_args *a)
 	free(a->outs);
 	strvec_clear(&a->owned);
 	strvec_clear(&a->in);
+	strvec_clear(&a->source_map);
 }
 
 /* -o json:PATH, junit:PATH, sarif:PATH; a bare PATH is json; PATH ending
@@ -83,6 +87,12 @@ static int parse_merge_args(struct merge_args *a, int argc, char **argv)
 				return rc;
 		} else if (id == O_MERGE_SUITE) {
 			a->suite_dir = v;
+		} else if (id == O_MERGE_BASELINE) {
+			a->baseline = v;
+		} else if (id == O_MERGE_SOURCE_MAP) {
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_usage("--source-map needs FROM=TO, got", v);
+			strvec_push(&a->source_map, v);
 		} else if (id == OPT_ARG) {
 			strvec_push(&a->in, v);
 		} else if (id == OPT_HELP) {
@@ -256,7 +266,11 @@ static int cmd_report_diff(const struct cli *cli, int argc, char **argv)
 
 int cmd_report(const struct cli *cli, int argc, char **argv)
 {
-	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT};
+	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT, .source_map = STRVEC_INIT};
+	struct record *brecs = NULL;
+	struct run_meta bmeta = {0};
+	struct merge_baseline base = {0};
+	size_t nb = 0;
 	struct merge_suite suite = {0};
 	struct suite_hold hold = {.names = STRVEC_INIT, .specs = STRVEC_INIT};
 	struct sr_err err = SR_ERR_INIT;
@@ -291,12 +305,27 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (a.baseline) {
+		if (report_read(&brecs, &nb, &bmeta, a.baseline, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		base = (struct merge_baseline){brecs, nb, a.baseline, bmeta.run_id};
+	}
+	for (size_t i = 0; i < a.nouts; i++) {
+		a.outs[i].baseline = a.baseline ? &base : NULL;
+		a.outs[i].source_map = a.source_map.nr ? &a.source_map : NULL;
+	}
 	if (report_merge_outputs(&failed, a.outs, a.nouts, (const char *const *)a.in.v, a.in.nr,
 				 a.suite_dir ? &suite : NULL, &err) < 0)
 		rc = cli_fail(&err);
 	else
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 out:
+	for (size_t i = 0; i < nb; i++)
+		record_release(&brecs[i]);
+	free(brecs);
+	run_meta_release(&bmeta);
 	suite_hold_release(&hold);
 	merge_args_release(&a);
 	return rc;
