@@ -38,6 +38,13 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_BASELINE, "--baseline", NULL, "REPORT",
+     "mark verdicts and crash groups new, unchanged or fixed against an earlier JSON report"},
+    {O_RUN_FAIL_ON, "--fail-on", NULL, "new|any",
+     "new: exit 1 only on regressions against --baseline (PR mode); any: every failure "
+     "(default)"},
+    {O_RUN_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable; e.g. /src/project=.)"},
 };
 
 static const struct sr_opt pull_opts[] = {
@@ -71,12 +78,21 @@ static const struct sr_opt repro_opts[] = {
      "run a spec whose bytes differ from the record's spec_hash (says what changed)"},
 };
 
+static const struct sr_opt diff_opts[] = {
+    {O_DIFF_OUTPUT, "--output", "-o", "FMT:PATH",
+     "also write the diff: json, markdown or html (repeatable; PATH - is stdout)"},
+};
+
 static const struct sr_opt merge_opts[] = {
     {O_MERGE_OUTPUT, "--output", "-o", "[FMT:]OUT",
      "a merged report: json (default), junit, sarif or html (repeatable; OUT ending in / is "
      "a directory for sandrun.EXT)"},
     {O_MERGE_SUITE, "--suite", NULL, "DIR",
      "the suite the shards ran: check their fingerprint, one error record per lost run"},
+    {O_MERGE_BASELINE, "--baseline", NULL, "REPORT",
+     "junit, sarif, html: compared with an earlier JSON report (SARIF baselineState)"},
+    {O_MERGE_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
 const struct sr_verb_def sr_verbs[] = {
@@ -96,8 +112,11 @@ const struct sr_verb_def sr_verbs[] = {
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
      N(list_opts), cmd_list},
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},
-    {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
+    {"report merge", "-o [FMT:]OUT ... [--suite DIR] [--baseline REPORT] IN ...",
      "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts), cmd_report},
+    {"report diff", "[-o FMT:PATH ...] OLD NEW",
+     "What changed between two JSON reports; exit 1 on a regression.", diff_opts, N(diff_opts),
+     cmd_report},
     {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts), cmd_repro},

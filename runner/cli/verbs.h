@@ -41,6 +41,12 @@ enum {
 	O_REPRO_ARTIFACTS,
 	O_REPRO_SUITE,
 	O_REPRO_ALLOW_CHANGED_SPEC,
+	O_DIFF_OUTPUT,
+	O_RUN_BASELINE,
+	O_RUN_FAIL_ON,
+	O_RUN_SOURCE_MAP,
+	O_MERGE_BASELINE,
+	O_MERGE_SOURCE_MAP,
 };
 
 /* The verbs in the order the usage lists them. */
