@@ -39,12 +39,36 @@ void proc_result_release(struct proc_result *res)
 	strbuf_release(&res->err);
 }
 
+/* A pipe holding data, its write end closed: the child reads data, then EOF. */
+static int input_pipe(int p[2], const char *data, size_t len, struct sr_err *err)
+{
+	size_t off = 0;
+
+	if (len > 65536)
+		return sr_err_set(err, SR_EFAIL, "child input of %zu bytes is over 64 KiB", len);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
+	fcntl(p[1], F_SETPIPE_SZ, 65536);
+	while (off < len) {
+		ssize_t n = write(p[1], data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sr_err_set(err, SR_EFAIL, "cannot write child input: %s",
+					  strerror(errno));
+		off += (size_t)n;
+	}
+	close(p[1]);
+	p[1] = -1;
+	return 0;
+}
+
 int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t mask;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, inp[2] = {-1, -1};
 	int pidfd = -1, status = 0, rc;
 	size_t cap = o->out_cap ? o->out_cap : DEFAULT_CAP;
 	uint64_t start = sr_now_ms(), deadline = o->timeout_ms ? start + o->timeout_ms : 0;
@@ -59,8 +83,13 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 		rc = sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
 		goto close_pipes;
 	}
+	if (o->input && (rc = input_pipe(inp, o->input, o->input_len, err)) < 0)
+		goto close_pipes;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (inp[0] >= 0)
+		posix_spawn_file_actions_adddup2(&fa, inp[0], 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
 	/* Engine clients and their helpers (podman's conmon writes files into
@@ -90,6 +119,8 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
+	if (inp[0] >= 0)
+		close(inp[0]);
 	pidfd = pidfd_open_compat(pid);
 
 	for (;;) {
@@ -197,6 +228,8 @@ close_pipes:
 			close(outp[i]);
 		if (errp[i] >= 0)
 			close(errp[i]);
+		if (inp[i] >= 0)
+			close(inp[i]);
 	}
 	return rc;
 }

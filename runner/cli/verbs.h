@@ -38,6 +38,12 @@ enum {
 	O_REPRO_KEEP,
 	O_RUN_REQUIRE_FIREWALL,
 	O_MERGE_SUITE,
+	O_PIN_DRY_RUN,
+	O_PIN_VIA_ENGINE,
+	O_PIN_INSECURE,
+	O_VERIFY_REMOTE,
+	O_VERIFY_VIA_ENGINE,
+	O_VERIFY_INSECURE,
 };
 
 /* The verbs in the order the usage lists them. */

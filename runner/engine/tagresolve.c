@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalogue/registry.h"
 #include "lib/jsonparse.h"
 
 /* Registries on loopback speak plain HTTP; `docker manifest` must be told. */
@@ -94,4 +95,49 @@ int tag_resolve(void *ctx, const char *base, const char *platform, char **digest
 		*digest = NULL;
 	}
 	return rc;
+}
+
+int remote_resolver_new(struct registry **out, const struct strvec *insecure, struct sr_err *err)
+{
+	struct registry_opts o = {.insecure = (const char *const *)insecure->v,
+				  .ninsecure = insecure->nr};
+	const char *tmo = getenv("SANDRUN_REGISTRY_TIMEOUT"),
+		   *jobs = getenv("SANDRUN_REGISTRY_JOBS");
+	uint64_t ms = 0;
+
+	if (tmo && *tmo && (sr_parse_duration_ms(tmo, &ms) < 0 || !ms))
+		return sr_err_set(err, SR_EINVAL, "SANDRUN_REGISTRY_TIMEOUT: not a duration: '%s'",
+				  tmo);
+	o.timeout_ms = ms;
+	if (jobs && *jobs) {
+		char *end;
+		long n = strtol(jobs, &end, 10);
+		if (*end || n < 1 || n > 16)
+			return sr_err_set(err, SR_EINVAL,
+					  "SANDRUN_REGISTRY_JOBS: not a number from 1 to 16: '%s'",
+					  jobs);
+		o.jobs = (int)n;
+	}
+	return registry_new(out, &o, err);
+}
+
+void remote_prefetch(struct registry *r, const struct catalogue *c, const char *const *ids,
+		     size_t nids)
+{
+	const char **bases = xcalloc(c->n + 1, sizeof(*bases));
+	const char **plats = xcalloc(c->n + 1, sizeof(*plats));
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		bool sel = !nids;
+		for (size_t k = 0; k < nids && !sel; k++)
+			sel = !strcmp(ids[k], c->entries[i].toolchain_id);
+		if (!sel || !c->entries[i].base)
+			continue;
+		bases[n] = c->entries[i].base;
+		plats[n++] = c->entries[i].platform;
+	}
+	registry_prefetch(r, bases, plats, n);
+	free(bases);
+	free(plats);
 }
