@@ -17,6 +17,7 @@
 
 #include "catalogue/imageref.h"
 #include "catalogue/regauth.h"
+#include "catalogue/reghttp.h"
 #include "catalogue/regproto.h"
 #include "lib/fsutil.h"
 #include "lib/proc.h"
@@ -373,6 +374,29 @@ static void test_regauth__cred_helpers_protocol(void **state)
 	free(dir);
 }
 
+static void test_reghttp__plain_http_only_loopback_or_named(void **state)
+{
+	struct reghttp_cfg c;
+	char host[64];
+	struct strbuf sb = STRBUF_INIT;
+	(void)state;
+	reghttp_init(&c);
+	assert_true(reghttp_plain_ok(&c, "127.0.0.1:5000"));
+	assert_true(reghttp_plain_ok(&c, "localhost:5000"));
+	assert_false(reghttp_plain_ok(&c, "registry.corp:5000"));
+	strvec_push(&c.plain_ok, "registry.corp:5000");
+	assert_true(reghttp_plain_ok(&c, "registry.corp:5000"));
+	assert_false(reghttp_plain_ok(&c, "registry.corp"));
+	reghttp_release(&c);
+	reghttp_url_host("https://auth.docker.io/token?x=1", host, sizeof(host));
+	assert_string_equal(host, "auth.docker.io");
+	reghttp_url_host("http://127.0.0.1:5000", host, sizeof(host));
+	assert_string_equal(host, "127.0.0.1:5000");
+	reghttp_escape(&sb, "repository:a/b:pull");
+	assert_string_equal(sb.buf, "repository%3Aa%2Fb%3Apull");
+	strbuf_release(&sb);
+}
+
 static void test_proc__input_reaches_stdin(void **state)
 {
 	char *argv[] = {"cat", NULL};
@@ -401,6 +425,7 @@ int main(void)
 	    cmocka_unit_test(test_base64__round_trip_and_bad_input),
 	    cmocka_unit_test(test_regauth__auths_forms),
 	    cmocka_unit_test(test_regauth__cred_helpers_protocol),
+	    cmocka_unit_test(test_reghttp__plain_http_only_loopback_or_named),
 	    cmocka_unit_test(test_proc__input_reaches_stdin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
