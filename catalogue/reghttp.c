@@ -2,7 +2,9 @@
  * catalogue/ that includes curl/curl.h. */
 #include "catalogue/reghttp.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <dirent.h>
 #include <string.h>
 #include <strings.h>
@@ -26,6 +28,7 @@ struct tlshost {
 	char *host;
 	struct strbuf ca; /* empty: libcurl's defaults */
 	char *cert, *key;
+	bool noverify; /* an insecure registry whose certificate did not verify */
 };
 
 void reghttp_init(struct reghttp_cfg *c)
@@ -61,12 +64,29 @@ void reghttp_resp_release(struct reghttp_resp *r)
 	strbuf_release(&r->body);
 }
 
+/* Whether host ("a.b.c.d[:port]") is in the IPv4 CIDR block cidr. */
+static bool in_cidr(const char *host, const char *cidr)
+{
+	char net[64], h[64];
+	unsigned bits;
+	struct in_addr a, b;
+	uint32_t mask;
+
+	if (sscanf(cidr, "%63[0-9.]/%u", net, &bits) != 2 || bits > 32)
+		return false;
+	snprintf(h, sizeof(h), "%.*s", (int)strcspn(host, ":"), host);
+	if (inet_pton(AF_INET, net, &a) != 1 || inet_pton(AF_INET, h, &b) != 1)
+		return false;
+	mask = bits ? htonl(~0u << (32 - bits)) : 0;
+	return (a.s_addr & mask) == (b.s_addr & mask);
+}
+
 bool reghttp_plain_ok(struct reghttp_cfg *c, const char *host)
 {
 	if (image_host_is_loopback(host))
 		return true;
 	for (size_t i = 0; i < c->plain_ok.nr; i++)
-		if (!strcmp(c->plain_ok.v[i], host))
+		if (!strcmp(c->plain_ok.v[i], host) || in_cidr(host, c->plain_ok.v[i]))
 			return true;
 	return false;
 }
@@ -243,7 +263,34 @@ static void setup_tls(struct reghttp_cfg *c, CURL *h, const char *host)
 		curl_easy_setopt(h, CURLOPT_SSLCERT, t->cert);
 		curl_easy_setopt(h, CURLOPT_SSLKEY, t->key);
 	}
+	if (t->noverify) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
 	pthread_mutex_unlock(&c->mu);
+}
+
+/* As the engine does for an insecure registry (loopback, or named): when
+ * its certificate does not verify, speak TLS to it unverified (it could be
+ * spoken to in plain HTTP anyway), and say so once. */
+static bool tls_relax(struct reghttp_cfg *c, const char *host, int curl_code)
+{
+	struct tlshost *t;
+	bool relax = false;
+
+	if (curl_code != CURLE_PEER_FAILED_VERIFICATION || !reghttp_plain_ok(c, host))
+		return false;
+	pthread_mutex_lock(&c->mu);
+	t = tls_for(c, host);
+	if (!t->noverify) {
+		t->noverify = relax = true;
+		sr_log(
+		    "registry %s: its TLS certificate does not verify (no CA in %s/%s/); going on "
+		    "unverified, as for an insecure registry",
+		    host, c->certs_d, host);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return relax || t->noverify;
 }
 
 static int http_once(struct reghttp_cfg *c, const struct reghttp_req *q, struct reghttp_resp *r,
@@ -326,6 +373,10 @@ int reghttp_do(struct reghttp_cfg *c, const struct reghttp_req *q, struct reghtt
 		long long wait;
 		int rc = http_once(c, q, resp, err);
 
+		if (rc < 0 && tls_relax(c, host, resp->curl_code) && attempt == 0) {
+			sr_err_clear(err);
+			rc = http_once(c, q, resp, err);
+		}
 		resp->attempts = attempt + 1;
 		if (rc < 0 || (resp->status != 429 && resp->status != 503))
 			return rc;

@@ -2,6 +2,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#define DAEMON_JSON "/etc/docker/daemon.json"
 
 #include "catalogue/registry.h"
 #include "lib/jsonparse.h"
@@ -97,10 +100,28 @@ int tag_resolve(void *ctx, const char *base, const char *platform, char **digest
 	return rc;
 }
 
+/* The engine's own insecure registries (daemon.json "insecure-registries":
+ * host:port entries and IPv4 CIDR blocks), so pin reaches what pull does. */
+static void daemon_insecure(struct strvec *out)
+{
+	struct json_value *root = NULL;
+	struct sr_err err = SR_ERR_INIT;
+	const struct json_value *list;
+
+	if (access(DAEMON_JSON, R_OK) || json_parse_file(&root, DAEMON_JSON, &err) < 0)
+		return;
+	list = json_get(root, "insecure-registries");
+	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->u.arr.n; i++)
+		if (json_str(list->u.arr.v[i]))
+			strvec_push(out, json_str(list->u.arr.v[i]));
+	json_free(root);
+}
+
 int remote_resolver_new(struct registry **out, const struct strvec *insecure, struct sr_err *err)
 {
-	struct registry_opts o = {.insecure = (const char *const *)insecure->v,
-				  .ninsecure = insecure->nr};
+	struct strvec hosts = STRVEC_INIT;
+	struct registry_opts o = {0};
+	int rc;
 	const char *tmo = getenv("SANDRUN_REGISTRY_TIMEOUT"),
 		   *jobs = getenv("SANDRUN_REGISTRY_JOBS");
 	uint64_t ms = 0;
@@ -118,7 +139,14 @@ int remote_resolver_new(struct registry **out, const struct strvec *insecure, st
 					  jobs);
 		o.jobs = (int)n;
 	}
-	return registry_new(out, &o, err);
+	for (size_t i = 0; i < insecure->nr; i++)
+		strvec_push(&hosts, insecure->v[i]);
+	daemon_insecure(&hosts);
+	o.insecure = (const char *const *)strvec_argv(&hosts);
+	o.ninsecure = hosts.nr;
+	rc = registry_new(out, &o, err);
+	strvec_clear(&hosts);
+	return rc;
 }
 
 void remote_prefetch(struct registry *r, const struct catalogue *c, const char *const *ids,

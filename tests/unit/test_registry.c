@@ -387,6 +387,9 @@ static void test_reghttp__plain_http_only_loopback_or_named(void **state)
 	strvec_push(&c.plain_ok, "registry.corp:5000");
 	assert_true(reghttp_plain_ok(&c, "registry.corp:5000"));
 	assert_false(reghttp_plain_ok(&c, "registry.corp"));
+	strvec_push(&c.plain_ok, "10.20.0.0/16");
+	assert_true(reghttp_plain_ok(&c, "10.20.3.4:5000"));
+	assert_false(reghttp_plain_ok(&c, "10.21.3.4:5000"));
 	reghttp_release(&c);
 	reghttp_url_host("https://auth.docker.io/token?x=1", host, sizeof(host));
 	assert_string_equal(host, "auth.docker.io");
