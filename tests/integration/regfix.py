@@ -8,8 +8,9 @@
                           503); all on 127.0.0.1, free ports, pid files in
                           DIR; DIR/env holds the names the tests read
   regfix.py down DIR      stop what up started, by pid
-  regfix.py push DIR REPO TAG [--index] [--size BYTES]
+  regfix.py push DIR REPO TAG [--index] [--size BYTES] [--plain HOST:PORT]
                           upload an image (or a two-platform index) to A
+                          (or to a loopback registry without TLS nor auth)
                           over the registry API; prints its digest(s)
   regfix.py serve-token DIR / serve-flaky DIR    (started by up)
 
@@ -284,17 +285,18 @@ def serve_flaky(d):
 
 
 class Pusher:
-    def __init__(self, d):
-        self.env = env_of(d)
-        self.ctx = ssl.create_default_context(cafile=f"{d}/ca.crt")
-        self.base = f"https://{self.env['REGA']}"
-        self.auth = "Basic " + base64.b64encode(
+    def __init__(self, d, plain=None):
+        self.env = env_of(d) if not plain else {}
+        self.ctx = ssl.create_default_context(cafile=f"{d}/ca.crt") if not plain else None
+        self.base = f"http://{plain}" if plain else f"https://{self.env['REGA']}"
+        self.auth = None if plain else "Basic " + base64.b64encode(
             f"{self.env['REG_USER']}:{self.env['REG_PASS']}".encode()).decode()
 
     def req(self, method, url, data=None, ctype=None):
         r = urllib.request.Request(url if url.startswith("http") else self.base + url,
                                    data=data, method=method)
-        r.add_header("Authorization", self.auth)
+        if self.auth:
+            r.add_header("Authorization", self.auth)
         if ctype:
             r.add_header("Content-Type", ctype)
         return urllib.request.urlopen(r, context=self.ctx, timeout=600)
@@ -335,8 +337,8 @@ class Pusher:
         return self.manifest(repo, tag, body, mt), len(body)
 
 
-def push(d, repo, tag, index=False, size=1024):
-    p = Pusher(d)
+def push(d, repo, tag, index=False, size=1024, plain=None):
+    p = Pusher(d, plain)
     if not index:
         print(p.image(repo, tag, size=size)[0])
         return
@@ -363,7 +365,8 @@ if __name__ == "__main__":
     elif cmd == "push":
         a = sys.argv[3:]
         size = int(a[a.index("--size") + 1]) if "--size" in a else 1024
-        push(d, a[0], a[1], "--index" in a, size)
+        plain = a[a.index("--plain") + 1] if "--plain" in a else None
+        push(d, a[0], a[1], "--index" in a, size, plain)
     elif cmd == "serve-token":
         serve_token(d)
     elif cmd == "serve-flaky":

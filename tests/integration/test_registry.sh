@@ -252,3 +252,28 @@ t_registry_unknown_tag_and_loopback_without_ca() {
 	assert_eq "no CA: pinned" "$a" "$(digest_of "$c" k)"
 	reg_down
 }
+
+# The list digest and a platform's from one resolution agree with what the
+# docker CLI says about the same index (on the plain loopback registry).
+t_registry_index_agrees_with_docker_manifest_inspect() {
+	local c=$TMP/idx.toml out idx amd arm ref=$REG/sandrun/regtest-multi:latest inspected
+	docker_only "docker manifest inspect is the docker CLI's" && return
+	mkdir -p "$TMP/rf-idx"
+	read -r idx amd arm < <(regfix push "$TMP/rf-idx" sandrun/regtest-multi latest --index --plain "$REG") ||
+		{ fail "cannot push"; return; }
+	inspected=$(docker manifest inspect --insecure "$ref") || { fail "docker manifest inspect failed"; return; }
+	printf '[[image]]\ntoolchain_id = "m"\nbase = "%s"\nplatform = "linux/arm64"\n\n[[image]]\ntoolchain_id = "a"\nbase = "%s"\nplatform = "linux/amd64"\n' \
+		"$ref" "$ref" >"$c"
+	out=$(DOCKER_HOST=unix://$TMP/no-engine.sock "$SANDRUN" pin --catalogue "$c" --all 2>&1)
+	assert_eq "exit code" 0 "$?"
+	assert_eq "list digest" "$idx" "$(digest_of "$c" m)"
+	assert_eq "arm64 as docker manifest inspect says" \
+		"$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' <<<"$inspected")" \
+		"$(digest_of "$c" m platform_digest)"
+	assert_eq "amd64 as docker manifest inspect says" \
+		"$(jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest' <<<"$inspected")" \
+		"$(digest_of "$c" a platform_digest)"
+	assert_eq "amd64 as uploaded" "$amd" "$(digest_of "$c" a platform_digest)"
+	assert_eq "list digest is the sha256 of the index docker reads" "$idx" \
+		"sha256:$(curl -sf -H 'Accept: application/vnd.oci.image.index.v1+json' "http://$REG/v2/sandrun/regtest-multi/manifests/latest" | sha256sum | cut -d' ' -f1)"
+}
