@@ -56,10 +56,21 @@ static const struct sr_opt pin_opts[] = {
     {O_PIN_ALL, "--all", NULL, NULL, "every catalogue entry"},
     {O_PIN_COMMIT, "--commit", NULL, NULL, "record the change as one commit on a branch"},
     {O_PIN_BRANCH, "--branch", NULL, "NAME", "the branch (default sandrun/pin-YYYY-MM-DD)"},
+    {O_PIN_DRY_RUN, "--dry-run", NULL, NULL, "print what would change (old -> new), write nothing"},
+    {O_PIN_VIA_ENGINE, "--via-engine", NULL, NULL,
+     "resolve by pulling through the engine instead of asking the registry"},
+    {O_PIN_INSECURE, "--insecure-registry", NULL, "HOST",
+     "allow plain HTTP to HOST[:PORT] (loopback always is; repeatable)"},
 };
 
 static const struct sr_opt verify_opts[] = {
-    {O_VERIFY_PULL, "--pull", NULL, NULL, "also check that no tag drifted from its pin"},
+    {O_VERIFY_PULL, "--pull", NULL, NULL,
+     "also check that no tag drifted from its pin, pulling through the engine"},
+    {O_VERIFY_REMOTE, "--remote", NULL, NULL,
+     "check pins and tag drift against the registry itself: no pull, no engine"},
+    {O_VERIFY_VIA_ENGINE, "--via-engine", NULL, NULL, "with --remote: the same as --pull"},
+    {O_VERIFY_INSECURE, "--insecure-registry", NULL, "HOST",
+     "allow plain HTTP to HOST[:PORT] (loopback always is; repeatable)"},
 };
 
 static const struct sr_opt list_opts[] = {
@@ -105,10 +116,10 @@ const struct sr_verb_def sr_verbs[] = {
      cmd_explain},
     {"pull", "[--all | TOOLCHAIN ...]", "Make sure catalogue images are present.", pull_opts,
      N(pull_opts), cmd_pull},
-    {"pin", "[--all | TOOLCHAIN ...] [--commit [--branch NAME]]",
+    {"pin", "[--all | TOOLCHAIN ...] [--dry-run] [--via-engine] [--commit [--branch NAME]]",
      "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts), cmd_pin},
-    {"verify", "[--pull]", "Check that every entry is pinned and every pin resolves.", verify_opts,
-     N(verify_opts), cmd_verify},
+    {"verify", "[--remote | --pull]", "Check that every entry is pinned and every pin resolves.",
+     verify_opts, N(verify_opts), cmd_verify},
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
      N(list_opts), cmd_list},
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},

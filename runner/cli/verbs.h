@@ -47,6 +47,12 @@ enum {
 	O_RUN_SOURCE_MAP,
 	O_MERGE_BASELINE,
 	O_MERGE_SOURCE_MAP,
+	O_PIN_DRY_RUN,
+	O_PIN_VIA_ENGINE,
+	O_PIN_INSECURE,
+	O_VERIFY_REMOTE,
+	O_VERIFY_VIA_ENGINE,
+	O_VERIFY_INSECURE,
 };
 
 /* The verbs in the order the usage lists them. */
