@@ -682,7 +682,7 @@ int report_html_write(struct strbuf *out, const struct run_meta *meta, const str
 	h_esc(out, meta->run_id);
 	strbuf_addf(out,
 		    "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>sandrun report</h1>\n",
-		    report_html_css);
+		    report_html_style);
 	add_meta(out, meta);
 	add_counts(out, recs, n, v, nv);
 	strbuf_addstr(out, "<h2>Verdicts</h2>\n");
@@ -691,7 +691,7 @@ int report_html_write(struct strbuf *out, const struct run_meta *meta, const str
 	add_timeline(out, recs, docs, n, v, nv, o->timing);
 	add_unattributed(out, meta->unattributed_json);
 	strbuf_addf(out, "<script nonce=\"%s\">\n%s</script>\n</body>\n</html>\n", nonce,
-		    report_html_js);
+		    report_html_script);
 	for (size_t i = 0; i < n; i++)
 		json_free(docs[i]);
 	free(docs);
@@ -722,4 +722,14 @@ int report_html_write_file(const char *path, const struct run_meta *meta, const 
 	strbuf_release(&sb);
 	strbuf_release(&base);
 	return rc;
+}
+
+void report_html_escape(struct strbuf *sb, const char *s)
+{
+	h_esc(sb, s);
+}
+
+const char *report_html_css(void)
+{
+	return report_html_style;
 }

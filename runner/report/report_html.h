@@ -57,6 +57,12 @@ int report_html_write_file(const char *path, const struct run_meta *meta, const 
 			   const struct html_timing *timing, struct sr_err *err);
 
 /* The page's style sheet and script (report_html_assets.c). */
-extern const char report_html_css[], report_html_js[];
+extern const char report_html_style[], report_html_script[];
+
+/* For other pages in the report's look (diff_html.c): h_esc's escaping
+ * (text and quoted attributes) and the page's stylesheet. */
+struct strbuf;
+void report_html_escape(struct strbuf *sb, const char *s);
+const char *report_html_css(void);
 
 #endif

@@ -2,7 +2,7 @@
  * the page is one self-contained file under a strict CSP). */
 #include "runner/report/report_html.h"
 
-const char report_html_css[] =
+const char report_html_style[] =
     ":root{--bg:#fff;--fg:#1b1f24;--mute:#59636e;--line:#d1d9e0;--bad:#b42318;--ok:#1a7f37;"
     "--error:#8250df;--confirmed:#cf222e;--crash:#bc4c00;--oom:#9a6700;--timeout:#0969da;"
     "--not_confirmed:#6e7781}\n"
@@ -50,7 +50,7 @@ const char report_html_css[] =
 /* The page's only script: filter, sort, expand, copy. It reads the page's
  * own DOM and the URL fragment, and writes only attributes and textContent,
  * never HTML. */
-const char report_html_js[] =
+const char report_html_script[] =
     "(function(){'use strict';\n"
     "var tbl=document.getElementById('verdicts');if(!tbl)return;\n"
     "var tbody=tbl.tBodies[0];\n"

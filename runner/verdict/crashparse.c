@@ -276,6 +276,23 @@ static void split_module(struct span *s, struct frame_span *f)
 	}
 }
 
+/* Drop addr2line's "no location" debris off the end of s: a last word of
+ * "??:?", "??:0", "?:?", ":?" or ":0" ("main ??:?", "RunOne(...) :?"). */
+static void drop_unknown_location(struct span *s)
+{
+	static const char *const debris[] = {"??:?", "??:0", "?:?", ":?", ":0", "??"};
+	const char *sp = s->n ? memrchr(s->p, ' ', s->n) : NULL;
+	struct span tok = sp ? span_of(sp + 1, s->p + s->n) : *s;
+
+	if (!sp)
+		return; /* a lone "??" is the function, handled by the caller */
+	for (size_t i = 0; i < SR_ARRAY_SIZE(debris); i++)
+		if (span_eq(tok, debris[i])) {
+			*s = span_trim(span_upto(*s, (size_t)(sp - s->p)));
+			return;
+		}
+}
+
 /* Parse a stack frame line; false when line is not one. */
 static bool parse_frame(struct span line, struct frame_span *f, unsigned long *num)
 {
@@ -302,7 +319,12 @@ static bool parse_frame(struct span line, struct frame_span *f, unsigned long *n
 		s = span_trim(span_from(s, 3));
 	split_module(&s, f);
 	/* ThreadSanitizer prints both a location and a module. */
-	split_location(&s, &f->file, &f->line);
+	if (!split_location(&s, &f->file, &f->line))
+		drop_unknown_location(&s);
+	else if (span_eq(f->file, "??") || span_eq(f->file, "?")) /* "??:0" */
+		f->file = span_upto(f->file, 0), f->line = 0;
+	if (span_eq(s, "??"))
+		s = span_upto(s, 0);
 	/* "func+0x1f" (no symbolizer, dladdr names only): the offset moves. */
 	{
 		long plus = span_find(s, "+0x");

@@ -53,8 +53,18 @@ static void stats_line(struct fuzz_stats *out, struct fuzz_stats *st, struct spa
 		}
 		return;
 	}
+	if (field_u64(line, "INFO: seed corpus: files:", &v) && span_starts(line, "INFO: seed")) {
+		out->seed_files = v;
+		out->has_seed_files = true;
+		return;
+	}
 	if (!status_line(line, &v))
 		return;
+	if (span_find(line, "INITED") >= 0 && !out->has_initial_corpus) {
+		out->has_initial_corpus = true;
+		if (!field_u64(line, "corp:", &out->initial_corpus))
+			out->initial_corpus = 0;
+	}
 	st->execs = v;
 	st->has_execs = true;
 	st->has_cov = field_u64(line, "cov:", &st->cov);
@@ -100,7 +110,7 @@ int fuzzstats_parse(struct fuzz_stats *out, const char *buf, size_t len)
 	out->corpus = st.corpus;
 	out->has_corpus = st.has_corpus;
 	return out->has_execs || out->has_exec_per_s || out->has_peak_rss_mb || out->has_cov ||
-	       out->has_ft || out->has_corpus;
+	       out->has_ft || out->has_corpus || out->has_initial_corpus || out->has_seed_files;
 }
 
 static void json_u64(struct strbuf *out, const char *key, bool has, uint64_t v)
@@ -125,5 +135,9 @@ void fuzzstats_json(struct strbuf *out, const struct fuzz_stats *fs)
 	json_u64(out, "corpus", fs->has_corpus, fs->corpus);
 	strbuf_addch(out, ',');
 	json_u64(out, "peak_rss_mb", fs->has_peak_rss_mb, fs->peak_rss_mb);
+	strbuf_addch(out, ',');
+	json_u64(out, "initial_corpus", fs->has_initial_corpus, fs->initial_corpus);
+	strbuf_addch(out, ',');
+	json_u64(out, "seed_files", fs->has_seed_files, fs->seed_files);
 	strbuf_addch(out, '}');
 }
