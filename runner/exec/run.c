@@ -1,6 +1,6 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 #include "runner/exec/run.h"
 
 #include <errno.h>
@@ -20,11 +20,11 @@
 #include "runner/engine/podman.h"
 #include "runner/verdict/findings.h"
 #include "runner/exec/run_api.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 #include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
-#include "runner/exec/workdir.h"
+#include "runner/plan/workdir.h"
 
 /* How long past the spec's timeout the client may take to start the
  * container before the runner kills it; the timeout verdict itself is
