@@ -240,6 +240,34 @@ static void add_absent(struct strbuf *sb, const struct diff_row *row, const char
 	strbuf_release(&msg);
 }
 
+/* invocations (success, start and end) and %SRCROOT% (the working
+ * directory, which spec paths are relative to). */
+static void add_invocation(struct strbuf *sb, const struct run_meta *m, const char *wd)
+{
+	strbuf_addstr(sb, "      \"invocations\": [{\"executionSuccessful\": ");
+	strbuf_addstr(sb, rep_jbool(!m->interrupted));
+	if (m->start_wall_ms) {
+		strbuf_addstr(sb, ", \"startTimeUtc\": ");
+		rep_time(sb, m->start_wall_ms);
+	}
+	if (m->end_wall_ms) {
+		strbuf_addstr(sb, ", \"endTimeUtc\": ");
+		rep_time(sb, m->end_wall_ms);
+	}
+	strbuf_addstr(sb, "}],\n");
+	if (wd && wd[0] == '/') {
+		struct strbuf u = STRBUF_INIT;
+		strbuf_addstr(&u, "file://");
+		sarif_uri_path(&u, wd);
+		if (u.buf[u.len - 1] != '/')
+			strbuf_addch(&u, '/');
+		strbuf_addstr(sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
+		json_add_str(sb, u.buf);
+		strbuf_addstr(sb, "}, \"" SARIF_BUILDROOT "\": {\"uri\": \"file:///\"}},\n");
+		strbuf_release(&u);
+	}
+}
+
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err)
 {
@@ -285,28 +313,7 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 	}
 	strbuf_addstr(&sb, nrules ? "\n      ]}},\n" : "]}},\n");
 
-	strbuf_addstr(&sb, "      \"invocations\": [{\"executionSuccessful\": ");
-	strbuf_addstr(&sb, rep_jbool(!m->interrupted));
-	if (m->start_wall_ms) {
-		strbuf_addstr(&sb, ", \"startTimeUtc\": ");
-		rep_time(&sb, m->start_wall_ms);
-	}
-	if (m->end_wall_ms) {
-		strbuf_addstr(&sb, ", \"endTimeUtc\": ");
-		rep_time(&sb, m->end_wall_ms);
-	}
-	strbuf_addstr(&sb, "}],\n");
-	if (wd && wd[0] == '/') {
-		struct strbuf u = STRBUF_INIT;
-		strbuf_addstr(&u, "file://");
-		sarif_uri_path(&u, wd);
-		if (u.buf[u.len - 1] != '/')
-			strbuf_addch(&u, '/');
-		strbuf_addstr(&sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
-		json_add_str(&sb, u.buf);
-		strbuf_addstr(&sb, "}, \"" SARIF_BUILDROOT "\": {\"uri\": \"file:///\"}},\n");
-		strbuf_release(&u);
-	}
+	add_invocation(&sb, m, wd);
 
 	/* One result per confirmed or crash verdict, told by its first run
 	 * with the verdict's outcome. */
