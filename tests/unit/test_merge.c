@@ -15,7 +15,7 @@
 #include "tests/unit/testutil.h"
 #include "lib/fsutil.h"
 #include "runner/report/report.h"
-#include "runner/report/report_merge.h"
+#include "runner/merge/report_merge.h"
 #include "runner/cli/shard.h"
 
 static char tmpdir[64];
