@@ -187,7 +187,10 @@ static char *redact(const char *s, const char *tok)
 
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
 {
-	printf("  %-9s %-13s ", what, outcome ? outcome : "?");
+	char *o = sr_sanitized(outcome ? outcome : "?", 0);
+
+	printf("  %-9s %-13s ", what, o);
+	free(o);
 	put_text(cause);
 	putchar('\n');
 	if (sig) {

@@ -237,3 +237,18 @@ EOF
 	loc=$(field_of "$r" forged2 "" crash.location)
 	assert_eq "no location through a workdir link" null "$loc"
 }
+
+# The systematic guard (issue 17 (b)): a short seeded pass of the hostile
+# generator. Every case must leave the sentinel tree and the host as they
+# were and no container behind; the counts are printed. `make fuzz` runs a
+# longer pass (HOSTILE_SPECS, HOSTILE_REPORTS, HOSTILE_RACES, HOSTILE_SEED).
+t_hostile_generator_short_pass() {
+	local out rc
+	command -v python3 >/dev/null || { skip "python3 is not installed"; return; }
+	out=$(python3 "$ROOT/tests/hostile/gen.py" --sandrun "$SANDRUN" --catalogue "$CAT" \
+		--seed "${SANDRUN_HOSTILE_SEED:-3}" --specs 16 --races 6 --reports 40 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(hostile|FINDING)' | head -20 | sed 's/^/    /'
+	assert_eq "generator exit code (0: every case held)" 0 "$rc"
+	assert_contains "generator summary" "$out" '"findings": 0'
+}
