@@ -133,6 +133,7 @@ void spec_release(struct spec *s)
 	free(s->name);
 	free(s->toolchain);
 	free(s->workdir);
+	free(s->corpus);
 	strvec_clear(&s->command);
 	strvec_clear(&s->env_keys);
 	strvec_clear(&s->env_vals);

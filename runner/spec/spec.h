@@ -94,6 +94,9 @@ struct spec {
 	struct strvec collect; /* globs under /work copied out as artifacts */
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 	bool warm;		 /* isolation: harness: one container serves its runs (warm.h) */
+	/* corpus: DIR, absolute, inside the spec's directory tree; NULL when
+	 * absent. It need not exist yet (the first night creates it). */
+	char *corpus;
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

@@ -305,6 +305,47 @@ static int get_path(struct ctx *c, const struct ynode *n, const char *key, bool 
 	return 0;
 }
 
+/* corpus: DIR — like get_path for a directory, except that DIR may not
+ * exist yet: then its nearest existing ancestor must resolve inside the
+ * spec's tree, and the path is that ancestor's real path plus the rest. DIR
+ * must lie below the spec's directory, not be it. */
+static int get_corpus(struct ctx *c, const struct ynode *n, char **out)
+{
+	char real[PATH_MAX], *joined, *orig, *cut, *rest;
+	bool found;
+
+	if (n->type != Y_SCALAR || is_null(n) || !*n->str)
+		return verr(c, n, "'corpus' must be a directory relative to the spec");
+	if (n->str[0] == '/')
+		return verr(c, n, "corpus '%s' must be relative to the spec's directory", n->str);
+	if (lexically_escapes(n->str))
+		return verr(c, n, "corpus '%s' escapes the suite", n->str);
+	joined = xasprintf("%s%s%s", c->dir, strcmp(c->dir, "/") ? "/" : "", n->str);
+	orig = xstrdup(joined);
+	while (!(found = realpath(joined, real) != NULL) && errno == ENOENT &&
+	       (cut = strrchr(joined, '/')) && cut != joined)
+		*cut = '\0';
+	rest = orig + strlen(joined);
+	free(joined);
+	if (!found || strstr(rest, "/..") || !path_within(c->dir, real) ||
+	    (!*rest && !strcmp(real, c->dir))) {
+		free(orig);
+		return verr(c, n, "corpus '%s' must be a directory below the spec's directory",
+			    n->str);
+	}
+	if (!*rest) {
+		struct stat st;
+		if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			free(orig);
+			return verr(c, n, "corpus '%s' is not a directory", n->str);
+		}
+	}
+	free(*out);
+	*out = xasprintf("%s%s", real, rest);
+	free(orig);
+	return 0;
+}
+
 static int parse_limits(struct ctx *c, const struct ynode *m, struct limits *l)
 {
 	static const char *const keys[] = {"memory", "cpus",	  "pids",	    "tmpfs", "disk",
@@ -872,7 +913,7 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	static const char *const keys[] = {
 	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
 	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", NULL};
+	    "repeat", "collect",   "reproduce", "isolation", "corpus", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -932,6 +973,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
 	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
+		return rc;
+	if ((v = get(root, "corpus")) && (rc = get_corpus(c, v, &s->corpus)))
 		return rc;
 	if (!s->npayloads) {
 		s->payloads = xcalloc(1, sizeof(*s->payloads));
