@@ -169,7 +169,10 @@ static void put_text(const char *s)
 
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
 {
-	printf("  %-9s %-13s ", what, outcome ? outcome : "?");
+	char *o = sr_sanitized(outcome ? outcome : "?", 0);
+
+	printf("  %-9s %-13s ", what, o);
+	free(o);
 	put_text(cause);
 	putchar('\n');
 	if (sig) {
