@@ -72,9 +72,20 @@ $(CAT_LIB): $(CAT_SRCS:%.c=$(BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
+$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/seccomp_strict.o
 	rm -f $@
 	ar rcs $@ $^
+
+# The strict seccomp profile (share/seccomp-strict.json) travels inside the
+# binary: a run writes it into its own directory (runner/spec/walls.c).
+$(BUILD)/gen/seccomp_strict.c: share/seccomp-strict.json
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $< by the Makefile. */'; \
+	  echo 'extern const char sr_seccomp_strict_json[];'; \
+	  echo 'const char sr_seccomp_strict_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/seccomp_strict.o: $(BUILD)/gen/seccomp_strict.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -185,6 +196,7 @@ install: sandrun sandrun.1
 	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
 	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
+	install -D -m 0644 share/seccomp-strict.json $(DESTDIR)$(PREFIX)/share/sandrun/seccomp-strict.json
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

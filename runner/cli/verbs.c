@@ -37,6 +37,10 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_RUNTIME, "--runtime", NULL, "NAME",
+     "the engine's OCI runtime for every run, e.g. runsc (overrides specs and catalogue)"},
+    {O_RUN_SECCOMP, "--seccomp", NULL, "default|strict|PATH",
+     "the seccomp profile for every run (default: the spec's, else strict)"},
 };
 
 static const struct sr_opt pull_opts[] = {

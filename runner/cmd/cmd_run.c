@@ -17,6 +17,7 @@
 #include "runner/cli/progress.h"
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/run_api.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
@@ -44,6 +45,7 @@ struct run_opts {
 	bool require_firewall;
 	uint64_t grace_ms;
 	uint64_t pull_timeout_ms;
+	const char *runtime, *seccomp; /* --runtime, --seccomp (walls.h) */
 	struct strvec paths;
 	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
 	FILE *console; /* per-run lines and the summary: stdout unless a report is */
@@ -144,6 +146,12 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case O_RUN_OOB_GRACE:
 			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
+			break;
+		case O_RUN_RUNTIME:
+			o->runtime = v;
+			break;
+		case O_RUN_SECCOMP:
+			o->seccomp = v;
 			break;
 		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
 			o->help = id == OPT_HELP;
@@ -427,6 +435,10 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		return cli_fail(&err);
 	}
 	if (cli_load_suite(&su, &o.paths, &cat, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (walls_override(su.specs, su.n, o.runtime, o.seccomp, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

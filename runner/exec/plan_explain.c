@@ -8,6 +8,7 @@
 #include "runner/engine/quote.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/workdir.h"
 
 /* What the network plan adds before the container starts. */
@@ -67,6 +68,7 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	struct netplan np;
 	struct workdir wd;
 	struct run_plan plan = {0};
+	struct walls wl;
 	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *name = run_container_name(r, job), *image = ent ? cat_entry_ref(ent) : NULL;
@@ -111,7 +113,14 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	plan.resolv_conf = np.on ? np.resolv : NULL;
 	plan.network = np.on ? np.name : NULL;
 	plan.env_file = wd.env_file;
+	walls_resolve(&wl, s, image && r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, wd.dir);
+	plan.runtime = wl.runtime;
+	plan.seccomp_file = wl.profile;
+	strbuf_addf(out, "# runtime %s, seccomp %s%s\n", wl.runtime ? wl.runtime : WALLS_DEFAULT_RUNTIME,
+		    wl.seccomp, wl.strict ? " (sandrun's profile, written there per run)" : "");
 	runargs_build(&argv, &plan);
+	walls_release(&wl);
 	sr_shell_quote_argv(out, strvec_argv(&argv));
 	strbuf_addch(out, '\n');
 	strbuf_addf(out, "%s container inspect %s; %s rm -f -v %s\n", r->engine->bin, name,

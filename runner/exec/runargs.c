@@ -64,6 +64,10 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	strvec_pushf(argv, "--user=%s", SR_CONTAINER_USER);
 	strvec_push(argv, "--cap-drop=ALL");
 	strvec_push(argv, "--security-opt=no-new-privileges");
+	if (p->seccomp_file)
+		strvec_pushf(argv, "--security-opt=seccomp=%s", p->seccomp_file);
+	if (p->runtime)
+		strvec_pushf(argv, "--runtime=%s", p->runtime);
 	strvec_push(argv, "--init");
 	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
@@ -218,6 +222,8 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 	o->pids = l->pids;
 	o->core_ulimit_zero = !p->podman; /* see runargs_build */
 	o->network_mode = network_mode(p);
+	o->runtime = p->runtime;
+	o->seccomp_json = p->seccomp_json;
 	st->mounts = xcalloc(3 + s->nstubs, sizeof(*st->mounts));
 	add_api_mount(st, &n, p->work_dir, "/work", false);
 	if (p->payload_file)

@@ -44,6 +44,14 @@ void report_record_json(struct strbuf *out, const struct record *r)
 		json_add_str(out, r->isolation.dns);
 	}
 	strbuf_addf(out, ",\"container_reused\":%s", rep_jbool(r->isolation.container_reused));
+	if (r->isolation.runtime) {
+		strbuf_addstr(out, ",\"runtime\":");
+		json_add_str(out, r->isolation.runtime);
+	}
+	if (r->isolation.seccomp) {
+		strbuf_addstr(out, ",\"seccomp\":");
+		json_add_str(out, r->isolation.seccomp);
+	}
 	strbuf_addstr(out, "},\"evidence\":{\"oob\":");
 	rep_raw_array(out, r->evidence.oob_json, tok);
 	strbuf_addstr(out, ",\"stubs\":");

@@ -131,6 +131,8 @@ void spec_release(struct spec *s)
 	free(s->name);
 	free(s->toolchain);
 	free(s->workdir);
+	free(s->runtime);
+	free(s->seccomp);
 	strvec_clear(&s->command);
 	strvec_clear(&s->env_keys);
 	strvec_clear(&s->env_vals);

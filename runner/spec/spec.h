@@ -93,6 +93,8 @@ struct spec {
 	struct strvec collect; /* globs under /work copied out as artifacts */
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 	bool warm;		 /* isolation: harness: one container serves its runs (warm.h) */
+	char *runtime; /* runtime: the engine's OCI runtime (runsc...), NULL: the catalogue's */
+	char *seccomp; /* seccomp: "default" | "strict" | resolved file path; NULL: catalogue's */
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

@@ -1,6 +1,7 @@
 /* Harness specs: validation of the YAML tree against DESIGN §4, key by key.
  * Every error is "file:line:col: what" with code SR_EINVAL. */
 #include "runner/spec/spec_int.h"
+#include "catalogue/catalogue.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -819,6 +820,27 @@ static int parse_isolation(struct ctx *c, const struct ynode *v, bool *warm)
 	return 0;
 }
 
+/* runtime: NAME (an engine runtime); seccomp: default | strict | a profile
+ * file inside the suite (README "Stronger walls"). */
+static int parse_walls(struct ctx *c, const struct ynode *root, struct spec *s)
+{
+	const struct ynode *v;
+	int rc;
+
+	if ((v = get(root, "runtime"))) {
+		if ((rc = get_str(c, v, "runtime", true, &s->runtime)))
+			return rc;
+		if (!cat_runtime_valid(s->runtime))
+			return verr(c, v, "runtime '%s' must match [A-Za-z0-9][A-Za-z0-9._-]*",
+				    s->runtime);
+	}
+	if (!(v = get(root, "seccomp")))
+		return 0;
+	if (v->type == Y_SCALAR && (!strcmp(v->str, "default") || !strcmp(v->str, "strict")))
+		return get_str(c, v, "seccomp", true, &s->seccomp);
+	return get_path(c, v, "seccomp", false, &s->seccomp);
+}
+
 static char *file_stem(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -870,7 +892,7 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	static const char *const keys[] = {
 	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
 	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", NULL};
+	    "repeat", "collect",   "reproduce", "isolation", "runtime", "seccomp", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -930,6 +952,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
 	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
+		return rc;
+	if ((rc = parse_walls(c, root, s)))
 		return rc;
 	if (!s->npayloads) {
 		s->payloads = xcalloc(1, sizeof(*s->payloads));

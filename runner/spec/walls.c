@@ -1,0 +1,124 @@
+#include "runner/spec/walls.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fsutil.h"
+#include "lib/smallfile.h"
+
+extern const char sr_seccomp_strict_json[];
+
+const char *walls_strict_json(void)
+{
+	return sr_seccomp_strict_json;
+}
+
+/* A catalogue's relative profile path is taken against the catalogue's
+ * directory. */
+static char *cat_profile_path(const char *p, const char *cat_path)
+{
+	const char *slash = cat_path ? strrchr(cat_path, '/') : NULL;
+
+	if (p[0] == '/' || !slash)
+		return xstrdup(p);
+	return xasprintf("%.*s/%s", (int)(slash - cat_path), cat_path, p);
+}
+
+void walls_resolve(struct walls *w, const struct spec *s, const struct cat_entry *ent,
+		   const char *cat_path, const char *run_dir)
+{
+	const char *sc = s->seccomp;
+
+	memset(w, 0, sizeof(*w));
+	w->runtime = s->runtime ? s->runtime : ent ? ent->runtime : NULL;
+	if (w->runtime && !strcmp(w->runtime, WALLS_DEFAULT_RUNTIME))
+		w->runtime = NULL;
+	if (!sc && ent && ent->seccomp)
+		sc = ent->seccomp;
+	if (!sc)
+		sc = WALLS_DEFAULT_SECCOMP;
+	w->seccomp = sc;
+	if (!strcmp(sc, "default"))
+		return;
+	if (!strcmp(sc, "strict")) {
+		w->strict = true;
+		w->profile = xasprintf("%s/" WALLS_STRICT_NAME, run_dir ? run_dir : ".");
+		return;
+	}
+	/* A spec's path was resolved when the spec was loaded. */
+	w->profile = s->seccomp ? xstrdup(sc) : cat_profile_path(sc, cat_path);
+}
+
+void walls_release(struct walls *w)
+{
+	free(w->profile);
+	memset(w, 0, sizeof(*w));
+}
+
+int walls_write_profile(const struct walls *w, struct sr_err *err)
+{
+	const char *j = walls_strict_json();
+
+	if (!w->strict)
+		return 0;
+	return fs_write_new(w->profile, j, strlen(j), 0644, err);
+}
+
+#define PROFILE_MAX (1u << 20)
+
+int walls_profile_text(char **out, const struct walls *w, struct sr_err *err)
+{
+	size_t len;
+
+	*out = NULL;
+	if (!w->profile)
+		return 0;
+	if (w->strict) {
+		*out = xstrdup(walls_strict_json());
+		return 0;
+	}
+	if (sr_read_small_file(out, &len, w->profile, PROFILE_MAX, err) < 0)
+		return sr_err_wrap(err, "seccomp profile");
+	return 0;
+}
+
+char *walls_runtime_error(const char *runtime, const char *msg)
+{
+	if (!runtime || !msg || !strcasestr(msg, "runtime"))
+		return NULL;
+	return xasprintf("runtime '%s' is not registered with the engine (%s): add it to "
+			 "\"runtimes\" in /etc/docker/daemon.json (runsc: ci/setup-runsc.sh, "
+			 "README \"Stronger walls\") and reload dockerd (kill -HUP), or for "
+			 "podman install it and pass its path",
+			 runtime, msg);
+}
+
+int walls_override(struct spec *specs, size_t n, const char *runtime, const char *seccomp,
+		   struct sr_err *err)
+{
+	char real[PATH_MAX];
+
+	if (runtime && !cat_runtime_valid(runtime))
+		return sr_err_set(err, SR_EINVAL,
+				  "--runtime '%s' must match [A-Za-z0-9][A-Za-z0-9._-]*", runtime);
+	if (seccomp && strcmp(seccomp, "default") && strcmp(seccomp, "strict")) {
+		if (!realpath(seccomp, real))
+			return sr_err_set(err, SR_EINVAL, "--seccomp '%s': %s", seccomp,
+					  strerror(errno));
+		seccomp = real;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (runtime) {
+			free(specs[i].runtime);
+			specs[i].runtime = xstrdup(runtime);
+		}
+		if (seccomp) {
+			free(specs[i].seccomp);
+			specs[i].seccomp = xstrdup(seccomp);
+		}
+	}
+	return 0;
+}
