@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "runner/engine/cgroup_oom.h"
+
 struct eapi *run_api_open(const struct engine *e)
 {
 	const char *sw = getenv("SANDRUN_ENGINE_API"), *ctx = getenv("DOCKER_CONTEXT");
@@ -47,7 +49,7 @@ static void state_from_api(struct engine_state *st, const struct eapi_state *a)
 
 /* Attach, start, wait; res gets what the CLI client's proc_run would. */
 static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
-			 const char *id, struct sr_err *err)
+			 const char *id, struct cgoom **cg, struct sr_err *err)
 {
 	struct eapi_run_opts ro = {
 	    .timeout_ms = in->kill_ms, .out_cap = in->out_cap, .interruptible = true};
@@ -58,6 +60,11 @@ static int run_container(struct proc_result *res, const char **phase, const stru
 	*phase = "start";
 	if ((rc = eapi_run_begin(&run, in->api, id, &ro, err)) < 0)
 		return rc;
+	/* Another runtime than runc takes a cgroup made before it as set up
+	 * by someone else (runsc then sets no memory limit): watch the one it
+	 * made, from just after the start. */
+	if (!*cg)
+		*cg = cgoom_open(id, false);
 	*phase = "collect";
 	rc = eapi_run_finish(&rr, run, err);
 	strbuf_release(&res->out);
@@ -100,6 +107,8 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 	struct eapi_create_opts o;
 	struct runargs_store store;
 	struct eapi_state as;
+	struct cgoom *cg = NULL;
+	bool kernel_oom = false;
 	char *id = NULL;
 	int rc;
 
@@ -116,12 +125,22 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 	runargs_create_opts(&o, &store, in->plan, in->env);
 	rc = eapi_create(&id, in->api, &o, err);
 	runargs_store_release(&store);
+	/* The kernel's count of OOM kills in the container's memory cgroup,
+	 * watched from before the start (cgroup_oom.h). */
+	if (!rc && !in->plan->runtime)
+		cg = cgoom_open(id, true);
 	if (!rc)
-		rc = run_container(res, out_phase, in, id, err);
+		rc = run_container(res, out_phase, in, id, &cg, err);
 	if (!rc) {
 		*out_phase = "collect";
 		rc = eapi_inspect_state(&as, in->api, id, err);
 	}
+	if (!rc && !as.running) {
+		kernel_oom = cgoom_finish(cg, as.exit_code == 137);
+		cg = NULL;
+		as.oom_killed = as.oom_killed || kernel_oom;
+	}
+	cgoom_free(cg);
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
 	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
