@@ -43,8 +43,8 @@ enum key {
 };
 
 static const char *const key_names[K_COUNT] = {
-    "toolchain_id", "base", "toolchain", "packages", "digest", "platform", "platform_digest",
-    "runtime",	    "seccomp",
+    "toolchain_id",    "base",	  "toolchain", "packages", "digest", "platform",
+    "platform_digest", "runtime", "seccomp",
 };
 
 bool cat_runtime_valid(const char *s)
@@ -637,13 +637,14 @@ static int store_value(struct parser *p, struct catalogue *c, struct cat_entry *
 		break;
 	case K_RUNTIME:
 		if (!cat_runtime_valid(val))
-			return perr(p, vpos, "invalid runtime '%s': want [A-Za-z0-9][A-Za-z0-9._-]*",
-				    val);
+			return perr(p, vpos,
+				    "invalid runtime '%s': want [A-Za-z0-9][A-Za-z0-9._-]*", val);
 		e->runtime = val;
 		break;
 	case K_SECCOMP:
 		if (!*val)
-			return perr(p, vpos, "empty seccomp: want default, strict or a profile path");
+			return perr(p, vpos,
+				    "empty seccomp: want default, strict or a profile path");
 		e->seccomp = val;
 		break;
 	default:

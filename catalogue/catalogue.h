@@ -15,11 +15,11 @@ struct cat_span {
 struct cat_entry {
 	char *toolchain_id;
 	char *base;
-	char *toolchain;		       /* NULL when absent */
-	char *digest;			       /* "" when unpinned or absent */
-	char *platform;			       /* NULL when absent */
-	char *platform_digest;		       /* NULL when absent, "" when unpinned */
-	char *runtime;			       /* engine runtime (runsc...), NULL: the engine's */
+	char *toolchain;       /* NULL when absent */
+	char *digest;	       /* "" when unpinned or absent */
+	char *platform;	       /* NULL when absent */
+	char *platform_digest; /* NULL when absent, "" when unpinned */
+	char *runtime;	       /* engine runtime (runsc...), NULL: the engine's */
 	char *seccomp; /* "default" | "strict" | a profile path (relative: to the file); NULL */
 	struct strvec pkg_names, pkg_versions; /* packages, in file order */
 	int line, col;			       /* of the [[image]] header */

@@ -56,7 +56,8 @@ static int event_register(const char *dir, int efd, const char *file, const char
 	char *p = xasprintf("%s/%s", dir, file), *q = xasprintf("%s/cgroup.event_control", dir);
 	int fd = open(p, O_RDONLY | O_CLOEXEC), ctl = open(q, O_WRONLY | O_CLOEXEC), rc = -1;
 
-	if (fd >= 0 && ctl >= 0 && dprintf(ctl, "%d %d%s%s", efd, fd, arg ? " " : "", arg ? arg : "") > 0)
+	if (fd >= 0 && ctl >= 0 &&
+	    dprintf(ctl, "%d %d%s%s", efd, fd, arg ? " " : "", arg ? arg : "") > 0)
 		rc = 0;
 	if (ctl >= 0)
 		close(ctl);

@@ -117,8 +117,9 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 		      r->cat ? r->cat->path : NULL, wd.dir);
 	plan.runtime = wl.runtime;
 	plan.seccomp_file = wl.profile;
-	strbuf_addf(out, "# runtime %s, seccomp %s%s\n", wl.runtime ? wl.runtime : WALLS_DEFAULT_RUNTIME,
-		    wl.seccomp, wl.strict ? " (sandrun's profile, written there per run)" : "");
+	strbuf_addf(out, "# runtime %s, seccomp %s%s\n",
+		    wl.runtime ? wl.runtime : WALLS_DEFAULT_RUNTIME, wl.seccomp,
+		    wl.strict ? " (sandrun's profile, written there per run)" : "");
 	runargs_build(&argv, &plan);
 	walls_release(&wl);
 	sr_shell_quote_argv(out, strvec_argv(&argv));

@@ -222,7 +222,8 @@ static int prepare_workdir(struct run_ctx *c)
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.work_bounded = c->wd.mounted;
-	walls_resolve(&c->walls, c->s, c->r->cat ? catalogue_find(c->r->cat, c->s->toolchain) : NULL,
+	walls_resolve(&c->walls, c->s,
+		      c->r->cat ? catalogue_find(c->r->cat, c->s->toolchain) : NULL,
 		      c->r->cat ? c->r->cat->path : NULL, c->wd.dir);
 	if (walls_write_profile(&c->walls, &err) < 0)
 		return fail(c, "create", err.msg);

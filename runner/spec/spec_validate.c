@@ -890,9 +890,9 @@ static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
 	static const char *const keys[] = {
-	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
-	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", "runtime", "seccomp", NULL};
+	    "name",	 "toolchain", "workdir",  "command", "env",    "timeout", "limits",
+	    "network",	 "stubs",     "payloads", "oracle",  "expect", "repeat",  "collect",
+	    "reproduce", "isolation", "runtime",  "seccomp", NULL};
 	const struct ynode *v;
 	int rc;
 

@@ -20,7 +20,8 @@
 struct walls {
 	const char *runtime; /* the runtime name; NULL: the engine's default (runc) */
 	const char *seccomp; /* "default", "strict" or a profile path, for records */
-	char *profile;	     /* the profile file a run hands to the engine; NULL: default */
+	char *profile;	     /* the profile file a run hands to the engine ("unconfined": none,
+			      * runsc's `default`); NULL: the engine's default */
 	bool strict;	     /* profile is sandrun's strict profile (written per run) */
 };
 
@@ -39,6 +40,9 @@ int walls_write_profile(const struct walls *w, struct sr_err *err);
 /* The profile's JSON text, for the engine API route (which takes the text,
  * not a path): *out NULL when the engine's default applies. Caller frees. */
 int walls_profile_text(char **out, const struct walls *w, struct sr_err *err);
+
+/* runtime is gVisor's runsc (or a name starting so, e.g. runsc-kvm). */
+bool walls_gvisor(const char *runtime);
 
 /* The embedded strict profile (share/seccomp-strict.json). */
 const char *walls_strict_json(void);
