@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "runner/spec/walls.h"
+
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max)
 {
 	for (size_t i = 0; s[i] && i < max; i++) {
@@ -72,7 +74,7 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--cpus=%g", l->cpus);
-	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
+	strvec_pushf(argv, "--pids-limit=%ld", walls_pids(l->pids, p->runtime));
 	/* Podman re-applies its default rlimits along with any --ulimit, which
 	 * fails where the host's hard limits are lower; its core limit is 0. */
 	if (!p->podman)
@@ -219,7 +221,7 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 	o->memory = l->memory;
 	o->memory_swap = l->memory;
 	o->cpus = l->cpus;
-	o->pids = l->pids;
+	o->pids = walls_pids(l->pids, p->runtime);
 	o->core_ulimit_zero = !p->podman; /* see runargs_build */
 	o->network_mode = network_mode(p);
 	o->runtime = p->runtime;

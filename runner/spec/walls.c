@@ -21,6 +21,11 @@ bool walls_gvisor(const char *runtime)
 	return runtime && !strncmp(runtime, "runsc", 5);
 }
 
+long walls_pids(long pids, const char *runtime)
+{
+	return walls_gvisor(runtime) ? pids + WALLS_GVISOR_PIDS : pids;
+}
+
 /* The strict profile as this run's runtime takes it. runsc (20221219, with
  * --oci-seccomp) answers EPERM to a rule that asks for ENOSYS, so glibc's
  * clone3 never falls back to clone and no thread starts (libFuzzer's
@@ -122,7 +127,12 @@ int walls_profile_text(char **out, const struct walls *w, struct sr_err *err)
 
 char *walls_runtime_error(const char *runtime, const char *msg)
 {
-	if (!runtime || !msg || !strcasestr(msg, "runtime"))
+	/* dockerd: "Unknown runtime specified NAME"; podman: "... runtime
+	 * \"NAME\": ... not found" / "no such file". */
+	if (!runtime || !msg ||
+	    !(strcasestr(msg, "unknown runtime") ||
+	      (strcasestr(msg, "runtime") && strstr(msg, runtime) &&
+	       (strcasestr(msg, "not found") || strcasestr(msg, "no such file")))))
 		return NULL;
 	return xasprintf("runtime '%s' is not registered with the engine (%s): add it to "
 			 "\"runtimes\" in /etc/docker/daemon.json (runsc: ci/setup-runsc.sh, "

@@ -44,6 +44,13 @@ int walls_profile_text(char **out, const struct walls *w, struct sr_err *err);
 /* runtime is gVisor's runsc (or a name starting so, e.g. runsc-kvm). */
 bool walls_gvisor(const char *runtime);
 
+/* The host pids limit of a run: under gVisor the sentry's and gofer's
+ * threads and the ptrace platform's stub processes count in the
+ * container's pids cgroup (64 at idle here), so they get this much on top
+ * of limits.pids; the harness's own processes are bounded as before. */
+#define WALLS_GVISOR_PIDS 128
+long walls_pids(long pids, const char *runtime);
+
 /* The embedded strict profile (share/seccomp-strict.json). */
 const char *walls_strict_json(void);
 
