@@ -8,6 +8,7 @@
 #include "runner/net/firewall.h"
 #include "runner/netpolicy/netplan.h"
 #include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
 #include "runner/verdict/outcome.h"
 
 /* Below run.h (no include circle): the job and runner by pointer. */
@@ -42,6 +43,7 @@ struct run_ctx {
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
 	struct fs_budget budget; /* artifacts this run may still copy out */
+	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
 };
 
 /* Record an error (phase, cause) on the run; returns -1 for `return`. */
