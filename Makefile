@@ -1,6 +1,6 @@
 # sandrun — see README.md. `make` builds, `make test` runs every test.
 CC ?= cc
-PKGS := yaml-0.1 libgit2 libxxhash libcurl
+PKGS := yaml-0.1 libgit2 libxxhash libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -127,6 +127,7 @@ check-workflows: $(AV)
 
 check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	python3 tests/tools/house.py
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun

@@ -1,9 +1,11 @@
-/* Child processes: spawn from an argv (never a shell), stdin /dev/null, both
+/* Child processes: spawn from an argv (never a shell), stdin /dev/null or a
+ * small given input, both
  * output streams captured with a cap (tail kept) through one poll() loop,
  * a CLOCK_MONOTONIC deadline, exit status and signal kept apart. */
 #ifndef SR_PROC_H
 #define SR_PROC_H
 
+#include <poll.h>
 #include <signal.h>
 
 #include "lib/util.h"
@@ -25,6 +27,10 @@ struct proc_opts {
 	uint64_t abort_grace_ms; /* after on_abort, wait this long before SIGKILL (default 10 s) */
 	bool interruptible;	 /* abort when sr_interrupted is set (cleanup calls are not) */
 	const char *cwd;	 /* the child's working directory; NULL: the runner's */
+	/* The child's standard input (at most 64 KiB, written to a pipe before
+	 * it starts: credential helpers read a server URL); NULL: /dev/null. */
+	const char *input;
+	size_t input_len;
 };
 
 struct proc_result {
@@ -42,6 +48,9 @@ struct proc_result {
  * e.g. "cannot run 'docker': No such file or directory"). res is always
  * initialised; release it with proc_result_release. */
 int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *err);
+/* The poll proc_run calls: a seam for the unit test of its error path
+ * (the child killed and reaped, every fd closed, SR_EFAIL). */
+extern int (*sr_proc_poll)(struct pollfd *fds, nfds_t nfds, int timeout);
 void proc_result_release(struct proc_result *res);
 
 /* Trim trailing whitespace in place (for one-line messages from stderr). */

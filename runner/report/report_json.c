@@ -74,6 +74,8 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_jstrvec(out, &r->engine_argv, tok);
 	strbuf_addstr(out, ",\"spec\":");
 	rep_jstr(out, r->spec_path, tok);
+	strbuf_addstr(out, ",\"spec_hash\":");
+	json_add_str(out, r->spec_hash);
 	strbuf_addstr(out, ",\"container\":");
 	rep_jstr(out, r->container, tok);
 	strbuf_addf(out, ",\"repeat\":%u}", r->repeat_index + 1);

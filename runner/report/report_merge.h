@@ -8,6 +8,7 @@
 #define SR_REPORT_MERGE_H
 
 #include "lib/jsonparse.h"
+#include "runner/report/report.h"
 #include "runner/verdict/record.h"
 
 /* What one input report says about its shard. */
@@ -77,7 +78,7 @@ struct merge_baseline {
 
 /* One -o FMT:PATH of `report merge`. */
 struct merge_output {
-	const char *fmt; /* json, junit or sarif */
+	const struct report_format *fmt;
 	const char *path;
 	/* junit, sarif, html: compared with this baseline (run_meta.baseline;
 	 * SARIF baselineState), NULL: none. json stays the plain merge. */

@@ -63,7 +63,7 @@ static char *rule_of(const struct record *r)
 	char *id;
 
 	crash_bits(&cb, r);
-	id = rep_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
+	id = report_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
 	json_free(cb.doc);
 	return id;
 }

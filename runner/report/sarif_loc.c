@@ -114,23 +114,23 @@ bool sarif_crash_location(struct strbuf *sb, int *line, const struct json_value 
 		if (!host || !l || l->type != JSON_NUMBER || l->u.num.v < 1 || l->u.num.v >= 1e9)
 			return false;
 		*line = (int)l->u.num.v;
-		f = rep_redact(host, tok);
+		f = report_redact(host, tok);
 		sarif_file_location(sb, f, cwd);
 		free(f);
 		return true;
 	}
 	if (host && (!strncmp(frame, "/work/", 6) || (host[0] == '/' && below(host, cwd)))) {
-		f = rep_redact(host, tok);
+		f = report_redact(host, tok);
 		sarif_file_location(sb, f, cwd);
 	} else if (frame[0] == '/' && below(frame, cwd) && *below(frame, cwd)) {
-		f = rep_redact(frame, tok);
+		f = report_redact(frame, tok);
 		sarif_file_location(sb, f, cwd);
 	} else if ((m = source_mapped(frame, source_map))) {
-		f = rep_redact(m, tok);
+		f = report_redact(m, tok);
 		free(m);
 		sarif_file_location(sb, f, cwd);
 	} else {
-		f = rep_redact(frame, tok);
+		f = report_redact(frame, tok);
 		relative(sb, f[0] == '/' ? f + 1 : f, f[0] == '/' ? SARIF_BUILDROOT : "%SRCROOT%");
 	}
 	free(f);

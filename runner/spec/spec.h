@@ -69,9 +69,10 @@ struct oracle {
 };
 
 struct spec {
-	char *path; /* the spec file as given */
-	char *dir;  /* absolute, resolved directory of the spec file */
-	char *name; /* default: file stem */
+	char *path;    /* the spec file as given */
+	char hash[17]; /* XXH64 hex of the spec file's bytes (records' spec_hash) */
+	char *dir;     /* absolute, resolved directory of the spec file */
+	char *name;    /* default: file stem */
 	char *toolchain;
 	int toolchain_line, toolchain_col; /* position of the value, for errors */
 	char *workdir;			   /* absolute, resolved; NULL when absent */

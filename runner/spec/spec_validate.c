@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/fsutil.h"
+
 #define MAX_DEPTH SPEC_MAX_DEPTH
 #define MAX_NAME  128
 
@@ -744,16 +746,12 @@ static int parse_exit_codes(struct ctx *c, const struct ynode *v, struct oracle 
 	return 0;
 }
 
-static bool has_dotdot(const char *p)
+/* A glob under /work: relative, and no component that could match "." or
+ * ".." (".." itself, ".[.]", ".?", ".*"): glob() would expand those to the
+ * real entries and climb out. */
+static bool bad_glob(const char *p)
 {
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += n;
-		p += *p == '/';
-	}
-	return false;
+	return p[0] == '/' || !fs_glob_dotsafe(p);
 }
 
 static int parse_oracle(struct ctx *c, const struct ynode *m, struct spec *s)
@@ -790,8 +788,10 @@ static int parse_oracle(struct ctx *c, const struct ynode *m, struct spec *s)
 	if ((v = get(m, "files"))) {
 		if ((rc = get_str(c, v, "oracle.files", true, &o->files)))
 			return rc;
-		if (o->files[0] == '/' || has_dotdot(o->files))
-			return verr(c, v, "'oracle.files' must be a glob under /work, got '%s'",
+		if (bad_glob(o->files))
+			return verr(c, v,
+				    "'oracle.files' must be a glob under /work with no component "
+				    "that can match '.' or '..', got '%s'",
 				    o->files);
 	}
 	return 0;
@@ -806,8 +806,10 @@ static int parse_collect(struct ctx *c, const struct ynode *v, struct spec *s)
 		const struct ynode *k = v->kids[i];
 		if (k->type != Y_SCALAR || is_null(k) || !*k->str)
 			return verr(c, k, "'collect' items must be non-empty strings");
-		if (k->str[0] == '/' || has_dotdot(k->str))
-			return verr(c, k, "'collect' items must be globs under /work, got '%s'",
+		if (bad_glob(k->str))
+			return verr(c, k,
+				    "'collect' items must be globs under /work with no component "
+				    "that can match '.' or '..', got '%s'",
 				    k->str);
 		strvec_push(&s->collect, k->str);
 	}

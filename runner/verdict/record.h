@@ -33,6 +33,7 @@ struct record {
 	char *harness;
 	char *payload; /* "" for the implicit payload */
 	char *spec_path;
+	char *spec_hash; /* XXH64 hex of the spec file's bytes, or NULL */
 	enum outcome outcome;
 	enum outcome expected; /* OUTCOME_NONE: no expectation */
 	bool match;
@@ -61,6 +62,11 @@ struct record {
 };
 
 void record_init(struct record *r);
+
+/* The one selector builder: "harness[payload]#k", the name every report
+ * gives a run and `sandrun repro` takes; "[payload]" left out for the
+ * implicit payload "" (or NULL), "#k" when k is NULL (a verdict's name). */
+void record_selector(struct strbuf *out, const char *harness, const char *payload, const char *k);
 void record_release(struct record *r);
 
 /* True when r counts as a failure of `sandrun run` (mismatch, or error without expect). */
