@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "runner/cli/cli.h"
-#include "runner/report/diff.h"
+#include "runner/nights/diff_out.h"
 #include "runner/report/report.h"
 #include "runner/report/report_merge.h"
 #include "runner/report/report_read.h"

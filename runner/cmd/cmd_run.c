@@ -13,7 +13,7 @@
 #include "lib/hash.h"
 #include "runner/exec/gc.h"
 #include "runner/net/firewall.h"
-#include "runner/report/diff.h"
+#include "runner/nights/diff_out.h"
 #include "runner/report/report.h"
 #include "runner/report/report_read.h"
 #include "runner/cli/progress.h"

@@ -1,6 +1,6 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
-#include "runner/exec/corpus.h"
+#include "runner/nights/corpus.h"
 #include "runner/exec/run.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "runner/exec/corpus.h"
+#include "runner/nights/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>

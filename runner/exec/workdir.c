@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
-#include "runner/exec/corpus.h"
+#include "runner/nights/corpus.h"
 #include "runner/exec/runargs.h"
 
 void workdir_paths(struct workdir *out, const char *tmp_root, const char *name)

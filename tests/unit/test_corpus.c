@@ -18,7 +18,7 @@
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/smallfile.h"
-#include "runner/exec/corpus.h"
+#include "runner/nights/corpus.h"
 
 static char root[] = "/tmp/test_corpus.XXXXXX";
 

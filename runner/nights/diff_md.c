@@ -1,6 +1,6 @@
 /* A report diff as GitHub-flavoured markdown (diff.h): a pull-request
  * comment or $GITHUB_STEP_SUMMARY. */
-#include "runner/report/diff.h"
+#include "runner/nights/diff_out.h"
 
 #include <string.h>
 

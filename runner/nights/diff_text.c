@@ -1,5 +1,5 @@
 /* A report diff on the console and as JSON (diff.h). */
-#include "runner/report/diff.h"
+#include "runner/nights/diff_out.h"
 
 #include <string.h>
 
