@@ -54,13 +54,30 @@ struct run_opts {
 	struct progress progress; /* the live line on stderr */
 };
 
+/* --baseline, --fail-on, --source-map (issue 21). */
+static int parse_nights_opt(struct run_opts *o, int id, const char *v)
+{
+	if (id == O_RUN_BASELINE) {
+		o->baseline = v;
+	} else if (id == O_RUN_FAIL_ON) {
+		if (strcmp(v, "new") && strcmp(v, "any"))
+			return cli_usage("--fail-on must be new or any, got", v);
+		o->fail_on_new = !strcmp(v, "new");
+	} else {
+		if (!strchr(v, '=') || v[0] == '=')
+			return cli_usage("--source-map needs FROM=TO, got", v);
+		strvec_push(&o->source_map, v);
+	}
+	return 0;
+}
+
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sr_err err = SR_ERR_INIT;
 	struct opt_iter it;
 	const char *v;
-	int id;
+	int id, nrc;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = n > 0 ? (unsigned)n : 1;
@@ -150,17 +167,10 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->grace_set = true;
 			break;
 		case O_RUN_BASELINE:
-			o->baseline = v;
-			break;
 		case O_RUN_FAIL_ON:
-			if (strcmp(v, "new") && strcmp(v, "any"))
-				return cli_usage("--fail-on must be new or any, got", v);
-			o->fail_on_new = !strcmp(v, "new");
-			break;
 		case O_RUN_SOURCE_MAP:
-			if (!strchr(v, '=') || v[0] == '=')
-				return cli_usage("--source-map needs FROM=TO, got", v);
-			strvec_push(&o->source_map, v);
+			if ((nrc = parse_nights_opt(o, id, v)))
+				return nrc;
 			break;
 		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
 			o->help = id == OPT_HELP;

@@ -674,22 +674,9 @@ static int collect_more(struct run_ctx *c)
 	free(dest);
 	if (rc < 0)
 		return fail(c, "collect", err.msg);
-	if (c->s->corpus) {
-		/* New inputs back into the spec's corpus; a failure costs the
-		 * next night its head start, not this run its verdict. */
-		struct corpus_stats cs = {0};
-		struct sr_err cerr = SR_ERR_INIT;
-		/* Beside /work in the run's private directory (warm: its
-		 * container's), removed right after. */
-		char *stage = xasprintf("%s.corpus-out", c->wd.work);
-		if (corpus_merge_back(c->s, c->wd.work, stage, &cs, &cerr) < 0)
-			sr_log("%s: corpus not merged: %s", c->name, cerr.msg);
-		else
-			sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", c->name,
-				 c->s->corpus, cs.added, cs.known, cs.dropped);
-		fs_remove_tree(stage);
-		free(stage);
-	}
+	/* New inputs back into the spec's corpus: a failure costs the next
+	 * night its head start, not this run its verdict. */
+	corpus_after_run(c->s, c->wd.work, c->name);
 	return 0;
 }
 

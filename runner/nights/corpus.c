@@ -195,3 +195,24 @@ int corpus_merge_back(const struct spec *s, const char *work, const char *stage,
 	free(from);
 	return rc;
 }
+
+void corpus_after_run(const struct spec *s, const char *work, const char *name)
+{
+	struct corpus_stats cs = {0};
+	struct sr_err err = SR_ERR_INIT;
+	/* Beside /work in the run's private directory (warm: its container's),
+	 * removed right after. */
+	char *stage = xasprintf("%s.corpus-out", work);
+
+	if (!s->corpus) {
+		free(stage);
+		return;
+	}
+	if (corpus_merge_back(s, work, stage, &cs, &err) < 0)
+		sr_log("%s: corpus not merged: %s", name, err.msg);
+	else
+		sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", name, s->corpus,
+			 cs.added, cs.known, cs.dropped);
+	fs_remove_tree(stage);
+	free(stage);
+}

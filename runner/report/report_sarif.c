@@ -240,12 +240,72 @@ static void add_absent(struct strbuf *sb, const struct diff_row *row, const char
 	strbuf_release(&msg);
 }
 
+/* invocations and originalUriBaseIds (%SRCROOT%: the working directory;
+ * BUILDROOT: file:/// for sources kept as built, sarif_loc.h). */
+static void add_invocation(struct strbuf *sb, const struct run_meta *m, const char *wd)
+{
+	strbuf_addstr(sb, "      \"invocations\": [{\"executionSuccessful\": ");
+	strbuf_addstr(sb, rep_jbool(!m->interrupted));
+	if (m->start_wall_ms) {
+		strbuf_addstr(sb, ", \"startTimeUtc\": ");
+		rep_time(sb, m->start_wall_ms);
+	}
+	if (m->end_wall_ms) {
+		strbuf_addstr(sb, ", \"endTimeUtc\": ");
+		rep_time(sb, m->end_wall_ms);
+	}
+	strbuf_addstr(sb, "}],\n");
+	if (wd && wd[0] == '/') {
+		struct strbuf u = STRBUF_INIT;
+		strbuf_addstr(&u, "file://");
+		sarif_uri_path(&u, wd);
+		if (u.buf[u.len - 1] != '/')
+			strbuf_addch(&u, '/');
+		strbuf_addstr(sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
+		json_add_str(sb, u.buf);
+		strbuf_addstr(sb, "}, \"" SARIF_BUILDROOT "\": {\"uri\": \"file:///\"}},\n");
+		strbuf_release(&u);
+	}
+}
+
+/* One result per confirmed or crash verdict, told by its first run with
+ * the verdict's outcome, then the baseline's findings that are gone
+ * (absent). *v gets the verdicts (caller frees); returns their number. */
+static size_t add_results(struct strbuf *sb, struct verdict **v, const struct record *recs,
+			  size_t n, char **rules, const struct run_meta *m, const char *wd)
+{
+	size_t nv, nres = 0;
+
+	verdicts_build(v, &nv, recs, n, verdict_confirm_of_record, NULL);
+	strbuf_addstr(sb, "      \"results\": [");
+	for (size_t i = 0; i < nv; i++) {
+		const struct record *r = &recs[(*v)[i].rep];
+		size_t k = 0;
+
+		if ((*v)[i].outcome != r->outcome || !is_finding(r))
+			continue;
+		char *id = rule_of(r);
+		while (strcmp(rules[k], id))
+			k++;
+		free(id);
+		strbuf_addstr(sb, nres++ ? ",\n        " : "\n        ");
+		add_result(sb, r, k, m, wd);
+	}
+	for (size_t i = 0; m->baseline && i < m->baseline->nrows; i++)
+		if (report_diff_row_absent(&m->baseline->rows[i])) {
+			strbuf_addstr(sb, nres++ ? ",\n        " : "\n        ");
+			add_absent(sb, &m->baseline->rows[i], wd);
+		}
+	strbuf_addstr(sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
+	return nv;
+}
+
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char **rules = NULL;
-	size_t nrules = 0, arules = 0, nres = 0, nv;
+	size_t nrules = 0, arules = 0, nv;
 	struct verdict *v;
 	char cwd[PATH_MAX];
 	const char *wd = getcwd(cwd, sizeof(cwd));
@@ -285,52 +345,8 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 	}
 	strbuf_addstr(&sb, nrules ? "\n      ]}},\n" : "]}},\n");
 
-	strbuf_addstr(&sb, "      \"invocations\": [{\"executionSuccessful\": ");
-	strbuf_addstr(&sb, rep_jbool(!m->interrupted));
-	if (m->start_wall_ms) {
-		strbuf_addstr(&sb, ", \"startTimeUtc\": ");
-		rep_time(&sb, m->start_wall_ms);
-	}
-	if (m->end_wall_ms) {
-		strbuf_addstr(&sb, ", \"endTimeUtc\": ");
-		rep_time(&sb, m->end_wall_ms);
-	}
-	strbuf_addstr(&sb, "}],\n");
-	if (wd && wd[0] == '/') {
-		struct strbuf u = STRBUF_INIT;
-		strbuf_addstr(&u, "file://");
-		sarif_uri_path(&u, wd);
-		if (u.buf[u.len - 1] != '/')
-			strbuf_addch(&u, '/');
-		strbuf_addstr(&sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
-		json_add_str(&sb, u.buf);
-		strbuf_addstr(&sb, "}, \"" SARIF_BUILDROOT "\": {\"uri\": \"file:///\"}},\n");
-		strbuf_release(&u);
-	}
-
-	/* One result per confirmed or crash verdict, told by its first run
-	 * with the verdict's outcome. */
-	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
-	strbuf_addstr(&sb, "      \"results\": [");
-	for (size_t i = 0; i < nv; i++) {
-		const struct record *r = &recs[v[i].rep];
-		size_t k = 0;
-
-		if (v[i].outcome != r->outcome || !is_finding(r))
-			continue;
-		char *id = rule_of(r);
-		while (strcmp(rules[k], id))
-			k++;
-		free(id);
-		strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
-		add_result(&sb, r, k, m, wd);
-	}
-	for (size_t i = 0; m->baseline && i < m->baseline->nrows; i++)
-		if (report_diff_row_absent(&m->baseline->rows[i])) {
-			strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
-			add_absent(&sb, &m->baseline->rows[i], wd);
-		}
-	strbuf_addstr(&sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
+	add_invocation(&sb, m, wd);
+	nv = add_results(&sb, &v, recs, n, rules, m, wd);
 	verdicts_free(v, nv);
 	for (size_t k = 0; k < nrules; k++)
 		free(rules[k]);
