@@ -1,4 +1,4 @@
-#include "runner/nights/corpus.h"
+#include "runner/plan/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 #include "runner/exec/reaper.h"
 
 #define HELPER_IN  "/sandrun/sr-idle"

@@ -1,8 +1,10 @@
 /* What changed between two nights: `sandrun report diff OLD NEW` and
  * `sandrun run --baseline REPORT` (issue 21). Both reports are read with
  * report_read (untrusted input: no path found in a report is ever opened);
- * the comparison is pure over their records. The writers (console, JSON,
- * markdown, HTML) are runner/nights/diff_out.h. */
+ * the comparison is pure over their records. Writers: diff.c (console,
+ * JSON), diff_md.c (markdown for a pull-request comment or GitHub's step
+ * summary), diff_html.c (the HTML report's look with the diff's columns and
+ * filters). */
 #ifndef SR_REPORT_DIFF_H
 #define SR_REPORT_DIFF_H
 
@@ -29,9 +31,7 @@ const char *diff_change_name(enum diff_change c);
 struct diff_fuzz_side {
 	bool has;			     /* the verdict had libFuzzer stats */
 	bool has_execs, has_cov, has_corpus; /* which fields */
-	bool has_initial;
-	uint64_t execs, cov, corpus; /* the last run's (corpus: its final corpus) */
-	uint64_t initial;	     /* what it started from (fuzz.initial_corpus) */
+	uint64_t execs, cov, corpus;	     /* the last run's (corpus: its final corpus) */
 };
 
 struct diff_row {
@@ -83,6 +83,33 @@ void report_diff_release(struct report_diff *d);
 /* Read the reports at old_path and new_path (report_read) and compare them;
  * labels are the paths. Malformed input is SR_EINVAL "file:line:col: what". */
 int report_diff_files(struct report_diff *d, const char *old_path, const char *new_path,
+		      struct sr_err *err);
+
+/* The console text: a headline of counts, then one line per change (never
+ * unchanged rows), new and gone signatures, fuzz stats side by side. Every
+ * string from a report is made terminal-safe (rep_term_text). */
+void report_diff_console(FILE *f, const struct report_diff *d, bool color);
+
+/* {"old": {run_id,label}, "new": {...}, "regressions": n, "counts": {...},
+ * "verdicts": [{harness, payload, change, old, new, expected, old_fired,
+ * new_fired, old_flaky, new_flaky, regression, new_error, cause, signature,
+ * fuzz: {old: {execs,cov,corpus}|null, new: ...}|null}], "signatures":
+ * [{signature, state: new|gone|unchanged, runs, first}]}. */
+void report_diff_json(struct strbuf *sb, const struct report_diff *d);
+
+/* GitHub-flavoured markdown: a headline, a table of changed verdicts
+ * (regressions first), signatures, fuzzing, and a collapsed table of the
+ * unchanged. Report strings are escaped for markdown tables and HTML
+ * (|, <, >, &, `, control characters) and cut to a bounded length. */
+void report_diff_markdown(struct strbuf *sb, const struct report_diff *d);
+
+/* A self-contained HTML page (report_html.h's look and CSP) with one row per
+ * verdict, the diff's columns, and filters by change, regression and text
+ * (URL fragment #change=fixed&regression=1&q=...). Returns 0 or SR_EFAIL. */
+int report_diff_html(struct strbuf *sb, const struct report_diff *d, struct sr_err *err);
+
+/* Write a diff in fmt ("json", "markdown", "html") to path atomically. */
+int report_diff_write(const char *fmt, const char *path, const struct report_diff *d,
 		      struct sr_err *err);
 
 /* Baseline marks for `run --baseline`: the state of the verdict

@@ -66,9 +66,4 @@ int corpus_seed(const struct spec *s, const char *work, uid_t uid, struct corpus
 int corpus_merge_back(const struct spec *s, const char *work, const char *stage,
 		      struct corpus_stats *st, struct sr_err *err);
 
-/* corpus_merge_back for a finished run whose /work is work, through a
- * staging directory beside it (removed after); failures are logged with the
- * run's name, never fatal. Nothing when s->corpus is NULL. */
-void corpus_after_run(const struct spec *s, const char *work, const char *name);
-
 #endif

@@ -1,6 +1,6 @@
 /* Persistent corpora: seeding a run and merging back by content hash
  * (corpus.h). */
-#include "runner/nights/corpus.h"
+#include "runner/plan/corpus.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -194,25 +194,4 @@ int corpus_merge_back(const struct spec *s, const char *work, const char *stage,
 	rc = corpus_merge_dir(s->corpus, from, &l, st, err);
 	free(from);
 	return rc;
-}
-
-void corpus_after_run(const struct spec *s, const char *work, const char *name)
-{
-	struct corpus_stats cs = {0};
-	struct sr_err err = SR_ERR_INIT;
-	/* Beside /work in the run's private directory (warm: its container's),
-	 * removed right after. */
-	char *stage = xasprintf("%s.corpus-out", work);
-
-	if (!s->corpus) {
-		free(stage);
-		return;
-	}
-	if (corpus_merge_back(s, work, stage, &cs, &err) < 0)
-		sr_log("%s: corpus not merged: %s", name, err.msg);
-	else
-		sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", name, s->corpus,
-			 cs.added, cs.known, cs.dropped);
-	fs_remove_tree(stage);
-	free(stage);
 }

@@ -2,7 +2,7 @@
  * stylesheet, Content-Security-Policy and escaping (report_html.h), one row
  * per verdict with the diff's columns, filters by change, regression and
  * text read from and written to the URL fragment. */
-#include "runner/nights/diff_out.h"
+#include "runner/report/diff.h"
 
 #include <string.h>
 
