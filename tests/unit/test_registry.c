@@ -161,6 +161,8 @@ static void test_retry_after__seconds_and_http_date(void **state)
 	assert_int_equal(reg_retry_after_ms("soon", now), -1);
 	assert_int_equal(reg_retry_after_ms("5x", now), -1);
 	assert_int_equal(reg_retry_after_ms(NULL, now), -1);
+	/* Found by fuzz_registry: no overflow, a year at most. */
+	assert_int_equal(reg_retry_after_ms("9223372036854775807", now), 86400LL * 366 * 1000);
 }
 
 static void test_error_text__first_error_printable(void **state)
