@@ -282,6 +282,11 @@ static void test_regauth__auths_forms(void **state)
 			 0);
 	assert_string_equal(c.user, "u");
 	reg_cred_release(&c);
+	assert_int_equal(lookup(&c, "https://index.docker.io/v1/",
+				"{\"auths\":{\"docker.io\":{\"auth\":\"dTpw\"}}}", &err),
+			 0);
+	assert_string_equal(c.user, "u");
+	reg_cred_release(&c);
 	assert_int_equal(
 	    lookup(&c, "ghcr.io", "{\"auths\":{\"https://ghcr.io\":{\"auth\":\"dTpw\"}}}", &err),
 	    0);
