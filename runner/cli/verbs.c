@@ -1,4 +1,5 @@
-/* The option tables of every verb (verbs.h). */
+/* The one verb table (verbs.h): each verb's name, function, arguments,
+ * help and options. */
 #include "runner/cli/verbs.h"
 
 #include <string.h>
@@ -37,6 +38,13 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_BASELINE, "--baseline", NULL, "REPORT",
+     "mark verdicts and crash groups new, unchanged or fixed against an earlier JSON report"},
+    {O_RUN_FAIL_ON, "--fail-on", NULL, "new|any",
+     "new: exit 1 only on regressions against --baseline (PR mode); any: every failure "
+     "(default)"},
+    {O_RUN_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable; e.g. /src/project=.)"},
 };
 
 static const struct sr_opt pull_opts[] = {
@@ -72,6 +80,18 @@ static const struct sr_opt list_opts[] = {
 
 static const struct sr_opt repro_opts[] = {
     {O_REPRO_KEEP, "--keep", NULL, NULL, "keep the container and the final /work"},
+    {O_REPRO_ARTIFACTS, "--artifacts", NULL, "DIR",
+     "the artifacts root the saved input is read from (default $SANDRUN_ARTIFACTS or "
+     "./sandrun-artifacts)"},
+    {O_REPRO_SUITE, "--suite", NULL, "DIR",
+     "the suite root the record's spec must lie in (default the current directory)"},
+    {O_REPRO_ALLOW_CHANGED_SPEC, "--allow-changed-spec", NULL, NULL,
+     "run a spec whose bytes differ from the record's spec_hash (says what changed)"},
+};
+
+static const struct sr_opt diff_opts[] = {
+    {O_DIFF_OUTPUT, "--output", "-o", "FMT:PATH",
+     "also write the diff: json, markdown or html (repeatable; PATH - is stdout)"},
 };
 
 static const struct sr_opt merge_opts[] = {
@@ -80,37 +100,49 @@ static const struct sr_opt merge_opts[] = {
      "a directory for sandrun.EXT)"},
     {O_MERGE_SUITE, "--suite", NULL, "DIR",
      "the suite the shards ran: check their fingerprint, one error record per lost run"},
+    {O_MERGE_BASELINE, "--baseline", NULL, "REPORT",
+     "junit, sarif, html: compared with an earlier JSON report (SARIF baselineState)"},
+    {O_MERGE_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
 const struct sr_verb_def sr_verbs[] = {
     {"run", "[OPTIONS] [SPEC|DIR ...]", "Run harnesses (default: ./harnesses).", run_opts,
-     N(run_opts)},
+     N(run_opts), cmd_run},
     {"check", "[SPEC|DIR ...]",
-     "Validate specs and the catalogue, no engine; exit 0, or 2 listing every error.", NULL, 0},
-    {"explain", "SPEC|DIR ...", "Print the exact engine command lines; nothing is run.", NULL, 0},
+     "Validate specs and the catalogue, no engine; exit 0, or 2 listing every error.", NULL, 0,
+     cmd_check},
+    {"explain", "SPEC|DIR ...", "Print the exact engine command lines; nothing is run.", NULL, 0,
+     cmd_explain},
     {"pull", "[--all | TOOLCHAIN ...]", "Make sure catalogue images are present.", pull_opts,
-     N(pull_opts)},
+     N(pull_opts), cmd_pull},
     {"pin", "[--all | TOOLCHAIN ...] [--dry-run] [--via-engine] [--commit [--branch NAME]]",
-     "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts)},
+     "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts), cmd_pin},
     {"verify", "[--remote | --pull]", "Check that every entry is pinned and every pin resolves.",
-     verify_opts, N(verify_opts)},
+     verify_opts, N(verify_opts), cmd_verify},
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
-     N(list_opts)},
-    {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
-    {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
-     "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts)},
-    {"repro", "[--keep] REPORT SELECTOR",
+     N(list_opts), cmd_list},
+    {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},
+    {"report merge", "-o [FMT:]OUT ... [--suite DIR] [--baseline REPORT] IN ...",
+     "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts), cmd_report},
+    {"report diff", "[-o FMT:PATH ...] OLD NEW",
+     "What changed between two JSON reports; exit 1 on a regression.", diff_opts, N(diff_opts),
+     cmd_report},
+    {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
-     N(repro_opts)},
-    {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0},
-    {"version", "", "Print the version.", NULL, 0},
+     N(repro_opts), cmd_repro},
+    {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0, cmd_help},
+    {"version", "", "Print the version.", NULL, 0, cmd_version},
 };
 
 const size_t sr_nverbs = N(sr_verbs);
 
-const struct sr_verb_def sr_global_opts = {"", "[GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]",
-					   "Global options, before or after the verb.", global_opts,
-					   N(global_opts)};
+const struct sr_verb_def sr_global_opts = {"",
+					   "[GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]",
+					   "Global options, before or after the verb.",
+					   global_opts,
+					   N(global_opts),
+					   NULL};
 
 const struct sr_verb_def *verb_find(const char *name)
 {

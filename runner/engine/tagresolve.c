@@ -26,8 +26,8 @@ static const char *jstr(const struct json_value *obj, const char *key)
 static int platform_digest(struct engine *e, const char *ref, const char *platform, char **out,
 			   struct sr_err *err)
 {
-	const char *args_i[] = {"manifest", "inspect", "--insecure", "--verbose", ref, NULL};
-	const char *args[] = {"manifest", "inspect", "--verbose", ref, NULL};
+	const char *args_i[] = {"manifest", "inspect", "--insecure", "--verbose", "--", ref, NULL};
+	const char *args[] = {"manifest", "inspect", "--verbose", "--", ref, NULL};
 	struct strbuf text = STRBUF_INIT;
 	struct json_value *root = NULL;
 	char os[64] = "", arch[64] = "", variant[64] = "";

@@ -1,5 +1,6 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
+#include "runner/exec/corpus.h"
 #include "runner/exec/run.h"
 
 #include <errno.h>
@@ -20,7 +21,7 @@
 #include "runner/verdict/findings.h"
 #include "runner/exec/run_api.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/sched.h"
+#include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
@@ -77,6 +78,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->harness = xstrdup(s->name);
 	rec->payload = xstrdup(p->name);
 	rec->spec_path = xstrdup(s->path);
+	rec->spec_hash = s->hash[0] ? xstrdup(s->hash) : NULL;
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
@@ -265,8 +267,8 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "network",
 			    "--require-firewall is set and no firewall is available (it needs "
 			    "root and a working iptables)");
-	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
-			&err) < 0) {
+	if (r->route.ops->network_create(
+		&r->route, &(struct engine_net){c->net.name, r->run_id, r->owner}, &err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
 		return fail(c, "network", err.msg);
 	}
@@ -303,10 +305,9 @@ static int setup_network(struct run_ctx *c)
 static void abort_container(void *ctx)
 {
 	struct run_ctx *c = ctx;
-	const char *args[] = {"kill", c->name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
+	c->r->route.ops->kill(&c->r->route, c->name, &err);
 }
 
 /* The engine argv of this run (and its plan); the record keeps it as
@@ -338,7 +339,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
  * payload comes last, as the CLI's `-e` after the env file. */
 static int launch_api(struct run_ctx *c, struct strvec *env)
 {
-	struct run_api_in in = {.api = c->r->api,
+	struct run_api_in in = {.api = c->r->route.api,
 				.kill_ms = c->timeout_ms + START_SLACK_MS,
 				.out_cap = (size_t)c->s->limits.output};
 	struct strvec argv = STRVEC_INIT;
@@ -383,7 +384,9 @@ static int launch(struct run_ctx *c)
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
-	if (c->r->api) {
+	/* The one place the route shows: the API route runs the container
+	 * over the socket, the CLI route through a `run` client. */
+	if (c->r->route.api) {
 		rc = launch_api(c, &env);
 		strvec_clear(&env);
 		return rc;
@@ -472,7 +475,7 @@ static int check_started(struct run_ctx *c)
 	const char *why;
 	char *m;
 
-	if (!c->have_st && engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
+	if (!c->have_st && c->r->route.ops->inspect(&c->st, &c->r->route, c->name, &err) < 0) {
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
@@ -565,6 +568,31 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* A cold run's /work is touched on the host only once no process of the
+ * container can live: the engine says it is not running (its init has
+ * exited, and the kernel killed the rest of its PID namespace with it).
+ * One still running is killed and waited for; 0 when stopped. */
+static int ensure_stopped(struct run_ctx *c)
+{
+	const char *kill_args[] = {"kill", c->name, NULL};
+	const char *wait_args[] = {"wait", c->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+
+	if (c->job->warm || !c->attempted)
+		return 0;
+	if (strcmp(c->st.status, "running") && strcmp(c->st.status, "paused") &&
+	    strcmp(c->st.status, "restarting") && c->st.status[0])
+		return 0;
+	engine_call(NULL, c->r->engine, kill_args, ENGINE_TMO_QUICK, &err);
+	engine_call(NULL, c->r->engine, wait_args, ENGINE_TMO_QUICK, &err);
+	if (engine_inspect_state(&st, c->r->engine, c->name, &err) == 0 &&
+	    (!strcmp(st.status, "exited") || !strcmp(st.status, "created") ||
+	     !strcmp(st.status, "dead")))
+		return 0;
+	return fail(c, "collect", "the container is still running: its /work is not touched");
+}
+
 /* Wait up to the grace period for late callbacks, in short slices so that
  * an interrupt ends it at once and a callback ends it early. */
 static void grace_wait(struct run_ctx *c)
@@ -611,6 +639,8 @@ static int observe(struct run_ctx *c)
 		net_session_stop(c->sess);
 		collect_net(c);
 	}
+	if (ensure_stopped(c) < 0)
+		return -1;
 	return collect_files(c);
 }
 
@@ -642,7 +672,25 @@ static int collect_more(struct run_ctx *c)
 	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
 
 	free(dest);
-	return rc < 0 ? fail(c, "collect", err.msg) : 0;
+	if (rc < 0)
+		return fail(c, "collect", err.msg);
+	if (c->s->corpus) {
+		/* New inputs back into the spec's corpus; a failure costs the
+		 * next night its head start, not this run its verdict. */
+		struct corpus_stats cs = {0};
+		struct sr_err cerr = SR_ERR_INIT;
+		/* Beside /work in the run's private directory (warm: its
+		 * container's), removed right after. */
+		char *stage = xasprintf("%s.corpus-out", c->wd.work);
+		if (corpus_merge_back(c->s, c->wd.work, stage, &cs, &cerr) < 0)
+			sr_log("%s: corpus not merged: %s", c->name, cerr.msg);
+		else
+			sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", c->name,
+				 c->s->corpus, cs.added, cs.known, cs.dropped);
+		fs_remove_tree(stage);
+		free(stage);
+	}
+	return 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)
@@ -670,7 +718,7 @@ static void finish(struct run_ctx *c)
 		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
 		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
-		sched_reap(r, c->name, false);
+		reap_later(r, c->name, false);
 	if (c->sess) {
 		net_session_stop(c->sess);
 		net_session_free(c->sess);
@@ -679,9 +727,9 @@ static void finish(struct run_ctx *c)
 		fw_remove(&c->fw);
 	/* Before the network: one with an endpoint left cannot be removed. */
 	if (c->relay_attempted && remove)
-		sched_reap(r, c->net.relay_name, false);
+		reap_later(r, c->net.relay_name, false);
 	if (c->net_created && remove)
-		sched_reap(r, c->net.name, true);
+		reap_later(r, c->net.name, true);
 	netplan_release(&c->net);
 	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);

@@ -1,3 +1,4 @@
+#include "runner/exec/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -13,7 +14,7 @@
 
 #include "lib/fsutil.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/sched.h"
+#include "runner/exec/reaper.h"
 
 #define HELPER_IN  "/sandrun/sr-idle"
 #define STATUS_TAG "sr-idle-status: " /* as in helper/sr-idle.c */
@@ -171,6 +172,8 @@ static int refill(struct warm *w, struct runner *r, const struct spec *s, const 
 	if (empty_work(w->wd.work) < 0)
 		return sr_err_set(err, SR_EFAIL, "the previous run left files in /work");
 	if (s->workdir && fs_copy_tree(s->workdir, w->wd.work, uid, uid, err) < 0)
+		return err->code;
+	if (s->corpus && corpus_seed(s, w->wd.work, uid, NULL, err) < 0)
 		return err->code;
 	return rewrite_payload(w->wd.payload, payload, err);
 }
@@ -332,7 +335,7 @@ void warm_end(struct warm *w, struct runner *r)
 	if (!w->name)
 		return;
 	if (!r->keep || sr_interrupted)
-		sched_reap(r, w->name, false);
+		reap_later(r, w->name, false);
 	workdir_release(&w->wd, r->keep);
 	memset(&w->wd, 0, sizeof(w->wd));
 	free(w->name);

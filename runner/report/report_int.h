@@ -17,9 +17,6 @@ const char *rep_oshow(enum outcome o);
 /* The outcome named by s (len bytes, may hold NULs), or OUTCOME_NONE. */
 enum outcome rep_outcome_of(const char *s, size_t len);
 
-/* A copy of s with every occurrence of tok, in any letter case (it is hex),
- * replaced by "<token>"; NULL for NULL. tok NULL or empty: a plain copy. */
-char *rep_redact(const char *s, const char *tok);
 /* Redact every string and key of a parsed JSON tree in place, keeping keys
  * unique. */
 void rep_redact_tree(struct json_value *v, const char *tok);
@@ -40,10 +37,13 @@ void rep_doc_field_sep(struct strbuf *sb, bool *first);
 void rep_doc_field(struct strbuf *sb, bool *first, const char *key);
 void rep_doc_open_records(struct strbuf *sb);
 void rep_doc_record_sep(struct strbuf *sb, size_t i);
-void rep_doc_close(struct strbuf *sb, size_t nrecords);
 /* Close the records array, then "verdicts": one a line (verdicts_build of
  * recs with each record's own confirm), and the document. */
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n);
+/* The same with each verdict's "baseline": new|unchanged|fixed against base
+ * (diff.h; NULL: none, as rep_doc_verdicts). */
+void rep_doc_verdicts_marked(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *base);
 
 /* An ISO 8601 UTC string, or null for 0. */
 void rep_time(struct strbuf *sb, uint64_t wall_ms);
@@ -51,6 +51,10 @@ void rep_time(struct strbuf *sb, uint64_t wall_ms);
 void rep_counts(struct strbuf *sb, const size_t counts[NOUTCOMES]);
 /* Count records per outcome into counts; returns how many failed. */
 size_t rep_tally(const struct record *recs, size_t n, size_t counts[NOUTCOMES]);
+
+/* str as text safe for a terminal: control characters (C0, DEL, C1) become
+ * spaces, invalid UTF-8 '?', at most max bytes then "..." (report_console.c). */
+void rep_term_text(struct strbuf *sb, const char *str, size_t max);
 
 /* The code point of the valid k-byte UTF-8 sequence at s. */
 uint32_t rep_utf8_decode(const unsigned char *s, size_t k);

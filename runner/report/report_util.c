@@ -1,6 +1,7 @@
 /* Report helpers shared by the writers: token redaction, JSON fragments,
  * the JSON report document layout, counts, UTF-8 decoding, run names. */
 #include "runner/report/report_int.h"
+#include "runner/report/diff.h"
 #include "runner/verdict/kofn.h"
 
 #include <string.h>
@@ -25,7 +26,7 @@ enum outcome rep_outcome_of(const char *s, size_t len)
 
 /* A copy of s with every occurrence of tok, in any letter case (it is hex),
  * replaced by "<token>"; NULL for NULL. tok NULL or empty: a plain copy. */
-char *rep_redact(const char *s, const char *tok)
+char *report_redact(const char *s, const char *tok)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t tl = tok ? strlen(tok) : 0;
@@ -126,7 +127,7 @@ void rep_redact_tree(struct json_value *v, const char *tok)
 /* A JSON string of s with tok redacted, or null. */
 void rep_jstr(struct strbuf *sb, const char *s, const char *tok)
 {
-	char *c = rep_redact(s, tok);
+	char *c = report_redact(s, tok);
 	json_add_str(sb, c);
 	free(c);
 }
@@ -200,12 +201,13 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i)
 	strbuf_addstr(sb, i ? ",\n    " : "\n    ");
 }
 
-void rep_doc_close(struct strbuf *sb, size_t nrecords)
+void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 {
-	strbuf_addstr(sb, nrecords ? "\n  ]\n}\n" : "]\n}\n");
+	rep_doc_verdicts_marked(sb, recs, n, NULL);
 }
 
-void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
+void rep_doc_verdicts_marked(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *base)
 {
 	struct verdict *v;
 	size_t nv;
@@ -215,6 +217,11 @@ void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 	for (size_t i = 0; i < nv; i++) {
 		rep_doc_record_sep(sb, i);
 		verdict_json(sb, &v[i]);
+		if (base && sb->len && sb->buf[sb->len - 1] == '}') {
+			strbuf_setlen(sb, sb->len - 1);
+			strbuf_addf(sb, ",\"baseline\":\"%s\"}",
+				    report_diff_verdict_state(base, v[i].harness, v[i].payload));
+		}
 	}
 	strbuf_addstr(sb, nv ? "\n  ]\n}\n" : "]\n}\n");
 	verdicts_free(v, nv);
@@ -268,8 +275,8 @@ uint32_t rep_utf8_decode(const unsigned char *s, size_t k)
 /* "<harness>[<payload>]#<k>" ("[...]" left out for the implicit payload). */
 void rep_run_name(struct strbuf *sb, const struct record *r)
 {
-	strbuf_addstr(sb, r->harness ? r->harness : "");
-	if (r->payload && *r->payload)
-		strbuf_addf(sb, "[%s]", r->payload);
-	strbuf_addf(sb, "#%u", r->repeat_index + 1);
+	char k[16];
+
+	snprintf(k, sizeof(k), "%u", r->repeat_index + 1);
+	record_selector(sb, r->harness, r->payload, k);
 }

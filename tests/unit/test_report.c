@@ -155,10 +155,10 @@ static void assert_json_type(const struct json_value *v, const char *path, enum 
 static void test_report__record_json_has_the_design_fields_in_order(void **state)
 {
 	static const char *const keys[] = {
-	    "harness", "payload",     "outcome",   "expected",	  "match",  "phase",
-	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",  "image",
-	    "pinned",  "cached",      "isolation", "evidence",	  "crash",  "fuzz",
-	    "repro",   "engine_argv", "spec",	   "container",	  "repeat",
+	    "harness", "payload",     "outcome",   "expected",	  "match",     "phase",
+	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",     "image",
+	    "pinned",  "cached",      "isolation", "evidence",	  "crash",     "fuzz",
+	    "repro",   "engine_argv", "spec",	   "spec_hash",	  "container", "repeat",
 	};
 	struct record r;
 	struct strbuf sb = STRBUF_INIT;
@@ -665,7 +665,7 @@ static void test_report__console_line_shows_status_and_verdict(void **state)
 	assert_non_null(strstr(s, "\033[1;31mFAIL\033[0m"));
 	free(s);
 	s = console(&r[2], 1, false, false);
-	assert_non_null(strstr(s, "pull: no such image ]0;pwned  ?\n"));
+	assert_non_null(strstr(s, "pull: no such image\\x1b]0;pwned\\x07\\x0a\\xff\n"));
 	assert_null(strchr(s, '\x1b'));
 	assert_null(strchr(s, '\x07'));
 	free(s);
@@ -897,10 +897,32 @@ static void test_report__merge_rejects_malformed_input_with_position(void **stat
 	free(out);
 }
 
+/* One table names every format: --report and -o accept exactly these, each
+ * with the extension of its default file name and a writer. */
+static void test_report__format_table(void **state)
+{
+	static const char *const names[] = {"json", "junit", "sarif", "html"};
+	static const char *const exts[] = {"json", "xml", "sarif", "html"};
+
+	(void)state;
+	assert_int_equal(report_nformats, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct report_format *f = report_format_find(names[i], (size_t)-1);
+		assert_non_null(f);
+		assert_string_equal(f->ext, exts[i]);
+		assert_non_null(f->write);
+	}
+	assert_ptr_equal(report_format_find("junit:out.xml", 5), report_format_find("junit", 5));
+	assert_null(report_format_find("xml", (size_t)-1));
+	assert_null(report_format_find("jso", (size_t)-1));
+	assert_null(report_format_find("json", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_report__record_json_has_the_design_fields_in_order),
+	    cmocka_unit_test(test_report__format_table),
 	    cmocka_unit_test(test_report__record_json_nulls_for_unknown_values),
 	    cmocka_unit_test(test_report__record_json_escapes_hostile_strings),
 	    cmocka_unit_test(test_report__record_json_never_writes_the_token),
