@@ -8,6 +8,7 @@
 #include "runner/engine/quote.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
+#include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
 
 /* What the network plan adds before the container starts. */
@@ -94,10 +95,12 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 		free(stub_ports);
 		explain_network(out, r, &np);
 	}
-	runargs_base_env(&env, s, pay, r->run_id, "<token>");
-	strvec_pushf(&env, "SANDRUN_REPEAT=%u", job->repeat + 1);
-	strvec_pushv(&env, (const char *const *)np.env.v);
+	runargs_run_env(&env, s, pay, r->run_id, "<token>", job->repeat, &np.env);
 	explain_env(out, wd.env_file, &env);
+	if (warm_wanted(s)) {
+		warm_explain(out, r, s, image ? image : "<toolchain missing>", name, &wd);
+		goto done;
+	}
 
 	plan.engine_bin = r->engine->bin;
 	plan.podman = r->engine->podman;

@@ -376,10 +376,8 @@ static int launch(struct run_ctx *c)
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
 
-	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
-	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
-	strvec_pushf(&env, "SANDRUN_REPEAT=%u", c->job->repeat + 1);
-	strvec_pushv(&env, (const char *const *)c->net.env.v);
+	runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
+			c->job->repeat, &c->net.env);
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
@@ -707,41 +705,44 @@ static int warm_step_prepare(struct run_ctx *c)
 	c->rec->isolation.container_reused = reused;
 	free(c->rec->container);
 	c->rec->container = xstrdup(w->name);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)w->argv.v);
 	c->wd.work = xstrdup(w->wd.work);
 	return 0;
 }
 
-/* Step (warm): exec the command, then reset the container; fills what
- * check_started and the inspect would for a run of its own. */
+/* Step (warm): PID 1 runs the command and resets the container, the host
+ * checks it; fills what check_started and the inspect would for a run of
+ * its own. The environment is a cold run's (runargs_run_env), the payload
+ * in it: the channel carries any byte. */
 static int warm_step_launch(struct run_ctx *c)
 {
 	const struct spec *s = c->s;
+	const struct payload *pay = &s->payloads[c->job->payload];
 	struct strvec env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
-	bool oom;
+	struct idle_status st;
+	bool oom, have_status;
 	int rc;
 
-	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
+	runargs_run_env(&env, s, pay, c->r->run_id, c->token, c->job->repeat, NULL);
+	runargs_payload_env(&env, pay);
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
-	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
-		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
+	rc = warm_exec(&c->res, &st, &have_status, c->job->warm, s, &env, c->timeout_ms, &err);
 	strvec_clear(&env);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
 	c->have_res = true;
-	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
-			&err);
+	rc = warm_after(&oom, c->job->warm, c->r, &c->res, &st, have_status, &err);
 	sr_rtrim(&c->res.err);
 	if (rc < 0)
 		return fail(c, "run", err.msg);
 	if (c->res.cancelled)
 		return fail(c, "run", "interrupted");
-	/* The engine could not execute the command: a start failure. */
+	/* The command could not be executed: a start failure. */
 	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
-	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
-	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
+	    strstr(strbuf_str(&c->res.err), "sr-idle: exec failed"))
 		return fail(c, "start", strbuf_str(&c->res.err));
 	c->st.exit_code = c->res.exit_code;
 	c->st.oom = oom;
