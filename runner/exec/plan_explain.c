@@ -8,7 +8,7 @@
 #include "runner/engine/quote.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/warm.h"
+#include "runner/warm/warm.h"
 #include "runner/exec/workdir.h"
 
 /* What the network plan adds before the container starts. */

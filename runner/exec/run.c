@@ -22,7 +22,7 @@
 #include "runner/exec/runargs.h"
 #include "runner/exec/sched.h"
 #include "runner/verdict/outcome.h"
-#include "runner/exec/warm.h"
+#include "runner/warm/warm.h"
 #include "runner/exec/workdir.h"
 
 /* How long past the spec's timeout the client may take to start the
@@ -56,6 +56,7 @@ struct run_ctx {
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
 	struct fs_budget budget; /* artifacts this run may still copy out */
+	bool pooled;		 /* job->warm came from the pool: back to it at the end */
 };
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -699,7 +700,13 @@ static int warm_step_prepare(struct run_ctx *c)
 	if (sr_token(c->token, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->token = xstrdup(c->token);
-	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, c->name,
+	if (!w) { /* isolation: pool */
+		char *key = warm_pool_key(c->r, c->s, c->rec->image);
+		w = c->job->warm = warm_pool_take(c->r->pool, c->r, key);
+		c->pooled = true;
+		free(key);
+	}
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.container_reused = reused;
@@ -767,7 +774,7 @@ void run_one(struct runner *r, struct run_job *job)
 	c.name = xstrdup(c.rec->container);
 	c.budget.files = (size_t)c.s->limits.artifacts;
 	c.budget.bytes = c.s->limits.artifact_bytes;
-	if (job->warm) {
+	if (job->warm || (r->pool && c.s->pool && warm_wanted(c.s))) {
 		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
 			if (warm_steps[i](&c) != 0)
 				break;
@@ -777,6 +784,10 @@ void run_one(struct runner *r, struct run_job *job)
 				break;
 	}
 	finish(&c);
+	if (c.pooled) {
+		warm_pool_put(r->pool, r, job->warm);
+		job->warm = NULL;
+	}
 	if (!c.rec->cached)
 		c.rec->duration_ms = sr_now_ms() - t0;
 	rec_finish(c.rec);

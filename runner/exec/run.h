@@ -19,6 +19,7 @@
 struct reaper;
 struct eapi;
 struct warm;
+struct warm_pool;
 
 struct runner {
 	struct engine *engine;
@@ -43,6 +44,7 @@ struct runner {
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
 	struct reaper *reaper;	    /* removes finished containers off the hot path */
 	struct eapi *api;	    /* the engine API route (run_api.h), or NULL: the CLI */
+	struct warm_pool *pool;	    /* isolation: pool (warm.h), while run_all runs */
 };
 
 struct run_job {

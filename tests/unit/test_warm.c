@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "runner/exec/runargs.h"
-#include "runner/exec/warm.h"
+#include "runner/warm/warm.h"
 
 static int parse(struct spec *s, const char *text, struct sr_err *err)
 {
@@ -32,6 +32,9 @@ static void isolation_key_selects_warm_containers(void **state)
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\n", &err), 0);
 	assert_false(s.warm);
 	spec_release(&s);
+	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: pool\n", &err), 0);
+	assert_true(s.warm && s.pool);
+	spec_release(&s);
 }
 
 static void unknown_isolation_is_rejected_with_its_position(void **state)
@@ -43,7 +46,7 @@ static void unknown_isolation_is_rejected_with_its_position(void **state)
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: container\n", &err),
 			 SR_EINVAL);
 	assert_string_equal(err.msg,
-			    "mem/w.yaml:3:12: unknown isolation 'container' (run or harness)");
+			    "mem/w.yaml:3:12: unknown isolation 'container' (run, harness or pool)");
 	sr_err_clear(&err);
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: [run]\n", &err),
 			 SR_EINVAL);

@@ -1,4 +1,4 @@
-#include "runner/exec/warmctl.h"
+#include "runner/warm/warmctl.h"
 
 #include <errno.h>
 #include <fcntl.h>

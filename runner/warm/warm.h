@@ -23,7 +23,7 @@
 
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/warmctl.h"
+#include "runner/warm/warmctl.h"
 #include "runner/exec/workdir.h"
 
 struct warm {
@@ -37,6 +37,8 @@ struct warm {
 	struct eapi *api;
 	bool retired; /* stopped after a run that ended it; removed before the next */
 	unsigned uses;
+	char *key;	 /* pool: the configuration it serves (warm_pool_key) */
+	char *pool_name; /* pool: the name its containers get */
 };
 
 #define WARM_INIT                                                                                  \
@@ -87,5 +89,23 @@ void warm_plan(struct warm_plan *out, const struct runner *r, const struct spec 
 /* `explain` for a warm spec: the create argv and how payloads start. */
 void warm_explain(struct strbuf *out, const struct runner *r, const struct spec *s,
 		  const char *image, const char *name, const struct workdir *wd);
+
+/* isolation: pool: idle warm containers keyed by their whole configuration
+ * (the create argv less name and harness label: image digest, limits, user,
+ * read-only mounts, network, runtime, seccomp...), handed to any harness
+ * whose configuration matches. At most max containers (-j); each ends
+ * after a timeout, an OOM kill, an unclean reset or WARM_POOL_USES runs,
+ * and every one at the end of the invocation. Thread-safe. */
+#define WARM_POOL_USES 200
+struct warm_pool;
+struct warm_pool *warm_pool_new(unsigned max);
+char *warm_pool_key(const struct runner *r, const struct spec *s, const char *image);
+/* An idle container of key, else an empty slot (warm_prepare starts one as
+ * w->pool_name), ending an idle one of another key when max are up. */
+struct warm *warm_pool_take(struct warm_pool *p, struct runner *r, const char *key);
+/* After a run: back to the idle list, or ended (retired, used up, --keep). */
+void warm_pool_put(struct warm_pool *p, struct runner *r, struct warm *w);
+/* End every idle container (the invocation's end) and free p (NULL-safe). */
+void warm_pool_end(struct warm_pool *p, struct runner *r);
 
 #endif

@@ -1,4 +1,4 @@
-#include "runner/exec/warm.h"
+#include "runner/warm/warm.h"
 
 #include <dirent.h>
 #include <errno.h>
