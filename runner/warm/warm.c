@@ -325,7 +325,10 @@ void warm_end(struct warm *w, struct runner *r)
 {
 	if (!w->name)
 		return;
-	if (!w->retired && w->id)
+	/* Kept: stopped first, so nothing of it runs after sandrun. Else the
+	 * channel's end makes PID 1 kill what is left and exit, and the
+	 * removal (rm -f) ends whatever remains. */
+	if (r->keep && !sr_interrupted && !w->retired && w->id)
 		retire(w);
 	warmctl_close(&w->ctl);
 	if (r->keep && !sr_interrupted)
