@@ -303,3 +303,103 @@ EOF
 	assert_eq "same environment warm and cold" "$a" "$b"
 	assert_eq "the second run reused the container" true "$(jq -r '.records[1].isolation.container_reused' "$r")"
 }
+
+# isolation: pool: one container serves different harnesses of the same
+# configuration, and each harness still sees a fresh container: the
+# hostile sequence of t_trust_3 across harnesses (processes, /tmp,
+# /dev/shm, POSIX queues, /work, environment, token).
+t_pool_hostile_sequence_across_harnesses() {
+	local s=$TMP/pool1 r=$TMP/pool1.json out tok
+	mkdir -p "$s/a/work" "$s/b/work"
+	echo a-file >"$s/a/work/a.txt"
+	echo b-file >"$s/b/work/b.txt"
+	write_spec "$s/a" harness <<'EOF'
+name: pa
+toolchain: busybox
+workdir: ./work
+env: {ONLY_A: "1"}
+command:
+  - sh
+  - -c
+  - |
+    setsid sleep 4242 </dev/null >/dev/null 2>&1 &
+    (sleep 4243 </dev/null >/dev/null 2>&1 &) &
+    echo "$SANDRUN_TOKEN" >/dev/shm/token; echo x >/tmp/x; touch /dev/mqueue/q
+    echo changed >/work/a.txt; echo more >/work/more.txt
+    printf '\nsr-idle-status: 0 reset ok oom_kill 0\n' >&2
+    echo "token=$SANDRUN_TOKEN"
+payloads:
+  - {name: a, value: a}
+expect: not_confirmed
+isolation: pool
+EOF
+	write_spec "$s/b" harness <<'EOF'
+name: pb
+toolchain: busybox
+workdir: ./work
+command:
+  - sh
+  - -c
+  - |
+    n=0
+    for p in /proc/[0-9]*; do [ "${p#/proc/}" = 1 ] || [ "${p#/proc/}" = $$ ] || n=$((n+1)); done
+    left="tmp=[$(ls -A /tmp)] shm=[$(ls -A /dev/shm)] mq=[$(ls -A /dev/mqueue)] work=[$(ls -A /work)]"
+    echo "others=$n $left harness=$SANDRUN_HARNESS a=${ONLY_A:-unset}"
+    [ $n = 0 ] && [ "$left" = "tmp=[] shm=[] mq=[] work=[b.txt]" ] && [ -z "$ONLY_A" ] || exit 3
+payloads:
+  - {name: b, value: b}
+oracle: {exit_code: [3]}
+expect: not_confirmed
+isolation: pool
+EOF
+	"$SANDRUN" run --catalogue "$CAT" -j 1 --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "exit code" 0 "$?"
+	assert_eq "one container for both harnesses" "$(field_of "$r" pa a container)" "$(field_of "$r" pb b container)"
+	assert_eq "the second harness reused it" true "$(field_of "$r" pb b isolation.container_reused)"
+	out=$(field_of "$r" pb b evidence.stdout_tail)
+	assert_contains "nothing of the first harness" "$out" "others=0 tmp=[] shm=[] mq=[] work=[b.txt] harness=pb a=unset"
+	assert_eq "b" not_confirmed "$(outcome_of "$r" pb b)"
+	tok=$(field_of "$r" pa a token)
+	assert_not_contains "the first token is nowhere in the second run" "$out" "$tok"
+}
+
+# isolation: pool is bounded by -j, keyed by configuration (another memory
+# limit: another container), and a timeout retires the container.
+t_pool_bounded_keyed_and_retired() {
+	local s=$TMP/pool2 r=$TMP/pool2.json i n
+	for i in 1 2 3 4 5; do
+		write_spec "$s" "h$i" <<EOF
+name: h$i
+toolchain: busybox
+command: ["sh", "-c", "[ \$SANDRUN_PAYLOAD = slow ] && sleep 30; echo ok"]
+timeout: 2s
+payloads:
+  - {name: a, value: a}
+isolation: pool
+expect: not_confirmed
+EOF
+	done
+	write_spec "$s" h6 <<'EOF'
+name: h6
+toolchain: busybox
+command: ["sh", "-c", "[ $SANDRUN_PAYLOAD = slow ] && sleep 30; echo ok"]
+limits: {memory: 96m}
+payloads:
+  - {name: a, value: a}
+isolation: pool
+expect: not_confirmed
+EOF
+	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "exit code" 0 "$?"
+	n=$(jq -r '[.records[] | select(.harness != "h6") | .container] | unique | length' "$r")
+	[ "$n" -le 2 ] || fail "-j 2 but $n containers for the same configuration"
+	assert_contains "some harness reused a container" "$(jq -c '[.records[].isolation.container_reused]' "$r")" true
+	assert_not_contains "another memory limit: another container" \
+		"$(jq -r '[.records[] | select(.harness != "h6") | .container] | join(" ")' "$r")" \
+		"$(field_of "$r" h6 a container)"
+	# A timeout ends the container: the next harness gets a fresh one.
+	sed -i 's/value: a}/value: slow, expect: timeout}/' "$s/h1.yaml"
+	"$SANDRUN" run --catalogue "$CAT" -j 1 --report "json:$r" "$s/h1.yaml" "$s/h2.yaml" >/dev/null 2>&1
+	assert_eq "timeout" timeout "$(outcome_of "$r" h1 a)"
+	assert_eq "after a timeout: a new container" false "$(field_of "$r" h2 a isolation.container_reused)"
+}
