@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "runner/exec/sched.h"
 #include "runner/warm/warm.h"
 
 struct warm_pool {

@@ -13,8 +13,8 @@
 
 #include "lib/fsutil.h"
 #include "runner/engine/engine_api.h"
-#include "runner/engine/quote.h"
-#include "runner/exec/sched.h"
+#include "lib/quote.h"
+#include "runner/exec/reaper.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status
  * this long after it (the reset itself takes milliseconds). */
@@ -120,14 +120,14 @@ static int create(char **id, struct warm *w, struct runner *r, const struct run_
 	struct strbuf out = STRBUF_INIT;
 	int rc;
 
-	if (r->api) {
+	if (r->route.api) {
 		struct eapi_create_opts o;
 		struct runargs_store store;
 		runargs_create_opts(&o, &store, plan, NULL);
-		rc = eapi_create(id, r->api, &o, err);
+		rc = eapi_create(id, r->route.api, &o, err);
 		runargs_store_release(&store);
 		if (rc == 0)
-			rc = eapi_start(r->api, *id, err);
+			rc = eapi_start(r->route.api, *id, err);
 		return rc;
 	}
 	rc = engine_call(&out, r->engine, (const char *const *)w->argv.v + 1, ENGINE_TMO_CREATE,
@@ -147,8 +147,7 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	int rc;
 
 	w->name = xstrdup(name);
-	w->engine = r->engine;
-	w->api = r->api;
+	w->route = &r->route;
 	w->oom_kills = 0;
 	w->uses = 0;
 	workdir_paths(&w->wd, r->tmp_root, name);
@@ -274,13 +273,8 @@ static void retire(struct warm *w)
 {
 	struct sr_err err = SR_ERR_INIT;
 
-	if (w->api) {
-		if (eapi_kill(w->api, w->id ? w->id : w->name, &err) < 0)
-			sr_debug("%s: %s", w->name, err.msg);
-	} else {
-		const char *args[] = {"kill", w->name, NULL};
-		engine_call(NULL, w->engine, args, ENGINE_TMO_QUICK, &err);
-	}
+	if (w->route && w->route->ops->kill(w->route, w->id ? w->id : w->name, &err) < 0)
+		sr_debug("%s: %s", w->name, err.msg);
 	/* PID 1 kills what is left when the channel closes, if it lives. */
 	warmctl_close(&w->ctl);
 	w->retired = true;
@@ -314,7 +308,7 @@ int warm_after(bool *oom, struct warm *w, struct runner *r, const struct proc_re
 	if (have_status || *oom || res->timed_out)
 		return 0;
 	/* No status: PID 1 is gone; the container itself may have died of the limit. */
-	if (engine_inspect_state(&es, r->engine, w->name, err) == 0 && es.oom) {
+	if (r->route.ops->inspect(&es, &r->route, w->name, err) == 0 && es.oom) {
 		*oom = true;
 		return 0;
 	}
@@ -335,7 +329,7 @@ void warm_end(struct warm *w, struct runner *r)
 		sr_log("--keep: warm container %s stopped and kept with /work at %s", w->name,
 		       w->wd.work ? w->wd.work : "?");
 	else
-		sched_reap(r, w->name, false);
+		reap_later(r, w->name, false);
 	workdir_release(&w->wd, r->keep && !sr_interrupted);
 	memset(&w->wd, 0, sizeof(w->wd));
 	strvec_clear(&w->argv);

@@ -33,8 +33,7 @@ struct warm {
 	struct warmctl ctl;
 	struct strvec argv; /* the engine argv that created it */
 	long oom_kills;	    /* the memory cgroup's OOM-kill count after the last reset */
-	const struct engine *engine;
-	struct eapi *api;
+	const struct engine_route *route;
 	bool retired; /* stopped after a run that ended it; removed before the next */
 	unsigned uses;
 	char *key;	 /* pool: the configuration it serves (warm_pool_key) */
