@@ -83,7 +83,7 @@ struct eapi_create_opts {
 	const char *user;
 	const char *working_dir;
 	bool init, read_only, cap_drop_all, no_new_privileges;
-	const char *const *cap_add; /* NULL-terminated, or NULL */
+	const char *const *cap_add;   /* NULL-terminated, or NULL */
 	uint64_t memory, memory_swap; /* bytes */
 	double cpus;
 	long pids;

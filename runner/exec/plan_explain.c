@@ -8,7 +8,7 @@
 #include "lib/quote.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
-#include "runner/warm/warm.h"
+#include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
 
 /* What the network plan adds before the container starts. */

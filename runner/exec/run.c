@@ -22,7 +22,7 @@
 #include "runner/exec/runargs.h"
 #include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
-#include "runner/warm/warm.h"
+#include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
 
 /* How long past the spec's timeout the client may take to start the
@@ -707,7 +707,8 @@ static int warm_step_prepare(struct run_ctx *c)
 		c->pooled = true;
 		free(key);
 	}
-	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, w->pool_name ? w->pool_name : c->name,
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image,
+			 w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.container_reused = reused;

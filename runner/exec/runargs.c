@@ -43,6 +43,28 @@ static void add_mount(struct strvec *argv, const char *src, const char *dst, boo
 	strbuf_release(&sb);
 }
 
+/* /work, the payload, resolv.conf, fs stubs, then the plan's own. */
+static void add_mounts(struct strvec *argv, const struct run_plan *p)
+{
+	const struct spec *s = p->spec;
+
+	add_mount(argv, p->work_dir, "/work", false);
+	if (p->payload_file)
+		add_mount(argv, p->payload_file, "/sandrun/payload", true);
+	if (p->resolv_conf)
+		add_mount(argv, p->resolv_conf, "/etc/resolv.conf", true);
+	for (size_t i = 0; i < s->nstubs; i++) {
+		char *dst;
+		if (s->stubs[i].kind != STUB_FS)
+			continue;
+		dst = xasprintf("/sandrun/stubs/%s", s->stubs[i].name);
+		add_mount(argv, s->stubs[i].path, dst, true);
+		free(dst);
+	}
+	for (size_t i = 0; i < p->nmounts; i++)
+		add_mount(argv, p->mounts[i].source, p->mounts[i].target, p->mounts[i].readonly);
+}
+
 void runargs_build(struct strvec *argv, const struct run_plan *p)
 {
 	const struct spec *s = p->spec;
@@ -93,21 +115,7 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 		strvec_pushf(argv, "--network=%s", p->network ? p->network : "none");
 		break;
 	}
-	add_mount(argv, p->work_dir, "/work", false);
-	if (p->payload_file)
-		add_mount(argv, p->payload_file, "/sandrun/payload", true);
-	if (p->resolv_conf)
-		add_mount(argv, p->resolv_conf, "/etc/resolv.conf", true);
-	for (size_t i = 0; i < s->nstubs; i++) {
-		char *dst;
-		if (s->stubs[i].kind != STUB_FS)
-			continue;
-		dst = xasprintf("/sandrun/stubs/%s", s->stubs[i].name);
-		add_mount(argv, s->stubs[i].path, dst, true);
-		free(dst);
-	}
-	for (size_t i = 0; i < p->nmounts; i++)
-		add_mount(argv, p->mounts[i].source, p->mounts[i].target, p->mounts[i].readonly);
+	add_mounts(argv, p);
 	if (p->entrypoint)
 		strvec_pushf(argv, "--entrypoint=%s", p->entrypoint);
 	strvec_push(argv, "--workdir=/work");

@@ -26,12 +26,12 @@ struct run_plan {
 	const char *env_file;
 	/* What a warm container's create sets (warm.c); zero for a run. The
 	 * CLI argv, the API request and `explain` all read these fields. */
-	bool detach;			   /* `run -d` (CLI); the API route starts it itself */
-	bool no_init;			   /* no --init: the entry point is PID 1 */
-	const char *entrypoint;		   /* --entrypoint, or NULL: the image's */
-	char *const *cmd;		   /* NULL-terminated, or NULL: the spec's command */
-	const char *user;		   /* --user, or NULL: SR_CONTAINER_USER */
-	const char *const *cap_add;	   /* NULL-terminated, added after --cap-drop=ALL */
+	bool detach;			 /* `run -d` (CLI); the API route starts it itself */
+	bool no_init;			 /* no --init: the entry point is PID 1 */
+	const char *entrypoint;		 /* --entrypoint, or NULL: the image's */
+	char *const *cmd;		 /* NULL-terminated, or NULL: the spec's command */
+	const char *user;		 /* --user, or NULL: SR_CONTAINER_USER */
+	const char *const *cap_add;	 /* NULL-terminated, added after --cap-drop=ALL */
 	const struct eapi_mount *mounts; /* extra bind mounts, after the run's own */
 	size_t nmounts;
 };

@@ -1,6 +1,6 @@
 #include "runner/exec/reaper.h"
 #include "runner/exec/run.h"
-#include "runner/warm/warm.h"
+#include "runner/exec/warm.h"
 
 #include <pthread.h>
 #include <signal.h>

@@ -501,8 +501,7 @@ static int serve_one(int ctl, int sfd, struct request *q, uid_t uid, gid_t gid)
 	/* The reset, whatever the payload did. */
 	st.reset_ok = 1;
 	if (kill_all(st.why, sizeof(st.why)) < 0 ||
-	    empty_as(uid, gid, st.why, sizeof(st.why)) < 0 ||
-	    kill_all(st.why, sizeof(st.why)) < 0)
+	    empty_as(uid, gid, st.why, sizeof(st.why)) < 0 || kill_all(st.why, sizeof(st.why)) < 0)
 		st.reset_ok = 0;
 	if (rc < 0)
 		return -1;
@@ -516,8 +515,7 @@ static int connect_ctl(void)
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s/%s", IDLE_CTL_IN, IDLE_SOCK_NAME);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		fprintf(stderr, "sr-idle: cannot connect to %s: %s\n", a.sun_path,
-			strerror(errno));
+		fprintf(stderr, "sr-idle: cannot connect to %s: %s\n", a.sun_path, strerror(errno));
 		return -1;
 	}
 	return fd;
@@ -525,8 +523,7 @@ static int connect_ctl(void)
 
 static int serve(uid_t uid, gid_t gid)
 {
-	const uint32_t keep =
-	    (1u << CAP_KILL) | (1u << CAP_SETUID) | (1u << CAP_SETGID);
+	const uint32_t keep = (1u << CAP_KILL) | (1u << CAP_SETUID) | (1u << CAP_SETGID);
 	sigset_t set;
 	int ctl, sfd;
 

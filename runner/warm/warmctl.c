@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #define DRAIN_MS 2000 /* after the status: the pipes' EOF (every writer is dead) */
 
 int warmctl_listen(struct warmctl *c, const char *run_dir, bool is_root, struct sr_err *err)
@@ -261,7 +260,8 @@ static void run_loop(struct proc_result *res, struct idle_status *st, bool *have
 	bool asked_kill = false;
 
 	for (;;) {
-		struct pollfd p[3] = {{d->fd[0], POLLIN, 0}, {d->fd[1], POLLIN, 0}, {-1, POLLIN, 0}};
+		struct pollfd p[3] = {
+		    {d->fd[0], POLLIN, 0}, {d->fd[1], POLLIN, 0}, {-1, POLLIN, 0}};
 		uint64_t now = sr_now_ms();
 		if (!*have_status)
 			p[2].fd = c->fd;

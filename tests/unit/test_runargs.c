@@ -10,7 +10,7 @@
 
 #include "lib/jsonparse.h"
 #include "runner/exec/runargs.h"
-#include "runner/warm/warm.h"
+#include "runner/exec/warm.h"
 
 static void base_spec(struct spec *s)
 {

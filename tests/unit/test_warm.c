@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "runner/exec/runargs.h"
-#include "runner/warm/warm.h"
+#include "runner/exec/warm.h"
 
 static int parse(struct spec *s, const char *text, struct sr_err *err)
 {
@@ -45,8 +45,8 @@ static void unknown_isolation_is_rejected_with_its_position(void **state)
 	(void)state;
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: container\n", &err),
 			 SR_EINVAL);
-	assert_string_equal(err.msg,
-			    "mem/w.yaml:3:12: unknown isolation 'container' (run, harness or pool)");
+	assert_string_equal(
+	    err.msg, "mem/w.yaml:3:12: unknown isolation 'container' (run, harness or pool)");
 	sr_err_clear(&err);
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: [run]\n", &err),
 			 SR_EINVAL);

@@ -21,7 +21,7 @@
 #ifndef SR_WARM_H
 #define SR_WARM_H
 
-#include "runner/exec/run.h"
+#include "runner/exec/runner.h"
 #include "runner/exec/runargs.h"
 #include "runner/warm/warmctl.h"
 #include "runner/exec/workdir.h"
