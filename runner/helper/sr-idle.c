@@ -408,6 +408,7 @@ static void exec_payload(struct request *q, uid_t uid, gid_t gid)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	setsid(); /* its own session and group: `kill 0` reaches only the run */
 	if (null < 0 || dup2(null, 0) < 0 || dup2(q->out, 1) < 0 || dup2(q->err, 2) < 0)
 		_exit(126);
 	if (become(uid, gid, 0) < 0) {
