@@ -1,5 +1,6 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
+#include "runner/exec/corpus.h"
 #include "runner/exec/run.h"
 
 #include <errno.h>
@@ -78,6 +79,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->harness = xstrdup(s->name);
 	rec->payload = xstrdup(p->name);
 	rec->spec_path = xstrdup(s->path);
+	rec->spec_hash = s->hash[0] ? xstrdup(s->hash) : NULL;
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
@@ -366,6 +368,14 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 	return 0;
 }
 
+/* The spec's timeout, scaled (--timeout-scale), at least 1 ms. */
+static uint64_t run_timeout_ms(const struct run_ctx *c)
+{
+	uint64_t t = (uint64_t)((double)c->s->timeout_ms * c->r->timeout_scale);
+
+	return t ? t : 1;
+}
+
 /* Step: `run` the container to completion (or its deadline). The env file
  * exists only while the client may read it. */
 static int launch(struct run_ctx *c)
@@ -378,9 +388,7 @@ static int launch(struct run_ctx *c)
 
 	runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
 			c->job->repeat, &c->net.env);
-	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
-	if (!c->timeout_ms)
-		c->timeout_ms = 1;
+	c->timeout_ms = run_timeout_ms(c);
 	/* The one place the route shows: the API route runs the container
 	 * over the socket, the CLI route through a `run` client. */
 	if (c->r->route.api) {
@@ -565,6 +573,31 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* A cold run's /work is touched on the host only once no process of the
+ * container can live: the engine says it is not running (its init has
+ * exited, and the kernel killed the rest of its PID namespace with it).
+ * One still running is killed and waited for; 0 when stopped. */
+static int ensure_stopped(struct run_ctx *c)
+{
+	const char *kill_args[] = {"kill", c->name, NULL};
+	const char *wait_args[] = {"wait", c->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+
+	if (c->job->warm || !c->attempted)
+		return 0;
+	if (strcmp(c->st.status, "running") && strcmp(c->st.status, "paused") &&
+	    strcmp(c->st.status, "restarting") && c->st.status[0])
+		return 0;
+	engine_call(NULL, c->r->engine, kill_args, ENGINE_TMO_QUICK, &err);
+	engine_call(NULL, c->r->engine, wait_args, ENGINE_TMO_QUICK, &err);
+	if (engine_inspect_state(&st, c->r->engine, c->name, &err) == 0 &&
+	    (!strcmp(st.status, "exited") || !strcmp(st.status, "created") ||
+	     !strcmp(st.status, "dead")))
+		return 0;
+	return fail(c, "collect", "the container is still running: its /work is not touched");
+}
+
 /* Wait up to the grace period for late callbacks, in short slices so that
  * an interrupt ends it at once and a callback ends it early. */
 static void grace_wait(struct run_ctx *c)
@@ -611,6 +644,8 @@ static int observe(struct run_ctx *c)
 		net_session_stop(c->sess);
 		collect_net(c);
 	}
+	if (ensure_stopped(c) < 0)
+		return -1;
 	return collect_files(c);
 }
 
@@ -642,7 +677,25 @@ static int collect_more(struct run_ctx *c)
 	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
 
 	free(dest);
-	return rc < 0 ? fail(c, "collect", err.msg) : 0;
+	if (rc < 0)
+		return fail(c, "collect", err.msg);
+	if (c->s->corpus) {
+		/* New inputs back into the spec's corpus; a failure costs the
+		 * next night its head start, not this run its verdict. */
+		struct corpus_stats cs = {0};
+		struct sr_err cerr = SR_ERR_INIT;
+		/* Beside /work in the run's private directory (warm: its
+		 * container's), removed right after. */
+		char *stage = xasprintf("%s.corpus-out", c->wd.work);
+		if (corpus_merge_back(c->s, c->wd.work, stage, &cs, &cerr) < 0)
+			sr_log("%s: corpus not merged: %s", c->name, cerr.msg);
+		else
+			sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", c->name,
+				 c->s->corpus, cs.added, cs.known, cs.dropped);
+		fs_remove_tree(stage);
+		free(stage);
+	}
+	return 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)
@@ -701,12 +754,8 @@ static int warm_step_prepare(struct run_ctx *c)
 	if (sr_token(c->token, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->token = xstrdup(c->token);
-	if (!w) { /* isolation: pool */
-		char *key = warm_pool_key(c->r, c->s, c->rec->image);
-		w = c->job->warm = warm_pool_take(c->r->pool, c->r, key);
-		c->pooled = true;
-		free(key);
-	}
+	if (!w) /* isolation: pool */
+		w = c->job->warm = warm_pool_acquire(&c->pooled, c->r, c->s, c->rec->image);
 	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image,
 			 w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
@@ -720,33 +769,19 @@ static int warm_step_prepare(struct run_ctx *c)
 }
 
 /* Step (warm): PID 1 runs the command and resets the container, the host
- * checks it; fills what check_started and the inspect would for a run of
- * its own. The environment is a cold run's (runargs_run_env), the payload
- * in it: the channel carries any byte. */
+ * checks it (warm_run); fills what check_started and the inspect would for
+ * a run of its own. */
 static int warm_step_launch(struct run_ctx *c)
 {
-	const struct spec *s = c->s;
-	const struct payload *pay = &s->payloads[c->job->payload];
-	struct strvec env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
-	struct idle_status st;
-	bool oom, have_status;
-	int rc;
+	const char *phase = "create";
+	bool oom;
 
-	runargs_run_env(&env, s, pay, c->r->run_id, c->token, c->job->repeat, NULL);
-	runargs_payload_env(&env, pay);
-	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
-	if (!c->timeout_ms)
-		c->timeout_ms = 1;
-	rc = warm_exec(&c->res, &st, &have_status, c->job->warm, s, &env, c->timeout_ms, &err);
-	strvec_clear(&env);
-	if (rc < 0)
-		return fail(c, "create", err.msg);
+	c->timeout_ms = run_timeout_ms(c);
 	c->have_res = true;
-	rc = warm_after(&oom, c->job->warm, c->r, &c->res, &st, have_status, &err);
-	sr_rtrim(&c->res.err);
-	if (rc < 0)
-		return fail(c, "run", err.msg);
+	if (warm_run(&c->res, &oom, &phase, c->job->warm, c->r, c->s, c->job->payload,
+		     c->job->repeat, c->token, c->timeout_ms, &err) < 0)
+		return fail(c, phase, err.msg);
 	if (c->res.cancelled)
 		return fail(c, "run", "interrupted");
 	/* The command could not be executed: a start failure. */

@@ -1,3 +1,4 @@
+#include "runner/exec/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -223,6 +224,8 @@ static int refill(struct warm *w, struct runner *r, const struct spec *s, const 
 		return sr_err_set(err, SR_EFAIL, "the previous run left files in /work");
 	if (s->workdir && fs_copy_tree(s->workdir, w->wd.work, uid, uid, err) < 0)
 		return err->code;
+	if (s->corpus && corpus_seed(s, w->wd.work, uid, NULL, err) < 0)
+		return err->code;
 	return rewrite_payload(w->wd.payload, payload, err);
 }
 
@@ -266,6 +269,30 @@ int warm_exec(struct proc_result *res, struct idle_status *st, bool *have_status
 	rc = warmctl_run(res, st, have_status, &w->ctl, &in, err);
 	strvec_clear(&argv);
 	strvec_clear(&e);
+	return rc;
+}
+
+int warm_run(struct proc_result *res, bool *oom, const char **phase, struct warm *w,
+	     struct runner *r, const struct spec *s, size_t payload, unsigned repeat,
+	     const char *token, uint64_t timeout_ms, struct sr_err *err)
+{
+	const struct payload *pay = &s->payloads[payload];
+	struct strvec env = STRVEC_INIT;
+	struct idle_status st;
+	bool have_status;
+	int rc;
+
+	/* A cold run's environment; the payload in it: the channel carries any byte. */
+	runargs_run_env(&env, s, pay, r->run_id, token, repeat, NULL);
+	runargs_payload_env(&env, pay);
+	*phase = "create";
+	rc = warm_exec(res, &st, &have_status, w, s, &env, timeout_ms, err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return rc;
+	*phase = "run";
+	rc = warm_after(oom, w, r, res, &st, have_status, err);
+	sr_rtrim(&res->err);
 	return rc;
 }
 
@@ -388,6 +415,17 @@ static void end_slot(struct warm *w, struct runner *r)
 	free(w->key);
 	free(w->pool_name);
 	free(w);
+}
+
+struct warm *warm_pool_acquire(bool *pooled, struct runner *r, const struct spec *s,
+			       const char *image)
+{
+	char *key = warm_pool_key(r, s, image);
+	struct warm *w = warm_pool_take(r->pool, r, key);
+
+	free(key);
+	*pooled = true;
+	return w;
 }
 
 struct warm *warm_pool_take(struct warm_pool *p, struct runner *r, const char *key)

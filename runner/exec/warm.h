@@ -70,6 +70,13 @@ int warm_exec(struct proc_result *res, struct idle_status *st, bool *have_status
 int warm_after(bool *oom, struct warm *w, struct runner *r, const struct proc_result *res,
 	       const struct idle_status *st, bool have_status, struct sr_err *err);
 
+/* One run (payload index, repeat index) of s in w: its environment (runargs_run_env, as a cold
+ * run's, with the payload), warm_exec, warm_after. On failure *phase says where
+ * ("create": PID 1 unreachable, "run": the container died). */
+int warm_run(struct proc_result *res, bool *oom, const char **phase, struct warm *w,
+	     struct runner *r, const struct spec *s, size_t payload, unsigned repeat,
+	     const char *token, uint64_t timeout_ms, struct sr_err *err);
+
 /* Remove the container and its directory; with --keep stop it (no process
  * of it outlives sandrun) and keep both. */
 void warm_end(struct warm *w, struct runner *r);
@@ -102,6 +109,9 @@ char *warm_pool_key(const struct runner *r, const struct spec *s, const char *im
 /* An idle container of key, else an empty slot (warm_prepare starts one as
  * w->pool_name), ending an idle one of another key when max are up. */
 struct warm *warm_pool_take(struct warm_pool *p, struct runner *r, const char *key);
+/* warm_pool_take from r->pool for s's configuration; sets *pooled. */
+struct warm *warm_pool_acquire(bool *pooled, struct runner *r, const struct spec *s,
+			       const char *image);
 /* After a run: back to the idle list, or ended (retired, used up, --keep). */
 void warm_pool_put(struct warm_pool *p, struct runner *r, struct warm *w);
 /* End every idle container (the invocation's end) and free p (NULL-safe). */
