@@ -39,7 +39,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 # image by ci/images/helper.sh); built by its own rule below.
 HELPER := $(BUILD)/helper/sr-dnsfwd
 
-.PHONY: all test unit integration integration-podman install clean demo bench fuzz format check check-workflows setup asan
+.PHONY: all test unit integration integration-podman install clean demo bench fuzz fuzz-hostile format check check-workflows setup asan
 all: sandrun sandrun.1 $(HELPER)
 
 # Its own flags: static, no libraries, no sanitizers (-static cannot take
@@ -82,9 +82,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIBS_ALL)
+# Every test gets tests/unit/testutil.h first: shared helpers and the TEST
+# filter (TEST=pattern make unit runs the matching cases only).
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -include tests/unit/testutil.h -MMD -MP -o $@ $< $(LIBS_ALL) $(LDFLAGS) $(LDLIBS) $(CMOCKA_LIBS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -173,11 +175,22 @@ build/fuzz/%: tests/fuzz/%.c FORCE
 	@mkdir -p build/fuzz
 	clang -std=gnu11 -I. -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined,fuzzer $(PKG_CFLAGS) -o $@ $< build/fuzzlib/libsrrunner.a build/fuzzlib/libsrcatalogue.a build/fuzzlib/libsrcore.a $(PKG_LIBS) -lpthread
 
-# Builds every fuzz target and runs each for FUZZ_SECONDS (default 20).
+# Builds every fuzz target and runs each for FUZZ_SECONDS (default 20),
+# then a long pass of the hostile-spec/report generator on the real engine
+# (tests/hostile/gen.py; counts and seed: HOSTILE_*).
 FUZZ_SECONDS ?= 20
-fuzz: $(FUZZ_BINS)
+HOSTILE_SPECS ?= 96
+HOSTILE_RACES ?= 32
+HOSTILE_REPORTS ?= 300
+HOSTILE_SEED ?= $(shell date +%s)
+fuzz: $(FUZZ_BINS) fuzz-hostile
 	@set -e; for f in $(FUZZ_BINS); do echo "== $$f"; mkdir -p build/fuzz/corpus-$$(basename $$f); \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$(basename $$f) tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
+
+fuzz-hostile: sandrun
+	flock /tmp/sandrun-engine.lock python3 tests/hostile/gen.py --sandrun $(CURDIR)/sandrun \
+	  --catalogue $(CURDIR)/ci/local/images.toml --seed $(HOSTILE_SEED) --specs $(HOSTILE_SPECS) \
+	  --races $(HOSTILE_RACES) --reports $(HOSTILE_REPORTS)
 
 FORMAT_SRCS = lib/*.[ch] runner/*/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/fuzz/*.c tests/bench/*.c
 format:

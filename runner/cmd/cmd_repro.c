@@ -169,7 +169,10 @@ static void put_text(const char *s)
 
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
 {
-	printf("  %-9s %-13s ", what, outcome ? outcome : "?");
+	char *o = sr_sanitized(outcome ? outcome : "?", 0);
+
+	printf("  %-9s %-13s ", what, o);
+	free(o);
 	put_text(cause);
 	putchar('\n');
 	if (sig) {
@@ -351,7 +354,7 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	struct json_value *doc = NULL;
 	const struct json_value *rec;
 	struct sr_err err = SR_ERR_INIT;
-	struct spec s;
+	struct spec s = {0};
 	struct orig o;
 	struct run_job job;
 	char *dir = NULL, *image = NULL;

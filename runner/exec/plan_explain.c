@@ -7,9 +7,9 @@
 #include "runner/netpolicy/netplan.h"
 #include "lib/quote.h"
 #include "runner/exec/run.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
+#include "runner/plan/workdir.h"
 #include "runner/exec/warm.h"
-#include "runner/exec/workdir.h"
 
 /* What the network plan adds before the container starts. */
 static void explain_network(struct strbuf *out, const struct runner *r, struct netplan *np)

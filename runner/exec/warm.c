@@ -1,4 +1,4 @@
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include "lib/fsutil.h"
 #include "runner/engine/engine_api.h"
 #include "lib/quote.h"
+#include "runner/plan/runargs.h"
 #include "runner/exec/reaper.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status

@@ -22,9 +22,9 @@
 #define SR_WARM_H
 
 #include "runner/exec/runner.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 #include "runner/warm/warmctl.h"
-#include "runner/exec/workdir.h"
+#include "runner/plan/workdir.h"
 
 struct warm {
 	char *name;	   /* the container serving runs; NULL when none is up */

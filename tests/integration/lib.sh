@@ -147,3 +147,79 @@ expect: confirmed
 EOF
 	done
 }
+
+# Host integrity (issue 17): a marker before the suite, and after it a
+# `find` over the host's filesystems for anything newer (content or inode)
+# outside what the tests and the engine may write. Fails the suite and
+# prints what it found. SANDRUN_INTEGRITY=0 turns it off;
+# SANDRUN_INTEGRITY_EXCLUDE adds paths (space-separated, find -path globs).
+# On a shared machine (other checkouts beside this one: /work/wt-*), the
+# shared workspace is not checked and /tmp, /var/tmp are only reported:
+# other people's builds write there all the time (SANDRUN_INTEGRITY_SHARED=0
+# or 1 overrides the guess).
+INTEGRITY_MARK=""
+integrity_begin() {
+	[ "${SANDRUN_INTEGRITY:-1}" = 0 ] && return 0
+	INTEGRITY_MARK=$TMP/integrity-marker
+	touch "$INTEGRITY_MARK"
+}
+
+# The directories a host-integrity scan leaves out, one a line.
+integrity_excluded() {
+	local p
+	printf '%s\n' /proc /sys /dev /run /var/run /var/log /var/cache /var/spool /var/mail \
+		/var/lib/docker /var/lib/containerd /var/lib/containers /var/lib/cni /var/lib/buildkit \
+		/var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/sandrun-registry \
+		/var/lib/sandrun-slurm /var/lib/slurm /var/spool/slurm /etc/cni /etc/containers/networks \
+		/root/.cache /root/.local/share/containers /root/.config/containers /root/.docker \
+		'/var/tmp/container_images_*' '/var/tmp/buildah*' "$TMP" '/tmp/sandrun-*' '/tmp/sr-*' \
+		"$ROOT/build" "$ROOT/sandrun" '/tmp/.X11-unix'
+	for p in ${SANDRUN_INTEGRITY_EXCLUDE:-}; do printf '%s\n' "$p"; done
+	integrity_shared && printf '%s\n' "$(dirname "$ROOT")"
+}
+
+# Whether other checkouts live beside this one (a shared workstation).
+integrity_shared() {
+	local d
+	case "${SANDRUN_INTEGRITY_SHARED:-auto}" in 0) return 1 ;; 1) return 0 ;; esac
+	for d in "$(dirname "$ROOT")"/*/; do
+		d=${d%/}
+		[ "$d" != "$ROOT" ] && [ -e "$d/.git" ] && return 0
+	done
+	return 1
+}
+
+integrity_check() {
+	[ -n "$INTEGRITY_MARK" ] && [ -e "$INTEGRITY_MARK" ] || return 0
+	local args=() p found roots=(/) fs rootdev notes="" bad="" t0=$SECONDS
+	while IFS= read -r p; do
+		[ -n "$p" ] && args+=(-path "$p" -o)
+	done < <(integrity_excluded)
+	args=("${args[@]}" -false)
+	# Every local filesystem a run could write to, once: / and what is
+	# mounted apart under the usual writable places.
+	rootdev=$(stat -c %d /)
+	for fs in /tmp /var/tmp /root /home /etc /var /opt /srv /usr /work; do
+		[ -d "$fs" ] && [ "$(stat -c %d "$fs")" != "$rootdev" ] && roots+=("$fs")
+	done
+	found=$(find "${roots[@]}" -xdev \( "${args[@]}" \) -prune -o ! -type d \
+		\( -newer "$INTEGRITY_MARK" -o -cnewer "$INTEGRITY_MARK" \) -print 2>/dev/null |
+		sort -u)
+	while IFS= read -r p; do
+		[ -z "$p" ] && continue
+		case "$p" in
+		/tmp/* | /var/tmp/*) integrity_shared && { notes="$notes$p"$'\n'; continue; } ;;
+		esac
+		bad="$bad$p"$'\n'
+	done <<<"$found"
+	echo "host integrity: scanned ${roots[*]} in $((SECONDS - t0))s"
+	if [ -n "$notes" ]; then
+		echo "    note: $(printf '%s' "$notes" | wc -l) new file(s) in /tmp or /var/tmp not checked (shared machine), e.g.:"
+		printf '%s' "$notes" | head -5 | sed 's/^/      /'
+	fi
+	if [ -n "$bad" ]; then
+		echo "    FAIL: host integrity: the suite left files outside its own directories:" >&2
+		printf '%s' "$bad" | head -50 | sed 's/^/      /' >&2
+		FAILED=$((FAILED + 1))
+	fi
+}

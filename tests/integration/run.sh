@@ -13,6 +13,7 @@ if ! engine info >/dev/null 2>&1; then
 	exit 1
 fi
 [ -f "$CAT" ] || { echo "integration: no local catalogue at $CAT; run ci/setup.sh" >&2; exit 1; }
+integrity_begin
 for t in $(declare -F | awk '{print $3}' | grep '^t_' | sort); do
 	for g in "${@:-*}"; do
 		case "$t" in $g)
@@ -22,4 +23,5 @@ for t in $(declare -F | awk '{print $3}' | grep '^t_' | sort); do
 		esac
 	done
 done
+integrity_check
 finish

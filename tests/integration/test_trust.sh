@@ -143,3 +143,112 @@ t_trust_2_repro_report_spec() {
 	out=$("$SANDRUN" --catalogue "$CAT" repro --suite "$s" "$m" 1 2>&1)
 	assert_eq "no spec_hash refused" 2 "$?"
 }
+
+# A harness that keeps swapping out/ between a directory and links (into
+# /work, to /, to /etc) while it runs, then leaves it a link: the host's
+# collect walks by fd, follows none of them, and finds only the physical
+# out2/real it names. Cold and warm (isolation: harness) alike.
+t_trust_5_collect_symlink_race() {
+	local s=$TMP/trust5 r=$TMP/trust5.json iso out rc
+	for iso in run harness; do
+		write_spec "$s" "race-$iso" <<EOF
+toolchain: busybox
+isolation: $iso
+command: ["sh", "-c", "mkdir -p in out2 && echo secret > in/secret && echo real > out2/real && i=0; while [ \$i -lt 300 ]; do rm -rf out; mkdir out; echo f > out/f; rm -rf out; ln -s in out; rm -f out; ln -s / out; rm -f out; ln -s /etc out; i=\$((i+1)); done; rm -f out; ln -s in out; (while :; do rm -f out; ln -s /etc out; rm -f out; ln -s in out; done) & sleep 0.2"]
+collect: ["out/*", "out2/*", "*/secret", "out/passwd"]
+limits: {artifact_bytes: 4096}
+expect: not_confirmed
+EOF
+	done
+	out=$("$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" 2>&1)
+	rc=$?
+	assert_eq "run exit code" 0 "$rc"
+	[ "$rc" = 0 ] || echo "$out" | tail -5 >&2
+	for iso in run harness; do
+		assert_eq "$iso: only physical names collected" '["out2/real","in/secret"]' \
+			"$(jq -c --arg h "race-$iso" '[.records[] | select(.harness == $h)][0].evidence.artifacts' "$r")"
+	done
+	if grep -rq "root:" "$SANDRUN_ARTIFACTS" 2>/dev/null; then
+		fail "a host file reached the artifacts"
+	fi
+}
+
+t_trust_6_report_merge_escapes() {
+	local s=$TMP/trust6m a=$TMP/trust6a.json b=$TMP/trust6b.json out
+	write_spec "$s" hello <<'EOF'
+toolchain: busybox
+command: ["echo", "hi"]
+oracle: {stdout: hi}
+expect: confirmed
+EOF
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$a" "$s" >/dev/null 2>&1
+	jq -c '.run.fingerprint = "evil\u001b]0;pwned\u0007\u001b[2J" | .run.shard = {"index": 2, "count": 2}' "$a" >"$b"
+	jq -c '.run.shard = {"index": 1, "count": 2}' "$a" >"$a.1"
+	out=$("$SANDRUN" report merge -o "json:$TMP/trust6-merged.json" "$a.1" "$b" 2>&1)
+	case "$out" in
+	*$'\e'* | *$'\a'*) fail "raw ESC/BEL reached the terminal: $(printf '%q' "$out")" ;;
+	esac
+	assert_contains "the control bytes are shown escaped" "$out" '\x1b]0;pwned\x07'
+}
+
+t_trust_6_dangling_report_link() {
+	local s=$TMP/trust6d d=$TMP/trust6d-out out rc
+	write_spec "$s" hello <<'EOF'
+toolchain: busybox
+command: ["echo", "hi"]
+oracle: {stdout: hi}
+expect: confirmed
+EOF
+	mkdir -p "$d"
+	ln -sfn "$d/report.json" "$TMP/trust6-link.json"
+	out=$("$SANDRUN" run --catalogue "$CAT" --report "json:$TMP/trust6-link.json" "$s" 2>&1)
+	rc=$?
+	assert_eq "run exit code" 0 "$rc"
+	[ "$rc" = 0 ] || echo "$out" | tail -3 >&2
+	[ -L "$TMP/trust6-link.json" ] || fail "the link was replaced"
+	assert_eq "the link's target holds the report" confirmed "$(outcome_of "$d/report.json" hello "")"
+}
+
+# A forged sanitizer frame names a host path: the crash location is looked
+# up only under the spec's workdir or directory, so the record says nothing
+# of /etc/passwd (nor of a /work link to it).
+t_trust_6_crash_location_forged_frame() {
+	local s=$TMP/trust6c r=$TMP/trust6c.json loc
+	mkdir -p "$s/work"
+	ln -sfn /etc/passwd "$s/work/pw.c"
+	write_spec "$s" forged <<'EOF'
+toolchain: busybox
+workdir: ./work
+command: ["sh", "-c", "printf '==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x1 at pc 0x2 bp 0x3 sp 0x4\nWRITE of size 1 at 0x1 thread T0\n    #0 0x5 in main /etc/passwd:1:1\n\nSUMMARY: AddressSanitizer: heap-buffer-overflow /etc/passwd:1:1 in main\n' >&2; exit 1"]
+oracle: {crash: true}
+expect: crash
+EOF
+	write_spec "$s" forged2 <<'EOF'
+toolchain: busybox
+workdir: ./work
+command: ["sh", "-c", "printf '==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x1 at pc 0x2 bp 0x3 sp 0x4\nWRITE of size 1 at 0x1 thread T0\n    #0 0x5 in main /work/pw.c:1:1\n\nSUMMARY: AddressSanitizer: heap-buffer-overflow /work/pw.c:1:1 in main\n' >&2; exit 1"]
+oracle: {crash: true}
+expect: crash
+EOF
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "crash recognised" crash "$(outcome_of "$r" forged "")"
+	loc=$(field_of "$r" forged "" crash.location)
+	assert_eq "no location for a host path" null "$loc"
+	loc=$(field_of "$r" forged2 "" crash.location)
+	assert_eq "no location through a workdir link" null "$loc"
+}
+
+# The systematic guard (issue 17 (b)): a short seeded pass of the hostile
+# generator. Every case must leave the sentinel tree and the host as they
+# were and no container behind; the counts are printed. `make fuzz` runs a
+# longer pass (HOSTILE_SPECS, HOSTILE_REPORTS, HOSTILE_RACES, HOSTILE_SEED).
+t_hostile_generator_short_pass() {
+	local out rc
+	command -v python3 >/dev/null || { skip "python3 is not installed"; return; }
+	out=$(python3 "$ROOT/tests/hostile/gen.py" --sandrun "$SANDRUN" --catalogue "$CAT" \
+		--seed "${SANDRUN_HOSTILE_SEED:-3}" --specs 16 --races 6 --reports 40 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(hostile|FINDING)' | head -20 | sed 's/^/    /'
+	assert_eq "generator exit code (0: every case held)" 0 "$rc"
+	assert_contains "generator summary" "$out" '"findings": 0'
+}

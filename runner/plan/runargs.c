@@ -1,4 +1,4 @@
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 
 #include <string.h>
 
