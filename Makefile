@@ -59,7 +59,9 @@ sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
 # sandrun finds them next to itself (warm.c).
 $(BUILD)/helper/%: runner/helper/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
+	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -o $@ $<
+
+$(BUILD)/helper/sr-idle: runner/helper/idle_proto.h
 
 $(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -336,6 +336,10 @@ static void add_host_config(struct strbuf *sb, const struct eapi_create_opts *o)
 		    o->init ? "true" : "false", o->read_only ? "true" : "false");
 	if (o->cap_drop_all)
 		strbuf_addstr(sb, ",\"CapDrop\":[\"ALL\"]");
+	if (o->cap_add && o->cap_add[0]) {
+		strbuf_addstr(sb, ",\"CapAdd\":");
+		add_strv(sb, (char *const *)o->cap_add);
+	}
 	if (o->no_new_privileges || o->seccomp_json) {
 		strbuf_addstr(sb, ",\"SecurityOpt\":[");
 		if (o->no_new_privileges)

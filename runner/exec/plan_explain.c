@@ -10,6 +10,7 @@
 #include "runner/plan/runargs.h"
 #include "runner/plan/workdir.h"
 #include "runner/spec/walls.h"
+#include "runner/exec/warm.h"
 
 /* What the network plan adds before the container starts. */
 static void explain_network(struct strbuf *out, const struct runner *r, struct netplan *np)
@@ -116,10 +117,12 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 		free(stub_ports);
 		explain_network(out, r, &np);
 	}
-	runargs_base_env(&env, s, pay, r->run_id, "<token>");
-	strvec_pushf(&env, "SANDRUN_REPEAT=%u", job->repeat + 1);
-	strvec_pushv(&env, (const char *const *)np.env.v);
+	runargs_run_env(&env, s, pay, r->run_id, "<token>", job->repeat, &np.env);
 	explain_env(out, wd.env_file, &env);
+	if (warm_wanted(s)) {
+		warm_explain(out, r, s, image ? image : "<toolchain missing>", name, &wd);
+		goto done;
+	}
 
 	plan.engine_bin = r->engine->bin;
 	plan.podman = r->engine->podman;

@@ -284,6 +284,14 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 	return 0;
 }
 
+/* The spec's timeout, scaled (--timeout-scale), at least 1 ms. */
+static uint64_t run_timeout_ms(const struct run_ctx *c)
+{
+	uint64_t t = (uint64_t)((double)c->s->timeout_ms * c->r->timeout_scale);
+
+	return t ? t : 1;
+}
+
 /* Step: `run` the container to completion (or its deadline). The env file
  * exists only while the client may read it. */
 static int launch(struct run_ctx *c)
@@ -294,13 +302,9 @@ static int launch(struct run_ctx *c)
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
 
-	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
-	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
-	strvec_pushf(&env, "SANDRUN_REPEAT=%u", c->job->repeat + 1);
-	strvec_pushv(&env, (const char *const *)c->net.env.v);
-	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
-	if (!c->timeout_ms)
-		c->timeout_ms = 1;
+	runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
+			c->job->repeat, &c->net.env);
+	c->timeout_ms = run_timeout_ms(c);
 	/* The one place the route shows: the API route runs the container
 	 * over the socket, the CLI route through a `run` client. */
 	if (c->r->route.api) {
@@ -619,47 +623,39 @@ static int warm_step_prepare(struct run_ctx *c)
 	if (sr_token(c->token, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->token = xstrdup(c->token);
-	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image, c->name,
+	if (!w) /* isolation: pool */
+		w = c->job->warm = warm_pool_acquire(&c->pooled, c->r, c->s, c->rec->image);
+	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image,
+			 w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.container_reused = reused;
 	free(c->rec->container);
 	c->rec->container = xstrdup(w->name);
+	strvec_pushv(&c->rec->engine_argv, (const char *const *)w->argv.v);
 	c->wd.work = xstrdup(w->wd.work);
 	return 0;
 }
 
-/* Step (warm): exec the command, then reset the container; fills what
- * check_started and the inspect would for a run of its own. */
+/* Step (warm): PID 1 runs the command and resets the container, the host
+ * checks it (warm_run); fills what check_started and the inspect would for
+ * a run of its own. */
 static int warm_step_launch(struct run_ctx *c)
 {
-	const struct spec *s = c->s;
-	struct strvec env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
+	const char *phase = "create";
 	bool oom;
-	int rc;
 
-	runargs_base_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token);
-	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
-	if (!c->timeout_ms)
-		c->timeout_ms = 1;
-	rc = warm_exec(&c->res, &c->rec->repro, c->job->warm, c->r, s,
-		       &s->payloads[c->job->payload], &env, c->timeout_ms, &err);
-	strvec_clear(&env);
-	if (rc < 0)
-		return fail(c, "create", err.msg);
+	c->timeout_ms = run_timeout_ms(c);
 	c->have_res = true;
-	rc = warm_after(&oom, c->job->warm, c->r, &c->res, c->res.timed_out || c->res.cancelled,
-			&err);
-	sr_rtrim(&c->res.err);
-	if (rc < 0)
-		return fail(c, "run", err.msg);
+	if (warm_run(&c->res, &oom, &phase, c->job->warm, c->r, c->s, c->job->payload,
+		     c->job->repeat, c->token, c->timeout_ms, &err) < 0)
+		return fail(c, phase, err.msg);
 	if (c->res.cancelled)
 		return fail(c, "run", "interrupted");
-	/* The engine could not execute the command: a start failure. */
+	/* The command could not be executed: a start failure. */
 	if ((c->res.exit_code == 126 || c->res.exit_code == 127) &&
-	    (strstr(strbuf_str(&c->res.err), "OCI runtime exec failed") ||
-	     strstr(strbuf_str(&c->res.err), "sr-idle: exec failed")))
+	    strstr(strbuf_str(&c->res.err), "sr-idle: exec failed"))
 		return fail(c, "start", strbuf_str(&c->res.err));
 	c->st.exit_code = c->res.exit_code;
 	c->st.oom = oom;
@@ -684,7 +680,7 @@ void run_one(struct runner *r, struct run_job *job)
 	c.name = xstrdup(c.rec->container);
 	c.budget.files = (size_t)c.s->limits.artifacts;
 	c.budget.bytes = c.s->limits.artifact_bytes;
-	if (job->warm) {
+	if (job->warm || (r->pool && c.s->pool && warm_wanted(c.s))) {
 		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
 			if (warm_steps[i](&c) != 0)
 				break;
@@ -694,6 +690,10 @@ void run_one(struct runner *r, struct run_job *job)
 				break;
 	}
 	finish(&c);
+	if (c.pooled) {
+		warm_pool_put(r->pool, r, job->warm);
+		job->warm = NULL;
+	}
 	if (!c.rec->cached)
 		c.rec->duration_ms = sr_now_ms() - t0;
 	rec_finish(c.rec);

@@ -44,6 +44,7 @@ struct run_ctx {
 	char *oob_cause, *stub_cause;
 	struct fs_budget budget; /* artifacts this run may still copy out */
 	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
+	bool pooled;		 /* job->warm came from the pool: back to it at the end */
 };
 
 /* Record an error (phase, cause) on the run; returns -1 for `return`. */

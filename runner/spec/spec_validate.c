@@ -524,14 +524,16 @@ static int parse_network(struct ctx *c, const struct ynode *v, enum net_policy *
 	return verr(c, v, "unknown network policy '%s' (none, oob, stubs or open)", v->str);
 }
 
-/* isolation: run (a container per run, the default) | harness (warm). */
-static int parse_isolation(struct ctx *c, const struct ynode *v, bool *warm)
+/* isolation: run (a container per run, the default) | harness (warm) |
+ * pool (warm, shared by every harness of the same configuration). */
+static int parse_isolation(struct ctx *c, const struct ynode *v, struct spec *s)
 {
 	if (v->type != Y_SCALAR)
 		return verr(c, v, "'isolation' must be a string, not %s", type_word(v));
-	if (strcmp(v->str, "run") && strcmp(v->str, "harness"))
-		return verr(c, v, "unknown isolation '%s' (run or harness)", v->str);
-	*warm = !strcmp(v->str, "harness");
+	if (strcmp(v->str, "run") && strcmp(v->str, "harness") && strcmp(v->str, "pool"))
+		return verr(c, v, "unknown isolation '%s' (run, harness or pool)", v->str);
+	s->pool = !strcmp(v->str, "pool");
+	s->warm = s->pool || !strcmp(v->str, "harness");
 	return 0;
 }
 
@@ -666,7 +668,7 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 		return rc;
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
-	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
+	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, s)))
 		return rc;
 	if ((rc = parse_walls(c, root, s)))
 		return rc;

@@ -9,6 +9,8 @@
 #      labels and environment, so the hardening flags are the same by
 #      construction;
 #   2. warm containers: 20 payloads with `isolation: run` / `isolation: harness`;
+#      and 100 different harnesses of one toolchain with `isolation: pool`
+#      at -j 2 against the bare `docker run --rm` loop at P=2 (section pool);
 #   3. loading: 2,000 and 20,000 specs loaded and validated without an engine;
 #   4. fuzzing: libFuzzer exec/s inside sandrun against the host pinned to
 #      one CPU, plus bare docker with and without the CPU quota and seccomp;
@@ -36,15 +38,15 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 else
 	NS=${BENCH_NS:-16 64} ROUNDS=${BENCH_ROUNDS:-3} FUZZ_SECONDS=${BENCH_FUZZ_SECONDS:-5}
 fi
-WARM_PAYLOADS=20
+WARM_PAYLOADS=20 POOL_HARNESSES=100
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm load fuzz net pin walls}
+ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin walls}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | load | fuzz | net | pin | walls) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net pin walls, got '$sec'" >&2 && exit 2 ;;
+	trivial | warm | pool | load | fuzz | net | pin | walls) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin walls, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -243,8 +245,41 @@ bench_warm()
 			printf '  round %d warm: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
 		done
 		r=$(med warm)
-		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (goal >= 3: $(goal "$r" ">=" 3))"
+		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (warm is ${r}x faster; goal >= 10: $(goal "$r" ">=" 10))"
 	fi
+}
+
+# ------------------------------------------------------------ 2b. pool
+# POOL_HARNESSES different harnesses (names, env, payloads differ; image,
+# limits, user and network none are the same) with isolation: pool at -j 2,
+# against the bare command of one of them (`explain` of its isolation: run
+# twin) run POOL_HARNESSES times at P=2.
+bench_pool()
+{
+	mkdir -p "$TMP/bare/work" "$TMP/pool"
+	: >"$TMP/bare/payload"
+	trivial_spec "$TMP/one.yaml" trivial-1
+	bare_cmd BARE "$TMP/one.yaml" "$TMP/bare/work" "$TMP/bare/payload"
+	awk -v d="$TMP/pool" -v n="$POOL_HARNESSES" 'BEGIN { for (i = 1; i <= n; i++) { f = d "/p" i ".yaml"
+		printf "name: pool-%d\ntoolchain: busybox\ncommand: [\"true\"]\nenv: {N: \"%d\"}\n", i, i > f
+		printf "isolation: pool\nexpect: not_confirmed\npayloads:\n  - {name: a, value: \"%d\"}\n", i > f
+		close(f) } }'
+	if ! err=$(sr explain "$TMP/pool/p1.yaml" 2>&1 >/dev/null); then
+		summary "pool: isolation: pool not supported by this build (${err#sandrun: })"
+		return
+	fi
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		bare_p2 "$POOL_HARNESSES"
+		t1=$(now)
+		sr_run 2 "$TMP/pool"
+		t2=$(now)
+		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$b" "$a")
+		add pool "$r"
+		printf '  round %d pool: bare P=2 %.2f s, sandrun -j 2 isolation: pool %.2f s, pool/bare %s\n' "$k" "$a" "$b" "$r"
+	done
+	r=$(med pool)
+	summary "pool: $POOL_HARNESSES harnesses, one toolchain, network none, -j 2: pool/bare P=2 $r (goal <= 0.25: $(goal "$r" "<=" 0.25))"
 }
 
 # ------------------------------------------------------------ 3. loading
@@ -497,7 +532,7 @@ bench_pin()
 
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | fuzz | walls) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+	trivial | warm | pool | fuzz | walls) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
 		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
 	esac
 	"bench_$sec"
