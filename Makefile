@@ -52,7 +52,7 @@ $(HELPER): runner/helper/sr-dnsfwd.c
 sandrun.1: doc/sandrun.1.scd
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
+sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle $(HELPER)
 	cp $< $@
 
 # Static helpers mounted into containers (no libc in the image needed);
@@ -180,11 +180,12 @@ FORMAT_SRCS = lib/*.[ch] runner/*/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/f
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-install: sandrun sandrun.1
+install: sandrun sandrun.1 $(HELPER)
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
 	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-dnsfwd
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -323,4 +325,33 @@ int fs_collect_budget(const char *root, const char *pattern, const char *dest_di
 	}
 	globfree(&g);
 	return matches;
+}
+
+static bool helper_ok(const char *path)
+{
+	return access(path, X_OK) == 0 && !strpbrk(path, ",\"");
+}
+
+int fs_helper_path(char *out, size_t n, const char *prog)
+{
+	const char *rel[] = {"build/helper", "helper", ".", "../libexec/sandrun"};
+	const char *env = getenv("SANDRUN_HELPER_DIR");
+	char exe[PATH_MAX], *slash;
+	ssize_t len;
+
+	if (env && *env && (size_t)snprintf(out, n, "%s/%s", env, prog) < n && helper_ok(out))
+		return 0;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return -1;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	for (size_t i = 0; i < SR_ARRAY_SIZE(rel); i++)
+		if ((size_t)snprintf(out, n, "%s/%s/%s", exe, rel[i], prog) < n && helper_ok(out))
+			return 0;
+	out[0] = '\0';
+	return -1;
 }

@@ -43,7 +43,7 @@ struct run_ctx {
 	struct netplan net;
 	bool net_created;
 	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
-	char *relay_image;
+	struct dnsrelay_src relay_src;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;
@@ -221,7 +221,9 @@ static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
 	return 0;
 }
 
-/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+/* Not root (oob, stubs): what the DNS relay runs. sr-dnsfwd in the
+ * harness's own image (already present), else the catalogue's helper image,
+ * present like the harness's. */
 static int relay_prepare(struct run_ctx *c)
 {
 	struct sr_err err = SR_ERR_INIT;
@@ -229,9 +231,10 @@ static int relay_prepare(struct run_ctx *c)
 
 	if (!dnsrelay_needed(c->r->is_root))
 		return 0;
-	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+	if (dnsrelay_source(&c->relay_src, c->r->cat, c->rec->image, &err) < 0)
 		return fail(c, "network", err.msg);
-	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+	if (!c->relay_src.helper &&
+	    imgcache_ensure(&pulled, c->r->images, c->relay_src.image, &err) < 0)
 		return fail(c, "pull", err.msg);
 	return 0;
 }
@@ -255,7 +258,7 @@ static int setup_network(struct run_ctx *c)
 	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
 	    (rc = relay_prepare(c)))
 		return rc;
-	o.relay_image = c->relay_image;
+	o.relay = c->relay_src.image ? &c->relay_src : NULL;
 	o.container = c->name;
 	if (netplan_init(&c->net, &o, &err) < 0)
 		return fail(c, "network", err.msg);
@@ -324,7 +327,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 	plan.owner = c->r->owner;
 	plan.work_dir = c->wd.work;
 	plan.payload_file = c->wd.payload;
-	plan.network = c->net.on ? c->net.name : NULL;
+	plan.network = c->net.on ? c->net.harness_net : NULL;
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
 	runargs_build(argv, &plan);
@@ -687,7 +690,7 @@ static void finish(struct run_ctx *c)
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
-	free(c->relay_image);
+	dnsrelay_src_release(&c->relay_src);
 	free(c->name);
 }
 
