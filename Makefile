@@ -61,7 +61,16 @@ $(BUILD)/helper/%: runner/helper/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
-$(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
+# The JSON Schemas, compiled in for `sandrun schema` (runner/cmd/cmd_schema.c).
+SCHEMAS := schema/harness.schema.json schema/images.schema.json
+SCHEMA_OBJ := $(BUILD)/gen/schema_data.o
+$(BUILD)/gen/schema_data.c: $(SCHEMAS) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $@ sr_schema_harness=schema/harness.schema.json sr_schema_images=schema/images.schema.json
+$(SCHEMA_OBJ): $(BUILD)/gen/schema_data.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/sandrun: $(MAIN_OBJ) $(SCHEMA_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -186,6 +195,7 @@ install: sandrun sandrun.1 $(HELPER)
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
 	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-dnsfwd
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/sandrun/schema $(SCHEMAS)
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

@@ -65,5 +65,7 @@ int cmd_gc(const struct cli *cli, int argc, char **argv);
 int cmd_report(const struct cli *cli, int argc, char **argv);
 int cmd_check(const struct cli *cli, int argc, char **argv);
 int cmd_repro(const struct cli *cli, int argc, char **argv);
+int cmd_schema(const struct cli *cli, int argc, char **argv);
+int cmd_new(const struct cli *cli, int argc, char **argv);
 
 #endif

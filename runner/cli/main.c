@@ -63,6 +63,7 @@ static const struct verb verbs[] = {
     {"pin", cmd_pin},	      {"verify", cmd_verify}, {"list", cmd_list},
     {"explain", cmd_explain}, {"gc", cmd_gc},	      {"report", cmd_report},
     {"help", cmd_help},	      {"repro", cmd_repro},   {"version", cmd_version},
+    {"schema", cmd_schema},   {"new", cmd_new},
 };
 
 /* Apply global option o with value val; returns 0 or an exit code. */

@@ -71,6 +71,12 @@ static const struct sr_opt merge_opts[] = {
      "the suite the shards ran: check their fingerprint, one error record per lost run"},
 };
 
+static const struct sr_opt new_opts[] = {
+    {O_NEW_KIND, "--kind", NULL, "exit|stdout|fuzz|oob|stub", "the oracle the new harness uses"},
+    {O_NEW_TOOLCHAIN, "--toolchain", NULL, "ID",
+     "its toolchain (default: the catalogue's first suitable entry)"},
+};
+
 const struct sr_verb_def sr_verbs[] = {
     {"run", "[OPTIONS] [SPEC|DIR ...]", "Run harnesses (default: ./harnesses).", run_opts,
      N(run_opts)},
@@ -91,6 +97,10 @@ const struct sr_verb_def sr_verbs[] = {
     {"repro", "[--keep] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts)},
+    {"schema", "spec|catalogue", "Print the JSON Schema of the harness spec or of images.toml.",
+     NULL, 0},
+    {"new", "NAME --kind exit|stdout|fuzz|oob|stub [--toolchain ID]",
+     "Write a harness directory NAME/ that passes check; never overwrites.", new_opts, N(new_opts)},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0},
     {"version", "", "Print the version.", NULL, 0},
 };

@@ -38,6 +38,8 @@ enum {
 	O_REPRO_KEEP,
 	O_RUN_REQUIRE_FIREWALL,
 	O_MERGE_SUITE,
+	O_NEW_KIND,
+	O_NEW_TOOLCHAIN,
 };
 
 /* The verbs in the order the usage lists them. */
