@@ -39,6 +39,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 # image by ci/images/helper.sh); built by its own rule below.
 HELPER := $(BUILD)/helper/sr-dnsfwd
 
+.PHONY: deb test-package
 .PHONY: all test unit integration integration-podman install clean demo bench fuzz format check check-workflows setup asan
 all: sandrun sandrun.1 $(HELPER)
 
@@ -118,7 +119,7 @@ integration-podman: sandrun
 # Everything: set-up, unit + integration tests, then both again under
 # ASan+UBSan, and a gcc/clang warning build.
 test: setup
-	$(MAKE) unit integration integration-podman
+	$(MAKE) unit test-package integration integration-podman
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun build/asan/helper/sr-idle unit-asan
 	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
 	$(MAKE) check
@@ -196,6 +197,36 @@ install: sandrun sandrun.1 $(HELPER)
 	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
 	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-dnsfwd
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/sandrun/schema $(SCHEMAS)
+
+# The Debian package (debian/), built with dpkg-buildpackage from a copy of
+# the tree in build/debsrc (its outputs land beside that copy, never above
+# the repository), then linted: lintian errors fail the target.
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null || echo 0)
+DEB := build/sandrun_$(DEB_VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: $(DEB)
+$(DEB): $(shell git ls-files 2>/dev/null)
+	rm -rf build/debsrc && mkdir -p build/debsrc/sandrun
+	tar -c --exclude=./build --exclude=./.git --exclude=./sandrun --exclude=./sandrun.1 \
+		--exclude='./harnesses/*/work/fuzz_target' . | tar -x -C build/debsrc/sandrun
+	cd build/debsrc/sandrun && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	lintian --fail-on error build/debsrc/sandrun_*.changes
+	cp build/debsrc/sandrun_*.deb build/
+
+# The package installed into a clean directory (dpkg -x): the binary runs,
+# checks the bundled suite with the schema line, and finds its files.
+test-package: $(DEB)
+	@set -e; d=$$(mktemp -d); trap 'rm -rf $$d' EXIT; dpkg -x $(DEB) $$d; \
+	$$d/usr/bin/sandrun --version; \
+	$$d/usr/bin/sandrun --catalogue ci/local/images.toml check harnesses; \
+	$$d/usr/bin/sandrun schema spec | cmp - $$d/usr/share/sandrun/schema/harness.schema.json; \
+	test -x $$d/usr/libexec/sandrun/sr-idle && test -x $$d/usr/libexec/sandrun/sr-dnsfwd; \
+	test -f $$d/usr/share/man/man1/sandrun.1.gz; \
+	test -f $$d/usr/share/bash-completion/completions/sandrun; \
+	(cd $$d && ./usr/bin/sandrun --catalogue $(CURDIR)/ci/local/images.toml new pkg-h --kind exit >/dev/null && \
+	 ./usr/bin/sandrun --catalogue $(CURDIR)/ci/local/images.toml check pkg-h && \
+	 head -1 pkg-h/harness.yaml | grep -q "$$d/usr/share/sandrun/schema/harness.schema.json"); \
+	dpkg-deb -f $(DEB) Depends Recommends; echo "test-package: ok"
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target
