@@ -133,7 +133,7 @@ AV := build/node/node_modules/.bin/action-validator
 $(AV):
 	npm install --prefix build/node --no-audit --no-fund @action-validator/cli@0.6.0 >/dev/null
 check-workflows: $(AV)
-	set -e; for f in ci/workflows/*.yml; do $(AV) $$f; done
+	set -e; for f in ci/workflows/*.yml action.yml; do $(AV) $$f; done
 
 check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
