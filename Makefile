@@ -137,6 +137,7 @@ check-workflows: $(AV)
 
 check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	python3 tests/tools/house.py
 	@out=$$(groff -ww -z -man -Tutf8 sandrun.1 2>&1); [ -z "$$out" ] || { echo "$$out"; exit 1; }
 	bash -n doc/sandrun.bash
 	$(MAKE) BUILD=build/gcc CC=gcc build/gcc/sandrun

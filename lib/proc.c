@@ -39,164 +39,226 @@ void proc_result_release(struct proc_result *res)
 	strbuf_release(&res->err);
 }
 
-int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *err)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t mask;
-	int outp[2] = {-1, -1}, errp[2] = {-1, -1};
-	int pidfd = -1, status = 0, rc;
-	size_t cap = o->out_cap ? o->out_cap : DEFAULT_CAP;
-	uint64_t start = sr_now_ms(), deadline = o->timeout_ms ? start + o->timeout_ms : 0;
-	uint64_t kill_at = 0;
-	bool aborted = false, exited = false;
+/* One child: its pipes, its pidfd, where it stands. Every fd is -1 when
+ * closed, so close_all can run from any step. */
+struct child {
+	const struct proc_opts *o;
+	struct proc_result *res;
+	int outp[2], errp[2];
+	int pidfd, status;
 	pid_t pid;
+	size_t cap;
+	uint64_t start, deadline, kill_at;
+	bool aborted, exited;
+};
 
-	memset(res, 0, sizeof(*res));
-	res->exit_code = -1;
+int (*sr_proc_poll)(struct pollfd *fds, nfds_t nfds, int timeout) = poll;
 
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		rc = sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
-		goto close_pipes;
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void close_all(struct child *c)
+{
+	for (int i = 0; i < 2; i++) {
+		close_fd(&c->outp[i]);
+		close_fd(&c->errp[i]);
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	close_fd(&c->pidfd);
+}
+
+static void spawn_attrs(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
+			const struct child *c)
+{
+	sigset_t mask;
+
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(fa, c->outp[1], 1);
+	posix_spawn_file_actions_adddup2(fa, c->errp[1], 2);
 	/* Engine clients and their helpers (podman's conmon writes files into
 	 * its cwd) must never touch the user's working directory. */
-	if (o->cwd)
-		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
-	posix_spawnattr_init(&attr);
+	if (c->o->cwd)
+		posix_spawn_file_actions_addchdir_np(fa, c->o->cwd);
+	posix_spawnattr_init(attr);
 	/* The runner ignores SIGPIPE and blocks signals in workers; the child
 	 * starts with defaults and an empty mask. */
 	sigemptyset(&mask);
-	posix_spawnattr_setsigmask(&attr, &mask);
+	posix_spawnattr_setsigmask(attr, &mask);
 	sigaddset(&mask, SIGPIPE);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
-	posix_spawnattr_setsigdefault(&attr, &mask);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-					    POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setpgroup(&attr, 0);
-	rc = posix_spawnp(&pid, o->argv[0], &fa, &attr, o->argv, o->envp ? o->envp : environ);
+	posix_spawnattr_setsigdefault(attr, &mask);
+	posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					   POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(attr, 0);
+}
+
+/* Step 1: pipes, then the child; the write ends closed in the parent. */
+static int spawn(struct child *c, struct sr_err *err)
+{
+	const struct proc_opts *o = c->o;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int rc;
+
+	if (pipe2(c->outp, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0)
+		return sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
+	spawn_attrs(&fa, &attr, c);
+	rc = posix_spawnp(&c->pid, o->argv[0], &fa, &attr, o->argv, o->envp ? o->envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	if (rc) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot run '%s': %s", o->argv[0], strerror(rc));
-		goto close_pipes;
-	}
-	close(outp[1]);
-	close(errp[1]);
-	outp[1] = errp[1] = -1;
-	pidfd = pidfd_open_compat(pid);
-
-	for (;;) {
-		struct pollfd pfd[3];
-		nfds_t nfd = 0;
-		int tmo = 100;
-		uint64_t now = sr_now_ms();
-		char buf[65536];
-
-		if (!aborted &&
-		    ((deadline && now >= deadline) || (o->interruptible && sr_interrupted))) {
-			aborted = true;
-			if (deadline && now >= deadline)
-				res->timed_out = true;
-			else
-				res->cancelled = true;
-			if (o->on_abort)
-				o->on_abort(o->ctx);
-			else
-				kill(pid, SIGTERM);
-			kill_at = sr_now_ms() + (o->abort_grace_ms ? o->abort_grace_ms : 10000);
-		}
-		if (aborted && !exited && sr_now_ms() >= kill_at) {
-			kill(pid, SIGKILL);
-			kill_at = UINT64_MAX;
-		}
-		if (outp[0] >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = outp[0], .events = POLLIN};
-		if (errp[0] >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = errp[0], .events = POLLIN};
-		if (!exited && pidfd >= 0)
-			pfd[nfd++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
-		if (!nfd && exited)
-			break;
-		if (deadline && !aborted && deadline > now && deadline - now < (uint64_t)tmo)
-			tmo = (int)(deadline - now);
-		if (poll(pfd, nfd, tmo) < 0 && errno != EINTR)
-			break;
-		for (nfds_t i = 0; i < nfd; i++) {
-			ssize_t n;
-			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) || pfd[i].fd == pidfd)
-				continue;
-			n = read(pfd[i].fd, buf, sizeof(buf));
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n <= 0) {
-				if (pfd[i].fd == outp[0]) {
-					close(outp[0]);
-					outp[0] = -1;
-				} else {
-					close(errp[0]);
-					errp[0] = -1;
-				}
-				continue;
-			}
-			if (pfd[i].fd == outp[0]) {
-				strbuf_add_tail(&res->out, buf, (size_t)n, cap);
-				res->out_total += (uint64_t)n;
-			} else {
-				strbuf_add_tail(&res->err, buf, (size_t)n, cap);
-				res->err_total += (uint64_t)n;
-			}
-		}
-		if (!exited) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-			if (w == pid) {
-				exited = true;
-				/* Grandchildren may hold the pipes open; do not wait on them. */
-				if (outp[0] >= 0 || errp[0] >= 0) {
-					for (int k = 0; k < 2; k++) {
-						int *fd = k ? &errp[0] : &outp[0];
-						ssize_t n;
-						if (*fd < 0)
-							continue;
-						fcntl(*fd, F_SETFL, O_NONBLOCK);
-						while ((n = read(*fd, buf, sizeof(buf))) > 0) {
-							strbuf_add_tail(k ? &res->err : &res->out,
-									buf, (size_t)n, cap);
-							*(k ? &res->err_total : &res->out_total) +=
-							    (uint64_t)n;
-						}
-						close(*fd);
-						*fd = -1;
-					}
-				}
-			}
-		}
-	}
-	if (!exited)
-		waitpid(pid, &status, 0);
-	if (pidfd >= 0)
-		close(pidfd);
-	strbuf_trim_tail(&res->out, cap);
-	strbuf_trim_tail(&res->err, cap);
-	if (WIFEXITED(status))
-		res->exit_code = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		res->signal = WTERMSIG(status);
-	res->duration_ms = sr_now_ms() - start;
+	if (rc)
+		return sr_err_set(err, SR_EFAIL, "cannot run '%s': %s", o->argv[0], strerror(rc));
+	close_fd(&c->outp[1]);
+	close_fd(&c->errp[1]);
+	c->pidfd = pidfd_open_compat(c->pid);
 	return 0;
+}
 
-close_pipes:
-	for (int i = 0; i < 2; i++) {
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
+/* At the deadline or an interrupt: on_abort (or SIGTERM), then SIGKILL
+ * after the grace. */
+static void watch_deadline(struct child *c)
+{
+	const struct proc_opts *o = c->o;
+	uint64_t now = sr_now_ms();
+
+	if (!c->aborted &&
+	    ((c->deadline && now >= c->deadline) || (o->interruptible && sr_interrupted))) {
+		c->aborted = true;
+		if (c->deadline && now >= c->deadline)
+			c->res->timed_out = true;
+		else
+			c->res->cancelled = true;
+		if (o->on_abort)
+			o->on_abort(o->ctx);
+		else
+			kill(c->pid, SIGTERM);
+		c->kill_at = sr_now_ms() + (o->abort_grace_ms ? o->abort_grace_ms : 10000);
 	}
+	if (c->aborted && !c->exited && sr_now_ms() >= c->kill_at) {
+		kill(c->pid, SIGKILL);
+		c->kill_at = UINT64_MAX;
+	}
+}
+
+static void keep(struct child *c, bool is_err, const char *buf, size_t n)
+{
+	strbuf_add_tail(is_err ? &c->res->err : &c->res->out, buf, n, c->cap);
+	*(is_err ? &c->res->err_total : &c->res->out_total) += (uint64_t)n;
+}
+
+/* Read what one stream has; closes it at its end. */
+static void read_stream(struct child *c, int *fd, bool is_err)
+{
+	char buf[65536];
+	ssize_t n = read(*fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		close_fd(fd);
+	else
+		keep(c, is_err, buf, (size_t)n);
+}
+
+/* Step 2, one round: wait (at most 100 ms, less before the deadline) for
+ * output or the child's exit, and take the output. SR_EFAIL when poll
+ * itself failed. */
+static int pump(struct child *c, struct sr_err *err)
+{
+	struct pollfd pfd[3];
+	int *fds[3];
+	nfds_t nfd = 0;
+	int tmo = 100;
+	uint64_t now = sr_now_ms();
+
+	if (c->outp[0] >= 0) {
+		fds[nfd] = &c->outp[0];
+		pfd[nfd++] = (struct pollfd){.fd = c->outp[0], .events = POLLIN};
+	}
+	if (c->errp[0] >= 0) {
+		fds[nfd] = &c->errp[0];
+		pfd[nfd++] = (struct pollfd){.fd = c->errp[0], .events = POLLIN};
+	}
+	if (!c->exited && c->pidfd >= 0) {
+		fds[nfd] = &c->pidfd;
+		pfd[nfd++] = (struct pollfd){.fd = c->pidfd, .events = POLLIN};
+	}
+	if (c->deadline && !c->aborted && c->deadline > now && c->deadline - now < (uint64_t)tmo)
+		tmo = (int)(c->deadline - now);
+	if (sr_proc_poll(pfd, nfd, tmo) < 0 && errno != EINTR)
+		return sr_err_set(err, SR_EFAIL, "poll: %s", strerror(errno));
+	for (nfds_t i = 0; i < nfd; i++)
+		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) && fds[i] != &c->pidfd)
+			read_stream(c, fds[i], fds[i] == &c->errp[0]);
+	return 0;
+}
+
+/* Step 3, once the child exited: what its pipes hold now, without waiting
+ * for grandchildren that may keep them open. */
+static void drain(struct child *c)
+{
+	for (int k = 0; k < 2; k++) {
+		int *fd = k ? &c->errp[0] : &c->outp[0];
+		char buf[65536];
+		ssize_t n;
+		if (*fd < 0)
+			continue;
+		fcntl(*fd, F_SETFL, O_NONBLOCK);
+		while ((n = read(*fd, buf, sizeof(buf))) > 0)
+			keep(c, k, buf, (size_t)n);
+		close_fd(fd);
+	}
+}
+
+/* Step 4: the exit status, bounded: a child still there (a failed poll)
+ * is killed first, so the wait cannot hang. */
+static void reap(struct child *c)
+{
+	if (!c->exited && c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, &c->status, 0);
+		c->exited = true;
+	}
+	if (WIFEXITED(c->status))
+		c->res->exit_code = WEXITSTATUS(c->status);
+	else if (WIFSIGNALED(c->status))
+		c->res->signal = WTERMSIG(c->status);
+}
+
+int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *err)
+{
+	struct child c = {.o = o,
+			  .res = res,
+			  .outp = {-1, -1},
+			  .errp = {-1, -1},
+			  .pidfd = -1,
+			  .cap = o->out_cap ? o->out_cap : DEFAULT_CAP,
+			  .start = sr_now_ms()};
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	c.deadline = o->timeout_ms ? c.start + o->timeout_ms : 0;
+	rc = spawn(&c, err);
+	while (!rc && !(c.exited && c.outp[0] < 0 && c.errp[0] < 0)) {
+		watch_deadline(&c);
+		rc = pump(&c, err);
+		if (!c.exited && waitpid(c.pid, &c.status, WNOHANG) == c.pid) {
+			c.exited = true;
+			drain(&c);
+		}
+	}
+	if (c.pid > 0)
+		reap(&c);
+	close_all(&c);
+	strbuf_trim_tail(&res->out, c.cap);
+	strbuf_trim_tail(&res->err, c.cap);
+	res->duration_ms = sr_now_ms() - c.start;
 	return rc;
 }

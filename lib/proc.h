@@ -4,6 +4,7 @@
 #ifndef SR_PROC_H
 #define SR_PROC_H
 
+#include <poll.h>
 #include <signal.h>
 
 #include "lib/util.h"
@@ -42,6 +43,9 @@ struct proc_result {
  * e.g. "cannot run 'docker': No such file or directory"). res is always
  * initialised; release it with proc_result_release. */
 int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *err);
+/* The poll proc_run calls: a seam for the unit test of its error path
+ * (the child killed and reaped, every fd closed, SR_EFAIL). */
+extern int (*sr_proc_poll)(struct pollfd *fds, nfds_t nfds, int timeout);
 void proc_result_release(struct proc_result *res);
 
 /* Trim trailing whitespace in place (for one-line messages from stderr). */

@@ -51,10 +51,6 @@ void cli_suite_release(struct cli_suite *s);
 /* Print a usage error ("msg 'arg'", arg may be NULL); returns EXIT_USAGE. */
 int cli_usage(const char *msg, const char *arg);
 
-/* A getopt-free option reader: matches "--name=value", "--name value" and
- * (for short) "-j4", "-j 4". Advances *i past a consumed value. */
-bool cli_opt(int argc, char **argv, int *i, const char *lng, const char *shrt, const char **val);
-
 int cmd_run(const struct cli *cli, int argc, char **argv);
 int cmd_explain(const struct cli *cli, int argc, char **argv);
 int cmd_list(const struct cli *cli, int argc, char **argv);
@@ -67,5 +63,7 @@ int cmd_check(const struct cli *cli, int argc, char **argv);
 int cmd_repro(const struct cli *cli, int argc, char **argv);
 int cmd_schema(const struct cli *cli, int argc, char **argv);
 int cmd_new(const struct cli *cli, int argc, char **argv);
+int cmd_help(const struct cli *cli, int argc, char **argv);
+int cmd_version(const struct cli *cli, int argc, char **argv);
 
 #endif

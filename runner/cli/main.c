@@ -1,70 +1,11 @@
 /* sandrun: a sandbox runner for dynamic verification. This file only reads
- * the global options (verbs.c: sr_global_opts) and dispatches to a verb;
- * see cmd_*.c. */
+ * the global options (verbs.c: sr_global_opts) and dispatches to a verb
+ * through the one verb table (verbs.c: sr_verbs); see cmd_*.c. */
 #include <stdio.h>
 #include <string.h>
 
 #include "runner/cli/cli.h"
 #include "runner/cli/verbs.h"
-
-struct verb {
-	const char *name;
-	int (*fn)(const struct cli *cli, int argc, char **argv);
-};
-
-static int cmd_version(const struct cli *cli, int argc, char **argv)
-{
-	struct opt_iter it;
-	struct sr_err err = SR_ERR_INIT;
-	const char *v;
-	int id;
-
-	(void)cli;
-	opt_iter_init(&it, verb_find("version"), argc, argv);
-	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
-		if (id == OPT_ARG)
-			return cli_usage("version takes no arguments, got", v);
-		return verb_stop(it.verb, id, &err);
-	}
-	printf("sandrun %s\n", SANDRUN_VERSION);
-	return EXIT_OK;
-}
-
-/* sandrun help [VERB] */
-static int cmd_help(const struct cli *cli, int argc, char **argv)
-{
-	struct opt_iter it;
-	struct sr_err err = SR_ERR_INIT;
-	const char *v, *name = NULL;
-	const struct sr_verb_def *d;
-	int id;
-
-	(void)cli;
-	opt_iter_init(&it, verb_find("help"), argc, argv);
-	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
-		if (id != OPT_ARG)
-			return verb_stop(it.verb, id, &err);
-		if (name)
-			return cli_usage("help takes one verb, got another:", v);
-		name = v;
-	}
-	if (!name) {
-		verbs_print_usage(stdout);
-		return EXIT_OK;
-	}
-	if (!(d = verb_find(name)))
-		return cli_usage("unknown verb (see 'sandrun help'):", name);
-	opt_print_help(stdout, d);
-	return EXIT_OK;
-}
-
-static const struct verb verbs[] = {
-    {"run", cmd_run},	      {"check", cmd_check},   {"pull", cmd_pull},
-    {"pin", cmd_pin},	      {"verify", cmd_verify}, {"list", cmd_list},
-    {"explain", cmd_explain}, {"gc", cmd_gc},	      {"report", cmd_report},
-    {"help", cmd_help},	      {"repro", cmd_repro},   {"version", cmd_version},
-    {"schema", cmd_schema},   {"new", cmd_new},
-};
 
 /* Apply global option o with value val; returns 0 or an exit code. */
 static int set_global(struct cli *cli, const struct sr_opt *o, const char *val, const char **verb)
@@ -100,6 +41,7 @@ int main(int argc, char **argv)
 	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
 	int nrest = 0;
 	const char *verb = NULL;
+	const struct sr_verb_def *d;
 	bool dashdash = false;
 	int rc;
 
@@ -143,12 +85,10 @@ int main(int argc, char **argv)
 		free(rest);
 		return EXIT_USAGE;
 	}
-	for (size_t k = 0; k < SR_ARRAY_SIZE(verbs); k++) {
-		if (!strcmp(verbs[k].name, verb)) {
-			rc = verbs[k].fn(&cli, nrest, rest);
-			free(rest);
-			return rc;
-		}
+	if ((d = verb_find(verb)) && d->fn) {
+		rc = d->fn(&cli, nrest, rest);
+		free(rest);
+		return rc;
 	}
 	fprintf(stderr, "sandrun: unknown verb '%s' (see 'sandrun help')\n", verb);
 	free(rest);

@@ -15,12 +15,17 @@ struct sr_opt {
 	const char *help;  /* one line */
 };
 
+struct cli;
+
+/* One row of the verb table: name, what runs it, its arguments, help and
+ * options. */
 struct sr_verb_def {
 	const char *name;    /* "run", or "report merge" */
 	const char *args;    /* "[OPTIONS] [SPEC|DIR ...]" */
 	const char *summary; /* one line */
 	const struct sr_opt *opts;
 	size_t nopts;
+	int (*fn)(const struct cli *cli, int argc, char **argv); /* NULL: global options */
 };
 
 /* Walks a verb's argv (argv[0] is the program). */

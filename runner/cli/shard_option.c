@@ -26,9 +26,8 @@ bool run_report_is_dir(const char *path)
 	return n && path[n - 1] == '/';
 }
 
-char *run_report_default_path(const char *dir, const char *fmt, const struct shard *s)
+char *run_report_default_path(const char *dir, const char *ext, const struct shard *s)
 {
-	const char *ext = !strcmp(fmt, "junit") ? "xml" : fmt;
 	size_t n = strlen(dir);
 
 	/* "out/" and "out//" both give "out/sandrun...". */

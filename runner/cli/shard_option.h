@@ -12,11 +12,10 @@
  * out, or SR_EINVAL with a message naming the option or the variables. */
 int run_shard_option(struct shard *out, const char *value, struct sr_err *err);
 
-/* The file a report of format fmt ("json", "junit", "sarif", "html") gets
- * when its PATH is a directory (ends in '/'): DIR/sandrun-KofN.EXT for shard
- * K of N, DIR/sandrun.EXT without one (s NULL or count 0), EXT json, xml,
- * sarif or html. Caller frees. */
-char *run_report_default_path(const char *dir, const char *fmt, const struct shard *s);
+/* The file a report gets when its PATH is a directory (ends in '/'):
+ * DIR/sandrun-KofN.EXT for shard K of N, DIR/sandrun.EXT without one (s NULL
+ * or count 0); ext is its format's (report_formats). Caller frees. */
+char *run_report_default_path(const char *dir, const char *ext, const struct shard *s);
 
 /* Whether a report PATH names a directory: it ends in '/'. */
 bool run_report_is_dir(const char *path);

@@ -1,4 +1,5 @@
-/* The option tables of every verb (verbs.h). */
+/* The one verb table (verbs.h): each verb's name, function, arguments,
+ * help and options. */
 #include "runner/cli/verbs.h"
 
 #include <string.h>
@@ -79,37 +80,43 @@ static const struct sr_opt new_opts[] = {
 
 const struct sr_verb_def sr_verbs[] = {
     {"run", "[OPTIONS] [SPEC|DIR ...]", "Run harnesses (default: ./harnesses).", run_opts,
-     N(run_opts)},
+     N(run_opts), cmd_run},
     {"check", "[SPEC|DIR ...]",
-     "Validate specs and the catalogue, no engine; exit 0, or 2 listing every error.", NULL, 0},
-    {"explain", "SPEC|DIR ...", "Print the exact engine command lines; nothing is run.", NULL, 0},
+     "Validate specs and the catalogue, no engine; exit 0, or 2 listing every error.", NULL, 0,
+     cmd_check},
+    {"explain", "SPEC|DIR ...", "Print the exact engine command lines; nothing is run.", NULL, 0,
+     cmd_explain},
     {"pull", "[--all | TOOLCHAIN ...]", "Make sure catalogue images are present.", pull_opts,
-     N(pull_opts)},
+     N(pull_opts), cmd_pull},
     {"pin", "[--all | TOOLCHAIN ...] [--commit [--branch NAME]]",
-     "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts)},
+     "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts), cmd_pin},
     {"verify", "[--pull]", "Check that every entry is pinned and every pin resolves.", verify_opts,
-     N(verify_opts)},
+     N(verify_opts), cmd_verify},
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
-     N(list_opts)},
-    {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0},
+     N(list_opts), cmd_list},
+    {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},
     {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
-     "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts)},
+     "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts), cmd_report},
     {"repro", "[--keep] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
-     N(repro_opts)},
+     N(repro_opts), cmd_repro},
     {"schema", "spec|catalogue", "Print the JSON Schema of the harness spec or of images.toml.",
-     NULL, 0},
+     NULL, 0, cmd_schema},
     {"new", "NAME --kind exit|stdout|fuzz|oob|stub [--toolchain ID]",
-     "Write a harness directory NAME/ that passes check; never overwrites.", new_opts, N(new_opts)},
-    {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0},
-    {"version", "", "Print the version.", NULL, 0},
+     "Write a harness directory NAME/ that passes check; never overwrites.", new_opts, N(new_opts),
+     cmd_new},
+    {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0, cmd_help},
+    {"version", "", "Print the version.", NULL, 0, cmd_version},
 };
 
 const size_t sr_nverbs = N(sr_verbs);
 
-const struct sr_verb_def sr_global_opts = {"", "[GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]",
-					   "Global options, before or after the verb.", global_opts,
-					   N(global_opts)};
+const struct sr_verb_def sr_global_opts = {"",
+					   "[GLOBAL OPTIONS] VERB [OPTIONS] [ARGS]",
+					   "Global options, before or after the verb.",
+					   global_opts,
+					   N(global_opts),
+					   NULL};
 
 const struct sr_verb_def *verb_find(const char *name)
 {

@@ -5,8 +5,6 @@
 
 #include "runner/cli/cli.h"
 #include "runner/cli/verbs.h"
-#include "runner/exec/gc.h"
-#include "runner/net/firewall.h"
 #include "runner/exec/run.h"
 
 int cmd_explain(const struct cli *cli, int argc, char **argv)
@@ -16,9 +14,8 @@ int cmd_explain(const struct cli *cli, int argc, char **argv)
 	struct sr_err err = SR_ERR_INIT;
 	struct strvec paths = STRVEC_INIT;
 	struct cli_suite su = {0};
-	struct runner r;
+	struct runner r = {0};
 	struct strbuf out = STRBUF_INIT;
-	char *owner;
 	unsigned seq = 0;
 	int rc = EXIT_OK;
 
@@ -57,25 +54,18 @@ int cmd_explain(const struct cli *cli, int argc, char **argv)
 		eng.bin = xstrdup(cli->engine ? cli->engine : "docker");
 		eng.name = xstrdup(eng.bin);
 	}
-	memset(&r, 0, sizeof(r));
-	owner = gc_owner_self();
-	r.engine = &eng;
-	r.cat = &cat;
-	r.run_id = "<run-id>";
-	r.owner = owner;
-	r.tmp_root = "<tmp>";
-	r.oob_domain = SR_OOB_DOMAIN;
-	r.is_root = geteuid() == 0;
-	/* Shows the rules only where the run would install them. */
-	r.firewall = fw_available();
+	if (runner_init(&r, &eng, &cat, true, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	for (size_t i = 0; i < su.n; i++)
 		for (size_t p = 0; p < su.specs[i].npayloads; p++) {
 			struct run_job job = {.spec = &su.specs[i], .payload = p, .seq = ++seq};
 			run_explain(&out, &r, &job);
 		}
 	fputs(strbuf_str(&out), stdout);
-	free(owner);
 out:
+	runner_release(&r);
 	strbuf_release(&out);
 	cli_suite_release(&su);
 	catalogue_release(&cat);

@@ -37,27 +37,24 @@ static int add_output(struct merge_args *a, const char *v)
 {
 	const char *colon = v ? strchr(v, ':') : NULL;
 	struct merge_output *o;
-	static const char *const fmts[] = {"json", "junit", "sarif", "html"};
 
 	if (!v || !*v)
 		return cli_usage("-o needs FMT:PATH", NULL);
 	SR_GROW(a->outs, a->nouts + 1, a->aouts);
 	o = &a->outs[a->nouts++];
-	o->fmt = "json";
+	o->fmt = &report_formats[0];
 	o->path = v;
-	for (size_t i = 0; colon && i < SR_ARRAY_SIZE(fmts); i++)
-		if (strlen(fmts[i]) == (size_t)(colon - v) &&
-		    !strncmp(v, fmts[i], strlen(fmts[i]))) {
-			o->fmt = fmts[i];
-			o->path = colon + 1;
-		}
+	if (colon && report_format_find(v, (size_t)(colon - v))) {
+		o->fmt = report_format_find(v, (size_t)(colon - v));
+		o->path = colon + 1;
+	}
 	/* "xml:out" is a typo of a format, not a file name. */
 	if (colon && o->path == v && v[strspn(v, "abcdefghijklmnopqrstuvwxyz")] == ':')
-		return cli_usage("-o needs [FMT:]PATH with FMT json, junit, sarif or html, got", v);
+		return cli_usage("-o needs [FMT:]PATH with FMT " REPORT_FORMAT_NAMES ", got", v);
 	if (!*o->path)
 		return cli_usage("-o needs FMT:PATH, got", v);
 	if (run_report_is_dir(o->path)) {
-		char *d = run_report_default_path(o->path, o->fmt, NULL);
+		char *d = run_report_default_path(o->path, o->fmt->ext, NULL);
 		strvec_push(&a->owned, d);
 		free(d);
 	}

@@ -12,9 +12,9 @@
 #include "runner/cli/cli.h"
 #include "runner/cli/verbs.h"
 #include "runner/exec/gc.h"
-#include "runner/net/firewall.h"
 #include "runner/report/report.h"
 #include "runner/exec/run.h"
+#include "runner/exec/runner.h"
 
 /* What the report says about the record being reproduced. */
 struct orig {
@@ -53,12 +53,11 @@ static const struct json_value *find_record(const struct json_value *recs, const
 		bool first = k && k->type == JSON_NUMBER && k->u.num.v == 1;
 
 		strbuf_reset(&name);
-		strbuf_addstr(&name, h ? h : "");
-		if (p && *p)
-			strbuf_addf(&name, "[%s]", p);
+		record_selector(&name, h, p, NULL);
 		if (first && !strcmp(name.buf, sel))
 			hit = r;
-		strbuf_addf(&name, "#%s", k && k->type == JSON_NUMBER ? k->u.num.text : "1");
+		strbuf_reset(&name);
+		record_selector(&name, h, p, k && k->type == JSON_NUMBER ? k->u.num.text : "1");
 		if (!strcmp(name.buf, sel))
 			hit = r;
 	}
@@ -171,24 +170,6 @@ static void put_text(const char *s)
 		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 }
 
-/* s with this run's token (any letter case) replaced by "<token>", as the
- * reports do: the harness may print it. Caller frees. */
-static char *redact(const char *s, const char *tok)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p;
-
-	if (!s)
-		return NULL;
-	while (tok && *tok && (p = strcasestr(s, tok))) {
-		strbuf_add(&sb, s, (size_t)(p - s));
-		strbuf_addstr(&sb, "<token>");
-		s = p + strlen(tok);
-	}
-	strbuf_addstr(&sb, s);
-	return strbuf_detach(&sb, NULL);
-}
-
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
 {
 	printf("  %-9s %-13s ", what, outcome ? outcome : "?");
@@ -237,17 +218,15 @@ static int parse_opts(struct repro_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Run job with a runner of its own; fills job->rec. */
+/* Run job with the set-up every verb that runs containers shares (grace,
+ * engine route, signal handling, owner file); fills job->rec. */
 static int run_again(const struct cli *cli, struct run_job *job, const char *image, bool keep,
 		     struct sr_err *err)
 {
 	struct catalogue cat = {0};
 	struct engine eng = {0};
 	struct sr_err cerr = SR_ERR_INIT;
-	struct runner r;
-	const char *art = getenv("SANDRUN_ARTIFACTS");
-	char *run_id, *tmp_root, *art_root;
-	unsigned char raw[6];
+	struct runner r = {0};
 	int rc;
 
 	if (cli_engine(&eng, cli, err) < 0)
@@ -255,47 +234,15 @@ static int run_again(const struct cli *cli, struct run_job *job, const char *ima
 	/* The image comes from the record; the catalogue only names it. */
 	if (cli_load_catalogue(&cat, cli, &cerr) < 0)
 		memset(&cat, 0, sizeof(cat));
-	if (sr_random(raw, sizeof(raw), err) < 0) {
-		engine_release(&eng);
-		catalogue_release(&cat);
-		return SR_EFAIL;
-	}
-	run_id =
-	    xasprintf("%02x%02x%02x%02x%02x%02x", raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]);
-	memset(&r, 0, sizeof(r));
-	r.run_id = run_id;
-	r.owner = gc_owner_self();
-	r.cat = &cat;
-	r.image = image;
-	r.engine = &eng;
-	r.images = imgcache_new(&eng, PULL_MISSING);
-	r.firewall = fw_available();
-	r.timeout_scale = 1.0;
-	r.grace_ms = 500;
-	r.keep = keep;
-	r.is_root = geteuid() == 0;
-	r.oob_domain = SR_OOB_DOMAIN;
-	r.jobs = 1;
-	pthread_mutex_init(&r.lock, NULL);
-	tmp_root = xasprintf("%s/" GC_TMP_PREFIX "%s", gc_tmp_base(), run_id);
-	art_root = xasprintf("%s/%s", art && *art ? art : "sandrun-artifacts", run_id);
-	r.tmp_root = tmp_root;
-	r.artifacts_root = art_root;
-	rc = gc_tmp_root_create(tmp_root, r.owner, err);
+	rc = runner_init(&r, &eng, &cat, false, err);
 	if (rc == 0) {
-		run_all(&r, job, 1, NULL, NULL);
-		char *owner_file = xasprintf("%s/" GC_OWNER_FILE, tmp_root);
-		unlink(owner_file);
-		free(owner_file);
-		if (!keep)
-			rmdir(tmp_root);
+		r.image = image;
+		r.keep = keep;
+		rc = runner_start(&r, PULL_MISSING, err);
 	}
-	imgcache_free(r.images);
-	strbuf_release(&r.unattributed);
-	free((char *)r.owner);
-	free(run_id);
-	free(tmp_root);
-	free(art_root);
+	if (rc == 0)
+		run_all(&r, job, 1, NULL, NULL);
+	runner_release(&r);
 	catalogue_release(&cat);
 	engine_release(&eng);
 	return rc;
@@ -371,13 +318,19 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (sr_interrupted) {
+		fprintf(stderr, "sandrun: interrupted by signal %d\n", (int)sr_interrupted);
+		rc = 128 + sr_interrupted;
+		record_release(&job.rec);
+		goto out;
+	}
 	same = !strcmp(o.outcome, outcome_name(job.rec.outcome));
 	if (same && job.rec.outcome == OUTCOME_CRASH && o.signature)
 		same = job.rec.signature && !strcmp(o.signature, job.rec.signature);
 	print_side("original", o.outcome, o.signature, o.cause);
 	{
-		char *cause = redact(job.rec.cause, job.rec.token);
-		char *sig = redact(job.rec.signature, job.rec.token);
+		char *cause = report_redact(job.rec.cause, job.rec.token);
+		char *sig = report_redact(job.rec.signature, job.rec.token);
 		print_side("repro", outcome_name(job.rec.outcome), sig, cause);
 		free(cause);
 		free(sig);

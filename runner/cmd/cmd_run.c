@@ -17,15 +17,13 @@
 #include "runner/cli/progress.h"
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
-#include "runner/exec/run_api.h"
+#include "runner/exec/runner.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
 #include "runner/verdict/kofn.h"
 
-#define DEFAULT_GRACE_MS 500
-
 struct report_req {
-	char *fmt;
+	const struct report_format *fmt;
 	char *path;
 };
 
@@ -42,7 +40,8 @@ struct run_opts {
 	unsigned repeat; /* 0: the spec's */
 	bool require_pinned;
 	bool require_firewall;
-	uint64_t grace_ms;
+	uint64_t grace_ms; /* --oob-grace, when grace_set */
+	bool grace_set;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
 	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
@@ -52,7 +51,6 @@ struct run_opts {
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
-	const char *env_grace = getenv("SANDRUN_OOB_GRACE");
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sr_err err = SR_ERR_INIT;
 	struct opt_iter it;
@@ -62,9 +60,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->jobs = n > 0 ? (unsigned)n : 1;
 	o->timeout_scale = 1.0;
-	o->grace_ms = DEFAULT_GRACE_MS;
-	if (env_grace && sr_parse_duration_ms(env_grace, &o->grace_ms) < 0)
-		return cli_usage("SANDRUN_OOB_GRACE is not a duration:", env_grace);
 	opt_iter_init(&it, verb_find("run"), argc, argv);
 	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
 		char *end;
@@ -92,13 +87,16 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			if (!colon || !colon[1])
 				return cli_usage("--report needs FORMAT:PATH, got", v);
 			SR_GROW(o->reports, o->nreports + 1, o->areports);
-			r = &o->reports[o->nreports++];
-			r->fmt = xstrndup(v, (size_t)(colon - v));
+			r = &o->reports[o->nreports];
+			if (!(r->fmt = report_format_find(v, (size_t)(colon - v)))) {
+				char *f = xstrndup(v, (size_t)(colon - v));
+				int rc = cli_usage(
+				    "unknown report format (" REPORT_FORMAT_NAMES "):", f);
+				free(f);
+				return rc;
+			}
 			r->path = xstrdup(colon + 1);
-			if (strcmp(r->fmt, "json") && strcmp(r->fmt, "junit") &&
-			    strcmp(r->fmt, "sarif") && strcmp(r->fmt, "html"))
-				return cli_usage(
-				    "unknown report format (json, junit, sarif, html):", r->fmt);
+			o->nreports++;
 			break;
 		}
 		case O_RUN_PULL:
@@ -144,6 +142,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case O_RUN_OOB_GRACE:
 			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
 				return cli_usage("--oob-grace needs a duration, got", v);
+			o->grace_set = true;
 			break;
 		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
 			o->help = id == OPT_HELP;
@@ -156,7 +155,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 static void run_opts_release(struct run_opts *o)
 {
 	for (size_t i = 0; i < o->nreports; i++) {
-		free(o->reports[i].fmt);
 		free(o->reports[i].path);
 	}
 	free(o->reports);
@@ -174,33 +172,6 @@ static bool selected(const struct run_opts *o, const struct spec *s)
 			return false;
 	}
 	return shard_selects(&o->shard, s->name);
-}
-
-static void unlink_owner(const char *tmp_root)
-{
-	char *path = xasprintf("%s/" GC_OWNER_FILE, tmp_root);
-
-	if (unlink(path) < 0 && errno != ENOENT)
-		sr_debug("cannot remove '%s': %s", path, strerror(errno));
-	free(path);
-}
-
-static void on_sig(int sig)
-{
-	sr_interrupted = sig;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sig;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 static void print_done(struct run_job *job, void *ctx)
@@ -228,9 +199,10 @@ static int check_reports(struct run_opts *o)
 		const char *p = o->reports[i].path;
 		if (run_report_is_dir(p)) {
 			/* PATH/ : the default name, with the shard in it. */
-			char *d = run_report_default_path(p, o->reports[i].fmt, &o->shard);
+			char *d = run_report_default_path(p, o->reports[i].fmt->ext, &o->shard);
 			if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-				sr_log("report %s:%s: %s", o->reports[i].fmt, p, strerror(errno));
+				sr_log("report %s:%s: %s", o->reports[i].fmt->name, p,
+				       strerror(errno));
 				free(d);
 				return EXIT_USAGE;
 			}
@@ -247,23 +219,11 @@ static int check_reports(struct run_opts *o)
 			continue;
 		}
 		if (sr_check_writable(p, &err) < 0) {
-			sr_log("report %s:%s: %s", o->reports[i].fmt, p, err.msg);
+			sr_log("report %s:%s: %s", o->reports[i].fmt->name, p, err.msg);
 			return EXIT_USAGE;
 		}
 	}
 	return 0;
-}
-
-static char *random_hex(size_t bytes)
-{
-	unsigned char raw[16];
-	struct strbuf sb = STRBUF_INIT;
-
-	if (bytes > sizeof(raw) || sr_random(raw, bytes, NULL) < 0)
-		abort();
-	for (size_t i = 0; i < bytes; i++)
-		strbuf_addf(&sb, "%02x", raw[i]);
-	return strbuf_detach(&sb, NULL);
 }
 
 static void fill_meta(struct run_meta *m, const struct engine *e, const struct catalogue *cat,
@@ -297,23 +257,6 @@ static void fill_meta(struct run_meta *m, const struct engine *e, const struct c
 	m->tool_version = xstrdup(SANDRUN_VERSION);
 }
 
-static int write_html(const char *path, const struct run_meta *m, const struct record *recs,
-		      size_t n, struct sr_err *err)
-{
-	struct html_timing *t = n ? xcalloc(n, sizeof(*t)) : NULL;
-	struct verdict *v;
-	size_t nv;
-	int rc;
-
-	for (size_t i = 0; i < n; i++)
-		t[i] = (struct html_timing){.start_ms = recs[i].start_ms, .worker = recs[i].worker};
-	verdicts_build(&v, &nv, recs, n, verdict_confirm_of_record, NULL);
-	rc = report_html_write_file(path, m, recs, n, v, nv, t, err);
-	verdicts_free(v, nv);
-	free(t);
-	return rc;
-}
-
 /* Each record's repro: `sandrun repro` on the first JSON report written to a
  * file, by the record's selector. */
 static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
@@ -322,17 +265,16 @@ static void set_repro(const struct run_opts *o, struct record *recs, size_t n)
 	struct strbuf sel = STRBUF_INIT;
 
 	for (size_t i = 0; i < o->nreports; i++) {
-		if (!strcmp(o->reports[i].fmt, "json") && strcmp(o->reports[i].path, "-")) {
+		if (o->reports[i].fmt == &report_formats[0] && strcmp(o->reports[i].path, "-")) {
 			report = o->reports[i].path;
 			break;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "%u", recs[i].repeat_index + 1);
 		strbuf_reset(&sel);
-		strbuf_addstr(&sel, recs[i].harness ? recs[i].harness : "");
-		if (recs[i].payload && *recs[i].payload)
-			strbuf_addf(&sel, "[%s]", recs[i].payload);
-		strbuf_addf(&sel, "#%u", recs[i].repeat_index + 1);
+		record_selector(&sel, recs[i].harness, recs[i].payload, k);
 		strvec_clear(&recs[i].repro);
 		strvec_push(&recs[i].repro, "sandrun");
 		strvec_push(&recs[i].repro, "repro");
@@ -349,17 +291,7 @@ static int write_reports(const struct run_opts *o, const struct run_meta *m,
 
 	for (size_t i = 0; i < o->nreports; i++) {
 		struct sr_err err = SR_ERR_INIT;
-		const char *f = o->reports[i].fmt, *p = o->reports[i].path;
-		int r;
-		if (!strcmp(f, "json"))
-			r = report_write_json(p, m, recs, n, &err);
-		else if (!strcmp(f, "junit"))
-			r = report_write_junit(p, m, recs, n, &err);
-		else if (!strcmp(f, "html"))
-			r = write_html(p, m, recs, n, &err);
-		else
-			r = report_write_sarif(p, m, recs, n, &err);
-		if (r < 0) {
+		if (o->reports[i].fmt->write(o->reports[i].path, m, recs, n, true, &err) < 0) {
 			sr_log("%s", err.msg);
 			rc = EXIT_FAIL;
 		}
@@ -399,120 +331,76 @@ static void warn_weaker(const struct runner *r, const struct run_job *jobs, size
 		       "only the copied workdir, not what a harness writes");
 }
 
-int cmd_run(const struct cli *cli, int argc, char **argv)
+/* One job per harness x payload x repeat, in suite order. */
+static void plan_jobs(struct run_job **jobs, size_t *njobs, const struct run_opts *o,
+		      struct cli_suite *su)
 {
-	struct run_opts o;
-	struct catalogue cat = {0};
-	struct cli_suite su = {0};
-	struct engine eng = {0};
-	struct sr_err err = SR_ERR_INIT;
-	struct runner r;
-	struct run_job *jobs = NULL;
-	struct record *recs = NULL;
-	struct run_meta meta;
-	size_t njobs = 0, ajobs = 0, nbad = 0, nb = 0;
-	char *run_id = NULL, *owner = NULL, *tmp_root = NULL, *art_root = NULL;
-	const char *art = getenv("SANDRUN_ARTIFACTS");
-	uint64_t start = sr_wall_ms();
-	bool engine_ok = false;
-	int rc = EXIT_OK, engine_rc = 0;
+	size_t ajobs = 0;
 
-	memset(&r, 0, sizeof(r));
-	if ((rc = parse_run_opts(argc, argv, &o)) || o.help || (rc = check_reports(&o))) {
-		run_opts_release(&o);
-		return rc;
-	}
-	if (cli_load_catalogue(&cat, cli, &err) < 0) {
-		run_opts_release(&o);
-		return cli_fail(&err);
-	}
-	if (cli_load_suite(&su, &o.paths, &cat, &err) < 0) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	for (size_t i = 0; i < su.bad_msgs.nr; i++)
-		sr_log("%s", su.bad_msgs.v[i]);
-
-	run_id = random_hex(6);
-	owner = gc_owner_self();
-	install_signals();
-
-	/* One job per harness x payload x repeat, in suite order. */
-	for (size_t i = 0; i < su.n; i++) {
-		struct spec *s = &su.specs[i];
-		if (!selected(&o, s))
+	*jobs = NULL;
+	*njobs = 0;
+	for (size_t i = 0; i < su->n; i++) {
+		struct spec *s = &su->specs[i];
+		if (!selected(o, s))
 			continue;
-		if (o.repeat) {
-			s->repeat = o.repeat;
+		if (o->repeat) {
+			s->repeat = o->repeat;
 			/* K of a shorter run cannot exceed its N. */
-			if (s->confirm > o.repeat)
-				s->confirm = o.repeat;
+			if (s->confirm > o->repeat)
+				s->confirm = o->repeat;
 		}
 		for (size_t p = 0; p < s->npayloads; p++)
 			for (unsigned k = 0; k < s->repeat; k++) {
-				SR_GROW(jobs, njobs + 1, ajobs);
-				memset(&jobs[njobs], 0, sizeof(jobs[njobs]));
-				jobs[njobs].spec = s;
-				jobs[njobs].payload = p;
-				jobs[njobs].repeat = k;
-				jobs[njobs].seq = (unsigned)njobs + 1;
-				njobs++;
+				SR_GROW(*jobs, *njobs + 1, ajobs);
+				(*jobs)[*njobs] = (struct run_job){.spec = s,
+								   .payload = p,
+								   .repeat = k,
+								   .seq = (unsigned)*njobs + 1};
+				(*njobs)++;
 			}
 	}
+}
 
-	r.run_id = run_id;
-	r.owner = owner;
-	r.cat = &cat;
-	r.timeout_scale = o.timeout_scale;
-	r.grace_ms = o.grace_ms;
-	r.keep = o.keep;
-	r.require_pinned = o.require_pinned;
-	r.is_root = geteuid() == 0;
-	r.oob_domain = SR_OOB_DOMAIN;
-	r.jobs = o.jobs;
-	r.cache_dir = o.cache;
-	pthread_mutex_init(&r.lock, NULL);
-	tmp_root = xasprintf("%s/" GC_TMP_PREFIX "%s", gc_tmp_base(), run_id);
-	art_root = xasprintf("%s/%s", art && *art ? art : "sandrun-artifacts", run_id);
-	r.tmp_root = tmp_root;
-	r.artifacts_root = art_root;
+/* Run every job; a job that could not run gets an error record. Returns
+ * EXIT_ENGINE when the engine cannot be reached, else 0. */
+static int run_jobs(struct runner *r, struct engine *eng, const struct cli *cli, struct run_opts *o,
+		    struct run_job *jobs, size_t njobs)
+{
+	struct sr_err err = SR_ERR_INIT;
+	int rc = 0;
 
-	if (cli_engine(&eng, cli, &err) < 0) {
-		sr_log("%s", err.msg);
-		engine_rc = EXIT_ENGINE;
-		for (size_t i = 0; i < njobs; i++)
-			run_error_record(&r, &jobs[i], "create", err.msg);
+	r->timeout_scale = o->timeout_scale;
+	if (o->grace_set)
+		r->grace_ms = o->grace_ms;
+	r->keep = o->keep;
+	r->require_pinned = o->require_pinned;
+	r->require_firewall = o->require_firewall;
+	r->jobs = o->jobs;
+	r->cache_dir = o->cache;
+	if (cli_engine(eng, cli, &err) < 0) {
+		rc = EXIT_ENGINE;
 	} else {
-		engine_ok = true;
-		eng.pull_timeout_ms = o.pull_timeout_ms;
-		r.engine = &eng;
-		r.images = imgcache_new(&eng, o.pull);
-		r.firewall = fw_available();
-		r.require_firewall = o.require_firewall;
-		warn_weaker(&r, jobs, njobs);
-		gc_sweep(&eng, gc_tmp_base(), false);
-		if (gc_tmp_root_create(tmp_root, owner, &err) < 0) {
-			/* Nothing can run, but the reports still hold every run. */
-			sr_log("%s", err.msg);
-			for (size_t i = 0; i < njobs; i++)
-				run_error_record(&r, &jobs[i], "create", err.msg);
-		} else {
-			r.api = run_api_open(&eng);
-			progress_init(&o.progress, stderr, njobs, o.jobs,
+		eng->pull_timeout_ms = o->pull_timeout_ms;
+		r->engine = eng;
+		warn_weaker(r, jobs, njobs);
+		if (runner_start(r, o->pull, &err) == 0) {
+			progress_init(&o->progress, stderr, njobs, o->jobs,
 				      getenv("NO_COLOR") != NULL, sr_now_ms());
-			run_all(&r, jobs, njobs, print_done, &o);
-			progress_end(&o.progress);
-			eapi_close(r.api);
-			/* Without the owner file gc leaves what --keep kept
-			 * alone; a killed run keeps it, so gc can tell its
-			 * leftovers apart. */
-			unlink_owner(tmp_root);
-			if (!o.keep)
-				rmdir(tmp_root);
+			run_all(r, jobs, njobs, print_done, o);
+			progress_end(&o->progress);
+			return 0;
 		}
 	}
+	/* Nothing can run, but the reports still hold every run. */
+	sr_log("%s", err.msg);
+	for (size_t i = 0; i < njobs; i++)
+		run_error_record(r, &jobs[i], "create", err.msg);
+	return rc;
+}
 
-	/* Per payload: how many of its repeats fired. */
+/* Per payload: how many of its repeats fired. */
+static void count_fired(struct run_job *jobs, size_t njobs)
+{
 	for (size_t i = 0; i < njobs;) {
 		size_t j = i;
 		unsigned fired = 0;
@@ -525,62 +413,101 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		}
 		i = j;
 	}
+}
 
-	nbad = su.bad_paths.nr;
-	recs = xcalloc(njobs + nbad, sizeof(*recs));
+/* The records of the reports: every job's, then one error record per
+ * invalid spec this shard reports (the one shard its name selects). */
+static struct record *collect_records(size_t *n, struct run_job *jobs, size_t njobs,
+				      const struct cli_suite *su, const struct run_opts *o)
+{
+	struct record *recs = xcalloc(njobs + su->bad_paths.nr, sizeof(*recs));
+
+	count_fired(jobs, njobs);
 	for (size_t i = 0; i < njobs; i++)
 		recs[i] = jobs[i].rec;
-	for (size_t i = 0; i < su.bad_paths.nr; i++) {
-		struct record *x = &recs[njobs + nb];
-		const char *base = strrchr(su.bad_paths.v[i], '/');
-		base = base ? base + 1 : su.bad_paths.v[i];
-		/* An invalid spec is reported by the one shard its name selects. */
-		if (!shard_selects(&o.shard, base))
+	*n = njobs;
+	for (size_t i = 0; i < su->bad_paths.nr; i++) {
+		struct record *x = &recs[*n];
+		const char *base = strrchr(su->bad_paths.v[i], '/');
+		base = base ? base + 1 : su->bad_paths.v[i];
+		if (!shard_selects(&o->shard, base))
 			continue;
-		nb++;
+		(*n)++;
 		record_init(x);
 		x->harness = xstrdup(base);
 		x->payload = xstrdup("");
-		x->spec_path = xstrdup(su.bad_paths.v[i]);
+		x->spec_path = xstrdup(su->bad_paths.v[i]);
 		x->outcome = OUTCOME_ERROR;
-		x->phase = strstr(su.bad_msgs.v[i], "not in catalogue") ? "catalogue" : "spec";
-		x->cause = xstrdup(su.bad_msgs.v[i]);
+		x->phase = strstr(su->bad_msgs.v[i], "not in catalogue") ? "catalogue" : "spec";
+		x->cause = xstrdup(su->bad_msgs.v[i]);
 		x->runs = 1;
 	}
-	set_repro(&o, recs, njobs);
-	fill_meta(&meta, engine_ok ? &eng : NULL, &cat, run_id, start, &o,
-		  o.paths.nr ? o.paths.v[0] : "harnesses");
-	if (run_suite_fingerprint(&meta.fingerprint, &su, &o.paths, meta.catalogue_hash, &err) < 0)
-		sr_log("no suite fingerprint in the report: %s", err.msg);
-	if (r.unattributed.len)
-		meta.unattributed_json = xasprintf("[%s]", r.unattributed.buf);
-	if (sr_verbosity >= 0) {
-		report_console_summary(o.console, recs, njobs + nb);
-		report_console_crashes(o.console, recs, njobs + nb);
-	}
-	rc = write_reports(&o, &meta, recs, njobs + nb);
-	run_meta_release(&meta);
+	return recs;
+}
 
+/* Console summary and every report; the invocation's exit code. */
+static int report_all(const struct run_opts *o, const struct runner *r, const struct engine *eng,
+		      const struct catalogue *cat, const struct cli_suite *su, uint64_t start,
+		      struct record *recs, size_t njobs, size_t n)
+{
+	struct sr_err err = SR_ERR_INIT;
+	struct run_meta meta;
+	int rc;
+
+	set_repro(o, recs, njobs);
+	fill_meta(&meta, eng, cat, r->run_id, start, o, o->paths.nr ? o->paths.v[0] : "harnesses");
+	if (run_suite_fingerprint(&meta.fingerprint, su, &o->paths, meta.catalogue_hash, &err) < 0)
+		sr_log("no suite fingerprint in the report: %s", err.msg);
+	if (r->unattributed.len)
+		meta.unattributed_json = xasprintf("[%s]", r->unattributed.buf);
+	if (sr_verbosity >= 0) {
+		report_console_summary(o->console, recs, n);
+		report_console_crashes(o->console, recs, n);
+	}
+	rc = write_reports(o, &meta, recs, n);
+	run_meta_release(&meta);
+	return rc;
+}
+
+int cmd_run(const struct cli *cli, int argc, char **argv)
+{
+	struct run_opts o;
+	struct catalogue cat = {0};
+	struct cli_suite su = {0};
+	struct engine eng = {0};
+	struct sr_err err = SR_ERR_INIT;
+	struct runner r = {0};
+	struct run_job *jobs = NULL;
+	struct record *recs;
+	size_t njobs = 0, n;
+	uint64_t start = sr_wall_ms();
+	int rc, engine_rc;
+
+	if ((rc = parse_run_opts(argc, argv, &o)) || o.help || (rc = check_reports(&o)) ||
+	    (rc = cli_load_catalogue(&cat, cli, &err) < 0 ? cli_fail(&err) : 0) ||
+	    (rc = cli_load_suite(&su, &o.paths, &cat, &err) < 0 ? cli_fail(&err) : 0) ||
+	    (rc = runner_init(&r, NULL, &cat, false, &err) < 0 ? cli_fail(&err) : 0))
+		goto out;
+	for (size_t i = 0; i < su.bad_msgs.nr; i++)
+		sr_log("%s", su.bad_msgs.v[i]);
+	plan_jobs(&jobs, &njobs, &o, &su);
+	engine_rc = run_jobs(&r, &eng, cli, &o, jobs, njobs);
+	recs = collect_records(&n, jobs, njobs, &su, &o);
+	rc = report_all(&o, &r, engine_rc ? NULL : &eng, &cat, &su, start, recs, njobs, n);
 	if (sr_interrupted)
 		rc = 128 + sr_interrupted;
 	else if (engine_rc)
 		rc = engine_rc;
-	else if (nbad)
+	else if (su.bad_paths.nr)
 		rc = EXIT_USAGE;
 	else if (any_verdict_failed(recs, njobs)) /* else EXIT_FAIL when a report failed */
 		rc = EXIT_FAIL;
-	for (size_t i = 0; i < njobs + nb; i++)
+	for (size_t i = 0; i < n; i++)
 		record_release(&recs[i]);
 	free(recs);
 out:
-	if (r.images)
-		imgcache_free(r.images);
-	strbuf_release(&r.unattributed);
+	runner_release(&r);
 	free(jobs);
-	free(run_id);
-	free(owner);
-	free(tmp_root);
-	free(art_root);
 	cli_suite_release(&su);
 	catalogue_release(&cat);
 	engine_release(&eng);

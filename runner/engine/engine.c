@@ -1,5 +1,7 @@
 #include "runner/engine/engine.h"
 
+#include "lib/rfc3339.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -258,15 +260,6 @@ void engine_rm(const struct engine *e, const char *name)
 		sr_debug("cannot remove container '%s': %s", name, err.msg);
 }
 
-void engine_kill_rm(const struct engine *e, const char *name)
-{
-	const char *args[] = {"kill", name, NULL};
-	struct sr_err err = SR_ERR_INIT;
-
-	engine_call(NULL, e, args, ENGINE_TMO_QUICK, &err);
-	engine_rm(e, name);
-}
-
 void engine_network_rm(const struct engine *e, const char *name)
 {
 	const char *args[] = {"network", "rm", name, NULL};
@@ -276,23 +269,12 @@ void engine_network_rm(const struct engine *e, const char *name)
 		sr_debug("cannot remove network '%s': %s", name, err.msg);
 }
 
-uint64_t engine_parse_time_ms(const char *s)
+/* The engine's time stamp in ms; 0 when unknown (or never). */
+static uint64_t time_or_0(const char *s)
 {
-	struct tm tm = {0};
-	unsigned ms = 0, mul = 100;
-	const char *p;
-	time_t t;
+	int64_t t = sr_time_parse_ms(s);
 
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p || tm.tm_year < 100)
-		return 0;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			ms += (unsigned)(*p - '0') * mul;
-			mul /= 10;
-		}
-	t = timegm(&tm);
-	return (uint64_t)t * 1000 + ms;
+	return t > 0 ? (uint64_t)t : 0;
 }
 
 int engine_inspect_state(struct engine_state *out, const struct engine *e, const char *name,
@@ -325,8 +307,8 @@ int engine_inspect_state(struct engine_state *out, const struct engine *e, const
 	snprintf(out->status, sizeof(out->status), "%s", f[0] ? f[0] : "");
 	out->exit_code = f[1] ? atoi(f[1]) : -1;
 	out->oom = f[2] && !strcmp(f[2], "true");
-	out->started_ms = f[3] ? engine_parse_time_ms(f[3]) : 0;
-	out->finished_ms = f[4] ? engine_parse_time_ms(f[4]) : 0;
+	out->started_ms = time_or_0(f[3]);
+	out->finished_ms = time_or_0(f[4]);
 	snprintf(out->error, sizeof(out->error), "%s", f[5] ? f[5] : "");
 	strbuf_release(&text);
 	return 0;

@@ -42,8 +42,6 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err);
  * repository of ref; SR_EFAIL when none is recorded. */
 int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err);
 
-/* Best effort: kill and remove a container by name, bounded in time. */
-void engine_kill_rm(const struct engine *e, const char *name);
 void engine_rm(const struct engine *e, const char *name);
 void engine_network_rm(const struct engine *e, const char *name);
 
@@ -71,10 +69,5 @@ int engine_inspect_state(struct engine_state *out, const struct engine *e, const
 /* The first gateway address of network name. SR_EFAIL when it has none. */
 int engine_network_gateway(char **out, const struct engine *e, const char *name,
 			   struct sr_err *err);
-
-/* "2026-11-24T08:15:00.123456789Z" -> ms since the epoch (UTC, fraction
- * truncated to ms); 0 when unparsable or before the year 2000 (the engine's
- * "0001-01-01T00:00:00Z" for never). */
-uint64_t engine_parse_time_ms(const char *rfc3339);
 
 #endif

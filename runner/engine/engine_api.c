@@ -2,6 +2,8 @@
  * includes curl/curl.h. */
 #include "runner/engine/engine_api.h"
 
+#include "lib/rfc3339.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -516,83 +518,7 @@ int eapi_parse_wait(int *out_code, const char *body, size_t len, struct sr_err *
 	return rc;
 }
 
-int eapi_wait(int *out_code, struct eapi *e, const char *id, uint64_t timeout_ms,
-	      struct sr_err *err)
-{
-	struct strbuf resp = STRBUF_INIT;
-	char *path = path_of("/containers/", id, "/wait?condition=not-running");
-	long status = 0;
-	int rc = request(e, "POST", path, NULL, timeout_ms, &status, &resp, err);
-
-	*out_code = -1;
-	if (!rc && status != 200)
-		rc = http_fail(status, &resp, "wait container", err);
-	if (!rc)
-		rc = eapi_parse_wait(out_code, resp.buf, resp.len, err);
-	free(path);
-	strbuf_release(&resp);
-	return rc;
-}
-
-static int digits(const char *s, int n)
-{
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-int64_t eapi_parse_time_ms(const char *s)
-{
-	struct tm tm = {0};
-	int64_t ms = 0, off = 0;
-	const char *p;
-	time_t t;
-
-	if (!s || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
-	    s[13] != ':' || s[16] != ':')
-		return -1;
-	tm.tm_year = digits(s, 4) - 1900;
-	tm.tm_mon = digits(s + 5, 2) - 1;
-	tm.tm_mday = digits(s + 8, 2);
-	tm.tm_hour = digits(s + 11, 2);
-	tm.tm_min = digits(s + 14, 2);
-	tm.tm_sec = digits(s + 17, 2);
-	if (tm.tm_year < -1899 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
-	    tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-	    tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		int nd = 0;
-		for (p++; *p >= '0' && *p <= '9'; p++, nd++)
-			if (nd < 3)
-				ms = ms * 10 + (*p - '0');
-		if (!nd || nd > 9)
-			return -1;
-		for (; nd < 3; nd++)
-			ms *= 10;
-	}
-	if (*p == 'Z' && !p[1]) {
-		off = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
-		int hh = digits(p + 1, 2), mm = digits(p + 4, 2);
-		if (hh < 0 || mm < 0 || hh > 23 || mm > 59)
-			return -1;
-		off = (int64_t)(hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
-	} else {
-		return -1;
-	}
-	if (tm.tm_year + 1900 == 1) /* Go's zero time: never happened */
-		return 0;
-	t = timegm(&tm);
-	return ((int64_t)t - off) * 1000 + ms;
-}
-
-int eapi_parse_state(struct eapi_state *out, const char *body, size_t len, struct sr_err *err)
+int eapi_parse_state(struct engine_state *out, const char *body, size_t len, struct sr_err *err)
 {
 	struct json_value *v = NULL;
 	const struct json_value *st, *code, *b;
@@ -614,20 +540,20 @@ int eapi_parse_state(struct eapi_state *out, const char *body, size_t len, struc
 	out->exit_code = (int)code->u.num.v;
 	if ((s = json_str(json_get(st, "Status"))) != NULL)
 		snprintf(out->status, sizeof(out->status), "%s", s);
-	if ((b = json_get(st, "Running")) && b->type == JSON_BOOL)
-		out->running = b->u.b;
 	if ((b = json_get(st, "OOMKilled")) && b->type == JSON_BOOL)
-		out->oom_killed = b->u.b;
-	t = eapi_parse_time_ms(json_str(json_get(st, "StartedAt")));
+		out->oom = b->u.b;
+	if ((s = json_str(json_get(st, "Error"))) != NULL)
+		snprintf(out->error, sizeof(out->error), "%s", s);
+	t = sr_time_parse_ms(json_str(json_get(st, "StartedAt")));
 	out->started_ms = t > 0 ? (uint64_t)t : 0;
-	t = eapi_parse_time_ms(json_str(json_get(st, "FinishedAt")));
+	t = sr_time_parse_ms(json_str(json_get(st, "FinishedAt")));
 	out->finished_ms = t > 0 ? (uint64_t)t : 0;
 out:
 	json_free(v);
 	return rc;
 }
 
-int eapi_inspect_state(struct eapi_state *out, struct eapi *e, const char *id, struct sr_err *err)
+int eapi_inspect_state(struct engine_state *out, struct eapi *e, const char *id, struct sr_err *err)
 {
 	struct strbuf resp = STRBUF_INIT;
 	char *path = path_of("/containers/", id, "/json");
@@ -663,7 +589,8 @@ int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err
 }
 
 int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool internal,
-			const struct eapi_label *labels, size_t nlabels, struct sr_err *err)
+			const struct eapi_label *labels, size_t nlabels, const char *bridge,
+			struct sr_err *err)
 {
 	struct strbuf body = STRBUF_INIT, resp = STRBUF_INIT;
 	struct json_value *v = NULL;
@@ -677,6 +604,11 @@ int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool in
 	strbuf_addf(&body, ",\"CheckDuplicate\":true,\"Internal\":%s,\"Labels\":",
 		    internal ? "true" : "false");
 	add_labels(&body, labels, nlabels);
+	if (bridge) {
+		strbuf_addstr(&body, ",\"Options\":{\"com.docker.network.bridge.name\":");
+		json_add_str(&body, bridge);
+		strbuf_addch(&body, '}');
+	}
 	strbuf_addch(&body, '}');
 	rc = request(e, "POST", "/networks/create", &body, EAPI_TMO_QUICK, &status, &resp, err);
 	if (!rc && status != 201)
@@ -1031,9 +963,9 @@ int eapi_run_finish(struct eapi_run_result *res, struct eapi_run *r, struct sr_e
 	if (!rc)
 		rc = eapi_parse_wait(&res->exit_code, r->wait_body.buf, r->wait_body.len, err);
 	if (!rc && r->o.check_oom && res->exit_code == 137) {
-		struct eapi_state st;
+		struct engine_state st;
 		if (eapi_inspect_state(&st, r->e, r->id, err) == 0)
-			res->oom_killed = st.oom_killed;
+			res->oom_killed = st.oom;
 		else
 			rc = err ? err->code : SR_EFAIL;
 	}

@@ -12,6 +12,7 @@
 #define SR_ENGINE_API_H
 
 #include "lib/util.h"
+#include "runner/engine/engine.h"
 
 #define EAPI_VERSION	"v1.41"
 #define EAPI_TMO_QUICK	30000  /* inspect, version, kill, remove, network, start */
@@ -105,27 +106,21 @@ int eapi_start(struct eapi *e, const char *id, struct sr_err *err);
 int eapi_kill(struct eapi *e, const char *id, struct sr_err *err);
 /* DELETE /containers/{id}?force=1&v=1. No such container (404) is success. */
 int eapi_remove(struct eapi *e, const char *id, struct sr_err *err);
-/* POST /containers/{id}/wait (condition not-running): the exit code. */
-int eapi_wait(int *out_code, struct eapi *e, const char *id, uint64_t timeout_ms,
-	      struct sr_err *err);
 
-struct eapi_state {
-	char status[16]; /* "created", "running", "exited", ... */
-	bool running, oom_killed;
-	int exit_code;
-	uint64_t started_ms, finished_ms; /* wall clock ms; 0 when never */
-};
-
-/* GET /containers/{id}/json, its State. */
-int eapi_inspect_state(struct eapi_state *out, struct eapi *e, const char *id, struct sr_err *err);
+/* GET /containers/{id}/json, its State, as the CLI route reads it
+ * (engine_inspect_state): one struct engine_state for both routes. */
+int eapi_inspect_state(struct engine_state *out, struct eapi *e, const char *id,
+		       struct sr_err *err);
 
 /* GET /images/{ref}/json: whether ref is present locally (404 is false). */
 int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err *err);
 
-/* POST /networks/create {Name, Internal, Labels, CheckDuplicate}; *out_id
- * (may be NULL) gets the network id. */
+/* POST /networks/create {Name, Internal, Labels, CheckDuplicate, Options}:
+ * bridge (may be NULL) names the bridge (com.docker.network.bridge.name);
+ * *out_id (may be NULL) gets the network id. */
 int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool internal,
-			const struct eapi_label *labels, size_t nlabels, struct sr_err *err);
+			const struct eapi_label *labels, size_t nlabels, const char *bridge,
+			struct sr_err *err);
 /* DELETE /networks/{name}. No such network (404) is success. */
 int eapi_network_remove(struct eapi *e, const char *name, struct sr_err *err);
 
@@ -189,9 +184,6 @@ void eapi_demux_release(struct eapi_demux *d);
 /* {"message": "..."} -> the message, else the body itself (trimmed, capped). */
 void eapi_error_message(struct strbuf *out, const char *body, size_t len);
 int eapi_parse_wait(int *out_code, const char *body, size_t len, struct sr_err *err);
-int eapi_parse_state(struct eapi_state *out, const char *body, size_t len, struct sr_err *err);
-/* RFC 3339 with optional fraction (nanoseconds) and Z or +hh:mm, to wall ms;
- * the zero time "0001-01-01T00:00:00Z" is 0. -1 when malformed. */
-int64_t eapi_parse_time_ms(const char *s);
+int eapi_parse_state(struct engine_state *out, const char *body, size_t len, struct sr_err *err);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include "runner/netpolicy/dnsrelay.h"
 #include "runner/netpolicy/netplan.h"
-#include "runner/engine/quote.h"
+#include "lib/quote.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runargs.h"
 #include "runner/exec/workdir.h"

@@ -20,7 +20,7 @@
 #include "runner/verdict/findings.h"
 #include "runner/exec/run_api.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/sched.h"
+#include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
 #include "runner/exec/workdir.h"
@@ -268,8 +268,8 @@ static int setup_network(struct run_ctx *c)
 		return fail(c, "network",
 			    "--require-firewall is set and no firewall is available (it needs "
 			    "root and a working iptables)");
-	if (engine_call(NULL, r->engine, (const char *const *)c->net.create.v, ENGINE_TMO_QUICK,
-			&err) < 0) {
+	if (r->route.ops->network_create(
+		&r->route, &(struct engine_net){c->net.name, r->run_id, r->owner}, &err) < 0) {
 		sr_err_wrap(&err, "cannot create the run's network");
 		return fail(c, "network", err.msg);
 	}
@@ -306,10 +306,9 @@ static int setup_network(struct run_ctx *c)
 static void abort_container(void *ctx)
 {
 	struct run_ctx *c = ctx;
-	const char *args[] = {"kill", c->name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	engine_call(NULL, c->r->engine, args, ENGINE_TMO_QUICK, &err);
+	c->r->route.ops->kill(&c->r->route, c->name, &err);
 }
 
 /* The engine argv of this run (and its plan); the record keeps it as
@@ -341,7 +340,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
  * payload comes last, as the CLI's `-e` after the env file. */
 static int launch_api(struct run_ctx *c, struct strvec *env)
 {
-	struct run_api_in in = {.api = c->r->api,
+	struct run_api_in in = {.api = c->r->route.api,
 				.kill_ms = c->timeout_ms + START_SLACK_MS,
 				.out_cap = (size_t)c->s->limits.output};
 	struct strvec argv = STRVEC_INIT;
@@ -386,7 +385,9 @@ static int launch(struct run_ctx *c)
 	c->timeout_ms = (uint64_t)((double)s->timeout_ms * c->r->timeout_scale);
 	if (!c->timeout_ms)
 		c->timeout_ms = 1;
-	if (c->r->api) {
+	/* The one place the route shows: the API route runs the container
+	 * over the socket, the CLI route through a `run` client. */
+	if (c->r->route.api) {
 		rc = launch_api(c, &env);
 		strvec_clear(&env);
 		return rc;
@@ -475,7 +476,7 @@ static int check_started(struct run_ctx *c)
 	const char *why;
 	char *m;
 
-	if (!c->have_st && engine_inspect_state(&c->st, c->r->engine, c->name, &err) < 0) {
+	if (!c->have_st && c->r->route.ops->inspect(&c->st, &c->r->route, c->name, &err) < 0) {
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
@@ -673,7 +674,7 @@ static void finish(struct run_ctx *c)
 		sr_log("--keep: %s kept /work at %s%s%s", c->name, c->wd.work,
 		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
-		sched_reap(r, c->name, false);
+		reap_later(r, c->name, false);
 	if (c->sess) {
 		net_session_stop(c->sess);
 		net_session_free(c->sess);
@@ -682,9 +683,9 @@ static void finish(struct run_ctx *c)
 		fw_remove(&c->fw);
 	/* Before the network: one with an endpoint left cannot be removed. */
 	if (c->relay_attempted && remove)
-		sched_reap(r, c->net.relay_name, false);
+		reap_later(r, c->net.relay_name, false);
 	if (c->net_created && remove)
-		sched_reap(r, c->net.name, true);
+		reap_later(r, c->net.name, true);
 	netplan_release(&c->net);
 	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);

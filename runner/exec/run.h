@@ -9,41 +9,11 @@
 #include "catalogue/catalogue.h"
 #include "runner/engine/engine.h"
 #include "runner/engine/imgcache.h"
+#include "runner/exec/runner.h"
 #include "runner/verdict/record.h"
 #include "runner/spec/spec.h"
 
-/* The domain under which <token>.<domain> resolves through the OOB DNS
- * listener. */
-#define SR_OOB_DOMAIN "oob.sandrun.test"
-
-struct reaper;
-struct eapi;
 struct warm;
-
-struct runner {
-	struct engine *engine;
-	struct imgcache *images;
-	const struct catalogue *cat;
-	const char *image; /* repro: this image reference rather than the catalogue's */
-	const char *run_id;
-	const char *owner;
-	const char *tmp_root;	    /* private directory for run dirs */
-	const char *artifacts_root; /* artifacts are copied to <root>/<container>/ */
-	const char *cache_dir;	    /* --cache: result cache, or NULL */
-	double timeout_scale;
-	uint64_t grace_ms; /* OOB grace period after exit */
-	bool keep;	   /* keep run dirs and containers */
-	bool require_pinned;
-	bool is_root;
-	bool firewall;	       /* iptables usable */
-	bool require_firewall; /* --require-firewall: oob/stubs without one are errors */
-	const char *oob_domain;
-	unsigned jobs;
-	pthread_mutex_t lock;
-	struct strbuf unattributed; /* JSON array elements, comma-joined */
-	struct reaper *reaper;	    /* removes finished containers off the hot path */
-	struct eapi *api;	    /* the engine API route (run_api.h), or NULL: the CLI */
-};
 
 struct run_job {
 	const struct spec *spec;

@@ -4,47 +4,6 @@
 #include <string.h>
 #include <time.h>
 
-struct eapi *run_api_open(const struct engine *e)
-{
-	const char *sw = getenv("SANDRUN_ENGINE_API"), *ctx = getenv("DOCKER_CONTEXT");
-	struct sr_err err = SR_ERR_INIT;
-	struct eapi *api = NULL;
-	char *sock = NULL, *ver = NULL;
-	const char *why = NULL;
-
-	if (sw && (!strcmp(sw, "0") || !strcmp(sw, "off")))
-		why = "SANDRUN_ENGINE_API is off";
-	else if (e->podman || strcmp(e->bin, "docker") != 0)
-		why = "the engine is not plain docker";
-	else if (ctx && *ctx)
-		why = "DOCKER_CONTEXT is set";
-	else if (eapi_default_socket(&sock, false, &err) < 0 || eapi_open(&api, sock, &err) < 0 ||
-		 eapi_version(&ver, api, &err) < 0)
-		why = err.msg;
-	else if (e->version && strcmp(e->version, ver) != 0)
-		why = "the socket's server version differs from the CLI's";
-	if (why) {
-		sr_debug("engine route: CLI (%s)", why);
-		eapi_close(api);
-		api = NULL;
-	} else {
-		sr_debug("engine route: API over %s (server %s)", sock, ver);
-	}
-	free(sock);
-	free(ver);
-	return api;
-}
-
-static void state_from_api(struct engine_state *st, const struct eapi_state *a)
-{
-	memset(st, 0, sizeof(*st));
-	snprintf(st->status, sizeof(st->status), "%s", a->status);
-	st->exit_code = a->exit_code;
-	st->oom = a->oom_killed;
-	st->started_ms = a->started_ms;
-	st->finished_ms = a->finished_ms;
-}
-
 /* Attach, start, wait; res gets what the CLI client's proc_run would. */
 static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
 			 const char *id, struct sr_err *err)
@@ -99,7 +58,6 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 {
 	struct eapi_create_opts o;
 	struct runargs_store store;
-	struct eapi_state as;
 	char *id = NULL;
 	int rc;
 
@@ -120,24 +78,22 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 		rc = run_container(res, out_phase, in, id, err);
 	if (!rc) {
 		*out_phase = "collect";
-		rc = eapi_inspect_state(&as, in->api, id, err);
+		rc = eapi_inspect_state(st, in->api, id, err);
 	}
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
 	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
 	 * before calling it a plain SIGKILL. */
-	for (int i = 0; !rc && as.exit_code == 137 && !as.oom_killed && i < 20; i++) {
+	for (int i = 0; !rc && st->exit_code == 137 && !st->oom && i < 20; i++) {
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		rc = eapi_inspect_state(&as, in->api, id, err);
+		rc = eapi_inspect_state(st, in->api, id, err);
 	}
 	if (!rc && !res->timed_out && !res->cancelled &&
-	    (as.exit_code == 143 || (as.exit_code == 137 && !as.oom_killed))) {
+	    (st->exit_code == 143 || (st->exit_code == 137 && !st->oom))) {
 		*out_phase = "run";
 		rc = engine_still_there(in->api, err);
 	}
-	if (!rc)
-		state_from_api(st, &as);
 	free(id);
 	return rc;
 }

@@ -9,13 +9,6 @@
 #include "runner/engine/engine_api.h"
 #include "runner/exec/runargs.h"
 
-/* The client runs use, or NULL for the CLI route: when SANDRUN_ENGINE_API is
- * "0" or "off", the engine is not plain `docker` (podman, or a path given),
- * DOCKER_HOST is not a unix socket, DOCKER_CONTEXT is set, or the socket does
- * not answer with the server version the CLI probe saw (another daemon).
- * The route taken is logged at debug level. */
-struct eapi *run_api_open(const struct engine *e);
-
 struct run_api_in {
 	struct eapi *api;
 	const struct run_plan *plan;

@@ -13,7 +13,7 @@
 
 #include "lib/fsutil.h"
 #include "runner/exec/runargs.h"
-#include "runner/exec/sched.h"
+#include "runner/exec/reaper.h"
 
 #define HELPER_IN  "/sandrun/sr-idle"
 #define STATUS_TAG "sr-idle-status: " /* as in helper/sr-idle.c */
@@ -332,7 +332,7 @@ void warm_end(struct warm *w, struct runner *r)
 	if (!w->name)
 		return;
 	if (!r->keep || sr_interrupted)
-		sched_reap(r, w->name, false);
+		reap_later(r, w->name, false);
 	workdir_release(&w->wd, r->keep);
 	memset(&w->wd, 0, sizeof(w->wd));
 	free(w->name);

@@ -14,7 +14,8 @@
 #ifndef SR_WARM_H
 #define SR_WARM_H
 
-#include "runner/exec/run.h"
+#include "runner/exec/runner.h"
+#include "runner/spec/spec.h"
 #include "runner/exec/workdir.h"
 
 struct warm {

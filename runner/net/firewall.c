@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 
 #include "lib/proc.h"
-#include "runner/engine/quote.h"
+#include "lib/quote.h"
 
 #define TOOL_DEADLINE_MS 30000
 #define TOOL_OUT_MAX	 (1u << 20)

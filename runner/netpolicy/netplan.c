@@ -1,5 +1,7 @@
 #include "runner/netpolicy/netplan.h"
 
+#include "runner/engine/engine_ops.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -66,27 +68,10 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 		out->harness_net = xstrdup(out->name);
 	}
 	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
-	if (o->engine->podman) {
-		/* podman picks the bridge; the run reads it back. */
-		char *lr = xasprintf("sandrun.run=%s", o->run_id);
-		char *lo = xasprintf("sandrun.owner=%s", o->owner);
-
-		out->bridge = xstrdup("<bridge>");
-		podman_network_create_args(&out->create, out->name, lr, lo);
-		free(lr);
-		free(lo);
-		return 0;
-	}
-	out->bridge = xstrdup(out->name);
-	strvec_pushv(&out->create,
-		     (const char *const[]){"network", "create", "--internal", "--label", NULL});
-	strvec_pushf(&out->create, "sandrun.run=%s", o->run_id);
-	strvec_push(&out->create, "--label");
-	strvec_pushf(&out->create, "sandrun.owner=%s", o->owner);
-	/* The bridge gets the network's name, so the firewall can name it. */
-	strvec_push(&out->create, "--opt");
-	strvec_pushf(&out->create, "com.docker.network.bridge.name=%s", out->name);
-	strvec_push(&out->create, out->name);
+	/* podman picks the bridge; the run reads it back. */
+	out->bridge = xstrdup(o->engine->podman ? "<bridge>" : out->name);
+	engine_net_args(&out->create, o->engine,
+			&(struct engine_net){out->name, o->run_id, o->owner});
 	return 0;
 }
 

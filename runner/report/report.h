@@ -70,6 +70,28 @@ int report_write_junit(const char *path, const struct run_meta *m, const struct 
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
 		       size_t n, struct sr_err *err);
 
+/* The one token redaction: a copy of s with every occurrence of tok (the
+ * run's token; any letter case, it is hex) replaced by "<token>", as every
+ * report and `repro` print it; NULL for NULL. tok NULL or empty: a plain
+ * copy. Caller frees. */
+char *report_redact(const char *s, const char *tok);
+
+/* The report formats, one row each: the FORMAT of --report FORMAT:PATH and
+ * of `report merge -o`, the extension of its default file name (PATH/ gives
+ * PATH/sandrun.EXT), and its writer. live: recs are this invocation's own
+ * runs (their start times and workers are known: the HTML timeline). */
+struct report_format {
+	const char *name;
+	const char *ext;
+	int (*write)(const char *path, const struct run_meta *m, const struct record *recs,
+		     size_t n, bool live, struct sr_err *err);
+};
+extern const struct report_format report_formats[]; /* json first */
+extern const size_t report_nformats;
+/* The format called name (its first len bytes; (size_t)-1: all), or NULL. */
+const struct report_format *report_format_find(const char *name, size_t len);
+#define REPORT_FORMAT_NAMES "json, junit, sarif or html"
+
 /* One line for a finished run, e.g.
  * "  ok    cmdi-ping[exploit]#1  confirmed      812ms  oob http GET /<token> ..." or
  * "  FAIL  cmdi-ping[benign]#1   timeout      10003ms  expected not_confirmed, got timeout";

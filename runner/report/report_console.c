@@ -42,7 +42,7 @@ void report_console_line(FILE *f, const struct record *r, bool color)
 	struct strbuf line = STRBUF_INIT, name = STRBUF_INIT, why = STRBUF_INIT;
 	bool failed = record_failed(r);
 	const char *out = rep_oshow(r->outcome);
-	char *cause = rep_redact(r->cause, r->token);
+	char *cause = report_redact(r->cause, r->token);
 
 	rep_run_name(&name, r);
 	if (failed && r->expected != OUTCOME_NONE) {
@@ -84,11 +84,9 @@ static void failed_verdict_line(FILE *f, const struct verdict *v, const struct r
 {
 	const struct record *r = &recs[v->rep];
 	struct strbuf line = STRBUF_INIT, name = STRBUF_INIT, why = STRBUF_INIT;
-	char *cause = rep_redact(r->cause, r->token);
+	char *cause = report_redact(r->cause, r->token);
 
-	strbuf_addstr(&name, v->harness);
-	if (*v->payload)
-		strbuf_addf(&name, "[%s]", v->payload);
+	record_selector(&name, v->harness, v->payload, NULL);
 	if (v->expected != OUTCOME_NONE)
 		strbuf_addf(&why, "expected %s, got %s", rep_oshow(v->expected),
 			    rep_oshow(v->outcome));

@@ -83,7 +83,7 @@ void rep_crash_groups_records(struct rep_crash_groups *g, const struct record *r
 	for (size_t i = 0; i < n; i++) {
 		if (recs[i].outcome != OUTCOME_CRASH)
 			continue;
-		char *sig = rep_redact(recs[i].signature, recs[i].token);
+		char *sig = report_redact(recs[i].signature, recs[i].token);
 		strbuf_reset(&name);
 		rep_run_name(&name, &recs[i]);
 		rep_crash_groups_add(g, sig, name.buf);
@@ -100,11 +100,8 @@ void rep_crash_groups_tree(struct rep_crash_groups *g, const struct json_value *
 
 	if (!json_str(o) || strcmp(json_str(o), "crash"))
 		return;
-	strbuf_addstr(&name, h ? h : "");
-	if (p && *p)
-		strbuf_addf(&name, "[%s]", p);
-	if ((v = json_get(rec, "repeat")) && v->type == JSON_NUMBER)
-		strbuf_addf(&name, "#%s", v->u.num.text);
+	v = json_get(rec, "repeat");
+	record_selector(&name, h, p, v && v->type == JSON_NUMBER ? v->u.num.text : NULL);
 	rep_crash_groups_add(g, json_str(json_get(json_get(rec, "crash"), "signature")), name.buf);
 	strbuf_release(&name);
 }

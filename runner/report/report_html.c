@@ -7,6 +7,7 @@
 
 #include "runner/report/report.h"
 #include "lib/jsonparse.h"
+#include "lib/quote.h"
 
 #define NOUTCOMES (OUTCOME_NOT_CONFIRMED + 1)
 
@@ -534,30 +535,15 @@ static void add_pre(struct strbuf *sb, const char *title, const struct json_valu
 	strbuf_addstr(sb, "</pre>\n");
 }
 
-/* The repro argv as one shell-quoted line. */
+/* The repro argv as one shell-quoted line (lib/quote.h). */
 static void shell_words(struct strbuf *sb, const struct json_value *argv)
 {
-	for (size_t i = 0; argv && argv->type == JSON_ARRAY && i < argv->u.arr.n; i++) {
-		const struct json_value *a = argv->u.arr.v[i];
-		const char *s = a->type == JSON_STRING ? a->u.str.s : "";
-		size_t len = a->type == JSON_STRING ? a->u.str.len : 0;
+	struct strvec words = STRVEC_INIT;
 
-		if (i)
-			strbuf_addch(sb, ' ');
-		if (len && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				     "0123456789-_./:=@%+,") == len) {
-			strbuf_add(sb, s, len);
-			continue;
-		}
-		strbuf_addch(sb, '\'');
-		for (size_t j = 0; j < len; j++) {
-			if (s[j] == '\'')
-				strbuf_addstr(sb, "'\\''");
-			else
-				strbuf_addch(sb, s[j]);
-		}
-		strbuf_addch(sb, '\'');
-	}
+	for (size_t i = 0; argv && argv->type == JSON_ARRAY && i < argv->u.arr.n; i++)
+		strvec_push(&words, json_str(argv->u.arr.v[i]) ? json_str(argv->u.arr.v[i]) : "");
+	sr_shell_quote_argv(sb, strvec_argv(&words));
+	strvec_clear(&words);
 }
 
 static void dl_json(struct strbuf *sb, const char *label, const struct json_value *v)

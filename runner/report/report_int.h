@@ -17,9 +17,6 @@ const char *rep_oshow(enum outcome o);
 /* The outcome named by s (len bytes, may hold NULs), or OUTCOME_NONE. */
 enum outcome rep_outcome_of(const char *s, size_t len);
 
-/* A copy of s with every occurrence of tok, in any letter case (it is hex),
- * replaced by "<token>"; NULL for NULL. tok NULL or empty: a plain copy. */
-char *rep_redact(const char *s, const char *tok);
 /* Redact every string and key of a parsed JSON tree in place, keeping keys
  * unique. */
 void rep_redact_tree(struct json_value *v, const char *tok);
@@ -40,7 +37,6 @@ void rep_doc_field_sep(struct strbuf *sb, bool *first);
 void rep_doc_field(struct strbuf *sb, bool *first, const char *key);
 void rep_doc_open_records(struct strbuf *sb);
 void rep_doc_record_sep(struct strbuf *sb, size_t i);
-void rep_doc_close(struct strbuf *sb, size_t nrecords);
 /* Close the records array, then "verdicts": one a line (verdicts_build of
  * recs with each record's own confirm), and the document. */
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n);

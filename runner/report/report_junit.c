@@ -1,5 +1,6 @@
 /* JUnit XML: one testcase per record, failure on mismatch; every byte the
  * harness produced is cleaned to what XML 1.0 accepts and escaped. */
+#include "lib/quote.h"
 #include "runner/report/report_int.h"
 #include "runner/verdict/kofn.h"
 
@@ -34,7 +35,7 @@ static void xml_clean(struct strbuf *sb, const char *str)
 static void xml_add(struct strbuf *sb, const char *s, const char *tok, bool attr)
 {
 	struct strbuf clean = STRBUF_INIT;
-	char *red = rep_redact(s ? s : "", tok);
+	char *red = report_redact(s ? s : "", tok);
 
 	xml_clean(&clean, red);
 	free(red);
@@ -77,7 +78,7 @@ static void xml_add(struct strbuf *sb, const char *s, const char *tok, bool attr
 static void xml_cdata(struct strbuf *sb, const char *s, const char *tok)
 {
 	struct strbuf clean = STRBUF_INIT;
-	char *red = rep_redact(s, tok);
+	char *red = report_redact(s, tok);
 	const char *p, *hit;
 	size_t j = 0;
 
@@ -100,29 +101,6 @@ static void xml_cdata(struct strbuf *sb, const char *s, const char *tok)
 	strbuf_addstr(sb, p);
 	strbuf_addstr(sb, "]]>");
 	strbuf_release(&clean);
-}
-
-/* The repro argv as one shell-quoted line. */
-static void shell_line(struct strbuf *sb, const struct strvec *argv)
-{
-	for (size_t i = 0; i < argv->nr; i++) {
-		const char *a = argv->v[i];
-		if (i)
-			strbuf_addch(sb, ' ');
-		if (*a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				    "0123456789-_./:=@%+,") == strlen(a)) {
-			strbuf_addstr(sb, a);
-			continue;
-		}
-		strbuf_addch(sb, '\'');
-		for (; *a; a++) {
-			if (*a == '\'')
-				strbuf_addstr(sb, "'\\''");
-			else
-				strbuf_addch(sb, *a);
-		}
-		strbuf_addch(sb, '\'');
-	}
 }
 
 /* Plain-text details of a run for a JUnit failure or error body. */
@@ -149,7 +127,7 @@ static void run_details(struct strbuf *sb, const struct record *r)
 		strbuf_addf(sb, "artifacts copied to: %s\n", r->evidence.artifact_dir);
 	if (r->repro.nr) {
 		strbuf_addstr(sb, "repro: ");
-		shell_line(sb, &r->repro);
+		sr_shell_quote_argv(sb, r->repro.v); /* nr > 0: v is set */
 		strbuf_addch(sb, '\n');
 	}
 }
@@ -182,7 +160,7 @@ static void verdict_stream(struct strbuf *sb, const struct verdict *v, const str
 		if (!tail || !*tail)
 			continue;
 		/* Each run has its own token: redact it here, before joining. */
-		red = rep_redact(tail, r->token);
+		red = report_redact(tail, r->token);
 		strbuf_addstr(&body, red);
 		if (v->nseq > 1 && body.buf[body.len - 1] != '\n')
 			strbuf_addch(&body, '\n');
@@ -206,9 +184,7 @@ static void verdict_testcase(struct strbuf *sb, const struct verdict *v, const s
 
 	for (size_t i = 0; i < v->nseq; i++)
 		ms += recs[v->seq[i] - 1].duration_ms;
-	strbuf_addstr(&name, v->harness);
-	if (*v->payload)
-		strbuf_addf(&name, "[%s]", v->payload);
+	record_selector(&name, v->harness, v->payload, NULL);
 	strbuf_addstr(sb, "    <testcase classname=\"");
 	xml_add(sb, v->harness, tok, true);
 	strbuf_addstr(sb, "\" name=\"");

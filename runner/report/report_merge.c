@@ -342,7 +342,7 @@ static int read_merged(struct record **recs, size_t *n, struct run_meta *m,
 	return rc;
 }
 
-/* JUnit, SARIF or HTML of the merged document text, read back like any
+/* Any other format of the merged document text, read back like any
  * report (report_read_doc). */
 static int write_converted(const struct merge_output *o, const struct strbuf *doc,
 			   struct sr_err *err)
@@ -354,17 +354,7 @@ static int write_converted(const struct merge_output *o, const struct strbuf *do
 
 	if ((rc = read_merged(&r, &n, &m, doc, err)) < 0)
 		return rc;
-	if (!strcmp(o->fmt, "junit")) {
-		rc = report_write_junit(o->path, &m, r, n, err);
-	} else if (!strcmp(o->fmt, "sarif")) {
-		rc = report_write_sarif(o->path, &m, r, n, err);
-	} else {
-		struct verdict *vd;
-		size_t nv;
-		verdicts_build(&vd, &nv, r, n, verdict_confirm_of_record, NULL);
-		rc = report_html_write_file(o->path, &m, r, n, vd, nv, NULL, err);
-		verdicts_free(vd, nv);
-	}
+	rc = o->fmt->write(o->path, &m, r, n, false, err);
 	for (size_t i = 0; i < n; i++)
 		record_release(&r[i]);
 	free(r);
@@ -462,7 +452,8 @@ int report_merge_outputs(size_t *out_failed, const struct merge_output *outs, si
 	ord = input_order(in, nin);
 	merged_doc(&sb, docs, ord, nin, &st, miss, nmiss);
 	for (size_t i = 0; i < nout && !rc; i++) {
-		if (!strcmp(outs[i].fmt, "json"))
+		/* The JSON output is the merged document itself. */
+		if (outs[i].fmt == &report_formats[0])
 			rc = sr_write_file_atomic(outs[i].path, sb.buf, sb.len, err);
 		else
 			rc = write_converted(&outs[i], &sb, err);
@@ -489,7 +480,7 @@ done:
 
 int report_merge(const char *out_path, const char *const *in_paths, size_t nin, struct sr_err *err)
 {
-	struct merge_output o = {.fmt = "json", .path = out_path};
+	struct merge_output o = {.fmt = &report_formats[0], .path = out_path};
 
 	return report_merge_outputs(NULL, &o, 1, in_paths, nin, NULL, err);
 }

@@ -8,6 +8,7 @@
 #define SR_REPORT_MERGE_H
 
 #include "lib/jsonparse.h"
+#include "runner/report/report.h"
 #include "runner/verdict/record.h"
 
 /* What one input report says about its shard. */
@@ -69,7 +70,7 @@ void merge_missing_records(struct record **recs, size_t *nrecs, size_t *arecs, u
 
 /* One -o FMT:PATH of `report merge`. */
 struct merge_output {
-	const char *fmt; /* json, junit or sarif */
+	const struct report_format *fmt;
 	const char *path;
 };
 

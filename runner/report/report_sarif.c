@@ -98,7 +98,7 @@ static char *rule_of(const struct record *r)
 	char *id;
 
 	crash_bits(&cb, r);
-	id = rep_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
+	id = report_redact(cb.type ? cb.type : r->harness ? r->harness : "", r->token);
 	json_free(cb.doc);
 	return id;
 }
@@ -187,7 +187,7 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 	strbuf_release(&msg);
 	strbuf_addstr(sb, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ");
 	if (cb.file) {
-		char *f = rep_redact(cb.file, tok);
+		char *f = report_redact(cb.file, tok);
 		add_file_location(sb, f, wd);
 		free(f);
 		strbuf_addf(sb, ", \"region\": {\"startLine\": %d}}}]", cb.line);

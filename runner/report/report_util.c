@@ -25,7 +25,7 @@ enum outcome rep_outcome_of(const char *s, size_t len)
 
 /* A copy of s with every occurrence of tok, in any letter case (it is hex),
  * replaced by "<token>"; NULL for NULL. tok NULL or empty: a plain copy. */
-char *rep_redact(const char *s, const char *tok)
+char *report_redact(const char *s, const char *tok)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t tl = tok ? strlen(tok) : 0;
@@ -126,7 +126,7 @@ void rep_redact_tree(struct json_value *v, const char *tok)
 /* A JSON string of s with tok redacted, or null. */
 void rep_jstr(struct strbuf *sb, const char *s, const char *tok)
 {
-	char *c = rep_redact(s, tok);
+	char *c = report_redact(s, tok);
 	json_add_str(sb, c);
 	free(c);
 }
@@ -200,11 +200,6 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i)
 	strbuf_addstr(sb, i ? ",\n    " : "\n    ");
 }
 
-void rep_doc_close(struct strbuf *sb, size_t nrecords)
-{
-	strbuf_addstr(sb, nrecords ? "\n  ]\n}\n" : "]\n}\n");
-}
-
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 {
 	struct verdict *v;
@@ -268,8 +263,8 @@ uint32_t rep_utf8_decode(const unsigned char *s, size_t k)
 /* "<harness>[<payload>]#<k>" ("[...]" left out for the implicit payload). */
 void rep_run_name(struct strbuf *sb, const struct record *r)
 {
-	strbuf_addstr(sb, r->harness ? r->harness : "");
-	if (r->payload && *r->payload)
-		strbuf_addf(sb, "[%s]", r->payload);
-	strbuf_addf(sb, "#%u", r->repeat_index + 1);
+	char k[16];
+
+	snprintf(k, sizeof(k), "%u", r->repeat_index + 1);
+	record_selector(sb, r->harness, r->payload, k);
 }

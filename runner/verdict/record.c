@@ -14,6 +14,15 @@ void record_init(struct record *r)
 	r->worker = -1;
 }
 
+void record_selector(struct strbuf *out, const char *harness, const char *payload, const char *k)
+{
+	strbuf_addstr(out, harness ? harness : "");
+	if (payload && *payload)
+		strbuf_addf(out, "[%s]", payload);
+	if (k)
+		strbuf_addf(out, "#%s", k);
+}
+
 void record_release(struct record *r)
 {
 	free(r->harness);

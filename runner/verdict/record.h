@@ -61,6 +61,11 @@ struct record {
 };
 
 void record_init(struct record *r);
+
+/* The one selector builder: "harness[payload]#k", the name every report
+ * gives a run and `sandrun repro` takes; "[payload]" left out for the
+ * implicit payload "" (or NULL), "#k" when k is NULL (a verdict's name). */
+void record_selector(struct strbuf *out, const char *harness, const char *payload, const char *k);
 void record_release(struct record *r);
 
 /* True when r counts as a failure of `sandrun run` (mismatch, or error without expect). */

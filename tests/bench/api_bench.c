@@ -164,7 +164,7 @@ static void finish_one(struct eapi_run *r, const char *id)
 		failures++;
 	}
 	if (cfg.inspect) {
-		struct eapi_state st;
+		struct engine_state st;
 		t0 = now_us();
 		if (eapi_inspect_state(&st, api, id, &err) || st.exit_code != res.exit_code) {
 			fprintf(stderr, "api_bench: inspect %s: %s\n", id, err.msg);
@@ -318,7 +318,7 @@ static int probe(void)
 		rc = eapi_image_present(&missing, api, "127.0.0.1:5000/sandrun/no-such-image:0",
 					&err);
 	if (!rc)
-		rc = eapi_network_create(&net_id, api, cfg.run_id, true, labels, 1, &err);
+		rc = eapi_network_create(&net_id, api, cfg.run_id, true, labels, 1, NULL, &err);
 	if (!rc) {
 		printf("version=%s image_present=%d missing_present=%d network=%s\n", ver, have,
 		       missing, net_id);

@@ -42,6 +42,19 @@ fail() {
 	CURRENT_FAILED=1
 }
 
+# wait_running LABEL N: wait (up to 20 s) until N running containers carry
+# LABEL; fails the test (returns 1) when they never do, so an interrupt
+# test cannot pass without interrupting anything.
+wait_running() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(engine ps -q --filter "label=$1" | wc -l)" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	fail "no $2 running container(s) labelled $1 after 20 s"
+	return 1
+}
+
 # assert_eq WHAT EXPECTED ACTUAL
 assert_eq() {
 	if [ "$2" != "$3" ]; then

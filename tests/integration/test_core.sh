@@ -131,7 +131,7 @@ t_exit_3_engine_unavailable() {
 }
 
 t_interrupt_130() {
-	local s=$TMP/intr r=$TMP/intr.json pid rc i
+	local s=$TMP/intr r=$TMP/intr.json pid rc
 	write_spec "$s" slow <<'EOF'
 toolchain: busybox
 command: ["sleep", "60"]
@@ -140,10 +140,7 @@ payloads: [{name: a, value: "1"}, {name: b, value: "2"}, {name: c, value: "3"}]
 EOF
 	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 1 100); do
-		[ "$(engine ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 2 ] && break
-		sleep 0.2
-	done
+	wait_running sandrun.harness=slow 2
 	kill -INT "$pid"
 	wait "$pid"
 	rc=$?
@@ -151,6 +148,39 @@ EOF
 	assert_eq "partial report written" 3 "$(jq '.records | length' "$r")"
 	assert_eq "marked interrupted" true "$(jq .run.interrupted "$r")"
 	assert_eq "containers gone" 0 "$(engine ps -aq --filter label=sandrun.harness=slow | wc -l)"
+}
+
+# Ctrl-C during `sandrun repro` takes the same path as during `run`: the
+# container, its network and the run directory are gone, exit 130.
+t_repro_interrupt_leaves_nothing() {
+	local s=$TMP/rintr r=$TMP/rintr.json t=$TMP/rintr-tmp pid rc id
+	write_spec "$s" rslow <<'EOF'
+toolchain: busybox
+command: ["sleep", "60"]
+timeout: 120s
+network: oob
+EOF
+	# The original run times out at once (120 s x 0.01); the repro has 120 s.
+	"$SANDRUN" run --catalogue "$CAT" --timeout-scale 0.01 --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "original outcome" timeout "$(outcome_of "$r" rslow "")"
+	mkdir -p "$t"
+	TMPDIR=$t "$SANDRUN" --catalogue "$CAT" repro "$r" 'rslow#1' >/dev/null 2>&1 &
+	pid=$!
+	wait_running sandrun.harness=rslow 1 || {
+		kill -INT "$pid"
+		wait "$pid"
+		return
+	}
+	id=$(engine ps -q --filter label=sandrun.harness=rslow | head -1)
+	id=$(engine inspect --format '{{index .Config.Labels "sandrun.run"}}' "$id")
+	assert_eq "network while running" 1 "$(engine network ls -q --filter "label=sandrun.run=$id" | wc -l)"
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	assert_eq "repro exit code" 130 "$rc"
+	assert_eq "containers gone" 0 "$(engine ps -aq --filter "label=sandrun.run=$id" | wc -l)"
+	assert_eq "networks gone" 0 "$(engine network ls -q --filter "label=sandrun.run=$id" | wc -l)"
+	assert_eq "run directory gone" "" "$(ls -A "$t")"
 }
 
 t_pull_once_with_6_workers() {
@@ -353,7 +383,7 @@ EOF2
 }
 
 t_sigterm_143_and_timeout_scale() {
-	local s=$TMP/term r=$TMP/term.json pid rc i
+	local s=$TMP/term r=$TMP/term.json pid rc
 	write_spec "$s" slow <<'EOF2'
 toolchain: busybox
 command: ["sleep", "60"]
@@ -361,10 +391,7 @@ timeout: 120s
 EOF2
 	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
-	for i in $(seq 1 100); do
-		[ "$(engine ps -q --filter label=sandrun.harness=slow | wc -l)" -ge 1 ] && break
-		sleep 0.2
-	done
+	wait_running sandrun.harness=slow 1
 	kill -TERM "$pid"
 	wait "$pid"
 	rc=$?

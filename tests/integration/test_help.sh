@@ -77,16 +77,13 @@ EOF
 	printf 'not = [toml' >"$TMP/bad.toml"
 	out=$("$SANDRUN" check --catalogue "$TMP/bad.toml" "$s" 2>&1)
 	assert_eq "invalid catalogue" 2 "$?"
-	# 10,000 specs in well under a second.
+	# 10,000 specs (their speed is measured by make bench, BENCH_ONLY=load).
 	mkdir -p "$TMP/many"
 	for i in $(seq 1 10000); do
 		printf 'toolchain: busybox\ncommand: ["true"]\n' >"$TMP/many/s$i.yaml"
 	done
-	t0=$(date +%s%N)
 	out=$("$SANDRUN" check --catalogue "$CAT" "$TMP/many" 2>&1)
 	rc=$?
-	t1=$(date +%s%N)
 	assert_eq "10,000 specs valid" 0 "$rc"
 	assert_contains "10,000 specs counted" "$out" "checked 10000 specs"
-	[ $(((t1 - t0) / 1000000)) -lt 1000 ] || fail "check of 10,000 specs took $(((t1 - t0) / 1000000)) ms"
 }

@@ -632,6 +632,8 @@ static void test_crashparse__random_bytes_are_safe(void **state)
 	    "WARNING: ",
 	};
 	uint64_t x = 0x9e3779b97f4a7c15u;
+	struct strbuf js = STRBUF_INIT;
+	struct json_value *doc = NULL;
 	(void)state;
 
 	for (int round = 0; round < 3000; round++) {
@@ -650,14 +652,41 @@ static void test_crashparse__random_bytes_are_safe(void **state)
 				strbuf_addch(&sb, (char)(x >> 16));
 			}
 		}
-		crash_parse(&ci, sb.buf, sb.len, sb.buf, sb.len);
+		int found = crash_parse(&ci, sb.buf, sb.len, sb.buf, sb.len);
+		/* Whatever the bytes: a yes/no answer, a report only with its
+		 * tool, a signature only with a report, frames within bounds,
+		 * and text that JSON can carry. */
+		assert_true(found == 0 || found == 1);
+		assert_true(ci.nframes <= CRASH_MAX_FRAMES);
+		if (!found) {
+			assert_null(ci.tool);
+			assert_int_equal(ci.nframes, 0);
+		}
+		if (ci.signature)
+			assert_true(found && ci.tool != NULL);
+		if (ci.nframes)
+			assert_non_null(ci.signature);
+		for (size_t f = 0; f < ci.nframes; f++)
+			assert_true(
+			    !ci.frames[f].function ||
+			    !memchr(ci.frames[f].function, '\n', strlen(ci.frames[f].function)));
+		crash_info_json(&js, &ci);
+		assert_int_equal(json_parse(&doc, "crash", js.buf, js.len, NULL), 0);
+		json_free(doc);
+		doc = NULL;
+		strbuf_reset(&js);
 		crash_info_release(&ci);
-		fuzzstats_parse(&fs, sb.buf, sb.len);
+		assert_null(ci.signature);
+		assert_true(fuzzstats_parse(&fs, sb.buf, sb.len) <= 1);
+		if (!fs.has_execs && !fs.has_exec_per_s && !fs.has_cov && !fs.has_ft &&
+		    !fs.has_corpus && !fs.has_peak_rss_mb)
+			assert_int_equal(fs.execs + fs.cov + fs.ft + fs.corpus, 0);
 		strbuf_release(&sb);
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 	}
+	strbuf_release(&js);
 }
 
 int main(void)

@@ -164,16 +164,6 @@ static void test_imgcache__pull_never_does_not_pull(void **state)
 	engine_release(&e);
 }
 
-static void test_engine__parses_engine_times_to_ms(void **state)
-{
-	(void)state;
-	assert_int_equal(engine_parse_time_ms("2026-11-24T08:15:00.123456789Z"), 1795508100123ull);
-	assert_int_equal(engine_parse_time_ms("2026-11-24T08:15:00Z"), 1795508100000ull);
-	/* The engine's "never" and garbage are unknown, not the epoch. */
-	assert_int_equal(engine_parse_time_ms("0001-01-01T00:00:00Z"), 0);
-	assert_int_equal(engine_parse_time_ms("yesterday"), 0);
-}
-
 static void test_engine__inspect_state_reads_every_field(void **state)
 {
 	struct engine e;
@@ -220,7 +210,6 @@ int main(void)
 	    cmocka_unit_test(test_engine__missing_engine_is_engine_error),
 	    cmocka_unit_test(test_imgcache__eight_workers_one_pull_per_image),
 	    cmocka_unit_test(test_imgcache__pull_never_does_not_pull),
-	    cmocka_unit_test(test_engine__parses_engine_times_to_ms),
 	    cmocka_unit_test(test_engine__inspect_state_reads_every_field),
 	    cmocka_unit_test(test_engine__client_env_is_fixed_by_the_runner),
 	};

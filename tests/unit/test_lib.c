@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "lib/rfc3339.h"
 #include "lib/fsutil.h"
 #include "lib/util.h"
 
@@ -202,6 +203,34 @@ static void test_remove_tree__does_not_follow_symlinks_out(void **state)
 	free(outside);
 }
 
+/* One parser for both engine routes: offsets are applied, Go's zero time is
+ * "never" (0), and anything else that is not a time stamp is -1. */
+static void test_time_parse__rfc3339_with_offsets(void **state)
+{
+	(void)state;
+	assert_int_equal(sr_time_parse_ms("2026-11-24T08:15:00.123456789Z"), 1795508100123ll);
+	assert_int_equal(sr_time_parse_ms("2026-11-24T08:15:00Z"), 1795508100000ll);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01Z"), 1000);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01.999999999Z"), 1999);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01.5Z"), 1500);
+	/* The same instant in three zones. */
+	assert_int_equal(sr_time_parse_ms("2026-11-24T09:15:00+01:00"), 1795508100000ll);
+	assert_int_equal(sr_time_parse_ms("2026-11-24T03:45:00-04:30"), 1795508100000ll);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T01:00:00+01:00"), 0);
+	/* Go's default format, as `docker inspect --format` and podman print it. */
+	assert_int_equal(sr_time_parse_ms("2026-11-24 08:15:00.123456789 +0000 UTC"),
+			 1795508100123ll);
+	assert_int_equal(sr_time_parse_ms("2026-11-24 09:15:00 +0100 CET"), 1795508100000ll);
+	assert_int_equal(sr_time_parse_ms("0001-01-01T00:00:00Z"), 0);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01"), -1);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01.Z"), -1);
+	assert_int_equal(sr_time_parse_ms("1970-13-01T00:00:01Z"), -1);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01+1:00"), -1);
+	assert_int_equal(sr_time_parse_ms("1970-01-01T00:00:01Z junk"), -1);
+	assert_int_equal(sr_time_parse_ms("yesterday"), -1);
+	assert_int_equal(sr_time_parse_ms(NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +242,7 @@ int main(void)
 	    cmocka_unit_test(test_write_atomic__directory_target_refused),
 	    cmocka_unit_test(test_check_writable__missing_directory_is_named),
 	    cmocka_unit_test(test_remove_tree__does_not_follow_symlinks_out),
+	    cmocka_unit_test(test_time_parse__rfc3339_with_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,8 +17,8 @@ static const struct sr_opt demo_opts[] = {
     {O_KEEP, "--keep", NULL, NULL, "keep containers"},
     {O_REPORT, "--report", NULL, "FMT:PATH", "write a report"},
 };
-static const struct sr_verb_def demo = {"demo", "[OPTIONS] [ARGS]", "A demo verb.", demo_opts,
-					SR_ARRAY_SIZE(demo_opts)};
+static const struct sr_verb_def demo = {"demo",	   "[OPTIONS] [ARGS]",	     "A demo verb.",
+					demo_opts, SR_ARRAY_SIZE(demo_opts), NULL};
 
 static void test_opts__every_form_of_a_value_is_accepted(void **state)
 {

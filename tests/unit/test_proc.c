@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -99,6 +102,52 @@ static void test_proc__stdin_is_dev_null(void **state)
 	proc_result_release(&res);
 }
 
+static int failing_poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	(void)fds;
+	(void)nfds;
+	(void)timeout;
+	errno = ENOMEM;
+	return -1;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* poll() failing mid-run: an error, the child killed and reaped (no wait
+ * without a deadline: it would sleep 60 s), and no fd left open. */
+static void test_proc__poll_error_closes_fds_and_reaps(void **state)
+{
+	char *argv[] = {"sleep", "60", NULL};
+	struct proc_opts o = {.argv = argv, .timeout_ms = 120000};
+	struct proc_result res;
+	struct sr_err err = SR_ERR_INIT;
+	int before = open_fds();
+	uint64_t t0 = sr_now_ms();
+
+	(void)state;
+	sr_proc_poll = failing_poll;
+	assert_int_equal(proc_run(&o, &res, &err), SR_EFAIL);
+	sr_proc_poll = poll;
+	assert_non_null(strstr(err.msg, "poll"));
+	assert_true(sr_now_ms() - t0 < 10000);
+	assert_int_equal(res.signal, SIGKILL);
+	assert_int_equal(open_fds(), before);
+	/* Reaped: no child of ours is left to wait for. */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	proc_result_release(&res);
+}
+
 static void test_util__durations_and_sizes(void **state)
 {
 	uint64_t v;
@@ -151,6 +200,7 @@ int main(void)
 	    cmocka_unit_test(test_proc__deadline_kills),
 	    cmocka_unit_test(test_proc__missing_program_is_an_error),
 	    cmocka_unit_test(test_proc__stdin_is_dev_null),
+	    cmocka_unit_test(test_proc__poll_error_closes_fds_and_reaps),
 	    cmocka_unit_test(test_util__durations_and_sizes),
 	    cmocka_unit_test(test_util__json_escapes_hostile_bytes),
 	    cmocka_unit_test(test_util__tokens_are_128_random_bits),

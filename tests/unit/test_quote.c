@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "runner/engine/quote.h"
+#include "lib/quote.h"
 
 static void test_quote__argv_is_shell_safe(void **state)
 {

@@ -897,10 +897,32 @@ static void test_report__merge_rejects_malformed_input_with_position(void **stat
 	free(out);
 }
 
+/* One table names every format: --report and -o accept exactly these, each
+ * with the extension of its default file name and a writer. */
+static void test_report__format_table(void **state)
+{
+	static const char *const names[] = {"json", "junit", "sarif", "html"};
+	static const char *const exts[] = {"json", "xml", "sarif", "html"};
+
+	(void)state;
+	assert_int_equal(report_nformats, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct report_format *f = report_format_find(names[i], (size_t)-1);
+		assert_non_null(f);
+		assert_string_equal(f->ext, exts[i]);
+		assert_non_null(f->write);
+	}
+	assert_ptr_equal(report_format_find("junit:out.xml", 5), report_format_find("junit", 5));
+	assert_null(report_format_find("xml", (size_t)-1));
+	assert_null(report_format_find("jso", (size_t)-1));
+	assert_null(report_format_find("json", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_report__record_json_has_the_design_fields_in_order),
+	    cmocka_unit_test(test_report__format_table),
 	    cmocka_unit_test(test_report__record_json_nulls_for_unknown_values),
 	    cmocka_unit_test(test_report__record_json_escapes_hostile_strings),
 	    cmocka_unit_test(test_report__record_json_never_writes_the_token),

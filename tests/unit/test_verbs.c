@@ -109,8 +109,11 @@ static void test_verbs__unknown_option_names_the_verbs_help(void **state)
 static void test_verbs__find_by_name_and_first_word(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sr_nverbs; i++)
+	for (size_t i = 0; i < sr_nverbs; i++) {
 		assert_ptr_equal(verb_find(sr_verbs[i].name), &sr_verbs[i]);
+		/* One table: every verb it lists is the one main() runs. */
+		assert_non_null(sr_verbs[i].fn);
+	}
 	assert_string_equal(verb_find("report")->name, "report merge");
 	assert_null(verb_find("rep"));
 	assert_null(verb_find("nope"));

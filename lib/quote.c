@@ -1,4 +1,4 @@
-#include "runner/engine/quote.h"
+#include "lib/quote.h"
 
 #include <string.h>
 
