@@ -30,6 +30,8 @@ CAT_LIB := $(BUILD)/libsrcatalogue.a
 RUNNER_LIB := $(BUILD)/libsrrunner.a
 LIBS_ALL := $(RUNNER_LIB) $(CAT_LIB) $(CORE_LIB)
 MAIN_OBJ := $(BUILD)/runner/cli/main.o
+SCHEMAS := schema/harness.schema.json schema/images.schema.json
+SCHEMA_OBJ := $(BUILD)/gen/schema_data.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,16 +64,15 @@ $(BUILD)/helper/%: runner/helper/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -o $@ $<
 
-# The JSON Schemas, compiled in for `sandrun schema` (runner/cmd/cmd_schema.c).
-SCHEMAS := schema/harness.schema.json schema/images.schema.json
-SCHEMA_OBJ := $(BUILD)/gen/schema_data.o
+# The JSON Schemas, compiled into libsrrunner.a for `sandrun schema`
+# (runner/cmd/cmd_schema.c); SCHEMAS and SCHEMA_OBJ are set above.
 $(BUILD)/gen/schema_data.c: $(SCHEMAS) schema/embed.sh
 	@mkdir -p $(dir $@)
 	sh schema/embed.sh $@ sr_schema_harness=schema/harness.schema.json sr_schema_images=schema/images.schema.json
 $(SCHEMA_OBJ): $(BUILD)/gen/schema_data.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/sandrun: $(MAIN_OBJ) $(SCHEMA_OBJ) $(LIBS_ALL)
+$(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CORE_LIB): $(CORE_SRCS:%.c=$(BUILD)/%.o)
@@ -82,7 +83,7 @@ $(CAT_LIB): $(CAT_SRCS:%.c=$(BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
+$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o) $(SCHEMA_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
