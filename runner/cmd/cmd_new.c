@@ -139,11 +139,12 @@ static const char *pick_toolchain(const struct catalogue *cat, const struct kind
 }
 
 /* The "# yaml-language-server: $schema=" line naming the installed schema
- * (../share/sandrun/schema/ next to the binary) or the source tree's; ""
- * when neither is there. Caller frees. */
+ * (../share/sandrun/schema/ next to the binary) or the source tree's (the
+ * binary at its root, or in build/<dir>/); "" when none is there. Caller
+ * frees. */
 static char *schema_line(void)
 {
-	const char *rel[] = {"../share/sandrun/schema", "schema"};
+	const char *rel[] = {"../share/sandrun/schema", "schema", "../../schema"};
 	char exe[PATH_MAX], path[PATH_MAX + 64], real[PATH_MAX], *slash;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
