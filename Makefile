@@ -1,6 +1,6 @@
 # sandrun — see README.md. `make` builds, `make test` runs every test.
 CC ?= cc
-PKGS := yaml-0.1 libgit2 libxxhash libcurl
+PKGS := yaml-0.1 libgit2 libxxhash libcurl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

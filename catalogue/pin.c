@@ -77,6 +77,13 @@ int catalogue_pin(struct catalogue *c, const char *const *ids, size_t nids, cat_
 		  void *ctx, struct strbuf *lines, struct strvec *changes, int *nfailed,
 		  struct sr_err *err)
 {
+	return catalogue_pin_ex(c, ids, nids, fn, ctx, false, lines, changes, nfailed, err);
+}
+
+int catalogue_pin_ex(struct catalogue *c, const char *const *ids, size_t nids, cat_resolve_fn fn,
+		     void *ctx, bool dry_run, struct strbuf *lines, struct strvec *changes,
+		     int *nfailed, struct sr_err *err)
+{
 	struct cat_update *ups = xcalloc(c->n ? c->n : 1, sizeof(*ups));
 	/* The resolved strings the updates point at, freed once written. */
 	char **owned = xcalloc(2 * (c->n ? c->n : 1), sizeof(*owned));
@@ -129,7 +136,7 @@ int catalogue_pin(struct catalogue *c, const char *const *ids, size_t nids, cat_
 		owned[nowned++] = d;
 		owned[nowned++] = pd;
 	}
-	if (nups) {
+	if (nups && !dry_run) {
 		char *text = NULL, *path;
 		size_t len = 0;
 

@@ -33,6 +33,12 @@ int catalogue_pin(struct catalogue *c, const char *const *ids, size_t nids, cat_
 		  void *ctx, struct strbuf *lines, struct strvec *changes, int *nfailed,
 		  struct sr_err *err);
 
+/* catalogue_pin, but with dry_run nothing is written: lines and changes say
+ * what would change, the file and c stay as they are. */
+int catalogue_pin_ex(struct catalogue *c, const char *const *ids, size_t nids, cat_resolve_fn fn,
+		     void *ctx, bool dry_run, struct strbuf *lines, struct strvec *changes,
+		     int *nfailed, struct sr_err *err);
+
 /* Verify every entry, appending one line each to lines:
  *   "id: unpinned"                                  (a problem)
  *   "id: platform P unpinned"                       (platform without its digest: a problem)

@@ -61,10 +61,11 @@ daemonize()
 }
 
 # ---------------------------------------------------------------- 1. packages
-PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libyaml-dev
+PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libssl-dev libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
-	python3 procps podman catatonit chromium python3-jsonschema python3-yaml dpkg-dev debhelper lintian fakeroot)
+	python3 python3-jsonschema python3-jwt python3-cryptography openssl procps podman catatonit chromium
+	python3-yaml dpkg-dev debhelper lintian fakeroot)
 
 # A working engine is used as it is: GitHub's runner images ship Docker CE,
 # whose containerd.io conflicts with Debian's docker.io.

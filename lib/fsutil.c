@@ -3,114 +3,189 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define SR_HAVE_OPENAT2_H 1
+#endif
+#endif
 
-static int copy_file(const char *src, const char *dst, mode_t mode, struct sr_err *err)
+#define FS_MAX_DEPTH 256
+
+/* Copy at most limit bytes from in to out (limit: the size fstat gave when
+ * in was opened: a file that grows meanwhile is cut there). */
+static int copy_fd(int in, int out, uint64_t limit, const char *src, const char *dst,
+		   struct sr_err *err)
 {
 	char buf[65536];
-	int in, out, rc = 0;
 
-	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (in < 0)
-		return sr_err_set(err, SR_EFAIL, "cannot open '%s': %s", src, strerror(errno));
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 07777);
-	if (out < 0) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", dst, strerror(errno));
-		close(in);
-		return rc;
-	}
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf)), w = 0;
+	while (limit) {
+		size_t want = limit < sizeof(buf) ? (size_t)limit : sizeof(buf);
+		ssize_t n = read(in, buf, want), w = 0;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc =
-			    sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", src, strerror(errno));
-			break;
-		}
+		if (n < 0)
+			return sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", src,
+					  strerror(errno));
 		if (!n)
 			break;
+		limit -= (uint64_t)n;
 		while (w < n) {
 			ssize_t k = write(out, buf + w, (size_t)(n - w));
 			if (k < 0 && errno == EINTR)
 				continue;
-			if (k < 0) {
-				rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", dst,
-						strerror(errno));
-				goto done;
-			}
+			if (k < 0)
+				return sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", dst,
+						  strerror(errno));
 			w += k;
 		}
 	}
-done:
+	return 0;
+}
+
+/* The regular file name in sfd copied to name in dfd (created, mode);
+ * neither side follows a symlink. */
+static int copy_file_at(int sfd, const char *sname, int dfd, const char *dname, mode_t mode,
+			uid_t uid, gid_t gid, const char *what, struct sr_err *err)
+{
+	struct stat st;
+	int in, out, rc;
+
+	in = openat(sfd, sname, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (in < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot open '%s': %s", what, strerror(errno));
+	if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(in);
+		return sr_err_set(err, SR_EFAIL, "cannot copy '%s': not a regular file", what);
+	}
+	out =
+	    openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 07777);
+	if (out < 0) {
+		rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", what, strerror(errno));
+		close(in);
+		return rc;
+	}
+	rc = copy_fd(in, out, (uint64_t)st.st_size, what, what, err);
 	close(in);
-	if (close(out) < 0 && !rc)
-		rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", dst, strerror(errno));
 	/* Keep the mode exactly (umask applied at creation). */
-	if (!rc)
-		chmod(dst, mode & 07777);
+	if (!rc && fchmod(out, mode & 07777) < 0)
+		rc = sr_err_set(err, SR_EFAIL, "cannot chmod '%s': %s", what, strerror(errno));
+	if (!rc && (int)uid >= 0 && fchown(out, uid, gid) < 0)
+		rc = sr_err_set(err, SR_EFAIL, "cannot chown '%s': %s", what, strerror(errno));
+	if (close(out) < 0 && !rc)
+		rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", what, strerror(errno));
+	return rc;
+}
+
+static DIR *opendir_at(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
+static int copy_dir_at(int sfd, int dfd, const char *src, uid_t uid, gid_t gid, int depth,
+		       struct sr_err *err);
+
+/* One entry of a tree copy: directories recurse, links are copied as
+ * links, regular files by fd; other types are skipped. */
+static int copy_entry(int sfd, int dfd, const char *name, const char *src, uid_t uid, gid_t gid,
+		      int depth, struct sr_err *err)
+{
+	char *what = xasprintf("%s/%s", src, name);
+	struct stat st;
+	int rc = 0, s = -1, d = -1;
+
+	if (fstatat(sfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = sr_err_set(err, SR_EFAIL, "cannot stat '%s': %s", what, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(dfd, name, 0700) < 0)
+			rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", what,
+					strerror(errno));
+		else if ((s = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+			     0 ||
+			 (d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+			     0)
+			rc = sr_err_set(err, SR_EFAIL, "cannot open '%s': %s", what,
+					strerror(errno));
+		else if (!(rc = copy_dir_at(s, d, what, uid, gid, depth + 1, err))) {
+			if (fchmod(d, st.st_mode & 07777) < 0 ||
+			    ((int)uid >= 0 && fchown(d, uid, gid) < 0))
+				rc = sr_err_set(err, SR_EFAIL, "cannot chown '%s': %s", what,
+						strerror(errno));
+		}
+	} else if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(sfd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			rc = sr_err_set(err, SR_EFAIL, "cannot read link '%s': %s", what,
+					strerror(errno));
+		else if ((target[n] = '\0', symlinkat(target, dfd, name) < 0))
+			rc = sr_err_set(err, SR_EFAIL, "cannot create link '%s': %s", what,
+					strerror(errno));
+		else if ((int)uid >= 0 && fchownat(dfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = sr_err_set(err, SR_EFAIL, "cannot chown '%s': %s", what,
+					strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		rc = copy_file_at(sfd, name, dfd, name, st.st_mode, uid, gid, what, err);
+	}
+	if (s >= 0)
+		close(s);
+	if (d >= 0)
+		close(d);
+	free(what);
+	return rc;
+}
+
+static int copy_dir_at(int sfd, int dfd, const char *src, uid_t uid, gid_t gid, int depth,
+		       struct sr_err *err)
+{
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	if (depth > FS_MAX_DEPTH)
+		return sr_err_set(err, SR_EFAIL, "cannot copy '%s': nested too deep", src);
+	if (!(d = opendir_at(sfd)))
+		return sr_err_set(err, SR_EFAIL, "cannot open directory '%s': %s", src,
+				  strerror(errno));
+	while (!rc && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		rc = copy_entry(sfd, dfd, de->d_name, src, uid, gid, depth, err);
+	}
+	closedir(d);
 	return rc;
 }
 
 int fs_copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, struct sr_err *err)
 {
-	DIR *d = opendir(src);
-	struct dirent *de;
-	int rc = 0;
+	int s, d, rc;
 
-	if (!d)
+	s = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s < 0)
 		return sr_err_set(err, SR_EFAIL, "cannot open directory '%s': %s", src,
 				  strerror(errno));
-	while (!rc && (de = readdir(d))) {
-		char *s, *t;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		s = xasprintf("%s/%s", src, de->d_name);
-		t = xasprintf("%s/%s", dst, de->d_name);
-		if (lstat(s, &st) < 0) {
-			rc = sr_err_set(err, SR_EFAIL, "cannot stat '%s': %s", s, strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			if (mkdir(t, st.st_mode & 07777) < 0)
-				rc = sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", t,
-						strerror(errno));
-			else {
-				chmod(t, st.st_mode & 07777);
-				rc = fs_copy_tree(s, t, uid, gid, err);
-			}
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlink(s, target, sizeof(target) - 1);
-			if (n < 0) {
-				rc = sr_err_set(err, SR_EFAIL, "cannot read link '%s': %s", s,
-						strerror(errno));
-			} else {
-				target[n] = '\0';
-				if (symlink(target, t) < 0)
-					rc =
-					    sr_err_set(err, SR_EFAIL, "cannot create link '%s': %s",
-						       t, strerror(errno));
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			rc = copy_file(s, t, st.st_mode, err);
-		} else {
-			free(s);
-			free(t);
-			continue;
-		}
-		if (!rc && (int)uid >= 0 && lchown(t, uid, gid) < 0)
-			rc = sr_err_set(err, SR_EFAIL, "cannot chown '%s': %s", t, strerror(errno));
-		free(s);
-		free(t);
+	d = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0) {
+		rc = sr_err_set(err, SR_EFAIL, "cannot open directory '%s': %s", dst,
+				strerror(errno));
+		close(s);
+		return rc;
 	}
-	closedir(d);
+	rc = copy_dir_at(s, d, src, uid, gid, 0, err);
+	close(s);
+	close(d);
 	return rc;
 }
 
@@ -124,7 +199,7 @@ static int remove_dir_contents(int dfd, dev_t dev, int depth)
 	struct dirent *de;
 	int rc = 0;
 
-	if (depth > 256) {
+	if (depth > FS_MAX_DEPTH) {
 		close(dfd);
 		errno = ELOOP;
 		return -1;
@@ -149,12 +224,15 @@ static int remove_dir_contents(int dfd, dev_t dev, int depth)
 				rc = -1;
 			continue;
 		}
-		if (st.st_dev != dev) {
+		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* What was opened, not what was looked at: another mount is
+		 * left alone even if it was swapped in between. */
+		if (sub >= 0 && (fstat(sub, &st) < 0 || st.st_dev != dev)) {
+			close(sub);
 			errno = EBUSY;
 			rc = -1;
 			continue;
 		}
-		sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub < 0 || remove_dir_contents(sub, dev, depth + 1) < 0)
 			rc = -1;
 		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -176,6 +254,10 @@ int fs_remove_tree(const char *path)
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
+	if (fstat(dfd, &st) < 0) {
+		close(dfd);
+		return -1;
+	}
 	rc = remove_dir_contents(dfd, st.st_dev, 0);
 	if (rmdir(path) < 0 && errno != ENOENT)
 		rc = -1;
@@ -225,8 +307,8 @@ int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, st
 		p += n;
 		len -= (size_t)n;
 	}
+	fchmod(fd, mode);
 	close(fd);
-	fchmodat(AT_FDCWD, path, mode, 0);
 	return 0;
 }
 
@@ -240,91 +322,96 @@ bool fs_inside(const char *root_real, const char *path)
 	return !strncmp(real, root_real, n) && (real[n] == '/' || real[n] == '\0');
 }
 
-static bool strvec_has(const struct strvec *sv, const char *s)
+bool fs_rel_plain(const char *rel)
 {
-	for (size_t i = 0; i < sv->nr; i++)
-		if (!strcmp(sv->v[i], s))
-			return true;
-	return false;
-}
+	const char *p = rel;
 
-/* Whether b admits a file of size bytes; takes it from b when it does. */
-static bool budget_take(struct fs_budget *b, uint64_t size)
-{
-	if (!b)
-		return true;
-	if (!b->files || size > b->bytes) {
-		b->dropped++;
-		b->dropped_bytes += size;
+	if (!rel || !*rel || *rel == '/')
 		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (!n || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && !*++p)
+			return false;
 	}
-	b->files--;
-	b->bytes -= size;
 	return true;
 }
 
-int fs_collect(const char *root, const char *pattern, const char *dest_dir, struct strvec *rels,
-	       struct sr_err *err)
+/* openat2 beneath dfd with no symlink at all, or -1/ENOSYS where the
+ * kernel (or the headers) lack it. */
+static int open_beneath2(int dfd, const char *rel, int flags)
 {
-	return fs_collect_budget(root, pattern, dest_dir, rels, NULL, err);
+#if defined(SR_HAVE_OPENAT2_H) && defined(SYS_openat2)
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+#else
+	(void)dfd;
+	(void)rel;
+	(void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
 }
 
-int fs_collect_budget(const char *root, const char *pattern, const char *dest_dir,
-		      struct strvec *rels, struct fs_budget *b, struct sr_err *err)
+int fs_open_beneath(int dfd, const char *rel, int flags)
 {
-	char root_real[PATH_MAX];
-	char *full;
-	glob_t g;
-	int matches = 0, grc;
+	char *p, *name, *next;
+	int cur, fd;
 
-	if (!realpath(root, root_real))
-		return sr_err_set(err, SR_EFAIL, "cannot resolve '%s': %s", root, strerror(errno));
-	full = xasprintf("%s/%s", root_real, pattern);
-	grc = glob(full, 0, NULL, &g);
-	free(full);
-	if (grc == GLOB_NOMATCH)
-		return 0;
-	if (grc)
-		return sr_err_set(err, SR_EFAIL, "cannot glob '%s' in the run's /work", pattern);
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		const char *m = g.gl_pathv[i];
-		const char *rel = m + strlen(root_real) + 1;
-		struct stat st;
-		char *dst, *slash;
-
-		matches++;
-		/* The match itself must not be a link, and its directory must
-		 * resolve inside the run's work tree. */
-		if (lstat(m, &st) < 0 || !S_ISREG(st.st_mode) || !fs_inside(root_real, m))
-			continue;
-		if (b && strvec_has(rels, rel))
-			continue;
-		if (!budget_take(b, (uint64_t)st.st_size))
-			continue;
-		if (!dest_dir) {
-			strvec_push(rels, rel);
-			continue;
-		}
-		dst = xasprintf("%s/%s", dest_dir, rel);
-		slash = strrchr(dst, '/');
-		*slash = '\0';
-		if (fs_mkdirs(dst, 0755, err) < 0) {
-			free(dst);
-			globfree(&g);
-			return SR_EFAIL;
-		}
-		*slash = '/';
-		unlink(dst);
-		if (copy_file(m, dst, 0644, err) < 0) {
-			free(dst);
-			globfree(&g);
-			return SR_EFAIL;
-		}
-		strvec_push(rels, rel);
-		free(dst);
+	if (!fs_rel_plain(rel)) {
+		errno = EINVAL;
+		return -1;
 	}
-	globfree(&g);
-	return matches;
+	fd = open_beneath2(dfd, rel, flags);
+	if (fd >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
+		return fd;
+	/* The fallback: one component at a time, none a symlink. */
+	p = xstrdup(rel);
+	cur = dfd;
+	for (name = p; (next = strchr(name, '/')); name = next + 1) {
+		int sub;
+		*next = '\0';
+		sub = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cur != dfd)
+			close(cur);
+		if (sub < 0) {
+			free(p);
+			return -1;
+		}
+		cur = sub;
+	}
+	fd = openat(cur, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (cur != dfd) {
+		int e = errno;
+		close(cur);
+		errno = e;
+	}
+	free(p);
+	return fd;
+}
+
+int fs_copy_out_fd(int in, const char *what, int dfd, const char *name, uint64_t limit,
+		   struct sr_err *err)
+{
+	int out, rc;
+
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		return sr_err_set(err, SR_EFAIL, "cannot replace '%s': %s", name, strerror(errno));
+	out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot create '%s': %s", name, strerror(errno));
+	rc = copy_fd(in, out, limit, what, name, err);
+	if (!rc)
+		fchmod(out, 0644);
+	if (close(out) < 0 && !rc)
+		rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", name, strerror(errno));
+	return rc;
 }
 
 static bool helper_ok(const char *path)

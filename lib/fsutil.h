@@ -8,8 +8,10 @@
 
 #include "lib/util.h"
 
-/* Copy the tree at src into the existing directory dst. Regular files,
- * directories and symlinks (as links) are copied; other types skipped.
+/* Copy the tree at src into the existing directory dst through directory
+ * fds (no link followed on either side; a file copied up to the size fstat
+ * gave on its fd). Regular files, directories and symlinks (as links) are
+ * copied; other types skipped.
  * uid/gid >= 0: chown every copied entry (without following links). */
 int fs_copy_tree(const char *src, const char *dst, uid_t uid, gid_t gid, struct sr_err *err);
 
@@ -30,11 +32,15 @@ int fs_helper_path(char *out, size_t n, const char *prog);
 /* Write data to a new file with the given mode (fails if it exists). */
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct sr_err *err);
 
-/* Glob pattern (relative) inside root; every match that is a regular file
- * reached without leaving root through a symlink is copied to dest_dir
- * (same relative path) and its relative path pushed to rels. Matches that
- * escape, or are symlinks, are skipped. Returns the number of matches
- * (including skipped ones), or a negative error. */
+/* Glob pattern (relative) inside root, matched one component at a time
+ * against the names the directories hold, each reached through a directory
+ * fd opened O_NOFOLLOW (a symlink anywhere on the way is never followed).
+ * Every match that is a regular file is copied by fd (at most the size
+ * fstat gave when it was opened) to dest_dir under its physical relative
+ * path, which is pushed to rels; dest_dir NULL: only listed. A pattern with
+ * a component that could match "." or ".." (fs_glob_dotsafe) matches
+ * nothing. Returns the number of matches (including skipped ones), or a
+ * negative error. */
 int fs_collect(const char *root, const char *pattern, const char *dest_dir, struct strvec *rels,
 	       struct sr_err *err);
 
@@ -54,5 +60,30 @@ int fs_collect_budget(const char *root, const char *pattern, const char *dest_di
 
 /* Whether a directory entry path is safely inside root (realpath prefix). */
 bool fs_inside(const char *root_real, const char *path);
+
+/* Whether no component of the glob pattern can match "." or "..": literal
+ * ones, and globs such as ".[.]", ".?", ".*" (decided with fnmatch). */
+bool fs_glob_dotsafe(const char *pattern);
+
+/* A plain relative name: not empty, no leading or trailing '/', no empty,
+ * "." or ".." component. */
+bool fs_rel_plain(const char *rel);
+
+/* Open the plain relative name rel beneath the directory dfd without
+ * following any symlink (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where
+ * the kernel has it, else openat O_NOFOLLOW one component at a time).
+ * flags as for openat; -1/errno (EINVAL for a name that is not plain). */
+int fs_open_beneath(int dfd, const char *rel, int flags);
+
+/* Copy at most limit bytes of the open file in to a new file name (0644,
+ * replacing a file of that name) in the directory dfd, not following a
+ * link. what names in for messages. */
+int fs_copy_out_fd(int in, const char *what, int dfd, const char *name, uint64_t limit,
+		   struct sr_err *err);
+
+/* Copy at most limit bytes of the open file in to dest_dir/rel (rel a
+ * plain relative name; its directories created, none followed if a link). */
+int fs_copy_in(int in, const char *what, const char *dest_dir, const char *rel, uint64_t limit,
+	       struct sr_err *err);
 
 #endif

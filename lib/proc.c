@@ -39,12 +39,36 @@ void proc_result_release(struct proc_result *res)
 	strbuf_release(&res->err);
 }
 
+/* A pipe holding data, its write end closed: the child reads data, then EOF. */
+static int input_pipe(int p[2], const char *data, size_t len, struct sr_err *err)
+{
+	size_t off = 0;
+
+	if (len > 65536)
+		return sr_err_set(err, SR_EFAIL, "child input of %zu bytes is over 64 KiB", len);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
+	fcntl(p[1], F_SETPIPE_SZ, 65536);
+	while (off < len) {
+		ssize_t n = write(p[1], data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sr_err_set(err, SR_EFAIL, "cannot write child input: %s",
+					  strerror(errno));
+		off += (size_t)n;
+	}
+	close(p[1]);
+	p[1] = -1;
+	return 0;
+}
+
 /* One child: its pipes, its pidfd, where it stands. Every fd is -1 when
  * closed, so close_all can run from any step. */
 struct child {
 	const struct proc_opts *o;
 	struct proc_result *res;
-	int outp[2], errp[2];
+	int outp[2], errp[2], inp[2];
 	int pidfd, status;
 	pid_t pid;
 	size_t cap;
@@ -66,6 +90,7 @@ static void close_all(struct child *c)
 	for (int i = 0; i < 2; i++) {
 		close_fd(&c->outp[i]);
 		close_fd(&c->errp[i]);
+		close_fd(&c->inp[i]);
 	}
 	close_fd(&c->pidfd);
 }
@@ -76,7 +101,10 @@ static void spawn_attrs(posix_spawn_file_actions_t *fa, posix_spawnattr_t *attr,
 	sigset_t mask;
 
 	posix_spawn_file_actions_init(fa);
-	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	if (c->inp[0] >= 0)
+		posix_spawn_file_actions_adddup2(fa, c->inp[0], 0);
+	else
+		posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(fa, c->outp[1], 1);
 	posix_spawn_file_actions_adddup2(fa, c->errp[1], 2);
 	/* Engine clients and their helpers (podman's conmon writes files into
@@ -108,6 +136,8 @@ static int spawn(struct child *c, struct sr_err *err)
 
 	if (pipe2(c->outp, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0)
 		return sr_err_set(err, SR_EFAIL, "pipe: %s", strerror(errno));
+	if (o->input && (rc = input_pipe(c->inp, o->input, o->input_len, err)) < 0)
+		return rc;
 	spawn_attrs(&fa, &attr, c);
 	rc = posix_spawnp(&c->pid, o->argv[0], &fa, &attr, o->argv, o->envp ? o->envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -116,6 +146,7 @@ static int spawn(struct child *c, struct sr_err *err)
 		return sr_err_set(err, SR_EFAIL, "cannot run '%s': %s", o->argv[0], strerror(rc));
 	close_fd(&c->outp[1]);
 	close_fd(&c->errp[1]);
+	close_fd(&c->inp[0]);
 	c->pidfd = pidfd_open_compat(c->pid);
 	return 0;
 }
@@ -237,6 +268,7 @@ int proc_run(const struct proc_opts *o, struct proc_result *res, struct sr_err *
 			  .res = res,
 			  .outp = {-1, -1},
 			  .errp = {-1, -1},
+			  .inp = {-1, -1},
 			  .pidfd = -1,
 			  .cap = o->out_cap ? o->out_cap : DEFAULT_CAP,
 			  .start = sr_now_ms()};

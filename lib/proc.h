@@ -1,4 +1,5 @@
-/* Child processes: spawn from an argv (never a shell), stdin /dev/null, both
+/* Child processes: spawn from an argv (never a shell), stdin /dev/null or a
+ * small given input, both
  * output streams captured with a cap (tail kept) through one poll() loop,
  * a CLOCK_MONOTONIC deadline, exit status and signal kept apart. */
 #ifndef SR_PROC_H
@@ -26,6 +27,10 @@ struct proc_opts {
 	uint64_t abort_grace_ms; /* after on_abort, wait this long before SIGKILL (default 10 s) */
 	bool interruptible;	 /* abort when sr_interrupted is set (cleanup calls are not) */
 	const char *cwd;	 /* the child's working directory; NULL: the runner's */
+	/* The child's standard input (at most 64 KiB, written to a pipe before
+	 * it starts: credential helpers read a server URL); NULL: /dev/null. */
+	const char *input;
+	size_t input_len;
 };
 
 struct proc_result {

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/sanitize.h"
+
 int sr_verbosity;
 bool sr_log_json;
 
@@ -630,6 +632,49 @@ static int write_in_place(const char *path, const char *data, size_t len, struct
 	return 0;
 }
 
+/* Where a report path leads: path itself unless it is a symlink, else the
+ * end of its chain of links, with the directory resolved; a dangling link
+ * names the file to create (its directory must exist). NULL/errno. */
+static char *link_target(const char *path)
+{
+	char *cur = xstrdup(path);
+
+	for (int i = 0; i < 40; i++) {
+		char buf[PATH_MAX], *slash, *next;
+		struct stat st;
+		ssize_t n;
+
+		if (lstat(cur, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			char *dir, *real, *out;
+			if (i == 0)
+				return cur;
+			slash = strrchr(cur, '/');
+			dir = slash ? xstrndup(cur, (size_t)(slash - cur)) : xstrdup(".");
+			real = realpath(*dir ? dir : "/", NULL);
+			free(dir);
+			out = real ? xasprintf("%s/%s", strcmp(real, "/") ? real : "",
+					       slash ? slash + 1 : cur)
+				   : NULL;
+			free(real);
+			free(cur);
+			return out;
+		}
+		if ((n = readlink(cur, buf, sizeof(buf) - 1)) < 0) {
+			free(cur);
+			return NULL;
+		}
+		buf[n] = '\0';
+		slash = strrchr(cur, '/');
+		next = buf[0] == '/' || !slash ? xstrdup(buf)
+					       : xasprintf("%.*s/%s", (int)(slash - cur), cur, buf);
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	errno = ELOOP;
+	return NULL;
+}
+
 int sr_write_file_atomic(const char *path, const char *data, size_t len, struct sr_err *err)
 {
 	char *target = NULL, *tmp = NULL;
@@ -645,15 +690,10 @@ int sr_write_file_atomic(const char *path, const char *data, size_t len, struct 
 		return 0;
 	}
 
-	/* A symlink is followed: the file it names is replaced, the link kept. */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		target = realpath(path, NULL);
-		if (!target)
-			return sr_err_set(err, SR_EFAIL, "cannot resolve '%s': %s", path,
-					  strerror(errno));
-	} else {
-		target = xstrdup(path);
-	}
+	/* A symlink is followed: the file it names is replaced (or created,
+	 * for a dangling link), the link kept. */
+	if (!(target = link_target(path)))
+		return sr_err_set(err, SR_EFAIL, "cannot resolve '%s': %s", path, strerror(errno));
 	if (stat(target, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
 			rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': Is a directory", path);
@@ -712,7 +752,7 @@ int sr_check_writable(const char *path, struct sr_err *err)
 	}
 	/* A regular file is replaced by rename: its directory must take a new
 	 * file (for a symlink, the directory of the file it names). */
-	dir = realpath(path, NULL);
+	dir = link_target(path);
 	if (!dir)
 		dir = xstrdup(path);
 	slash = strrchr(dir, '/');
@@ -753,7 +793,12 @@ void sr_log(const char *fmt, ...)
 		fputs(line.buf, stderr);
 		strbuf_release(&line);
 	} else {
-		fprintf(stderr, "sandrun: %s\n", strbuf_str(&sb));
+		/* Messages quote specs, reports and engine output: one
+		 * sanitiser shows their control bytes escaped. */
+		struct strbuf safe = STRBUF_INIT;
+		sr_sanitize(&safe, strbuf_str(&sb), 0, SR_SAN_KEEP_NL);
+		fprintf(stderr, "sandrun: %s\n", strbuf_str(&safe));
+		strbuf_release(&safe);
 	}
 	strbuf_release(&sb);
 }

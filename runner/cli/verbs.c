@@ -38,6 +38,13 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_BASELINE, "--baseline", NULL, "REPORT",
+     "mark verdicts and crash groups new, unchanged or fixed against an earlier JSON report"},
+    {O_RUN_FAIL_ON, "--fail-on", NULL, "new|any",
+     "new: exit 1 only on regressions against --baseline (PR mode); any: every failure "
+     "(default)"},
+    {O_RUN_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable; e.g. /src/project=.)"},
 };
 
 static const struct sr_opt pull_opts[] = {
@@ -49,10 +56,21 @@ static const struct sr_opt pin_opts[] = {
     {O_PIN_ALL, "--all", NULL, NULL, "every catalogue entry"},
     {O_PIN_COMMIT, "--commit", NULL, NULL, "record the change as one commit on a branch"},
     {O_PIN_BRANCH, "--branch", NULL, "NAME", "the branch (default sandrun/pin-YYYY-MM-DD)"},
+    {O_PIN_DRY_RUN, "--dry-run", NULL, NULL, "print what would change (old -> new), write nothing"},
+    {O_PIN_VIA_ENGINE, "--via-engine", NULL, NULL,
+     "resolve by pulling through the engine instead of asking the registry"},
+    {O_PIN_INSECURE, "--insecure-registry", NULL, "HOST",
+     "allow plain HTTP to HOST[:PORT] (loopback always is; repeatable)"},
 };
 
 static const struct sr_opt verify_opts[] = {
-    {O_VERIFY_PULL, "--pull", NULL, NULL, "also check that no tag drifted from its pin"},
+    {O_VERIFY_PULL, "--pull", NULL, NULL,
+     "also check that no tag drifted from its pin, pulling through the engine"},
+    {O_VERIFY_REMOTE, "--remote", NULL, NULL,
+     "check pins and tag drift against the registry itself: no pull, no engine"},
+    {O_VERIFY_VIA_ENGINE, "--via-engine", NULL, NULL, "with --remote: the same as --pull"},
+    {O_VERIFY_INSECURE, "--insecure-registry", NULL, "HOST",
+     "allow plain HTTP to HOST[:PORT] (loopback always is; repeatable)"},
 };
 
 static const struct sr_opt list_opts[] = {
@@ -62,6 +80,18 @@ static const struct sr_opt list_opts[] = {
 
 static const struct sr_opt repro_opts[] = {
     {O_REPRO_KEEP, "--keep", NULL, NULL, "keep the container and the final /work"},
+    {O_REPRO_ARTIFACTS, "--artifacts", NULL, "DIR",
+     "the artifacts root the saved input is read from (default $SANDRUN_ARTIFACTS or "
+     "./sandrun-artifacts)"},
+    {O_REPRO_SUITE, "--suite", NULL, "DIR",
+     "the suite root the record's spec must lie in (default the current directory)"},
+    {O_REPRO_ALLOW_CHANGED_SPEC, "--allow-changed-spec", NULL, NULL,
+     "run a spec whose bytes differ from the record's spec_hash (says what changed)"},
+};
+
+static const struct sr_opt diff_opts[] = {
+    {O_DIFF_OUTPUT, "--output", "-o", "FMT:PATH",
+     "also write the diff: json, markdown or html (repeatable; PATH - is stdout)"},
 };
 
 static const struct sr_opt merge_opts[] = {
@@ -70,6 +100,10 @@ static const struct sr_opt merge_opts[] = {
      "a directory for sandrun.EXT)"},
     {O_MERGE_SUITE, "--suite", NULL, "DIR",
      "the suite the shards ran: check their fingerprint, one error record per lost run"},
+    {O_MERGE_BASELINE, "--baseline", NULL, "REPORT",
+     "junit, sarif, html: compared with an earlier JSON report (SARIF baselineState)"},
+    {O_MERGE_SOURCE_MAP, "--source-map", NULL, "FROM=TO",
+     "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
 static const struct sr_opt new_opts[] = {
@@ -88,16 +122,19 @@ const struct sr_verb_def sr_verbs[] = {
      cmd_explain},
     {"pull", "[--all | TOOLCHAIN ...]", "Make sure catalogue images are present.", pull_opts,
      N(pull_opts), cmd_pull},
-    {"pin", "[--all | TOOLCHAIN ...] [--commit [--branch NAME]]",
+    {"pin", "[--all | TOOLCHAIN ...] [--dry-run] [--via-engine] [--commit [--branch NAME]]",
      "Resolve tags to digests and rewrite the catalogue.", pin_opts, N(pin_opts), cmd_pin},
-    {"verify", "[--pull]", "Check that every entry is pinned and every pin resolves.", verify_opts,
-     N(verify_opts), cmd_verify},
+    {"verify", "[--remote | --pull]", "Check that every entry is pinned and every pin resolves.",
+     verify_opts, N(verify_opts), cmd_verify},
     {"list", "[--format text|json]", "Print the catalogue, one entry a line.", list_opts,
      N(list_opts), cmd_list},
     {"gc", "", "Remove objects left by sandrun processes that are gone.", NULL, 0, cmd_gc},
-    {"report merge", "-o [FMT:]OUT ... [--suite DIR] IN ...",
+    {"report merge", "-o [FMT:]OUT ... [--suite DIR] [--baseline REPORT] IN ...",
      "Merge shard JSON reports into one report or more.", merge_opts, N(merge_opts), cmd_report},
-    {"repro", "[--keep] REPORT SELECTOR",
+    {"report diff", "[-o FMT:PATH ...] OLD NEW",
+     "What changed between two JSON reports; exit 1 on a regression.", diff_opts, N(diff_opts),
+     cmd_report},
+    {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts), cmd_repro},
     {"schema", "spec|catalogue", "Print the JSON Schema of the harness spec or of images.toml.",

@@ -1,11 +1,15 @@
 /* sandrun report merge [-o FMT:OUT]... [--suite DIR] IN... */
 #include <errno.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "runner/cli/cli.h"
+#include "runner/report/diff.h"
 #include "runner/report/report.h"
 #include "runner/report/report_merge.h"
+#include "runner/report/report_read.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
 
@@ -22,6 +26,8 @@ struct merge_args {
 	struct strvec owned; /* the default paths of -o FMT:DIR/ */
 	struct strvec in;
 	const char *suite_dir;
+	const char *baseline;
+	struct strvec source_map;
 };
 
 static void merge_args_release(struct merge_args *a)
@@ -29,6 +35,7 @@ static void merge_args_release(struct merge_args *a)
 	free(a->outs);
 	strvec_clear(&a->owned);
 	strvec_clear(&a->in);
+	strvec_clear(&a->source_map);
 }
 
 /* -o json:PATH, junit:PATH, sarif:PATH; a bare PATH is json; PATH ending
@@ -77,6 +84,12 @@ static int parse_merge_args(struct merge_args *a, int argc, char **argv)
 				return rc;
 		} else if (id == O_MERGE_SUITE) {
 			a->suite_dir = v;
+		} else if (id == O_MERGE_BASELINE) {
+			a->baseline = v;
+		} else if (id == O_MERGE_SOURCE_MAP) {
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_usage("--source-map needs FROM=TO, got", v);
+			strvec_push(&a->source_map, v);
 		} else if (id == OPT_ARG) {
 			strvec_push(&a->in, v);
 		} else if (id == OPT_HELP) {
@@ -162,9 +175,105 @@ out:
 	return rc;
 }
 
+/* One -o FMT:PATH of `report diff` (its formats are not report formats). */
+struct diff_output {
+	const char *fmt; /* json, markdown or html */
+	const char *path;
+};
+
+/* -o FMT:PATH of `report diff`: json, markdown (md) or html. */
+static int diff_output(struct diff_output *o, const char *v)
+{
+	static const char *const fmts[] = {"json", "markdown", "md", "html"};
+	const char *colon = v ? strchr(v, ':') : NULL;
+
+	for (size_t i = 0; colon && i < SR_ARRAY_SIZE(fmts); i++)
+		if (strlen(fmts[i]) == (size_t)(colon - v) &&
+		    !strncmp(v, fmts[i], strlen(fmts[i])) && colon[1]) {
+			o->fmt = i == 2 ? "markdown" : fmts[i];
+			o->path = colon + 1;
+			return 0;
+		}
+	return cli_usage("-o needs FMT:PATH with FMT json, markdown or html, got", v ? v : "");
+}
+
+static int write_diff_outputs(const struct report_diff *d, const struct diff_output *o, size_t n)
+{
+	struct sr_err err = SR_ERR_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(o[i].path, "-")) {
+			struct strbuf sb = STRBUF_INIT;
+			int rc = 0;
+			if (!strcmp(o[i].fmt, "json"))
+				report_diff_json(&sb, d);
+			else if (!strcmp(o[i].fmt, "markdown"))
+				report_diff_markdown(&sb, d);
+			else
+				rc = report_diff_html(&sb, d, &err);
+			if (!rc)
+				fwrite(sb.buf, 1, sb.len, stdout);
+			strbuf_release(&sb);
+			if (rc < 0)
+				return cli_fail(&err);
+		} else if (report_diff_write(o[i].fmt, o[i].path, d, &err) < 0) {
+			return cli_fail(&err);
+		}
+	}
+	return 0;
+}
+
+/* sandrun report diff [-o FMT:PATH]... OLD NEW */
+static int cmd_report_diff(const struct cli *cli, int argc, char **argv)
+{
+	const struct sr_verb_def *def = verb_find("report diff");
+	struct diff_output outs[16];
+	struct sr_err err = SR_ERR_INIT;
+	struct report_diff d;
+	const char *in[2], *v;
+	size_t nout = 0, nin = 0;
+	struct opt_iter it;
+	int id, rc;
+	bool to_stdout = false;
+
+	(void)cli;
+	opt_iter_init(&it, def, argc - 1, argv + 1);
+	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
+		if (id == O_DIFF_OUTPUT) {
+			if (nout == SR_ARRAY_SIZE(outs))
+				return cli_usage("too many -o", v);
+			if ((rc = diff_output(&outs[nout], v)))
+				return rc;
+			to_stdout |= !strcmp(outs[nout++].path, "-");
+		} else if (id == OPT_ARG) {
+			if (nin == 2)
+				return cli_usage(
+				    "report diff takes two reports, OLD and NEW; extra", v);
+			in[nin++] = v;
+		} else {
+			return verb_stop(def, id, &err);
+		}
+	}
+	if (nin != 2)
+		return cli_usage("usage: sandrun report diff [-o FMT:PATH]... OLD NEW", NULL);
+	if (report_diff_files(&d, in[0], in[1], &err) < 0)
+		return cli_fail(&err);
+	if (!to_stdout)
+		report_diff_console(stdout, &d, isatty(fileno(stdout)) && !getenv("NO_COLOR"));
+	rc = write_diff_outputs(&d, outs, nout);
+	if (!rc)
+		rc = d.regressions ? EXIT_FAIL : EXIT_OK;
+	report_diff_release(&d);
+	return rc;
+}
+
 int cmd_report(const struct cli *cli, int argc, char **argv)
 {
-	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT};
+	struct merge_args a = {.owned = STRVEC_INIT, .in = STRVEC_INIT, .source_map = STRVEC_INIT};
+	struct record *brecs = NULL;
+	struct run_meta bmeta = {0};
+	struct merge_baseline base = {0};
+	size_t nb = 0;
 	struct merge_suite suite = {0};
 	struct suite_hold hold = {.names = STRVEC_INIT, .specs = STRVEC_INIT};
 	struct sr_err err = SR_ERR_INIT;
@@ -175,6 +284,8 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 		opt_print_help(stdout, verb_find("report merge"));
 		return EXIT_OK;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "diff"))
+		return cmd_report_diff(cli, argc, argv);
 	if (argc < 2 || strcmp(argv[1], "merge")) {
 		sr_log(MERGE_USAGE);
 		return EXIT_USAGE;
@@ -197,12 +308,27 @@ int cmd_report(const struct cli *cli, int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (a.baseline) {
+		if (report_read(&brecs, &nb, &bmeta, a.baseline, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		base = (struct merge_baseline){brecs, nb, a.baseline, bmeta.run_id};
+	}
+	for (size_t i = 0; i < a.nouts; i++) {
+		a.outs[i].baseline = a.baseline ? &base : NULL;
+		a.outs[i].source_map = a.source_map.nr ? &a.source_map : NULL;
+	}
 	if (report_merge_outputs(&failed, a.outs, a.nouts, (const char *const *)a.in.v, a.in.nr,
 				 a.suite_dir ? &suite : NULL, &err) < 0)
 		rc = cli_fail(&err);
 	else
 		rc = failed ? EXIT_FAIL : EXIT_OK;
 out:
+	for (size_t i = 0; i < nb; i++)
+		record_release(&brecs[i]);
+	free(brecs);
+	run_meta_release(&bmeta);
 	suite_hold_release(&hold);
 	merge_args_release(&a);
 	return rc;

@@ -9,8 +9,10 @@
 
 #include "lib/fsutil.h"
 #include "lib/jsonparse.h"
+#include "lib/sanitize.h"
 #include "runner/cli/cli.h"
 #include "runner/cli/verbs.h"
+#include "runner/cmd/repro_trust.h"
 #include "runner/exec/gc.h"
 #include "runner/report/report.h"
 #include "runner/exec/run.h"
@@ -18,7 +20,7 @@
 
 /* What the report says about the record being reproduced. */
 struct orig {
-	const char *harness, *payload, *spec, *image, *outcome, *signature, *cause;
+	const char *harness, *payload, *spec, *spec_hash, *image, *outcome, *signature, *cause;
 	const char *artifact_dir;
 	const struct json_value *artifacts;
 	unsigned repeat; /* 1-based */
@@ -53,11 +55,12 @@ static const struct json_value *find_record(const struct json_value *recs, const
 		bool first = k && k->type == JSON_NUMBER && k->u.num.v == 1;
 
 		strbuf_reset(&name);
-		record_selector(&name, h, p, NULL);
+		strbuf_addstr(&name, h ? h : "");
+		if (p && *p)
+			strbuf_addf(&name, "[%s]", p);
 		if (first && !strcmp(name.buf, sel))
 			hit = r;
-		strbuf_reset(&name);
-		record_selector(&name, h, p, k && k->type == JSON_NUMBER ? k->u.num.text : "1");
+		strbuf_addf(&name, "#%s", k && k->type == JSON_NUMBER ? k->u.num.text : "1");
 		if (!strcmp(name.buf, sel))
 			hit = r;
 	}
@@ -73,6 +76,7 @@ static int read_orig(struct orig *o, const struct json_value *rec, const char *s
 	o->harness = jstr_at(rec, "harness");
 	o->payload = jstr_at(rec, "payload");
 	o->spec = jstr_at(rec, "spec");
+	o->spec_hash = jstr_at(rec, "spec_hash");
 	o->image = jstr_at(rec, "image");
 	o->outcome = jstr_at(rec, "outcome");
 	o->cause = jstr_at(rec, "cause");
@@ -81,10 +85,9 @@ static int read_orig(struct orig *o, const struct json_value *rec, const char *s
 	o->artifacts = json_get(ev, "artifacts");
 	o->repeat = k && k->type == JSON_NUMBER && k->u.num.v >= 1 ? (unsigned)k->u.num.v : 1;
 	if (!o->harness || !o->spec || !o->image || !o->outcome) {
-		fprintf(stderr,
-			"sandrun: record '%s' lacks its harness, spec, image or outcome: "
-			"not a sandrun JSON report record\n",
-			sel);
+		sr_log("record '%s' lacks its harness, spec, image or outcome: "
+		       "not a sandrun JSON report record",
+		       sel);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -115,11 +118,11 @@ static const char *pick_artifact(const struct orig *o)
 /* Point s at a copy of its workdir holding the saved input at its relative
  * path, and its command at `reproduce` with {artifact} filled in. */
 static int use_saved_input(struct spec *s, const struct orig *o, const char *dir,
-			   struct sr_err *err)
+			   const char *art_root, struct sr_err *err)
 {
 	const char *art = pick_artifact(o);
-	struct strvec rels = STRVEC_INIT, argv = STRVEC_INIT;
-	char *in = xasprintf("%s/input", dir), *path;
+	struct strvec argv = STRVEC_INIT;
+	char *in = xasprintf("%s/input", dir);
 	int rc;
 
 	if (!art || !o->artifact_dir)
@@ -130,13 +133,8 @@ static int use_saved_input(struct spec *s, const struct orig *o, const char *dir
 		free(in);
 		return rc;
 	}
-	path = xasprintf("%s/%s", o->artifact_dir, art);
-	rc = access(path, R_OK) < 0
-		 ? sr_err_set(err, SR_EINVAL, "the saved input '%s' is gone", path)
-		 : fs_collect(o->artifact_dir, art, in, &rels, err);
-	free(path);
-	if (rc >= 0 && rels.nr != 1)
-		rc = sr_err_set(err, SR_EINVAL, "cannot copy the saved input '%s'", art);
+	/* Read from beneath the artifacts root only, never the report's path. */
+	rc = repro_copy_input(art_root, o->artifact_dir, art, in, err);
 	for (size_t i = 0; rc >= 0 && i < s->reproduce.nr; i++) {
 		struct strbuf sb = STRBUF_INIT;
 		const char *p = s->reproduce.v[i], *q;
@@ -157,17 +155,16 @@ static int use_saved_input(struct spec *s, const struct orig *o, const char *dir
 		in = NULL;
 	}
 	strvec_clear(&argv);
-	strvec_clear(&rels);
 	free(in);
 	return rc < 0 ? rc : 0;
 }
 
-/* Text the harness chose (causes, signatures, file names) never reaches the
- * terminal as control characters. */
+/* Text the harness or the report chose (causes, signatures, file names)
+ * reaches the terminal through the one sanitiser. */
 static void put_text(const char *s)
 {
-	for (; s && *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	if (s)
+		sr_fputs_safe(s, stdout);
 }
 
 static void print_side(const char *what, const char *outcome, const char *sig, const char *cause)
@@ -184,8 +181,11 @@ static void print_side(const char *what, const char *outcome, const char *sig, c
 
 struct repro_opts {
 	bool keep;
-	bool help; /* --help was printed: parse_opts returned 0 */
+	bool allow_changed; /* --allow-changed-spec */
+	bool help;	    /* --help was printed: parse_opts returned 0 */
 	const char *report, *selector;
+	const char *artifacts; /* --artifacts, else $SANDRUN_ARTIFACTS, else ./sandrun-artifacts */
+	const char *suite;     /* --suite, else the current directory */
 };
 
 static int parse_opts(struct repro_opts *o, int argc, char **argv)
@@ -200,6 +200,12 @@ static int parse_opts(struct repro_opts *o, int argc, char **argv)
 	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
 		if (id == O_REPRO_KEEP) {
 			o->keep = true;
+		} else if (id == O_REPRO_ALLOW_CHANGED_SPEC) {
+			o->allow_changed = true;
+		} else if (id == O_REPRO_ARTIFACTS) {
+			o->artifacts = v;
+		} else if (id == O_REPRO_SUITE) {
+			o->suite = v;
 		} else if (id != OPT_ARG) {
 			o->help = id == OPT_HELP;
 			return verb_stop(it.verb, id, &err);
@@ -211,8 +217,13 @@ static int parse_opts(struct repro_opts *o, int argc, char **argv)
 			return cli_usage("repro takes REPORT and SELECTOR, extra argument", v);
 		}
 	}
+	if (!o->artifacts)
+		o->artifacts = getenv("SANDRUN_ARTIFACTS");
+	if (!o->artifacts || !*o->artifacts)
+		o->artifacts = "sandrun-artifacts";
 	if (!o->selector)
-		return cli_usage("usage: sandrun repro [--keep] REPORT SELECTOR "
+		return cli_usage("usage: sandrun repro [--keep] [--artifacts DIR] [--suite DIR] "
+				 "[--allow-changed-spec] REPORT SELECTOR "
 				 "(SELECTOR: harness[payload]#k or the record's number)",
 				 NULL);
 	return 0;
@@ -220,8 +231,8 @@ static int parse_opts(struct repro_opts *o, int argc, char **argv)
 
 /* Run job with the set-up every verb that runs containers shares (grace,
  * engine route, signal handling, owner file); fills job->rec. */
-static int run_again(const struct cli *cli, struct run_job *job, const char *image, bool keep,
-		     struct sr_err *err)
+static int run_again(const struct cli *cli, struct run_job *job, const char *image,
+		     const struct repro_opts *ro, struct sr_err *err)
 {
 	struct catalogue cat = {0};
 	struct engine eng = {0};
@@ -231,13 +242,15 @@ static int run_again(const struct cli *cli, struct run_job *job, const char *ima
 
 	if (cli_engine(&eng, cli, err) < 0)
 		return SR_EENGINE;
-	/* The image comes from the record; the catalogue only names it. */
+	/* The image is the catalogue's (repro_image checked the record's). */
 	if (cli_load_catalogue(&cat, cli, &cerr) < 0)
 		memset(&cat, 0, sizeof(cat));
 	rc = runner_init(&r, &eng, &cat, false, err);
 	if (rc == 0) {
 		r.image = image;
-		r.keep = keep;
+		r.keep = ro->keep;
+		free(r.own_art);
+		r.artifacts_root = r.own_art = xasprintf("%s/%s", ro->artifacts, r.run_id);
 		rc = runner_start(&r, PULL_MISSING, err);
 	}
 	if (rc == 0)
@@ -246,6 +259,90 @@ static int run_again(const struct cli *cli, struct run_job *job, const char *ima
 	catalogue_release(&cat);
 	engine_release(&eng);
 	return rc;
+}
+
+/* The record's spec and image, checked (repro_trust.h): 0, or the exit
+ * code after saying why not. */
+static int trusted_inputs(struct spec *s, char **image, const struct cli *cli,
+			  const struct repro_opts *ro, const struct orig *o)
+{
+	struct catalogue cat = {0};
+	struct sr_err err = SR_ERR_INIT;
+	int rc;
+
+	if (repro_load_spec(s, ro->suite, o->spec, o->spec_hash, ro->allow_changed, &err) < 0)
+		return cli_fail(&err);
+	if (cli_load_catalogue(&cat, cli, &err) < 0 ||
+	    repro_image(image, &cat, s, o->image, &err) < 0) {
+		err.code = SR_EINVAL;
+		rc = cli_fail(&err);
+		catalogue_release(&cat);
+		spec_release(s);
+		return rc;
+	}
+	catalogue_release(&cat);
+	return 0;
+}
+
+/* The saved input in a directory of its own (*dir, removed by the caller). */
+static int prepare_input(struct spec *s, char **dir, const struct orig *o,
+			 const struct repro_opts *ro)
+{
+	struct sr_err err = SR_ERR_INIT;
+
+	if (!s->reproduce.nr)
+		return 0;
+	if (!pick_artifact(o) || !o->artifact_dir) {
+		printf("%s has no saved input: running the harness's command\n", ro->selector);
+		return 0;
+	}
+	/* Not named like a run's directory: gc leaves it alone. */
+	*dir = xasprintf("%s/sr-repro-XXXXXX", gc_tmp_base());
+	if (!mkdtemp(*dir)) {
+		sr_err_set(&err, SR_EFAIL, "cannot create '%s': %s", *dir, strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return cli_fail(&err);
+	}
+	if (use_saved_input(s, o, *dir, ro->artifacts, &err) < 0)
+		return cli_fail(&err);
+	printf("reproducing ");
+	put_text(ro->selector);
+	printf(" on its saved input:");
+	for (size_t i = 0; i < s->command.nr; i++) {
+		putchar(' ');
+		put_text(s->command.v[i]);
+	}
+	putchar('\n');
+	return 0;
+}
+
+static int interrupted(void)
+{
+	fprintf(stderr, "sandrun: interrupted by signal %d\n", (int)sr_interrupted);
+	return 128 + sr_interrupted;
+}
+
+static int print_result(const struct orig *o, struct record *rec)
+{
+	bool same = !strcmp(o->outcome, outcome_name(rec->outcome));
+	char *cause, *sig;
+
+	if (same && rec->outcome == OUTCOME_CRASH && o->signature)
+		same = rec->signature && !strcmp(o->signature, rec->signature);
+	print_side("original", o->outcome, o->signature, o->cause);
+	cause = report_redact(rec->cause, rec->token);
+	sig = report_redact(rec->signature, rec->token);
+	print_side("repro", outcome_name(rec->outcome), sig, cause);
+	free(cause);
+	free(sig);
+	if (rec->evidence.artifact_dir) {
+		printf("  artifacts ");
+		put_text(rec->evidence.artifact_dir);
+		putchar('\n');
+	}
+	printf("%s\n", same ? "reproduced" : "NOT reproduced");
+	return same ? EXIT_OK : EXIT_FAIL;
 }
 
 int cmd_repro(const struct cli *cli, int argc, char **argv)
@@ -257,8 +354,7 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	struct spec s;
 	struct orig o;
 	struct run_job job;
-	char *dir = NULL;
-	bool same;
+	char *dir = NULL, *image = NULL;
 	int rc;
 
 	if ((rc = parse_opts(&ro, argc, argv)) || ro.help)
@@ -267,17 +363,14 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		return cli_fail(&err);
 	rec = json_get(doc, "records");
 	if (!rec || rec->type != JSON_ARRAY || !(rec = find_record(rec, ro.selector))) {
-		fprintf(stderr, "sandrun: no record '%s' in %s\n", ro.selector, ro.report);
+		sr_log("no record '%s' in %s", ro.selector, ro.report);
 		json_free(doc);
 		return EXIT_USAGE;
 	}
-	if ((rc = read_orig(&o, rec, ro.selector))) {
+	if ((rc = read_orig(&o, rec, ro.selector)) ||
+	    (rc = trusted_inputs(&s, &image, cli, &ro, &o))) {
 		json_free(doc);
 		return rc;
-	}
-	if (spec_load(&s, o.spec, &err) < 0) {
-		json_free(doc);
-		return cli_fail(&err);
 	}
 	memset(&job, 0, sizeof(job));
 	job.spec = &s;
@@ -288,63 +381,22 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		if (!strcmp(s.payloads[i].name, o.payload ? o.payload : ""))
 			job.payload = i;
 	if (job.payload == s.npayloads) {
-		fprintf(stderr, "sandrun: %s has no payload '%s' any more\n", o.spec,
-			o.payload ? o.payload : "");
+		sr_log("%s has no payload '%s' any more", o.spec, o.payload ? o.payload : "");
 		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (s.reproduce.nr && (!pick_artifact(&o) || !o.artifact_dir)) {
-		printf("%s has no saved input: running the harness's command\n", ro.selector);
-	} else if (s.reproduce.nr) {
-		/* Not named like a run's directory: gc leaves it alone. */
-		dir = xasprintf("%s/sr-repro-XXXXXX", gc_tmp_base());
-		if (!mkdtemp(dir)) {
-			sr_err_set(&err, SR_EFAIL, "cannot create '%s': %s", dir, strerror(errno));
+	} else if (!(rc = prepare_input(&s, &dir, &o, &ro))) {
+		if ((rc = run_again(cli, &job, image, &ro, &err)) < 0)
 			rc = cli_fail(&err);
-			goto out;
-		}
-		if (use_saved_input(&s, &o, dir, &err) < 0) {
-			rc = cli_fail(&err);
-			goto out;
-		}
-		printf("reproducing %s on its saved input:", ro.selector);
-		for (size_t i = 0; i < s.command.nr; i++) {
-			putchar(' ');
-			put_text(s.command.v[i]);
-		}
-		putchar('\n');
-	}
-	if ((rc = run_again(cli, &job, o.image, ro.keep, &err)) < 0) {
-		rc = cli_fail(&err);
-		goto out;
-	}
-	if (sr_interrupted) {
-		fprintf(stderr, "sandrun: interrupted by signal %d\n", (int)sr_interrupted);
-		rc = 128 + sr_interrupted;
+		else if (sr_interrupted)
+			rc = interrupted();
+		else
+			rc = print_result(&o, &job.rec);
 		record_release(&job.rec);
-		goto out;
 	}
-	same = !strcmp(o.outcome, outcome_name(job.rec.outcome));
-	if (same && job.rec.outcome == OUTCOME_CRASH && o.signature)
-		same = job.rec.signature && !strcmp(o.signature, job.rec.signature);
-	print_side("original", o.outcome, o.signature, o.cause);
-	{
-		char *cause = report_redact(job.rec.cause, job.rec.token);
-		char *sig = report_redact(job.rec.signature, job.rec.token);
-		print_side("repro", outcome_name(job.rec.outcome), sig, cause);
-		free(cause);
-		free(sig);
-	}
-	if (job.rec.evidence.artifact_dir)
-		printf("  artifacts %s\n", job.rec.evidence.artifact_dir);
-	printf("%s\n", same ? "reproduced" : "NOT reproduced");
-	rc = same ? EXIT_OK : EXIT_FAIL;
-	record_release(&job.rec);
-out:
 	if (dir) {
 		fs_remove_tree(dir);
 		free(dir);
 	}
+	free(image);
 	spec_release(&s);
 	json_free(doc);
 	return rc;

@@ -13,7 +13,9 @@
 #include "lib/hash.h"
 #include "runner/exec/gc.h"
 #include "runner/net/firewall.h"
+#include "runner/report/diff.h"
 #include "runner/report/report.h"
+#include "runner/report/report_read.h"
 #include "runner/cli/progress.h"
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
@@ -44,6 +46,9 @@ struct run_opts {
 	bool grace_set;
 	uint64_t pull_timeout_ms;
 	struct strvec paths;
+	const char *baseline;	  /* --baseline REPORT */
+	bool fail_on_new;	  /* --fail-on new */
+	struct strvec source_map; /* --source-map FROM=TO */
 	bool help;     /* --help was asked: parse_run_opts returned 0 after printing it */
 	FILE *console; /* per-run lines and the summary: stdout unless a report is */
 	struct progress progress; /* the live line on stderr */
@@ -144,6 +149,19 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return cli_usage("--oob-grace needs a duration, got", v);
 			o->grace_set = true;
 			break;
+		case O_RUN_BASELINE:
+			o->baseline = v;
+			break;
+		case O_RUN_FAIL_ON:
+			if (strcmp(v, "new") && strcmp(v, "any"))
+				return cli_usage("--fail-on must be new or any, got", v);
+			o->fail_on_new = !strcmp(v, "new");
+			break;
+		case O_RUN_SOURCE_MAP:
+			if (!strchr(v, '=') || v[0] == '=')
+				return cli_usage("--source-map needs FROM=TO, got", v);
+			strvec_push(&o->source_map, v);
+			break;
 		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
 			o->help = id == OPT_HELP;
 			return verb_stop(it.verb, id, &err);
@@ -158,8 +176,24 @@ static void run_opts_release(struct run_opts *o)
 		free(o->reports[i].path);
 	}
 	free(o->reports);
+	strvec_clear(&o->source_map);
 	strvec_clear(&o->filters);
 	strvec_clear(&o->paths);
+}
+
+/* The report of --baseline, read before the first run. */
+struct baseline {
+	struct record *recs;
+	size_t n;
+	struct run_meta meta;
+};
+
+static void baseline_release(struct baseline *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		record_release(&b->recs[i]);
+	free(b->recs);
+	run_meta_release(&b->meta);
 }
 
 static bool selected(const struct run_opts *o, const struct spec *s)
@@ -194,6 +228,8 @@ static int check_reports(struct run_opts *o)
 	unsigned to_stdout = 0;
 
 	o->console = stdout;
+	if (o->fail_on_new && !o->baseline)
+		return cli_usage("--fail-on new needs --baseline REPORT", NULL);
 	for (size_t i = 0; i < o->nreports; i++) {
 		struct sr_err err = SR_ERR_INIT;
 		const char *p = o->reports[i].path;
@@ -448,7 +484,8 @@ static struct record *collect_records(size_t *n, struct run_job *jobs, size_t nj
 /* Console summary and every report; the invocation's exit code. */
 static int report_all(const struct run_opts *o, const struct runner *r, const struct engine *eng,
 		      const struct catalogue *cat, const struct cli_suite *su, uint64_t start,
-		      struct record *recs, size_t njobs, size_t n)
+		      struct record *recs, size_t njobs, size_t n, const struct baseline *bl,
+		      struct report_diff *diff)
 {
 	struct sr_err err = SR_ERR_INIT;
 	struct run_meta meta;
@@ -460,9 +497,19 @@ static int report_all(const struct run_opts *o, const struct runner *r, const st
 		sr_log("no suite fingerprint in the report: %s", err.msg);
 	if (r->unattributed.len)
 		meta.unattributed_json = xasprintf("[%s]", r->unattributed.buf);
+	meta.source_map = o->source_map.nr ? &o->source_map : NULL;
+	if (o->baseline) {
+		report_diff_build(diff, bl->recs, bl->n, recs, n);
+		diff->old_label = xstrdup(o->baseline);
+		diff->old_id = bl->meta.run_id ? xstrdup(bl->meta.run_id) : NULL;
+		meta.baseline = diff;
+	}
 	if (sr_verbosity >= 0) {
 		report_console_summary(o->console, recs, n);
 		report_console_crashes(o->console, recs, n);
+		if (o->baseline)
+			report_diff_console(o->console, diff,
+					    isatty(fileno(o->console)) && !getenv("NO_COLOR"));
 	}
 	rc = write_reports(o, &meta, recs, n);
 	run_meta_release(&meta);
@@ -479,12 +526,17 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	struct runner r = {0};
 	struct run_job *jobs = NULL;
 	struct record *recs;
+	struct baseline bl = {0};
+	struct report_diff diff = {0};
 	size_t njobs = 0, n;
 	uint64_t start = sr_wall_ms();
 	int rc, engine_rc;
 
 	if ((rc = parse_run_opts(argc, argv, &o)) || o.help || (rc = check_reports(&o)) ||
 	    (rc = cli_load_catalogue(&cat, cli, &err) < 0 ? cli_fail(&err) : 0) ||
+	    (rc = o.baseline && report_read(&bl.recs, &bl.n, &bl.meta, o.baseline, &err) < 0
+		      ? cli_fail(&err)
+		      : 0) ||
 	    (rc = cli_load_suite(&su, &o.paths, &cat, &err) < 0 ? cli_fail(&err) : 0) ||
 	    (rc = runner_init(&r, NULL, &cat, false, &err) < 0 ? cli_fail(&err) : 0))
 		goto out;
@@ -493,19 +545,24 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 	plan_jobs(&jobs, &njobs, &o, &su);
 	engine_rc = run_jobs(&r, &eng, cli, &o, jobs, njobs);
 	recs = collect_records(&n, jobs, njobs, &su, &o);
-	rc = report_all(&o, &r, engine_rc ? NULL : &eng, &cat, &su, start, recs, njobs, n);
+	rc = report_all(&o, &r, engine_rc ? NULL : &eng, &cat, &su, start, recs, njobs, n, &bl,
+			&diff);
 	if (sr_interrupted)
 		rc = 128 + sr_interrupted;
 	else if (engine_rc)
 		rc = engine_rc;
 	else if (su.bad_paths.nr)
 		rc = EXIT_USAGE;
+	else if (o.fail_on_new) /* PR mode: only regressions against the baseline */
+		rc = diff.regressions ? EXIT_FAIL : rc;
 	else if (any_verdict_failed(recs, njobs)) /* else EXIT_FAIL when a report failed */
 		rc = EXIT_FAIL;
 	for (size_t i = 0; i < n; i++)
 		record_release(&recs[i]);
 	free(recs);
 out:
+	report_diff_release(&diff);
+	baseline_release(&bl);
 	runner_release(&r);
 	free(jobs);
 	cli_suite_release(&su);

@@ -182,7 +182,7 @@ static bool is_not_found(const char *msg)
 
 int engine_image_present(bool *out, const struct engine *e, const char *ref, struct sr_err *err)
 {
-	const char *args[] = {"image", "inspect", "--format", "{{.Id}}", ref, NULL};
+	const char *args[] = {"image", "inspect", "--format", "{{.Id}}", "--", ref, NULL};
 	struct sr_err e2 = SR_ERR_INIT;
 	int rc = engine_call(NULL, e, args, ENGINE_TMO_QUICK, &e2);
 
@@ -196,7 +196,7 @@ int engine_image_present(bool *out, const struct engine *e, const char *ref, str
 
 int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 {
-	const char *args[] = {"pull", "-q", ref, NULL};
+	const char *args[] = {"pull", "-q", "--", ref, NULL};
 	/* A pull can take minutes: an interrupt must not wait for it. */
 	return call(e, args, e->pull_timeout_ms ? e->pull_timeout_ms : ENGINE_TMO_PULL, NULL, true,
 		    err);
@@ -204,9 +204,9 @@ int engine_pull(const struct engine *e, const char *ref, struct sr_err *err)
 
 int engine_repo_digest(char **out, const struct engine *e, const char *ref, struct sr_err *err)
 {
-	const char *args[] = {"image",	  "inspect",
-			      "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
-			      ref,	  NULL};
+	const char *args[] = {
+	    "image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}",
+	    "--",    ref,	NULL};
 	struct strbuf text = STRBUF_INIT;
 	char *repo, *p, *line, *save = NULL;
 	size_t rlen;

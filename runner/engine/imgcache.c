@@ -56,6 +56,10 @@ static int resolve(struct imgcache *c, const char *ref, bool *pulled, struct sr_
 	bool present = false;
 
 	*pulled = false;
+	/* The engine CLIs take "--" before it, but `run` takes the image
+	 * among its options: a reference is never an option. */
+	if (!*ref || *ref == '-')
+		return sr_err_set(err, SR_EINVAL, "image reference '%s' is not valid", ref);
 	if (c->policy != PULL_ALWAYS) {
 		if (engine_image_present(&present, c->engine, ref, err) < 0)
 			return sr_err_wrap(err, "cannot inspect image '%s'", ref);

@@ -1,5 +1,6 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
+#include "runner/exec/corpus.h"
 #include "runner/exec/run.h"
 
 #include <errno.h>
@@ -77,6 +78,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->harness = xstrdup(s->name);
 	rec->payload = xstrdup(p->name);
 	rec->spec_path = xstrdup(s->path);
+	rec->spec_hash = s->hash[0] ? xstrdup(s->hash) : NULL;
 	rec->expected = p->expect != OUTCOME_NONE ? p->expect : s->expect;
 	rec->repeat_index = job->repeat;
 	rec->runs = s->repeat;
@@ -569,6 +571,31 @@ static int collect_files(struct run_ctx *c)
 	return 0;
 }
 
+/* A cold run's /work is touched on the host only once no process of the
+ * container can live: the engine says it is not running (its init has
+ * exited, and the kernel killed the rest of its PID namespace with it).
+ * One still running is killed and waited for; 0 when stopped. */
+static int ensure_stopped(struct run_ctx *c)
+{
+	const char *kill_args[] = {"kill", c->name, NULL};
+	const char *wait_args[] = {"wait", c->name, NULL};
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+
+	if (c->job->warm || !c->attempted)
+		return 0;
+	if (strcmp(c->st.status, "running") && strcmp(c->st.status, "paused") &&
+	    strcmp(c->st.status, "restarting") && c->st.status[0])
+		return 0;
+	engine_call(NULL, c->r->engine, kill_args, ENGINE_TMO_QUICK, &err);
+	engine_call(NULL, c->r->engine, wait_args, ENGINE_TMO_QUICK, &err);
+	if (engine_inspect_state(&st, c->r->engine, c->name, &err) == 0 &&
+	    (!strcmp(st.status, "exited") || !strcmp(st.status, "created") ||
+	     !strcmp(st.status, "dead")))
+		return 0;
+	return fail(c, "collect", "the container is still running: its /work is not touched");
+}
+
 /* Wait up to the grace period for late callbacks, in short slices so that
  * an interrupt ends it at once and a callback ends it early. */
 static void grace_wait(struct run_ctx *c)
@@ -615,6 +642,8 @@ static int observe(struct run_ctx *c)
 		net_session_stop(c->sess);
 		collect_net(c);
 	}
+	if (ensure_stopped(c) < 0)
+		return -1;
 	return collect_files(c);
 }
 
@@ -646,7 +675,25 @@ static int collect_more(struct run_ctx *c)
 	int rc = results_collect(c->rec, c->s, c->wd.work, dest, &c->budget, &err);
 
 	free(dest);
-	return rc < 0 ? fail(c, "collect", err.msg) : 0;
+	if (rc < 0)
+		return fail(c, "collect", err.msg);
+	if (c->s->corpus) {
+		/* New inputs back into the spec's corpus; a failure costs the
+		 * next night its head start, not this run its verdict. */
+		struct corpus_stats cs = {0};
+		struct sr_err cerr = SR_ERR_INIT;
+		/* Beside /work in the run's private directory (warm: its
+		 * container's), removed right after. */
+		char *stage = xasprintf("%s.corpus-out", c->wd.work);
+		if (corpus_merge_back(c->s, c->wd.work, stage, &cs, &cerr) < 0)
+			sr_log("%s: corpus not merged: %s", c->name, cerr.msg);
+		else
+			sr_debug("%s: corpus %s: %zu new, %zu known, %zu dropped", c->name,
+				 c->s->corpus, cs.added, cs.known, cs.dropped);
+		fs_remove_tree(stage);
+		free(stage);
+	}
+	return 0;
 }
 
 static char *tail_copy(const struct strbuf *sb)

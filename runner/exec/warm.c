@@ -1,3 +1,4 @@
+#include "runner/exec/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -171,6 +172,8 @@ static int refill(struct warm *w, struct runner *r, const struct spec *s, const 
 	if (empty_work(w->wd.work) < 0)
 		return sr_err_set(err, SR_EFAIL, "the previous run left files in /work");
 	if (s->workdir && fs_copy_tree(s->workdir, w->wd.work, uid, uid, err) < 0)
+		return err->code;
+	if (s->corpus && corpus_seed(s, w->wd.work, uid, NULL, err) < 0)
 		return err->code;
 	return rewrite_payload(w->wd.payload, payload, err);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
+#include "runner/exec/corpus.h"
 #include "runner/exec/runargs.h"
 
 void workdir_paths(struct workdir *out, const char *tmp_root, const char *name)
@@ -49,6 +50,9 @@ static int make_work(struct workdir *wd, const struct spec *s, bool is_root, str
 	if (s->workdir && fs_copy_tree(s->workdir, wd->work, uid, uid, err) < 0)
 		return sr_err_wrap(err, "cannot copy workdir '%s' (limits.disk is %llu bytes)",
 				   s->workdir, (unsigned long long)s->limits.disk);
+	if (s->corpus && corpus_seed(s, wd->work, uid, NULL, err) < 0)
+		return sr_err_wrap(err, "cannot copy corpus '%s' (limits.disk is %llu bytes)",
+				   s->corpus, (unsigned long long)s->limits.disk);
 	return 0;
 }
 

@@ -5,36 +5,16 @@
 
 #include <string.h>
 
+#include "lib/sanitize.h"
+
 #define C_RESET "\033[0m"
 #define C_GREEN "\033[32m"
 #define C_RED	"\033[1;31m"
 
-/* Text safe for a terminal: control characters (C0, DEL and the C1 range,
- * which some terminals obey) become spaces, invalid UTF-8 '?', and at most
- * max bytes are kept. */
-static void term_text(struct strbuf *sb, const char *str, size_t max)
+/* Text safe for a terminal (lib/sanitize.h), at most max bytes. */
+void rep_term_text(struct strbuf *sb, const char *str, size_t max)
 {
-	const unsigned char *s = (const unsigned char *)str, *end = s + strlen(str);
-	size_t start = sb->len;
-
-	while (s < end) {
-		size_t k = json_utf8_len(s, end);
-		uint32_t cp = k ? rep_utf8_decode(s, k) : 0xfffd;
-		if (sb->len - start + (k ? k : 1) > max) {
-			strbuf_addstr(sb, "...");
-			return;
-		}
-		if (!k) {
-			strbuf_addch(sb, '?');
-			s++;
-			continue;
-		}
-		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
-			strbuf_addch(sb, ' ');
-		else
-			strbuf_add(sb, s, k);
-		s += k;
-	}
+	sr_sanitize(sb, str, max, 0);
 }
 
 void report_console_line(FILE *f, const struct record *r, bool color)
@@ -64,12 +44,12 @@ void report_console_line(FILE *f, const struct record *r, bool color)
 	strbuf_addstr(&line, "  ");
 	{
 		size_t at = line.len;
-		term_text(&line, name.buf, 120);
+		rep_term_text(&line, name.buf, 120);
 		while (line.len - at < 28)
 			strbuf_addch(&line, ' ');
 	}
 	strbuf_addf(&line, "  %-13s %7llums  ", out, (unsigned long long)r->duration_ms);
-	term_text(&line, why.buf, 240);
+	rep_term_text(&line, why.buf, 240);
 	while (line.len && line.buf[line.len - 1] == ' ')
 		line.buf[--line.len] = '\0';
 	fprintf(f, "%s\n", line.buf);
@@ -96,9 +76,9 @@ static void failed_verdict_line(FILE *f, const struct verdict *v, const struct r
 	if (v->runs > 1)
 		strbuf_addf(&why, " (fired %u/%u, confirm %u)", v->fired, v->runs, v->confirm);
 	strbuf_addstr(&line, "    ");
-	term_text(&line, name.buf, 120);
+	rep_term_text(&line, name.buf, 120);
 	strbuf_addstr(&line, "  ");
-	term_text(&line, why.buf, 240);
+	rep_term_text(&line, why.buf, 240);
 	fprintf(f, "%s\n", line.buf);
 	free(cause);
 	strbuf_release(&line);

@@ -848,3 +848,13 @@ int report_html_write_file(const char *path, const struct run_meta *meta, const 
 	strbuf_release(&base);
 	return rc;
 }
+
+void report_html_escape(struct strbuf *sb, const char *s)
+{
+	h_esc(sb, s);
+}
+
+const char *report_html_css(void)
+{
+	return page_css;
+}

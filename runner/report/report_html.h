@@ -56,4 +56,10 @@ int report_html_write_file(const char *path, const struct run_meta *meta, const 
 			   size_t n, const struct verdict *v, size_t nv,
 			   const struct html_timing *timing, struct sr_err *err);
 
+/* For other pages in the report's look (diff_html.c): h_esc's escaping
+ * (text and quoted attributes) and the page's stylesheet. */
+struct strbuf;
+void report_html_escape(struct strbuf *sb, const char *s);
+const char *report_html_css(void);
+
 #endif

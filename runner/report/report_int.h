@@ -40,6 +40,10 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i);
 /* Close the records array, then "verdicts": one a line (verdicts_build of
  * recs with each record's own confirm), and the document. */
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n);
+/* The same with each verdict's "baseline": new|unchanged|fixed against base
+ * (diff.h; NULL: none, as rep_doc_verdicts). */
+void rep_doc_verdicts_marked(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *base);
 
 /* An ISO 8601 UTC string, or null for 0. */
 void rep_time(struct strbuf *sb, uint64_t wall_ms);
@@ -47,6 +51,10 @@ void rep_time(struct strbuf *sb, uint64_t wall_ms);
 void rep_counts(struct strbuf *sb, const size_t counts[NOUTCOMES]);
 /* Count records per outcome into counts; returns how many failed. */
 size_t rep_tally(const struct record *recs, size_t n, size_t counts[NOUTCOMES]);
+
+/* str as text safe for a terminal: control characters (C0, DEL, C1) become
+ * spaces, invalid UTF-8 '?', at most max bytes then "..." (report_console.c). */
+void rep_term_text(struct strbuf *sb, const char *str, size_t max);
 
 /* The code point of the valid k-byte UTF-8 sequence at s. */
 uint32_t rep_utf8_decode(const unsigned char *s, size_t k);

@@ -1,5 +1,6 @@
 /* The JSON report (DESIGN §7): one record per line, run metadata first. */
 #include "runner/report/report_int.h"
+#include "runner/report/diff.h"
 
 void report_record_json(struct strbuf *out, const struct record *r)
 {
@@ -73,6 +74,8 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_jstrvec(out, &r->engine_argv, tok);
 	strbuf_addstr(out, ",\"spec\":");
 	rep_jstr(out, r->spec_path, tok);
+	strbuf_addstr(out, ",\"spec_hash\":");
+	json_add_str(out, r->spec_hash);
 	strbuf_addstr(out, ",\"container\":");
 	rep_jstr(out, r->container, tok);
 	strbuf_addf(out, ",\"repeat\":%u}", r->repeat_index + 1);
@@ -134,7 +137,11 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 	rep_doc_field(&sb, &first, "unattributed");
 	rep_raw_array(&sb, m->unattributed_json, NULL);
 	rep_doc_field(&sb, &first, "crash_groups");
-	{
+	if (m->baseline) {
+		report_diff_json_groups(&sb, recs, n, m->baseline);
+		rep_doc_field(&sb, &first, "baseline");
+		report_diff_json_baseline(&sb, m->baseline);
+	} else {
 		struct rep_crash_groups g = {0};
 		rep_crash_groups_records(&g, recs, n);
 		rep_crash_groups_json(&sb, &g);
@@ -145,7 +152,7 @@ int report_write_json(const char *path, const struct run_meta *m, const struct r
 		rep_doc_record_sep(&sb, i);
 		report_record_json(&sb, &recs[i]);
 	}
-	rep_doc_verdicts(&sb, recs, n);
+	rep_doc_verdicts_marked(&sb, recs, n, m->baseline);
 	rc = sr_write_file_atomic(path, sb.buf, sb.len, err);
 	strbuf_release(&sb);
 	return rc;

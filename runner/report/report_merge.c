@@ -1,4 +1,5 @@
 /* `sandrun report merge`: shard reports into one. */
+#include "runner/report/diff.h"
 #include "runner/report/report_int.h"
 #include "runner/report/report_merge.h"
 #include "runner/report/report_html.h"
@@ -352,13 +353,23 @@ static int write_converted(const struct merge_output *o, const struct strbuf *do
 	size_t n = 0;
 	int rc;
 
+	struct report_diff d = {0};
+
 	if ((rc = read_merged(&r, &n, &m, doc, err)) < 0)
 		return rc;
+	m.source_map = o->source_map;
+	if (o->baseline) {
+		report_diff_build(&d, o->baseline->recs, o->baseline->n, r, n);
+		d.old_label = xstrdup(o->baseline->label);
+		d.old_id = o->baseline->run_id ? xstrdup(o->baseline->run_id) : NULL;
+		m.baseline = &d;
+	}
 	rc = o->fmt->write(o->path, &m, r, n, false, err);
 	for (size_t i = 0; i < n; i++)
 		record_release(&r[i]);
 	free(r);
 	run_meta_release(&m);
+	report_diff_release(&d);
 	return rc;
 }
 

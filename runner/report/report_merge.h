@@ -68,10 +68,22 @@ int merge_check_shards(unsigned **out_missing, size_t *out_nmissing, unsigned *o
 void merge_missing_records(struct record **recs, size_t *nrecs, size_t *arecs, unsigned index,
 			   unsigned count, const struct merge_suite *suite);
 
+/* `report merge --baseline REPORT`: the earlier report's records. */
+struct merge_baseline {
+	const struct record *recs;
+	size_t n;
+	const char *label;  /* the path given */
+	const char *run_id; /* NULL: unknown */
+};
+
 /* One -o FMT:PATH of `report merge`. */
 struct merge_output {
 	const struct report_format *fmt;
 	const char *path;
+	/* junit, sarif, html: compared with this baseline (run_meta.baseline;
+	 * SARIF baselineState), NULL: none. json stays the plain merge. */
+	const struct merge_baseline *baseline;
+	const struct strvec *source_map; /* --source-map FROM=TO, or NULL */
 };
 
 /* Merge the reports in_paths (see report_merge in report.h) with the shard

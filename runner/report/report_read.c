@@ -66,6 +66,7 @@ static void read_record(struct record *r, const struct json_value *o)
 	r->payload =
 	    xstrdup(json_str(json_get(o, "payload")) ? json_str(json_get(o, "payload")) : "");
 	r->spec_path = dup_or_null(json_get(o, "spec"));
+	r->spec_hash = dup_or_null(json_get(o, "spec_hash"));
 	s = json_str(json_get(o, "outcome"));
 	r->outcome = s ? outcome_from_name(s) : OUTCOME_ERROR;
 	if (r->outcome == OUTCOME_NONE)

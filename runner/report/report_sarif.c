@@ -1,5 +1,7 @@
 /* SARIF 2.1.0: one result per confirmed or crash verdict. */
 #include "runner/report/report_int.h"
+#include "runner/report/diff.h"
+#include "runner/report/sarif_loc.h"
 #include "runner/verdict/kofn.h"
 
 #include <limits.h>
@@ -8,46 +10,9 @@
 
 #include "lib/hash.h"
 
-/* Percent-encode everything but unreserved characters and '/'. */
-static void uri_path(struct strbuf *sb, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-			strbuf_addch(sb, (char)c);
-		else
-			strbuf_addf(sb, "%%%02X", c);
-	}
-}
-
-/* The artifactLocation of r's spec: relative to %SRCROOT% (the working
- * directory) when it can be, else an absolute file URI. Every result needs a
- * location, so a record without a spec path points at "<harness>.yaml". */
 static void add_file_location(struct strbuf *sb, const char *spec, const char *cwd)
 {
-	struct strbuf uri = STRBUF_INIT;
-	bool rel = true;
-
-	if (spec[0] == '/') {
-		size_t cl = cwd ? strlen(cwd) : 0;
-		if (cl > 1 && !strncmp(spec, cwd, cl) && spec[cl] == '/') {
-			spec += cl + 1;
-		} else {
-			rel = false;
-			strbuf_addstr(&uri, "file://");
-		}
-	}
-	while (rel && spec[0] == '.' && spec[1] == '/')
-		for (spec += 2; *spec == '/'; spec++)
-			;
-	uri_path(&uri, spec);
-	strbuf_addstr(sb, "{\"uri\": ");
-	json_add_str(sb, uri.buf);
-	if (rel)
-		strbuf_addstr(sb, ", \"uriBaseId\": \"%SRCROOT%\"");
-	strbuf_addch(sb, '}');
-	strbuf_release(&uri);
+	sarif_file_location(sb, spec, cwd);
 }
 
 static void add_spec_location(struct strbuf *sb, const struct record *r, const char *cwd)
@@ -163,9 +128,11 @@ static void add_rule(struct strbuf *sb, const char *id, const char *spec)
 }
 
 /* One SARIF result for a confirmed or crash record, under rule index k. */
-static void add_result(struct strbuf *sb, const struct record *r, size_t k, const char *run_id,
-		       const char *wd)
+static void add_result(struct strbuf *sb, const struct record *r, size_t k,
+		       const struct run_meta *m, const char *wd)
 {
+	const char *run_id = m->run_id;
+	int line = 0;
 	const char *tok = r->token, *h = r->harness ? r->harness : "";
 	const char *p = r->payload ? r->payload : "";
 	struct strbuf msg = STRBUF_INIT;
@@ -186,11 +153,8 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 	rep_jstr(sb, msg.buf, tok);
 	strbuf_release(&msg);
 	strbuf_addstr(sb, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ");
-	if (cb.file) {
-		char *f = report_redact(cb.file, tok);
-		add_file_location(sb, f, wd);
-		free(f);
-		strbuf_addf(sb, ", \"region\": {\"startLine\": %d}}}]", cb.line);
+	if (cb.doc && sarif_crash_location(sb, &line, cb.doc, wd, m->source_map, tok)) {
+		strbuf_addf(sb, ", \"region\": {\"startLine\": %d}}}]", line);
 	} else {
 		add_spec_location(sb, r, wd);
 		strbuf_addstr(sb, ", \"region\": {\"startLine\": 1}}}]");
@@ -210,6 +174,10 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 		strbuf_addf(sb, ", \"sandrunCrash/v1\": \"%s\"", fp);
 	}
 	strbuf_addch(sb, '}');
+	if (m->baseline)
+		strbuf_addf(sb, ", \"baselineState\": \"%s\"",
+			    report_diff_result_state(m->baseline, h, p, r->outcome,
+						     cb.signature ? cb.signature : r->signature));
 	strbuf_addstr(sb, ", \"properties\": {\"outcome\": ");
 	rep_joutcome(sb, r->outcome);
 	strbuf_addstr(sb, ", \"expected\": ");
@@ -238,6 +206,38 @@ static void add_result(struct strbuf *sb, const struct record *r, size_t k, cons
 	json_add_str(sb, run_id);
 	strbuf_addstr(sb, "}}");
 	json_free(cb.doc);
+}
+
+/* A finding of the baseline the run no longer has: baselineState "absent". */
+static void add_absent(struct strbuf *sb, const struct diff_row *row, const char *wd)
+{
+	struct strbuf msg = STRBUF_INIT;
+	struct record r;
+	struct sr_hasher *hs;
+	char fp[17];
+
+	record_init(&r);
+	r.harness = row->harness;
+	r.spec_path = row->spec_path;
+	strbuf_addstr(sb, "{\"ruleId\": ");
+	json_add_str(sb, row->harness);
+	strbuf_addstr(sb, ", \"level\": \"note\", \"message\": {\"text\": ");
+	strbuf_addstr(&msg, row->harness);
+	if (*row->payload)
+		strbuf_addf(&msg, " [%s]", row->payload);
+	strbuf_addf(&msg, ": no longer %s (now %s)", rep_oshow(row->old_outcome),
+		    row->new_outcome == OUTCOME_NONE ? "not run" : rep_oshow(row->new_outcome));
+	json_add_str(sb, msg.buf);
+	strbuf_addstr(sb, "}, \"locations\": [{\"physicalLocation\": {\"artifactLocation\": ");
+	add_spec_location(sb, &r, wd);
+	strbuf_addstr(sb, ", \"region\": {\"startLine\": 1}}}]");
+	hs = sr_hasher_new();
+	sr_hasher_add_str(hs, row->harness);
+	sr_hasher_add_str(hs, row->payload);
+	sr_hasher_finish(hs, fp);
+	strbuf_addf(sb, ", \"partialFingerprints\": {\"sandrunRun/v1\": \"%s\"}", fp);
+	strbuf_addstr(sb, ", \"baselineState\": \"absent\"}");
+	strbuf_release(&msg);
 }
 
 int report_write_sarif(const char *path, const struct run_meta *m, const struct record *recs,
@@ -299,12 +299,12 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 	if (wd && wd[0] == '/') {
 		struct strbuf u = STRBUF_INIT;
 		strbuf_addstr(&u, "file://");
-		uri_path(&u, wd);
+		sarif_uri_path(&u, wd);
 		if (u.buf[u.len - 1] != '/')
 			strbuf_addch(&u, '/');
 		strbuf_addstr(&sb, "      \"originalUriBaseIds\": {\"%SRCROOT%\": {\"uri\": ");
 		json_add_str(&sb, u.buf);
-		strbuf_addstr(&sb, "}},\n");
+		strbuf_addstr(&sb, "}, \"" SARIF_BUILDROOT "\": {\"uri\": \"file:///\"}},\n");
 		strbuf_release(&u);
 	}
 
@@ -323,8 +323,13 @@ int report_write_sarif(const char *path, const struct run_meta *m, const struct 
 			k++;
 		free(id);
 		strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
-		add_result(&sb, r, k, m->run_id, wd);
+		add_result(&sb, r, k, m, wd);
 	}
+	for (size_t i = 0; m->baseline && i < m->baseline->nrows; i++)
+		if (report_diff_row_absent(&m->baseline->rows[i])) {
+			strbuf_addstr(&sb, nres++ ? ",\n        " : "\n        ");
+			add_absent(&sb, &m->baseline->rows[i], wd);
+		}
 	strbuf_addstr(&sb, nres ? "\n      ]\n    }\n  ]\n}\n" : "]\n    }\n  ]\n}\n");
 	verdicts_free(v, nv);
 	for (size_t k = 0; k < nrules; k++)

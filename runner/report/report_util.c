@@ -1,6 +1,7 @@
 /* Report helpers shared by the writers: token redaction, JSON fragments,
  * the JSON report document layout, counts, UTF-8 decoding, run names. */
 #include "runner/report/report_int.h"
+#include "runner/report/diff.h"
 #include "runner/verdict/kofn.h"
 
 #include <string.h>
@@ -202,6 +203,12 @@ void rep_doc_record_sep(struct strbuf *sb, size_t i)
 
 void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 {
+	rep_doc_verdicts_marked(sb, recs, n, NULL);
+}
+
+void rep_doc_verdicts_marked(struct strbuf *sb, const struct record *recs, size_t n,
+			     const struct report_diff *base)
+{
 	struct verdict *v;
 	size_t nv;
 
@@ -210,6 +217,11 @@ void rep_doc_verdicts(struct strbuf *sb, const struct record *recs, size_t n)
 	for (size_t i = 0; i < nv; i++) {
 		rep_doc_record_sep(sb, i);
 		verdict_json(sb, &v[i]);
+		if (base && sb->len && sb->buf[sb->len - 1] == '}') {
+			strbuf_setlen(sb, sb->len - 1);
+			strbuf_addf(sb, ",\"baseline\":\"%s\"}",
+				    report_diff_verdict_state(base, v[i].harness, v[i].payload));
+		}
 	}
 	strbuf_addstr(sb, nv ? "\n  ]\n}\n" : "]\n}\n");
 	verdicts_free(v, nv);

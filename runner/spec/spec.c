@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/smallfile.h"
 
 const char *outcome_name(enum outcome o)
@@ -81,6 +82,7 @@ int spec_parse(struct spec *out, const char *path, const char *dir, const char *
 	int rc;
 
 	spec_defaults(out, path);
+	sr_hash_hex(buf, len, out->hash);
 	if (!realpath(dir, real)) {
 		rc = sr_err_set(err, SR_EINVAL,
 				"%s:1:1: cannot resolve the spec's directory '%s': %s", path, dir,
@@ -131,6 +133,7 @@ void spec_release(struct spec *s)
 	free(s->name);
 	free(s->toolchain);
 	free(s->workdir);
+	free(s->corpus);
 	strvec_clear(&s->command);
 	strvec_clear(&s->env_keys);
 	strvec_clear(&s->env_vals);

@@ -69,9 +69,10 @@ struct oracle {
 };
 
 struct spec {
-	char *path; /* the spec file as given */
-	char *dir;  /* absolute, resolved directory of the spec file */
-	char *name; /* default: file stem */
+	char *path;    /* the spec file as given */
+	char hash[17]; /* XXH64 hex of the spec file's bytes (records' spec_hash) */
+	char *dir;     /* absolute, resolved directory of the spec file */
+	char *name;    /* default: file stem */
 	char *toolchain;
 	int toolchain_line, toolchain_col; /* position of the value, for errors */
 	char *workdir;			   /* absolute, resolved; NULL when absent */
@@ -93,6 +94,9 @@ struct spec {
 	struct strvec collect; /* globs under /work copied out as artifacts */
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 	bool warm;		 /* isolation: harness: one container serves its runs (warm.h) */
+	/* corpus: DIR, absolute, inside the spec's directory tree; NULL when
+	 * absent. It need not exist yet (the first night creates it). */
+	char *corpus;
 };
 
 /* Parse and validate the spec at path. Errors are "file:line:col: what" with

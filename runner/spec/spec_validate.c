@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/fsutil.h"
+
 #define MAX_DEPTH SPEC_MAX_DEPTH
 #define MAX_NAME  128
 
@@ -300,6 +302,47 @@ static int get_path(struct ctx *c, const struct ynode *n, const char *key, bool 
 		return verr(c, n, "%s '%s' is neither a file nor a directory", key, n->str);
 	free(*out);
 	*out = xstrdup(real);
+	return 0;
+}
+
+/* corpus: DIR — like get_path for a directory, except that DIR may not
+ * exist yet: then its nearest existing ancestor must resolve inside the
+ * spec's tree, and the path is that ancestor's real path plus the rest. DIR
+ * must lie below the spec's directory, not be it. */
+static int get_corpus(struct ctx *c, const struct ynode *n, char **out)
+{
+	char real[PATH_MAX], *joined, *orig, *cut, *rest;
+	bool found;
+
+	if (n->type != Y_SCALAR || is_null(n) || !*n->str)
+		return verr(c, n, "'corpus' must be a directory relative to the spec");
+	if (n->str[0] == '/')
+		return verr(c, n, "corpus '%s' must be relative to the spec's directory", n->str);
+	if (lexically_escapes(n->str))
+		return verr(c, n, "corpus '%s' escapes the suite", n->str);
+	joined = xasprintf("%s%s%s", c->dir, strcmp(c->dir, "/") ? "/" : "", n->str);
+	orig = xstrdup(joined);
+	while (!(found = realpath(joined, real) != NULL) && errno == ENOENT &&
+	       (cut = strrchr(joined, '/')) && cut != joined)
+		*cut = '\0';
+	rest = orig + strlen(joined);
+	free(joined);
+	if (!found || strstr(rest, "/..") || !path_within(c->dir, real) ||
+	    (!*rest && !strcmp(real, c->dir))) {
+		free(orig);
+		return verr(c, n, "corpus '%s' must be a directory below the spec's directory",
+			    n->str);
+	}
+	if (!*rest) {
+		struct stat st;
+		if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			free(orig);
+			return verr(c, n, "corpus '%s' is not a directory", n->str);
+		}
+	}
+	free(*out);
+	*out = xasprintf("%s%s", real, rest);
+	free(orig);
 	return 0;
 }
 
@@ -703,16 +746,12 @@ static int parse_exit_codes(struct ctx *c, const struct ynode *v, struct oracle 
 	return 0;
 }
 
-static bool has_dotdot(const char *p)
+/* A glob under /work: relative, and no component that could match "." or
+ * ".." (".." itself, ".[.]", ".?", ".*"): glob() would expand those to the
+ * real entries and climb out. */
+static bool bad_glob(const char *p)
 {
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return true;
-		p += n;
-		p += *p == '/';
-	}
-	return false;
+	return p[0] == '/' || !fs_glob_dotsafe(p);
 }
 
 static int parse_oracle(struct ctx *c, const struct ynode *m, struct spec *s)
@@ -749,8 +788,10 @@ static int parse_oracle(struct ctx *c, const struct ynode *m, struct spec *s)
 	if ((v = get(m, "files"))) {
 		if ((rc = get_str(c, v, "oracle.files", true, &o->files)))
 			return rc;
-		if (o->files[0] == '/' || has_dotdot(o->files))
-			return verr(c, v, "'oracle.files' must be a glob under /work, got '%s'",
+		if (bad_glob(o->files))
+			return verr(c, v,
+				    "'oracle.files' must be a glob under /work with no component "
+				    "that can match '.' or '..', got '%s'",
 				    o->files);
 	}
 	return 0;
@@ -765,8 +806,10 @@ static int parse_collect(struct ctx *c, const struct ynode *v, struct spec *s)
 		const struct ynode *k = v->kids[i];
 		if (k->type != Y_SCALAR || is_null(k) || !*k->str)
 			return verr(c, k, "'collect' items must be non-empty strings");
-		if (k->str[0] == '/' || has_dotdot(k->str))
-			return verr(c, k, "'collect' items must be globs under /work, got '%s'",
+		if (bad_glob(k->str))
+			return verr(c, k,
+				    "'collect' items must be globs under /work with no component "
+				    "that can match '.' or '..', got '%s'",
 				    k->str);
 		strvec_push(&s->collect, k->str);
 	}
@@ -870,7 +913,7 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	static const char *const keys[] = {
 	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
 	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", NULL};
+	    "repeat", "collect",   "reproduce", "isolation", "corpus", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -930,6 +973,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
 	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
+		return rc;
+	if ((v = get(root, "corpus")) && (rc = get_corpus(c, v, &s->corpus)))
 		return rc;
 	if (!s->npayloads) {
 		s->payloads = xcalloc(1, sizeof(*s->payloads));

@@ -397,6 +397,23 @@ static void split_module(struct span *s, struct frame_span *f)
 	}
 }
 
+/* Drop addr2line's "no location" debris off the end of s: a last word of
+ * "??:?", "??:0", "?:?", ":?" or ":0" ("main ??:?", "RunOne(...) :?"). */
+static void drop_unknown_location(struct span *s)
+{
+	static const char *const debris[] = {"??:?", "??:0", "?:?", ":?", ":0", "??"};
+	const char *sp = s->n ? memrchr(s->p, ' ', s->n) : NULL;
+	struct span tok = sp ? span_of(sp + 1, s->p + s->n) : *s;
+
+	if (!sp)
+		return; /* a lone "??" is the function, handled by the caller */
+	for (size_t i = 0; i < SR_ARRAY_SIZE(debris); i++)
+		if (span_eq(tok, debris[i])) {
+			*s = span_trim(span_upto(*s, (size_t)(sp - s->p)));
+			return;
+		}
+}
+
 /* Parse a stack frame line; false when line is not one. */
 static bool parse_frame(struct span line, struct frame_span *f, unsigned long *num)
 {
@@ -423,7 +440,12 @@ static bool parse_frame(struct span line, struct frame_span *f, unsigned long *n
 		s = span_trim(span_from(s, 3));
 	split_module(&s, f);
 	/* ThreadSanitizer prints both a location and a module. */
-	split_location(&s, &f->file, &f->line);
+	if (!split_location(&s, &f->file, &f->line))
+		drop_unknown_location(&s);
+	else if (span_eq(f->file, "??") || span_eq(f->file, "?")) /* "??:0" */
+		f->file = span_upto(f->file, 0), f->line = 0;
+	if (span_eq(s, "??"))
+		s = span_upto(s, 0);
 	/* "func+0x1f" (no symbolizer, dladdr names only): the offset moves. */
 	{
 		long plus = span_find(s, "+0x");
@@ -942,8 +964,18 @@ static void stats_line(struct fuzz_stats *out, struct fuzz_stats *st, struct spa
 		}
 		return;
 	}
+	if (field_u64(line, "INFO: seed corpus: files:", &v) && span_starts(line, "INFO: seed")) {
+		out->seed_files = v;
+		out->has_seed_files = true;
+		return;
+	}
 	if (!status_line(line, &v))
 		return;
+	if (span_find(line, "INITED") >= 0 && !out->has_initial_corpus) {
+		out->has_initial_corpus = true;
+		if (!field_u64(line, "corp:", &out->initial_corpus))
+			out->initial_corpus = 0;
+	}
 	st->execs = v;
 	st->has_execs = true;
 	st->has_cov = field_u64(line, "cov:", &st->cov);
@@ -989,7 +1021,7 @@ int fuzzstats_parse(struct fuzz_stats *out, const char *buf, size_t len)
 	out->corpus = st.corpus;
 	out->has_corpus = st.has_corpus;
 	return out->has_execs || out->has_exec_per_s || out->has_peak_rss_mb || out->has_cov ||
-	       out->has_ft || out->has_corpus;
+	       out->has_ft || out->has_corpus || out->has_initial_corpus || out->has_seed_files;
 }
 
 static void json_u64(struct strbuf *out, const char *key, bool has, uint64_t v)
@@ -1014,5 +1046,9 @@ void fuzzstats_json(struct strbuf *out, const struct fuzz_stats *fs)
 	json_u64(out, "corpus", fs->has_corpus, fs->corpus);
 	strbuf_addch(out, ',');
 	json_u64(out, "peak_rss_mb", fs->has_peak_rss_mb, fs->peak_rss_mb);
+	strbuf_addch(out, ',');
+	json_u64(out, "initial_corpus", fs->has_initial_corpus, fs->initial_corpus);
+	strbuf_addch(out, ',');
+	json_u64(out, "seed_files", fs->has_seed_files, fs->seed_files);
 	strbuf_addch(out, '}');
 }

@@ -72,13 +72,16 @@ void crash_info_json(struct strbuf *out, const struct crash_info *ci);
 /* What a libFuzzer run says about itself. A field is meaningful only when
  * its has_ flag is set. */
 struct fuzz_stats {
-	uint64_t execs;	      /* inputs run */
-	uint64_t exec_per_s;  /* average */
-	uint64_t cov;	      /* coverage points */
-	uint64_t ft;	      /* features */
-	uint64_t corpus;      /* inputs in the corpus */
-	uint64_t peak_rss_mb; /* peak resident memory */
+	uint64_t execs;		 /* inputs run */
+	uint64_t exec_per_s;	 /* average */
+	uint64_t cov;		 /* coverage points */
+	uint64_t ft;		 /* features */
+	uint64_t corpus;	 /* inputs in the corpus */
+	uint64_t peak_rss_mb;	 /* peak resident memory */
+	uint64_t initial_corpus; /* inputs kept when loading finished (the INITED line's corp:) */
+	uint64_t seed_files;	 /* inputs read at start ("INFO: seed corpus: files: N") */
 	bool has_execs, has_exec_per_s, has_cov, has_ft, has_corpus, has_peak_rss_mb;
+	bool has_initial_corpus, has_seed_files;
 };
 
 /* Read libFuzzer's stats from its output (normally stderr): the final
@@ -91,7 +94,9 @@ struct fuzz_stats {
 int fuzzstats_parse(struct fuzz_stats *out, const char *buf, size_t len);
 
 /* Append fs as a compact JSON object {"execs","exec_per_s","cov","ft",
- * "corpus","peak_rss_mb"}, absent fields null. */
+ * "corpus","peak_rss_mb","initial_corpus","seed_files"}, absent fields
+ * null. initial_corpus and seed_files say what a run started from: a
+ * persistent corpus (spec `corpus`) shows in them on the next night. */
 void fuzzstats_json(struct strbuf *out, const struct fuzz_stats *fs);
 
 #endif

@@ -2,47 +2,52 @@
 #include "runner/verdict/findings.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/fsutil.h"
 #include "runner/verdict/crashparse.h"
 
 #define WORK_PREFIX "/work/"
 
-static bool is_file(const char *path)
+/* dir/rel when it is a regular file that resolves inside dir (a link in
+ * the workdir cannot point the lookup at the rest of the host), else NULL. */
+static char *file_under(const char *dir, const char *rel)
 {
+	char root[PATH_MAX], real[PATH_MAX];
 	struct stat st;
+	size_t n;
+	char *p;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if (!dir || !fs_rel_plain(rel) || !realpath(dir, root))
+		return NULL;
+	p = xasprintf("%s/%s", root, rel);
+	n = strlen(root);
+	if (realpath(p, real) && !strncmp(real, root, n) && (n == 1 || real[n] == '/') &&
+	    stat(real, &st) == 0 && S_ISREG(st.st_mode))
+		return p;
+	free(p);
+	return NULL;
 }
 
 char *results_source_path(const struct spec *s, const char *file)
 {
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-	char *p;
+	char *p = NULL;
 
-	if (s->workdir && !strncmp(file, WORK_PREFIX, sizeof(WORK_PREFIX) - 1) &&
-	    !strstr(file, "..")) {
-		p = xasprintf("%s/%s", s->workdir, file + sizeof(WORK_PREFIX) - 1);
-		if (is_file(p))
-			return p;
-		free(p);
-	}
-	if (file[0] == '/' && is_file(file))
-		return xstrdup(file);
+	/* Only files under the spec's workdir or directory are looked at: a
+	 * forged frame naming any other host path learns nothing. */
+	if (!strncmp(file, WORK_PREFIX, sizeof(WORK_PREFIX) - 1))
+		p = file_under(s->workdir, file + sizeof(WORK_PREFIX) - 1);
 	/* Built elsewhere (the image, CI): the source beside the spec. */
-	if (*base && strcmp(base, "..") && strcmp(base, ".")) {
-		p = xasprintf("%s/%s", s->workdir ? s->workdir : s->dir, base);
-		if (is_file(p))
-			return p;
-		free(p);
-		p = xasprintf("%s/%s", s->dir, base);
-		if (is_file(p))
-			return p;
-		free(p);
-	}
-	return NULL;
+	if (!p && *base)
+		p = file_under(s->workdir ? s->workdir : s->dir, base);
+	if (!p && *base)
+		p = file_under(s->dir, base);
+	return p;
 }
 
 /* The crash's place in the harness's sources: "location":{"file","line"}

@@ -22,8 +22,9 @@ void results_parse(struct record *rec, const struct spec *s, const struct strbuf
 
 /* Where the source file a report names (as compiled: "/work/x.c",
  * "/src/fuzz_target.c") is on the host: under s's workdir for /work paths,
- * the path itself when it exists, else its base name in the workdir or the
- * spec's directory. NULL when none exists. Caller frees. */
+ * else its base name in the workdir or the spec's directory; only a regular
+ * file that resolves inside those directories counts (any other host path
+ * a forged frame names is never looked at). NULL when none. Caller frees. */
 char *results_source_path(const struct spec *s, const char *file);
 
 /* Where libFuzzer writes its reproducers, relative to /work: the

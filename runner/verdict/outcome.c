@@ -55,35 +55,108 @@ static bool output_has(const char *tail, size_t len, const char *sub)
 	return memmem(tail, stream_len(tail, len), sub, strlen(sub)) != NULL;
 }
 
-#define CAUSE_LINE_MAX 200
+#define CAUSE_LINE_MAX	    200
+#define CAUSE_LINES_SCANNED 8
 
-/* "no oracle fired (exit code N)", and when the harness failed (N != 0)
- * the last non-empty stderr line, so the cause says why: at most
- * CAUSE_LINE_MAX bytes cut at a UTF-8 boundary, control bytes as '?'. */
-static char *not_confirmed_cause(const struct run_obs *o)
+/* Words that make a stderr line read like the reason of a failure. */
+static const char *const telling_marks[] = {
+    "fatal:",	 "error:",     "error ",    "invalid",	   "denied",	"refused",
+    "not found", "no such",    "cannot",    "can't",	   "unable",	"failed",
+    "failure",	 "forbidden",  "unknown",   "unreachable", "timed out", "permission",
+    "panic",	 "exception:", "traceback", "could not",   "illegal",	"unrecognized",
+};
+
+/* Does t[s..e) read like an error (case-insensitive)? */
+static bool line_is_telling(const unsigned char *t, size_t s, size_t e)
 {
-	size_t n = stream_len(o->stderr_tail, o->stderr_len), start, end, cut;
-	const unsigned char *t = (const unsigned char *)o->stderr_tail;
-	struct strbuf sb = STRBUF_INIT;
+	char buf[512];
+	size_t n = e - s < sizeof(buf) - 1 ? e - s : sizeof(buf) - 1;
 
-	strbuf_addf(&sb, "no oracle fired (exit code %d", o->exit_code);
-	end = n;
-	while (t && end > 0 && (t[end - 1] <= ' ' || t[end - 1] == 0x7f))
-		end--;
-	if (o->exit_code != 0 && t && end > 0) {
+	for (size_t i = 0; i < n; i++)
+		buf[i] = t[s + i] >= 'A' && t[s + i] <= 'Z' ? (char)(t[s + i] + 32)
+							    : (t[s + i] ? (char)t[s + i] : ' ');
+	buf[n] = '\0';
+	for (size_t i = 0; i < SR_ARRAY_SIZE(telling_marks); i++)
+		if (strstr(buf, telling_marks[i]))
+			return true;
+	return false;
+}
+
+struct line_span {
+	size_t s, e;
+};
+
+/* The last (up to CAUSE_LINES_SCANNED) non-blank lines of t[0..n), last
+ * first, leading blanks and trailing blanks/controls trimmed. */
+static size_t last_lines(const unsigned char *t, size_t n, struct line_span *out)
+{
+	size_t k = 0, end = n;
+
+	while (t && end > 0 && k < CAUSE_LINES_SCANNED) {
+		size_t start;
+		while (end > 0 && (t[end - 1] <= ' ' || t[end - 1] == 0x7f))
+			end--;
+		if (!end)
+			break;
 		start = end;
 		while (start > 0 && t[start - 1] != '\n' && t[start - 1] != '\0')
 			start--;
-		while (start < end && (t[start] == ' ' || t[start] == '\t'))
-			start++;
-		cut = end - start > CAUSE_LINE_MAX ? start + CAUSE_LINE_MAX : end;
-		while (cut < end && cut > start && (t[cut] & 0xc0) == 0x80)
-			cut--; /* not inside a UTF-8 sequence */
+		out[k].s = start;
+		out[k].e = end;
+		while (out[k].s < end && (t[out[k].s] == ' ' || t[out[k].s] == '\t'))
+			out[k].s++;
+		k++;
+		end = start;
+	}
+	return k;
+}
+
+/* Append t[s..e) to sb, cut at a UTF-8 boundary so that sb grows by at most
+ * max bytes (plus an ellipsis when cut), control bytes as '?'. */
+static void add_cut(struct strbuf *sb, const unsigned char *t, size_t s, size_t e, size_t max)
+{
+	size_t cut = e - s > max ? s + max : e;
+
+	while (cut < e && cut > s && (t[cut] & 0xc0) == 0x80)
+		cut--; /* not inside a UTF-8 sequence */
+	for (size_t i = s; i < cut; i++)
+		strbuf_addch(sb, t[i] < ' ' || t[i] == 0x7f ? '?' : (char)t[i]);
+	if (cut < e)
+		strbuf_addstr(sb, "\xe2\x80\xa6"); /* U+2026 */
+}
+
+/* "no oracle fired (exit code N)", and when the harness failed (N != 0)
+ * the stderr line that says why: among the last CAUSE_LINES_SCANNED
+ * non-blank lines, the ones that read like an error (telling_marks) win
+ * over the last line; the last two of those are joined with " | " (in
+ * their order) when there are two. At most CAUSE_LINE_MAX bytes of stderr
+ * text, cut at a UTF-8 boundary, control bytes as '?'. */
+static char *not_confirmed_cause(const struct run_obs *o)
+{
+	size_t n = stream_len(o->stderr_tail, o->stderr_len), k, pick[2], npick = 0;
+	const unsigned char *t = (const unsigned char *)o->stderr_tail;
+	struct line_span lines[CAUSE_LINES_SCANNED];
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "no oracle fired (exit code %d", o->exit_code);
+	k = o->exit_code != 0 && t ? last_lines(t, n, lines) : 0;
+	for (size_t i = 0; i < k && npick < 2; i++)
+		if (line_is_telling(t, lines[i].s, lines[i].e))
+			pick[npick++] = i;
+	if (k && !npick)
+		pick[npick++] = 0;
+	if (k) {
 		strbuf_addstr(&sb, ": ");
-		for (size_t i = start; i < cut; i++)
-			strbuf_addch(&sb, t[i] < ' ' || t[i] == 0x7f ? '?' : (char)t[i]);
-		if (cut < end)
-			strbuf_addstr(&sb, "\xe2\x80\xa6"); /* U+2026 */
+		if (npick == 2) { /* pick[1] is the earlier line */
+			size_t l1 = lines[pick[1]].e - lines[pick[1]].s;
+			size_t half = l1 < CAUSE_LINE_MAX / 2 ? l1 : CAUSE_LINE_MAX / 2;
+			add_cut(&sb, t, lines[pick[1]].s, lines[pick[1]].e, half);
+			strbuf_addstr(&sb, " | ");
+			add_cut(&sb, t, lines[pick[0]].s, lines[pick[0]].e,
+				CAUSE_LINE_MAX - half - 3);
+		} else {
+			add_cut(&sb, t, lines[pick[0]].s, lines[pick[0]].e, CAUSE_LINE_MAX);
+		}
 	}
 	strbuf_addch(&sb, ')');
 	return strbuf_detach(&sb, NULL);

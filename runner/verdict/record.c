@@ -28,6 +28,7 @@ void record_release(struct record *r)
 	free(r->harness);
 	free(r->payload);
 	free(r->spec_path);
+	free(r->spec_hash);
 	free(r->cause);
 	free(r->image);
 	free(r->evidence.oob_json);

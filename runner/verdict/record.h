@@ -33,6 +33,7 @@ struct record {
 	char *harness;
 	char *payload; /* "" for the implicit payload */
 	char *spec_path;
+	char *spec_hash; /* XXH64 hex of the spec file's bytes, or NULL */
 	enum outcome outcome;
 	enum outcome expected; /* OUTCOME_NONE: no expectation */
 	bool match;
@@ -71,6 +72,8 @@ void record_release(struct record *r);
 /* True when r counts as a failure of `sandrun run` (mismatch, or error without expect). */
 bool record_failed(const struct record *r);
 
+struct report_diff;
+
 struct run_meta {
 	char *run_id;
 	uint64_t start_wall_ms;
@@ -87,6 +90,13 @@ struct run_meta {
 	unsigned shard_k, shard_n; /* 0/0: no sharding */
 	char *fingerprint;	   /* suite_fingerprint (shard.h) hex, or NULL */
 	char *tool_version;	   /* sandrun version for the reports, or NULL */
+	/* `run --baseline`: the comparison with the baseline report (borrowed,
+	 * report/diff.h), NULL without one. The JSON report marks verdicts and
+	 * crash groups with it, SARIF sets each result's baselineState. */
+	const struct report_diff *baseline;
+	/* `run --source-map FROM=TO`, borrowed: SARIF maps a crash frame's
+	 * file under FROM to TO/... (NULL: none). */
+	const struct strvec *source_map;
 };
 
 void run_meta_release(struct run_meta *m);

@@ -13,7 +13,11 @@
 #   4. fuzzing: libFuzzer exec/s inside sandrun against the host pinned to
 #      one CPU, plus bare docker with and without the CPU quota and seccomp;
 #   5. the OOB listener benchmark (build/bench/net_bench);
-#   6. non-root: NONROOT_N `network: oob` harnesses (DNS + HTTP hit) at -j 2
+#   6. pin (BENCH_ONLY=pin, issue 22): a >= 200 MB image pinned through the
+#      registry API against the pull-based --via-engine path (image removed
+#      from the engine before each pull), and a catalogue of 50 tags pinned in
+#      one invocation against 50 sequential `curl -I` requests.
+#   7. non-root: NONROOT_N `network: oob` harnesses (DNS + HTTP hit) at -j 2
 #      as the docker-group account sandrun-test (the DNS relay,
 #      tests/integration/lib_nonroot.sh) against the same runs as root.
 #
@@ -37,12 +41,12 @@ WARM_PAYLOADS=20
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm load fuzz net nonroot}
+ONLY=${BENCH_ONLY:-trivial warm load fuzz net pin nonroot}
 NONROOT_N=${BENCH_NONROOT_N:-8}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | load | fuzz | net | nonroot) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net nonroot, got '$sec'" >&2 && exit 2 ;;
+	trivial | warm | load | fuzz | net | pin | nonroot) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net pin nonroot, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -375,7 +379,89 @@ bench_net()
 	fi
 }
 
-# ------------------------------------------------------------ 6. non-root
+# ------------------------------------------------------------ 6. pin
+PIN_REG=${SANDRUN_REGISTRY_PORT:+127.0.0.1:$SANDRUN_REGISTRY_PORT}
+PIN_REG=${PIN_REG:-127.0.0.1:5000}
+PIN_REPO=sandrun/bench-big
+PIN_MB=${BENCH_PIN_MB:-208}
+# The big image: 4 layers of deterministic incompressible bytes (AES-CTR of
+# zeros), so a second bench run pushes nothing new; built with the engine,
+# pushed to the loopback registry once.
+pin_image()
+{
+	local d=$TMP/pin-img i per=$((PIN_MB / 4))
+	if curl -sf -o /dev/null -I "http://$PIN_REG/v2/$PIN_REPO/manifests/latest"; then
+		return 0
+	fi
+	mkdir -p "$d"
+	printf 'FROM scratch\n' >"$d/Dockerfile"
+	for i in 1 2 3 4; do
+		head -c $((per << 20)) /dev/zero |
+			openssl enc -aes-128-ctr -nosalt -K "0000000000000000000000000000000$i" -iv 00000000000000000000000000000000 >"$d/r$i"
+		touch -d @0 "$d/r$i"
+		printf 'COPY r%d /r%d\n' "$i" "$i" >>"$d/Dockerfile"
+	done
+	DOCKER_BUILDKIT=0 docker build -q -t "$PIN_REG/$PIN_REPO:latest" "$d" >/dev/null || die "cannot build the pin image"
+	docker push -q "$PIN_REG/$PIN_REPO:latest" >/dev/null || die "cannot push the pin image"
+	docker rmi "$PIN_REG/$PIN_REPO:latest" >/dev/null 2>&1 || true
+	rm -rf "$d"
+}
+
+# pin_time CATALOGUE CONTENT ARGS...: seconds of one `sandrun pin --all` on a
+# fresh copy of CONTENT.
+pin_time()
+{
+	local c=$1 text=$2 t0 t1
+	shift 2
+	printf '%s' "$text" >"$c"
+	t0=$(now)
+	"$SANDRUN" -q --catalogue "$c" pin --all "$@" >/dev/null || die "sandrun pin $* failed"
+	t1=$(now)
+	calc "$t1 - $t0"
+}
+
+bench_pin()
+{
+	local big tags="" i k a b mt size accept t c=$TMP/pin.toml
+	accept="application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json"
+	pin_image
+	size=$(curl -sf -H "Accept: $accept" "http://$PIN_REG/v2/$PIN_REPO/manifests/latest" |
+		jq '[.layers[].size] | add / 1048576 | floor')
+	big=$(printf '[[image]]\ntoolchain_id = "big"\nbase = "%s/%s:latest"\n' "$PIN_REG" "$PIN_REPO")
+	for k in $(seq 1 "$ROUNDS"); do
+		docker rmi "$PIN_REG/$PIN_REPO:latest" >/dev/null 2>&1 || true
+		a=$(pin_time "$c" "$big" --via-engine)
+		b=$(pin_time "$c" "$big")
+		add pin.r "$(ratio "$a" "$b")"
+		add pin.a "$a"
+		add pin.b "$b"
+		printf '  round %d pin %s MB: pull-based %.2f s, registry %.3f s, ratio %s\n' "$k" "$size" "$a" "$b" "$(ratio "$a" "$b")"
+	done
+	docker rmi "$PIN_REG/$PIN_REPO:latest" >/dev/null 2>&1 || true
+	summary "pin of a $size MB image: pull-based/registry $(med pin.r) ($(med pin.a) s vs $(med pin.b) s; goal >= 10: $(goal "$(med pin.r)" ">=" 10))"
+	# 50 tags of the same repository (the manifest PUT under each tag).
+	mt=$(curl -sf -H "Accept: $accept" "http://$PIN_REG/v2/$PIN_REPO/manifests/latest" -o "$TMP/m.json" -w '%{content_type}')
+	for i in $(seq -w 1 50); do
+		curl -sf -X PUT -H "Content-Type: $mt" --data-binary @"$TMP/m.json" \
+			"http://$PIN_REG/v2/$PIN_REPO/manifests/t$i" >/dev/null || die "cannot tag t$i"
+		tags+=$(printf '[[image]]\ntoolchain_id = "t%s"\nbase = "%s/%s:t%s"' "$i" "$PIN_REG" "$PIN_REPO" "$i")$'\n\n'
+	done
+	for k in $(seq 1 "$ROUNDS"); do
+		t=$(now)
+		for i in $(seq -w 1 50); do
+			curl -sf -o /dev/null -I -H "Accept: $accept" "http://$PIN_REG/v2/$PIN_REPO/manifests/t$i"
+		done
+		a=$(calc "$(now) - $t")
+		b=$(pin_time "$c" "$tags")
+		grep -c '^digest = "sha256:' "$c" | grep -qx 50 || die "pin of 50 tags did not pin 50 entries"
+		add pin50.r "$(ratio "$b" "$a")"
+		add pin50.b "$b"
+		printf '  round %d 50 tags: sandrun pin %.3f s, 50 sequential curl -I %.3f s, ratio %s\n' "$k" "$b" "$a" "$(ratio "$b" "$a")"
+	done
+	summary "pin of 50 tags in one invocation: $(med pin50.b) s, sandrun/sequential-curl $(med pin50.r) (goal <= 1: $(goal "$(med pin50.r)" "<=" 1))"
+}
+
+# ------------------------------------------------------------ 7. non-root
 bench_nonroot()
 {
 	local i k t0 t1 t2 a b r suite

@@ -72,7 +72,7 @@ t_verdicts_cause_says_why_and_untokened_is_the_runs() {
 	write_spec "$s" why <<'EOF'
 toolchain: busybox
 network: oob
-command: ["sh", "-c", "timeout 5 wget -qO- \"http://$SANDRUN_OOB_HOST:$SANDRUN_OOB_PORT/no-token-here\"; echo noise >&2; echo \"fatal: strange hostname '-oProxyCommand=x' blocked\" >&2; exit 128"]
+command: ["sh", "-c", "timeout 5 wget -qO- \"http://$SANDRUN_OOB_HOST:$SANDRUN_OOB_PORT/no-token-here\" 2>/dev/null; echo noise >&2; echo \"fatal: strange hostname '-oProxyCommand=x' blocked\" >&2; exit 128"]
 oracle: {oob: true}
 timeout: 20s
 EOF

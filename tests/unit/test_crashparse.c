@@ -314,9 +314,22 @@ static void test_crashparse__fuzz_stats_from_final_stats_and_status_lines(void *
 	assert_int_equal(fs.corpus, 10);
 	fuzzstats_json(&sb, &fs);
 	assert_string_equal(sb.buf, "{\"execs\":5430810,\"exec_per_s\":1357702,\"cov\":22,"
-				    "\"ft\":24,\"corpus\":10,\"peak_rss_mb\":431}");
+				    "\"ft\":24,\"corpus\":10,\"peak_rss_mb\":431,"
+				    "\"initial_corpus\":1,\"seed_files\":null}");
 	strbuf_release(&sb);
 	unload(&c);
+	/* What the run started from: a persistent corpus shows here. */
+	{
+		static const char t[] =
+		    "INFO: seed corpus: files: 6 min: 1b max: 19b total: 61b\n"
+		    "#7\tINITED cov: 10 ft: 11 corp: 5/45b exec/s: 0 rss: 30Mb\n"
+		    "#90\tNEW    cov: 12 ft: 13 corp: 6/50b exec/s: 0 rss: 30Mb\n";
+		assert_int_equal(fuzzstats_parse(&fs, t, sizeof(t) - 1), 1);
+		assert_true(fs.has_seed_files && fs.has_initial_corpus);
+		assert_int_equal(fs.seed_files, 6);
+		assert_int_equal(fs.initial_corpus, 5);
+		assert_int_equal(fs.corpus, 6);
+	}
 
 	/* Without -print_final_stats: the DONE line. */
 	load(&c, "fuzz-stats-nofinal");
@@ -343,7 +356,8 @@ static void test_crashparse__fuzz_stats_from_final_stats_and_status_lines(void *
 	assert_false(fs.has_execs || fs.has_cov);
 	fuzzstats_json(&sb, &fs);
 	assert_string_equal(sb.buf, "{\"execs\":null,\"exec_per_s\":null,\"cov\":null,"
-				    "\"ft\":null,\"corpus\":null,\"peak_rss_mb\":null}");
+				    "\"ft\":null,\"corpus\":null,\"peak_rss_mb\":null,"
+				    "\"initial_corpus\":null,\"seed_files\":null}");
 	strbuf_release(&sb);
 	unload(&c);
 }
@@ -536,6 +550,33 @@ static void test_crashparse__frame_forms_parse(void **state)
 	crash_info_release(&ci);
 }
 
+static void test_crashparse__addr2line_debris_is_dropped(void **state)
+{
+	static const char text[] =
+	    "==1==ERROR: AddressSanitizer: SEGV on unknown address 0x0\n"
+	    "    #0 0x4a in parse_query ??:?\n"
+	    "    #1 0x4b in fuzzer::Fuzzer::RunOne(unsigned char const*, unsigned long) :?\n"
+	    "    #2 0x4c in helper ??:0\n"
+	    "    #3 0x4d in ?? ??:0\n"
+	    "    #4 0x4e in main ??:? (/work/fuzz_target+0x11)\n";
+	struct crash_info ci;
+	(void)state;
+
+	assert_int_equal(crash_parse(&ci, NULL, 0, text, sizeof(text) - 1), 1);
+	assert_string_equal(ci.frames[0].function, "parse_query");
+	assert_null(ci.frames[0].file);
+	assert_string_equal(ci.frames[1].function,
+			    "fuzzer::Fuzzer::RunOne(unsigned char const*, unsigned long)");
+	assert_string_equal(ci.frames[2].function, "helper");
+	assert_null(ci.frames[2].file);
+	assert_int_equal(ci.frames[2].line, 0);
+	assert_string_equal(ci.frames[3].function, "");
+	assert_string_equal(ci.frames[4].function, "main");
+	assert_string_equal(ci.frames[4].module, "fuzz_target+0x11");
+	assert_null(strstr(ci.signature, "?"));
+	crash_info_release(&ci);
+}
+
 static void test_crashparse__tsan_frames_without_addresses(void **state)
 {
 	static const char text[] = "==================\n"
@@ -693,6 +734,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_crashparse__asan_reports_give_type_access_frames_and_summary),
+	    cmocka_unit_test(test_crashparse__addr2line_debris_is_dropped),
 	    cmocka_unit_test(test_crashparse__ubsan_check_names_come_from_the_message),
 	    cmocka_unit_test(test_crashparse__libfuzzer_reports_skip_the_fuzzer_runtime),
 	    cmocka_unit_test(test_crashparse__cxx_frames_keep_names_and_signature_drops_parameters),

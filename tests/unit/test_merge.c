@@ -254,9 +254,9 @@ static void test_merge__writes_json_junit_and_sarif_with_the_lost_shard_failing(
 	char *oj = xasprintf("%s/m.json", tmpdir), *ox = xasprintf("%s/m.xml", tmpdir);
 	char *os = xasprintf("%s/m.sarif", tmpdir), *text = NULL;
 	const char *in[] = {c, a};
-	struct merge_output outs[] = {{report_format_find("json", (size_t)-1), oj},
-				      {report_format_find("junit", (size_t)-1), ox},
-				      {report_format_find("sarif", (size_t)-1), os}};
+	struct merge_output outs[] = {{report_format_find("json", (size_t)-1), oj, NULL, NULL},
+				      {report_format_find("junit", (size_t)-1), ox, NULL, NULL},
+				      {report_format_find("sarif", (size_t)-1), os, NULL, NULL}};
 	struct sr_err err = SR_ERR_INIT;
 	struct json_value *v;
 	size_t failed = 99, len;
@@ -300,7 +300,7 @@ static void test_merge__refusal_writes_nothing(void **state)
 	char *b = write_shard("d2.json", 2, 2, "bbbb", OUTCOME_CONFIRMED);
 	char *oj = xasprintf("%s/refused.json", tmpdir);
 	const char *in[] = {a, b};
-	struct merge_output outs[] = {{report_format_find("json", (size_t)-1), oj}};
+	struct merge_output outs[] = {{report_format_find("json", (size_t)-1), oj, NULL, NULL}};
 	struct sr_err err = SR_ERR_INIT;
 	(void)state;
 

@@ -155,10 +155,10 @@ static void assert_json_type(const struct json_value *v, const char *path, enum 
 static void test_report__record_json_has_the_design_fields_in_order(void **state)
 {
 	static const char *const keys[] = {
-	    "harness", "payload",     "outcome",   "expected",	  "match",  "phase",
-	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",  "image",
-	    "pinned",  "cached",      "isolation", "evidence",	  "crash",  "fuzz",
-	    "repro",   "engine_argv", "spec",	   "container",	  "repeat",
+	    "harness", "payload",     "outcome",   "expected",	  "match",     "phase",
+	    "cause",   "exit_code",   "signal",	   "duration_ms", "fired",     "image",
+	    "pinned",  "cached",      "isolation", "evidence",	  "crash",     "fuzz",
+	    "repro",   "engine_argv", "spec",	   "spec_hash",	  "container", "repeat",
 	};
 	struct record r;
 	struct strbuf sb = STRBUF_INIT;
@@ -665,7 +665,7 @@ static void test_report__console_line_shows_status_and_verdict(void **state)
 	assert_non_null(strstr(s, "\033[1;31mFAIL\033[0m"));
 	free(s);
 	s = console(&r[2], 1, false, false);
-	assert_non_null(strstr(s, "pull: no such image ]0;pwned  ?\n"));
+	assert_non_null(strstr(s, "pull: no such image\\x1b]0;pwned\\x07\\x0a\\xff\n"));
 	assert_null(strchr(s, '\x1b'));
 	assert_null(strchr(s, '\x07'));
 	free(s);

@@ -224,6 +224,81 @@ static void test_report_crash__crash_fields_read_back_from_a_record(void **state
 	strbuf_release(&sb);
 }
 
+/* The artifactLocation and line of the first result of a SARIF log of r. */
+static char *sarif_loc_of(struct fixture *f, struct record *r, const struct strvec *map, int *line)
+{
+	char *p = xasprintf("%s/loc.sarif", f->dir), *out;
+	struct json_value *v;
+	const struct json_value *pl;
+	struct strbuf sb = STRBUF_INIT;
+
+	f->meta.source_map = map;
+	assert_int_equal(report_write_sarif(p, &f->meta, r, 1, NULL), 0);
+	f->meta.source_map = NULL;
+	v = parse_file(p);
+	pl = json_get(
+	    json_get(json_get(json_get(v, "runs")->u.arr.v[0], "results")->u.arr.v[0], "locations")
+		->u.arr.v[0],
+	    "physicalLocation");
+	*line = (int)json_get(json_get(pl, "region"), "startLine")->u.num.v;
+	json_serialize(&sb, json_get(pl, "artifactLocation"));
+	out = strbuf_detach(&sb, NULL);
+	json_free(v);
+	free(p);
+	return out;
+}
+
+static void set_frames(struct record *r, const char *frames)
+{
+	free(r->crash_json);
+	r->crash_json = xasprintf("{\"tool\":\"AddressSanitizer\",\"type\":\"SEGV\","
+				  "\"frames\":%s,\"signature\":\"SEGV|f\"}",
+				  frames);
+}
+
+static void test_report_crash__sarif_location_is_the_top_frames_file(void **state)
+{
+	struct fixture *f = *state;
+	struct strvec map = STRVEC_INIT;
+	struct record *r = &f->recs[2];
+	int line = 0;
+	char *loc;
+
+	/* Built elsewhere, no map: kept as given, under BUILDROOT. */
+	set_frames(r, "[{\"function\":\"main\",\"file\":null,\"line\":null,\"module\":null},"
+		      "{\"function\":\"ares_create_query\",\"file\":"
+		      "\"/tmp/build-xyz/ares_create_query.c\",\"line\":196,\"module\":null}]");
+	loc = sarif_loc_of(f, r, NULL, &line);
+	assert_string_equal(loc, "{\"uri\":\"tmp/build-xyz/ares_create_query.c\","
+				 "\"uriBaseId\":\"BUILDROOT\"}");
+	assert_int_equal(line, 196);
+	free(loc);
+	/* --source-map FROM=TO: the first FROM that is a directory prefix. */
+	strvec_push(&map, "/tmp/build-x=nope");
+	strvec_push(&map, "/tmp/build-xyz=src/c-ares");
+	loc = sarif_loc_of(f, r, &map, &line);
+	assert_string_equal(loc, "{\"uri\":\"src/c-ares/ares_create_query.c\","
+				 "\"uriBaseId\":\"%SRCROOT%\"}");
+	free(loc);
+	strvec_clear(&map);
+	/* OSS-Fuzz's /src/project -> the repository root. */
+	set_frames(r, "[{\"function\":\"f\",\"file\":\"/src/project/lib/x.c\",\"line\":7,"
+		      "\"module\":null}]");
+	strvec_push(&map, "/src/project=.");
+	loc = sarif_loc_of(f, r, &map, &line);
+	assert_string_equal(loc, "{\"uri\":\"lib/x.c\",\"uriBaseId\":\"%SRCROOT%\"}");
+	assert_int_equal(line, 7);
+	free(loc);
+	strvec_clear(&map);
+	/* No frame names a file: the spec, line 1. */
+	set_frames(r, "[{\"function\":\"f\",\"file\":null,\"line\":null,\"module\":\"t+0x1\"}]");
+	loc = sarif_loc_of(f, r, NULL, &line);
+	assert_string_equal(loc, "{\"uri\":\"harnesses/other/harness.yaml\","
+				 "\"uriBaseId\":\"%SRCROOT%\"}");
+	assert_int_equal(line, 1);
+	free(loc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +312,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_report_crash__sarif_result_is_the_crash_type_at_its_source_line, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_report_crash__sarif_location_is_the_top_frames_file, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

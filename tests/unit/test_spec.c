@@ -741,6 +741,57 @@ static void test_spec__workdir_resolves_inside_the_suite(void **state)
 	spec_release(&s);
 }
 
+static void test_spec__corpus_stays_inside_the_suite(void **state)
+{
+	static const struct bad_case cases[] = {
+	    {"dot-dot", BASE "corpus: ../shared\n", "3:9:", "escapes the suite"},
+	    {"deep dot-dot", BASE "corpus: a/../../x\n", "3:9:", "escapes the suite"},
+	    {"absolute", BASE "corpus: /tmp/c\n", "3:9:", "must be relative"},
+	    {"symlink out", BASE "corpus: to-shared\n", "3:9:", "below the spec's directory"},
+	    {"symlink out, missing below", BASE "corpus: to-root/tmp/new\n",
+	     "3:9:", "below the spec's directory"},
+	    {"the spec's own directory", BASE "corpus: .\n", "3:9:", "below the spec's directory"},
+	    {"a file", BASE "corpus: file\n", "3:9:", "is not a directory"},
+	    {"not a string", BASE "corpus: [a]\n", "3:9:", "must be a directory"},
+	};
+	struct spec s;
+	char *f, *want;
+	int failures = 0;
+	(void)state;
+
+	xmkdir("cor");
+	xmkdir("cor/shared");
+	xmkdir("cor/h");
+	xmkdir("cor/h/have");
+	free(write_file("cor/h/file", "x"));
+	xsymlink("../shared", "cor/h/to-shared");
+	xsymlink("/", "cor/h/to-root");
+	for (size_t i = 0; i < SR_ARRAY_SIZE(cases); i++) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "cor/h/case-%zu.yaml", i);
+		if (load_bad(rel, cases[i].text, strlen(cases[i].text), cases[i].pos,
+			     cases[i].msg)) {
+			print_error("  ^ case '%s'\n", cases[i].what);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+	/* An existing directory, and one the first night will create. */
+	load_ok(&s, "cor/h/ok1.yaml", BASE "corpus: have\n");
+	want = tpath("cor/h/have");
+	assert_string_equal(s.corpus, want);
+	free(want);
+	spec_release(&s);
+	load_ok(&s, "cor/h/ok2.yaml", BASE "corpus: ./nights/fuzz\n");
+	want = tpath("cor/h/nights/fuzz");
+	assert_string_equal(s.corpus, want);
+	free(want);
+	spec_release(&s);
+	f = tpath("cor/h/nights");
+	assert_int_equal(access(f, F_OK), -1); /* validation creates nothing */
+	free(f);
+}
+
 static void test_spec__refuses_path_escapes(void **state)
 {
 	static const struct bad_case cases[] = {
@@ -1158,6 +1209,7 @@ int main(void)
 	    cmocka_unit_test(test_spec__rejects_deep_and_huge_documents),
 	    cmocka_unit_test(test_spec__missing_file_is_invalid),
 	    cmocka_unit_test(test_spec__workdir_resolves_inside_the_suite),
+	    cmocka_unit_test(test_spec__corpus_stays_inside_the_suite),
 	    cmocka_unit_test(test_spec__refuses_path_escapes),
 	    cmocka_unit_test(test_spec__discovers_sorted_and_deduplicated),
 	    cmocka_unit_test(test_spec__discovered_specs_load),

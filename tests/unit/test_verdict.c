@@ -189,7 +189,7 @@ static char *cause_of(const char *err, int exit_code)
 	return cause;
 }
 
-static void test_verdict__failed_run_cause_ends_with_last_stderr_line(void **state)
+static void test_verdict__failed_run_cause_is_the_telling_stderr_line(void **state)
 {
 	char long_line[600], *c;
 	(void)state;
@@ -208,6 +208,30 @@ static void test_verdict__failed_run_cause_ends_with_last_stderr_line(void **sta
 		     "b\n",
 		     1); /* control bytes cannot drive a terminal */
 	assert_string_equal(c, "no oracle fired (exit code 1: a?]0;title?b)");
+	free(c);
+	/* git + Debian's ssh: the telling lines are four lines up */
+	c = cause_of("Cloning into 'r'...\n"
+		     "ssh: hostname contains invalid characters\n"
+		     "fatal: Could not read from remote repository.\n\n"
+		     "Please make sure you have the correct access rights\n"
+		     "and the repository exists.\n",
+		     128);
+	assert_string_equal(c, "no oracle fired (exit code 128: ssh: hostname contains invalid "
+			       "characters | fatal: Could not read from remote repository.)");
+	free(c);
+	c = cause_of("progress 1\nsh: 1: cat: not found\nbye\n", 2); /* one telling line */
+	assert_string_equal(c, "no oracle fired (exit code 2: sh: 1: cat: not found)");
+	free(c);
+	c = cause_of("E: No such file\n", 1);
+	assert_string_equal(c, "no oracle fired (exit code 1: E: No such file)");
+	free(c);
+	memset(long_line, 'x', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	memcpy(long_line, "error: ", 7);
+	memcpy(long_line + 300, "\nfatal: ", 8);
+	c = cause_of(long_line, 1); /* two long telling lines still fit the bound */
+	assert_true(strlen(c) <= strlen("no oracle fired (exit code 1: )") + 200 + 6);
+	assert_non_null(strstr(c, "\xe2\x80\xa6 | fatal: "));
 	free(c);
 	memset(long_line, 'x', sizeof(long_line) - 1);
 	long_line[sizeof(long_line) - 1] = '\0';
@@ -233,7 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_marker),
 	    cmocka_unit_test(test_verdict__nul_byte_does_not_hide_sanitizer_report),
 	    cmocka_unit_test(test_verdict__zero_length_means_nul_terminated),
-	    cmocka_unit_test(test_verdict__failed_run_cause_ends_with_last_stderr_line),
+	    cmocka_unit_test(test_verdict__failed_run_cause_is_the_telling_stderr_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
