@@ -65,7 +65,8 @@ daemonize()
 PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libssl-dev libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
-	python3 python3-jsonschema python3-jwt python3-cryptography openssl procps podman catatonit chromium runsc)
+	python3 python3-jsonschema python3-jwt python3-cryptography openssl procps podman catatonit chromium runsc
+	python3-yaml dpkg-dev debhelper lintian fakeroot)
 
 # A working engine is used as it is: GitHub's runner images ship Docker CE,
 # whose containerd.io conflicts with Debian's docker.io.

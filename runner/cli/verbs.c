@@ -110,6 +110,12 @@ static const struct sr_opt merge_opts[] = {
      "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
+static const struct sr_opt new_opts[] = {
+    {O_NEW_KIND, "--kind", NULL, "exit|stdout|fuzz|oob|stub", "the oracle the new harness uses"},
+    {O_NEW_TOOLCHAIN, "--toolchain", NULL, "ID",
+     "its toolchain (default: the catalogue's first suitable entry)"},
+};
+
 const struct sr_verb_def sr_verbs[] = {
     {"run", "[OPTIONS] [SPEC|DIR ...]", "Run harnesses (default: ./harnesses).", run_opts,
      N(run_opts), cmd_run},
@@ -135,6 +141,11 @@ const struct sr_verb_def sr_verbs[] = {
     {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts), cmd_repro},
+    {"schema", "spec|catalogue", "Print the JSON Schema of the harness spec or of images.toml.",
+     NULL, 0, cmd_schema},
+    {"new", "NAME --kind exit|stdout|fuzz|oob|stub [--toolchain ID]",
+     "Write a harness directory NAME/ that passes check; never overwrites.", new_opts, N(new_opts),
+     cmd_new},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0, cmd_help},
     {"version", "", "Print the version.", NULL, 0, cmd_version},
 };

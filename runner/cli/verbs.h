@@ -55,6 +55,8 @@ enum {
 	O_VERIFY_REMOTE,
 	O_VERIFY_VIA_ENGINE,
 	O_VERIFY_INSECURE,
+	O_NEW_KIND,
+	O_NEW_TOOLCHAIN,
 };
 
 /* The verbs in the order the usage lists them. */

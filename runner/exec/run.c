@@ -233,7 +233,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 	plan.owner = c->r->owner;
 	plan.work_dir = c->wd.work;
 	plan.payload_file = c->wd.payload;
-	plan.network = c->net.on ? c->net.name : NULL;
+	plan.network = c->net.on ? c->net.harness_net : NULL;
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
 	plan.runtime = c->walls.runtime;
@@ -608,7 +608,7 @@ static void finish(struct run_ctx *c)
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
-	free(c->relay_image);
+	dnsrelay_src_release(&c->relay_src);
 	free(c->name);
 	walls_release(&c->walls);
 }

@@ -30,7 +30,7 @@ struct run_ctx {
 	struct netplan net;
 	bool net_created;
 	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
-	char *relay_image;
+	struct dnsrelay_src relay_src;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;

@@ -22,10 +22,14 @@
 #      registry API against the pull-based --via-engine path (image removed
 #      from the engine before each pull), and a catalogue of 50 tags pinned in
 #      one invocation against 50 sequential `curl -I` requests.
+#   7. non-root: NONROOT_N `network: oob` harnesses (DNS + HTTP hit) at -j 2
+#      as the docker-group account sandrun-test (the DNS relay,
+#      tests/integration/lib_nonroot.sh) against the same runs as root.
 #
 # Environment: SANDRUN (binary), SANDRUN_BENCH_CATALOGUE (images.toml),
 # BENCH_NS ("16 64"), BENCH_ROUNDS (3), BENCH_FUZZ_SECONDS (5),
-# BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path).
+# BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path),
+# BENCH_NONROOT_N (8), BENCH_ONLY (sections).
 # The docker daemon is shared: run the whole bench under the engine lock.
 set -euo pipefail
 
@@ -42,11 +46,12 @@ WARM_PAYLOADS=20 POOL_HARNESSES=100
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin walls}
+ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin walls nonroot}
+NONROOT_N=${BENCH_NONROOT_N:-8}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | load | fuzz | net | pin | walls) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin walls, got '$sec'" >&2 && exit 2 ;;
+	trivial | warm | pool | load | fuzz | net | pin | walls | nonroot) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin walls nonroot, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -530,9 +535,48 @@ bench_pin()
 	summary "pin of 50 tags in one invocation: $(med pin50.b) s, sandrun/sequential-curl $(med pin50.r) (goal <= 1: $(goal "$(med pin50.r)" "<=" 1))"
 }
 
+# ------------------------------------------------------------ 7. non-root
+bench_nonroot()
+{
+	local i k t0 t1 t2 a b r suite
+	# shellcheck source=tests/integration/lib_nonroot.sh
+	. "$ROOT/tests/integration/lib_nonroot.sh"
+	if ! nonroot_setup >/dev/null; then
+		summary "nonroot: cannot set up the docker-group account (needs root and a docker group)"
+		return
+	fi
+	mkdir -p "$NR_DIR/bin/helper" "$NR_DIR/suite/oob"
+	cp "$ROOT/build/helper/sr-dnsfwd" "$NR_DIR/bin/helper/" || die "no build/helper/sr-dnsfwd"
+	suite=$NR_DIR/suite/oob
+	for ((i = 1; i <= NONROOT_N; i++)); do
+		printf '%s\n' 'toolchain: busybox' 'network: oob' \
+			'command: ["sh", "-c", "nslookup $SANDRUN_TOKEN.$SANDRUN_OOB_DOMAIN >/dev/null; timeout 5 wget -qO- $SANDRUN_OOB_URL"]' \
+			'oracle: {oob: true}' 'expect: confirmed' >"$suite/oob$i.yaml"
+	done
+	# The account's catalogue has no sandrun-helper entry: the relay is
+	# sr-dnsfwd mounted into busybox.
+	grep -v '^#' "$CAT" | awk '/^\[\[image\]\]/ { if (blk !~ /sandrun-helper/) printf "%s", blk; blk = "" }
+		{ blk = blk $0 "\n" } END { if (blk !~ /sandrun-helper/) printf "%s", blk }' >"$NR_DIR/images.toml"
+	chown -R "$NR_USER:" "$NR_DIR"
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr run -j 2 "$suite" >/dev/null || die "root oob run failed"
+		t1=$(now)
+		nonroot_sandrun run -q -j 2 suite/oob >/dev/null 2>&1 || die "non-root oob run failed"
+		t2=$(now)
+		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$b" "$a")
+		add nonroot "$r"
+		printf '  round %d nonroot: %d oob runs -j 2, root %.2f s, non-root %.2f s, non-root/root %s\n' \
+			"$k" "$NONROOT_N" "$a" "$b" "$r"
+	done
+	nonroot_teardown
+	r=$(med nonroot)
+	summary "nonroot $NONROOT_N oob runs (-j 2): non-root/root $r (goal <= 1.3: $(goal "$r" "<=" 1.3))"
+}
+
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | fuzz | walls) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+	trivial | warm | pool | fuzz | walls | nonroot) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
 		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
 	esac
 	"bench_$sec"
