@@ -37,12 +37,23 @@ enum key {
 	K_DIGEST,
 	K_PLATFORM,
 	K_PLATFORM_DIGEST,
+	K_RUNTIME,
+	K_SECCOMP,
 	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
-    "toolchain_id", "base", "toolchain", "packages", "digest", "platform", "platform_digest",
+    "toolchain_id",    "base",	  "toolchain", "packages", "digest", "platform",
+    "platform_digest", "runtime", "seccomp",
 };
+
+bool cat_runtime_valid(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       strlen(s);
+}
 
 static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...) SR_PRINTF(3, 4);
 static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...)
@@ -345,146 +356,6 @@ static bool valid_id(const char *s)
 	return true;
 }
 
-int cat_digest_valid(const char *d)
-{
-	if (!d || strncmp(d, "sha256:", 7) || strlen(d) != 71)
-		return 0;
-	for (const char *p = d + 7; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return 0;
-	return 1;
-}
-
-static bool is_lower_alnum(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* A path component: [a-z0-9]+ joined by '.', '_', "__" or runs of '-'. */
-static bool valid_path_component(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (!n || !is_lower_alnum((unsigned char)s[0]) || !is_lower_alnum((unsigned char)s[n - 1]))
-		return false;
-	while (i < n) {
-		if (is_lower_alnum((unsigned char)s[i])) {
-			i++;
-			continue;
-		}
-		if (s[i] == '.' || (s[i] == '_' && s[i + 1] != '_'))
-			i++;
-		else if (s[i] == '_')
-			i += 2;
-		else if (s[i] == '-')
-			while (i < n && s[i] == '-')
-				i++;
-		else
-			return false;
-		if (i >= n || !is_lower_alnum((unsigned char)s[i]))
-			return false;
-	}
-	return true;
-}
-
-/* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6 one. */
-static bool valid_domain(const char *s, size_t n)
-{
-	unsigned port = 0;
-	size_t i = 0;
-
-	if (n && s[0] == '[') {
-		for (i = 1; i < n && s[i] != ']'; i++)
-			if (hexval((unsigned char)s[i]) < 0 && s[i] != ':')
-				return false;
-		if (i >= n || i == 1)
-			return false;
-		i++;
-	} else {
-		for (; i < n && s[i] != ':'; i++)
-			if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-			      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '-'))
-				return false;
-		if (!i || s[0] == '.' || s[0] == '-' || s[i - 1] == '.' || s[i - 1] == '-')
-			return false;
-	}
-	if (i == n)
-		return true;
-	if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
-		return false;
-	for (i++; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		port = port * 10 + (unsigned)(s[i] - '0');
-	}
-	return port > 0 && port <= 65535;
-}
-
-int cat_reference_valid(const char *ref, const char **why)
-{
-	const char *slash = strchr(ref, '/'), *last = strrchr(ref, '/'), *colon, *path = ref;
-	size_t len = strlen(ref), namelen;
-
-	*why = NULL;
-	if (!len)
-		*why = "it is empty";
-	else if (strchr(ref, '@'))
-		*why = "it carries a digest: pin it with 'digest' instead";
-	if (*why)
-		return 0;
-	/* Docker's rule: the first component names a registry when it could
-	 * not be a path component (has '.', ':' or uppercase) or is localhost. */
-	if (slash) {
-		size_t n = (size_t)(slash - ref);
-		bool domain = !strncmp(ref, "localhost", n) && n == 9;
-		for (size_t i = 0; i < n && !domain; i++)
-			domain = ref[i] == '.' || ref[i] == ':' || (ref[i] >= 'A' && ref[i] <= 'Z');
-		if (domain) {
-			if (!valid_domain(ref, n)) {
-				*why = "its registry host is malformed";
-				return 0;
-			}
-			path = slash + 1;
-		}
-	}
-	/* A tag follows the last '/'; a ':' before it belongs to the port. */
-	colon = strchr(last ? last : ref, ':');
-	namelen = colon ? (size_t)(colon - ref) : len;
-	if (namelen > 255) {
-		*why = "its name is longer than 255 characters";
-		return 0;
-	}
-	for (const char *c = path; c < ref + namelen;) {
-		const char *e = memchr(c, '/', (size_t)(ref + namelen - c));
-		if (!e)
-			e = ref + namelen;
-		if (!valid_path_component(c, (size_t)(e - c))) {
-			*why = "its repository name is malformed (lowercase [a-z0-9] joined by "
-			       "'.', '_', '__' or '-')";
-			return 0;
-		}
-		c = e + (e < ref + namelen);
-		if (e < ref + namelen && c == ref + namelen) {
-			*why = "its repository name ends with '/'";
-			return 0;
-		}
-	}
-	if (colon) {
-		const char *t = colon + 1;
-		size_t tl = strlen(t);
-		bool ok = tl && tl <= 128 && t[0] != '.' && t[0] != '-';
-		for (size_t i = 0; ok && i < tl; i++)
-			ok = (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
-			     (t[i] >= '0' && t[i] <= '9') || t[i] == '_' || t[i] == '.' ||
-			     t[i] == '-';
-		if (!ok) {
-			*why = "its tag is malformed ([A-Za-z0-9_][A-Za-z0-9_.-]*, at most 128)";
-			return 0;
-		}
-	}
-	return 1;
-}
-
 /* os/arch[/variant], as `docker --platform` takes it. */
 static bool valid_platform(const char *s)
 {
@@ -624,6 +495,18 @@ static int store_value(struct parser *p, struct catalogue *c, struct cat_entry *
 		e->platform_digest_span = sp;
 		t->pd_val = *vpos;
 		break;
+	case K_RUNTIME:
+		if (!cat_runtime_valid(val))
+			return perr(p, vpos,
+				    "invalid runtime '%s': want [A-Za-z0-9][A-Za-z0-9._-]*", val);
+		e->runtime = val;
+		break;
+	case K_SECCOMP:
+		if (!*val)
+			return perr(p, vpos,
+				    "empty seccomp: want default, strict or a profile path");
+		e->seccomp = val;
+		break;
 	default:
 		return perr(p, vpos, "internal error: key %d has no string value", (int)k);
 	}
@@ -647,7 +530,7 @@ static int parse_kv(struct parser *p, struct catalogue *c, struct cat_entry *e, 
 	if (k == K_COUNT) {
 		perr(p, &kpos,
 		     "unknown key '%s' in [[image]] (known: toolchain_id, base, toolchain, "
-		     "packages, digest, platform, platform_digest)",
+		     "packages, digest, platform, platform_digest, runtime, seccomp)",
 		     key);
 		goto fail;
 	}
@@ -843,6 +726,8 @@ void catalogue_release(struct catalogue *c)
 		free(e->digest);
 		free(e->platform);
 		free(e->platform_digest);
+		free(e->runtime);
+		free(e->seccomp);
 		strvec_clear(&e->pkg_names);
 		strvec_clear(&e->pkg_versions);
 	}
@@ -868,179 +753,4 @@ char *cat_entry_ref(const struct cat_entry *e)
 	if (cat_entry_pinned(e))
 		return xasprintf("%s@%s", e->base, e->digest);
 	return xstrdup(e->base);
-}
-
-/* ---- format-preserving rewrite ---- */
-
-struct edit {
-	size_t start, end;
-	char *text;
-};
-
-static int cmp_edit(const void *a, const void *b)
-{
-	const struct edit *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* The blanks that open the line holding pos. */
-static void line_indent(const struct catalogue *c, size_t pos, struct strbuf *out)
-{
-	size_t ls = pos;
-
-	while (ls && c->text[ls - 1] != '\n')
-		ls--;
-	while (ls < c->len && (c->text[ls] == ' ' || c->text[ls] == '\t'))
-		strbuf_addch(out, c->text[ls++]);
-}
-
-/* The ending of the line that ends at line_end (just past its newline). A
- * last line without one borrows the file's first line ending. */
-static const char *line_eol(const struct catalogue *c, size_t line_end)
-{
-	const char *nl;
-
-	if (line_end && c->text[line_end - 1] == '\n')
-		return line_end >= 2 && c->text[line_end - 2] == '\r' ? "\r\n" : "\n";
-	nl = memchr(c->text, '\n', c->len);
-	return nl && nl > c->text && nl[-1] == '\r' ? "\r\n" : "\n";
-}
-
-/* Append "<indent>key = "value"<eol>" to sb, inserted at offset at; a line
- * inserted after an unterminated last line first ends that line. */
-static void add_line(struct strbuf *sb, const struct catalogue *c, size_t at, const char *indent,
-		     const char *eol, const char *key, const char *value)
-{
-	if (!sb->len && at == c->len && c->len && c->text[c->len - 1] != '\n')
-		strbuf_addstr(sb, eol);
-	strbuf_addf(sb, "%s%s = \"%s\"%s", indent, key, value, eol);
-}
-
-static void push_edit(struct edit **ed, size_t *ne, size_t *alloc, size_t start, size_t end,
-		      char *text)
-{
-	SR_GROW(*ed, *ne + 1, *alloc);
-	(*ed)[(*ne)++] = (struct edit){start, end, text};
-}
-
-/* The value token at sp with its content replaced, its quote kept. */
-static char *requote(const struct catalogue *c, const struct cat_span *sp, const char *val)
-{
-	char q = c->text[sp->start];
-	return xasprintf("%c%s%c", q, val, q);
-}
-
-static int check_update(const struct catalogue *c, const struct cat_update *ups, size_t i,
-			const struct cat_entry **out, struct sr_err *err)
-{
-	const struct cat_update *u = &ups[i];
-	const struct cat_entry *e = u->toolchain_id ? catalogue_find(c, u->toolchain_id) : NULL;
-
-	if (!e)
-		return sr_err_set(err, SR_EINVAL, "toolchain '%s' is not in catalogue '%s'",
-				  u->toolchain_id ? u->toolchain_id : "(null)", c->path);
-	for (size_t k = 0; k < i; k++)
-		if (!strcmp(ups[k].toolchain_id, u->toolchain_id))
-			return sr_err_set(err, SR_EINVAL, "toolchain '%s' is updated twice",
-					  u->toolchain_id);
-	if (u->digest && !cat_digest_valid(u->digest))
-		return sr_err_set(err, SR_EINVAL, "invalid digest '%s' for toolchain '%s'",
-				  u->digest, u->toolchain_id);
-	if (u->platform_digest) {
-		if (!cat_digest_valid(u->platform_digest))
-			return sr_err_set(err, SR_EINVAL,
-					  "invalid platform_digest '%s' for toolchain '%s'",
-					  u->platform_digest, u->toolchain_id);
-		if (!e->platform)
-			return sr_err_set(err, SR_EINVAL,
-					  "toolchain '%s' has no platform: no platform_digest "
-					  "to set",
-					  u->toolchain_id);
-		if (!u->digest && !cat_entry_pinned(e))
-			return sr_err_set(err, SR_EINVAL,
-					  "toolchain '%s' has no digest: a platform_digest needs "
-					  "one",
-					  u->toolchain_id);
-	}
-	*out = e;
-	return 0;
-}
-
-int catalogue_rewrite(char **out, size_t *outlen, const struct catalogue *c,
-		      const struct cat_update *ups, size_t nups, struct sr_err *err)
-{
-	struct edit *ed = NULL;
-	size_t ne = 0, alloc = 0, pos = 0;
-	struct strbuf sb = STRBUF_INIT;
-	int rc = 0;
-
-	*out = NULL;
-	if (outlen)
-		*outlen = 0;
-	for (size_t i = 0; i < nups; i++) {
-		const struct cat_update *u = &ups[i];
-		const struct cat_entry *e = NULL;
-		struct strbuf after_base = STRBUF_INIT, indent = STRBUF_INIT;
-		const char *eol;
-
-		if ((rc = check_update(c, ups, i, &e, err)) < 0)
-			goto done;
-		line_indent(c, e->base_span.start, &indent);
-		eol = line_eol(c, e->base_line_end);
-		if (u->digest) {
-			if (!e->digest_span.present)
-				add_line(&after_base, c, e->base_line_end, strbuf_str(&indent), eol,
-					 "digest", u->digest);
-			else if (strcmp(e->digest, u->digest))
-				push_edit(&ed, &ne, &alloc, e->digest_span.start,
-					  e->digest_span.end,
-					  requote(c, &e->digest_span, u->digest));
-		}
-		if (u->platform_digest) {
-			const char *pd = u->platform_digest;
-			if (e->platform_digest_span.present) {
-				if (strcmp(e->platform_digest, pd))
-					push_edit(&ed, &ne, &alloc, e->platform_digest_span.start,
-						  e->platform_digest_span.end,
-						  requote(c, &e->platform_digest_span, pd));
-			} else if (e->digest_span.present) {
-				struct strbuf line = STRBUF_INIT, dindent = STRBUF_INIT;
-				size_t at = e->digest_line_end;
-				line_indent(c, e->digest_span.start, &dindent);
-				add_line(&line, c, at, strbuf_str(&dindent), line_eol(c, at),
-					 "platform_digest", pd);
-				push_edit(&ed, &ne, &alloc, at, at, strbuf_detach(&line, NULL));
-				strbuf_release(&dindent);
-			} else {
-				add_line(&after_base, c, e->base_line_end, strbuf_str(&indent), eol,
-					 "platform_digest", pd);
-			}
-		}
-		if (after_base.len)
-			push_edit(&ed, &ne, &alloc, e->base_line_end, e->base_line_end,
-				  strbuf_detach(&after_base, NULL));
-		strbuf_release(&after_base);
-		strbuf_release(&indent);
-	}
-	if (ne)
-		qsort(ed, ne, sizeof(*ed), cmp_edit);
-	for (size_t i = 0; i < ne; i++) {
-		/* Spans come from distinct lines; an overlap would be a parser bug. */
-		if (ed[i].start < pos || ed[i].end > c->len) {
-			rc = sr_err_set(err, SR_EFAIL, "internal error: overlapping edits in '%s'",
-					c->path);
-			goto done;
-		}
-		strbuf_add(&sb, c->text + pos, ed[i].start - pos);
-		strbuf_addstr(&sb, ed[i].text);
-		pos = ed[i].end;
-	}
-	strbuf_add(&sb, c->text + pos, c->len - pos);
-	*out = strbuf_detach(&sb, outlen);
-done:
-	for (size_t i = 0; i < ne; i++)
-		free(ed[i].text);
-	free(ed);
-	strbuf_release(&sb);
-	return rc;
 }

@@ -229,21 +229,96 @@ done:
 	return rc;
 }
 
+/* "sandrun/pin-YYYY-MM-DD" (UTC). Caller frees. */
+static char *default_branch(void)
+{
+	char day[16];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	return xasprintf("sandrun/pin-%s", day);
+}
+
+/* ptree with rel (its mode kept) holding the bytes of file_path now. */
+static int updated_tree(git_oid *tree_id, git_tree **tree, git_repository *repo, git_tree *ptree,
+			const char *rel, const char *file_path, struct sr_err *err)
+{
+	git_tree_update up;
+	git_filemode_t mode;
+	git_oid blob;
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = blob_mode(ptree, rel, &mode, err)) < 0)
+		return rc;
+	if (sr_read_file(file_path, &text, &len, err) < 0)
+		return SR_EFAIL;
+	rc = git_blob_create_from_buffer(&blob, repo, text, len);
+	free(text);
+	if (rc < 0)
+		return git_fail(err, SR_EFAIL, "cannot store the contents of", file_path);
+	memset(&up, 0, sizeof(up));
+	up.action = GIT_TREE_UPDATE_UPSERT;
+	up.id = blob;
+	up.filemode = mode;
+	up.path = rel;
+	if (git_tree_create_updated(tree_id, repo, ptree, 1, &up) < 0 ||
+	    git_tree_lookup(tree, repo, tree_id) < 0)
+		return git_fail(err, SR_EFAIL, "cannot build the tree for", file_path);
+	return 0;
+}
+
+/* A commit of tree on parent, and branch (refname) moved to it only if it
+ * still points at parent (created when it did not exist). */
+static int commit_on(git_oid *commit_id, git_repository *repo, git_commit *parent, git_tree *tree,
+		     const char *refname, int existed, const char *branch, const char *message,
+		     struct sr_err *err)
+{
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	git_buf msg = GIT_BUF_INIT;
+	int rc;
+
+	if ((rc = signature(&sig, repo, err)) < 0)
+		goto out;
+	rc = SR_EFAIL;
+	if (git_message_prettify(&msg, message && *message ? message : "Pin toolchain images", 0,
+				 '#') < 0) {
+		git_fail(err, SR_EFAIL, "cannot format the commit message for", branch);
+		goto out;
+	}
+	if (git_commit_create(commit_id, repo, NULL, sig, sig, "UTF-8", msg.ptr, tree, 1,
+			      (const git_commit **)&parent) < 0) {
+		git_fail(err, SR_EFAIL, "cannot create the commit on", branch);
+		goto out;
+	}
+	/* Compare-and-swap: a concurrent writer makes this fail, not vanish. */
+	if ((existed
+		 ? git_reference_create_matching(&ref, repo, refname, commit_id, 1,
+						 git_commit_id(parent), "sandrun pin")
+		 : git_reference_create(&ref, repo, refname, commit_id, 0, "sandrun pin")) < 0) {
+		git_fail(err, SR_EFAIL, "cannot update branch", branch);
+		goto out;
+	}
+	rc = 0;
+out:
+	git_buf_dispose(&msg);
+	git_reference_free(ref);
+	git_signature_free(sig);
+	return rc;
+}
+
 int gitrepo_commit_file(const char *file_path, const char *branch, const char *message,
 			struct sr_err *err, char **commit_hex)
 {
 	git_repository *repo = NULL;
-	git_reference *ref = NULL;
 	git_commit *parent = NULL;
 	git_tree *ptree = NULL, *tree = NULL;
-	git_signature *sig = NULL;
-	git_buf msg = GIT_BUF_INIT;
-	git_oid blob, tree_id, commit_id;
-	git_tree_update up;
-	git_filemode_t mode;
+	git_oid tree_id, commit_id;
 	char hex[GIT_OID_HEXSZ + 1], *dir = NULL, *rel = NULL, *refname = NULL, *def = NULL;
-	char *text = NULL;
-	size_t len;
 	int rc, existed, valid = 0;
 
 	*commit_hex = NULL;
@@ -256,14 +331,8 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 	}
 	if ((rc = relative_path(repo, file_path, &rel, err)) < 0)
 		goto done;
-	if (!branch) {
-		char day[16];
-		time_t t = time(NULL);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-		branch = def = xasprintf("sandrun/pin-%s", day);
-	}
+	if (!branch)
+		branch = def = default_branch();
 	if (git_branch_name_is_valid(&valid, branch) < 0 || !valid) {
 		rc = sr_err_set(err, SR_EINVAL, "invalid branch name '%s'", branch);
 		goto done;
@@ -276,25 +345,8 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 		git_fail(err, SR_EFAIL, "cannot read the tree of the parent of", branch);
 		goto done;
 	}
-	if ((rc = blob_mode(ptree, rel, &mode, err)) < 0)
+	if ((rc = updated_tree(&tree_id, &tree, repo, ptree, rel, file_path, err)) < 0)
 		goto done;
-	rc = SR_EFAIL;
-	if (sr_read_file(file_path, &text, &len, err) < 0)
-		goto done;
-	if (git_blob_create_from_buffer(&blob, repo, text, len) < 0) {
-		git_fail(err, SR_EFAIL, "cannot store the contents of", file_path);
-		goto done;
-	}
-	memset(&up, 0, sizeof(up));
-	up.action = GIT_TREE_UPDATE_UPSERT;
-	up.id = blob;
-	up.filemode = mode;
-	up.path = rel;
-	if (git_tree_create_updated(&tree_id, repo, ptree, 1, &up) < 0 ||
-	    git_tree_lookup(&tree, repo, &tree_id) < 0) {
-		git_fail(err, SR_EFAIL, "cannot build the tree for", file_path);
-		goto done;
-	}
 	if (git_oid_equal(&tree_id, git_tree_id(ptree))) {
 		/* Nothing to record: an empty commit would only add noise. */
 		git_oid_tostr(hex, sizeof(hex), git_commit_id(parent));
@@ -302,43 +354,21 @@ int gitrepo_commit_file(const char *file_path, const char *branch, const char *m
 		rc = 0;
 		goto done;
 	}
-	if ((rc = signature(&sig, repo, err)) < 0)
+	if ((rc = commit_on(&commit_id, repo, parent, tree, refname, existed, branch, message,
+			    err)) < 0)
 		goto done;
-	rc = SR_EFAIL;
-	if (git_message_prettify(&msg, message && *message ? message : "Pin toolchain images", 0,
-				 '#') < 0) {
-		git_fail(err, SR_EFAIL, "cannot format the commit message for", branch);
-		goto done;
-	}
-	if (git_commit_create(&commit_id, repo, NULL, sig, sig, "UTF-8", msg.ptr, tree, 1,
-			      (const git_commit **)&parent) < 0) {
-		git_fail(err, SR_EFAIL, "cannot create the commit on", branch);
-		goto done;
-	}
-	/* Compare-and-swap: a concurrent writer makes this fail, not vanish. */
-	if ((existed
-		 ? git_reference_create_matching(&ref, repo, refname, &commit_id, 1,
-						 git_commit_id(parent), "sandrun pin")
-		 : git_reference_create(&ref, repo, refname, &commit_id, 0, "sandrun pin")) < 0) {
-		git_fail(err, SR_EFAIL, "cannot update branch", branch);
-		goto done;
-	}
 	git_oid_tostr(hex, sizeof(hex), &commit_id);
 	*commit_hex = xstrdup(hex);
 	rc = 0;
 done:
-	git_buf_dispose(&msg);
-	git_reference_free(ref);
 	git_tree_free(tree);
 	git_tree_free(ptree);
 	git_commit_free(parent);
-	git_signature_free(sig);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	free(dir);
 	free(rel);
 	free(refname);
 	free(def);
-	free(text);
 	return rc;
 }

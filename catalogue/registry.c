@@ -25,7 +25,7 @@ struct credent {
 	char *key;
 	struct reg_cred cred;
 	int rc;
-	char msg[512];
+	char msg[2048];
 };
 
 struct answer {
@@ -167,7 +167,7 @@ static const struct reg_cred *creds_for(struct registry *r, const struct image_r
 		c = xcalloc(1, sizeof(*c));
 		c->key = xstrdup(key);
 		c->rc = regauth_lookup(&c->cred, key, &e);
-		snprintf(c->msg, sizeof(c->msg), "%s", e.msg);
+		snprintf(c->msg, sizeof(c->msg), "%.*s", (int)sizeof(c->msg) - 1, e.msg);
 		SR_GROW(r->cr, r->ncr + 1, r->acr);
 		r->cr[r->ncr++] = c;
 	}

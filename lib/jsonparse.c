@@ -85,6 +85,56 @@ static int hex4(const struct parser *ps, const unsigned char *at, uint32_t *out)
 	return 0;
 }
 
+/* "\uXXXX" at ps->p (a surrogate pair: both halves) into sb as UTF-8;
+ * ps->p is left on the last escape's backslash. */
+static int parse_u_escape(struct parser *ps, struct strbuf *sb)
+{
+	uint32_t cp = 0, lo = 0;
+
+	if (hex4(ps, ps->p + 2, &cp) < 0)
+		return SR_EINVAL;
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return fail_at(ps, ps->p, "lone low surrogate \\u%04x", cp);
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		const unsigned char *q = ps->p + 6;
+		if (q + 1 >= ps->end || q[0] != '\\' || q[1] != 'u')
+			return fail_at(ps, ps->p, "lone high surrogate \\u%04x", cp);
+		if (hex4(ps, q + 2, &lo) < 0)
+			return SR_EINVAL;
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return fail_at(ps, ps->p, "lone high surrogate \\u%04x", cp);
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		ps->p += 6;
+	}
+	strbuf_add_utf8(sb, cp);
+	ps->p += 4;
+	return 0;
+}
+
+/* The backslash escape at ps->p into sb; ps->p moves past it. */
+static int parse_escape(struct parser *ps, struct strbuf *sb, const unsigned char *open)
+{
+	static const char plain[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+
+	if (ps->p + 1 >= ps->end)
+		return fail_at(ps, open, "unterminated string");
+	for (size_t i = 0; i + 1 < sizeof(plain); i += 2)
+		if (ps->p[1] == (unsigned char)plain[i]) {
+			strbuf_addch(sb, plain[i + 1]);
+			ps->p += 2;
+			return 0;
+		}
+	if (ps->p[1] == 'u') {
+		if (parse_u_escape(ps, sb) < 0)
+			return SR_EINVAL;
+		ps->p += 2;
+		return 0;
+	}
+	if (ps->p[1] > 0x20 && ps->p[1] < 0x7f)
+		return fail_at(ps, ps->p, "invalid escape '\\%c'", ps->p[1]);
+	return fail_at(ps, ps->p, "invalid escape: backslash before byte 0x%02x", ps->p[1]);
+}
+
 /* A string starting at the opening quote under ps->p; on success ps->p is
  * past the closing quote and *out and *outlen hold the decoded bytes. */
 static int parse_string(struct parser *ps, char **out, size_t *outlen)
@@ -128,72 +178,10 @@ static int parse_string(struct parser *ps, char **out, size_t *outlen)
 			continue;
 		}
 		/* A backslash escape. */
-		if (ps->p + 1 >= ps->end) {
+		if (parse_escape(ps, &sb, open) < 0) {
 			strbuf_release(&sb);
-			return fail_at(ps, open, "unterminated string");
+			return SR_EINVAL;
 		}
-		switch (ps->p[1]) {
-		case '"':
-		case '\\':
-		case '/':
-			strbuf_addch(&sb, (char)ps->p[1]);
-			break;
-		case 'b':
-			strbuf_addch(&sb, '\b');
-			break;
-		case 'f':
-			strbuf_addch(&sb, '\f');
-			break;
-		case 'n':
-			strbuf_addch(&sb, '\n');
-			break;
-		case 'r':
-			strbuf_addch(&sb, '\r');
-			break;
-		case 't':
-			strbuf_addch(&sb, '\t');
-			break;
-		case 'u': {
-			uint32_t cp = 0, lo = 0;
-			if (hex4(ps, ps->p + 2, &cp) < 0) {
-				strbuf_release(&sb);
-				return SR_EINVAL;
-			}
-			if (cp >= 0xdc00 && cp <= 0xdfff) {
-				strbuf_release(&sb);
-				return fail_at(ps, ps->p, "lone low surrogate \\u%04x", cp);
-			}
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				const unsigned char *q = ps->p + 6;
-				if (q + 1 >= ps->end || q[0] != '\\' || q[1] != 'u') {
-					strbuf_release(&sb);
-					return fail_at(ps, ps->p, "lone high surrogate \\u%04x",
-						       cp);
-				}
-				if (hex4(ps, q + 2, &lo) < 0) {
-					strbuf_release(&sb);
-					return SR_EINVAL;
-				}
-				if (lo < 0xdc00 || lo > 0xdfff) {
-					strbuf_release(&sb);
-					return fail_at(ps, ps->p, "lone high surrogate \\u%04x",
-						       cp);
-				}
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				ps->p += 6;
-			}
-			strbuf_add_utf8(&sb, cp);
-			ps->p += 4;
-			break;
-		}
-		default:
-			strbuf_release(&sb);
-			if (ps->p[1] > 0x20 && ps->p[1] < 0x7f)
-				return fail_at(ps, ps->p, "invalid escape '\\%c'", ps->p[1]);
-			return fail_at(ps, ps->p, "invalid escape: backslash before byte 0x%02x",
-				       ps->p[1]);
-		}
-		ps->p += 2;
 	}
 	*out = strbuf_detach(&sb, outlen);
 	return 0;

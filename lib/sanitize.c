@@ -2,8 +2,6 @@
 
 #include <string.h>
 
-#include "lib/jsonparse.h"
-
 static uint32_t decode(const unsigned char *s, size_t k)
 {
 	if (k == 1)
@@ -24,7 +22,7 @@ void sr_sanitize(struct strbuf *sb, const char *str, size_t max, int flags)
 
 	end = s + strlen((const char *)s);
 	while (s < end) {
-		size_t k = json_utf8_len(s, end);
+		size_t k = s < end ? sr_utf8_len(s, (size_t)(end - s)) : 0;
 		uint32_t cp = k ? decode(s, k) : 0;
 		char esc[12] = "";
 

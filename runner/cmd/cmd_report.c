@@ -8,7 +8,7 @@
 #include "runner/cli/cli.h"
 #include "runner/report/diff.h"
 #include "runner/report/report.h"
-#include "runner/report/report_merge.h"
+#include "runner/merge/report_merge.h"
 #include "runner/report/report_read.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"

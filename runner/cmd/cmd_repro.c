@@ -354,7 +354,7 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 	struct json_value *doc = NULL;
 	const struct json_value *rec;
 	struct sr_err err = SR_ERR_INIT;
-	struct spec s;
+	struct spec s = {0};
 	struct orig o;
 	struct run_job job;
 	char *dir = NULL, *image = NULL;

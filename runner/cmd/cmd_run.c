@@ -20,6 +20,7 @@
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runner.h"
+#include "runner/spec/walls.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
 #include "runner/verdict/kofn.h"
@@ -45,6 +46,7 @@ struct run_opts {
 	uint64_t grace_ms; /* --oob-grace, when grace_set */
 	bool grace_set;
 	uint64_t pull_timeout_ms;
+	const char *runtime, *seccomp; /* --runtime, --seccomp (walls.h) */
 	struct strvec paths;
 	const char *baseline;	  /* --baseline REPORT */
 	bool fail_on_new;	  /* --fail-on new */
@@ -54,118 +56,155 @@ struct run_opts {
 	struct progress progress; /* the live line on stderr */
 };
 
+/* --report FORMAT:PATH */
+static int add_report(struct run_opts *o, const char *v)
+{
+	const char *colon = strchr(v, ':');
+	struct report_req *r;
+	if (!colon || !colon[1])
+		return cli_usage("--report needs FORMAT:PATH, got", v);
+	SR_GROW(o->reports, o->nreports + 1, o->areports);
+	r = &o->reports[o->nreports];
+	if (!(r->fmt = report_format_find(v, (size_t)(colon - v)))) {
+		char *f = xstrndup(v, (size_t)(colon - v));
+		int rc = cli_usage("unknown report format (" REPORT_FORMAT_NAMES "):", f);
+		free(f);
+		return rc;
+	}
+	r->path = xstrdup(colon + 1);
+	o->nreports++;
+	return 0;
+}
+
+/* --pull missing|always|never */
+static int set_pull(struct run_opts *o, const char *v)
+{
+	if (!strcmp(v, "missing"))
+		o->pull = PULL_MISSING;
+	else if (!strcmp(v, "always"))
+		o->pull = PULL_ALWAYS;
+	else if (!strcmp(v, "never"))
+		o->pull = PULL_NEVER;
+	else
+		return cli_usage("--pull must be missing, always or never, got", v);
+	return 0;
+}
+
+/* The options of baselines, source maps and walls; 0 or a usage error. */
+static int set_late_opt(struct run_opts *o, int id, const char *v)
+{
+	switch (id) {
+	case O_RUN_BASELINE:
+		o->baseline = v;
+		break;
+	case O_RUN_RUNTIME:
+		o->runtime = v;
+		break;
+	case O_RUN_SECCOMP:
+		o->seccomp = v;
+		break;
+	case O_RUN_FAIL_ON:
+		if (strcmp(v, "new") && strcmp(v, "any"))
+			return cli_usage("--fail-on must be new or any, got", v);
+		o->fail_on_new = !strcmp(v, "new");
+		break;
+	case O_RUN_SOURCE_MAP:
+		if (!strchr(v, '=') || v[0] == '=')
+			return cli_usage("--source-map needs FROM=TO, got", v);
+		strvec_push(&o->source_map, v);
+		break;
+	}
+	return 0;
+}
+
+/* One option of `run` (or an argument) into o; 0, or the exit code of a
+ * usage error. */
+static int set_run_opt(struct run_opts *o, int id, const char *v, struct sr_err *err)
+{
+	char *end;
+
+	switch (id) {
+	case OPT_ARG:
+		strvec_push(&o->paths, v);
+		break;
+	case O_RUN_JOBS: {
+		long j = strtol(v, &end, 10);
+		if (*end || j < 1 || j > 256)
+			return cli_usage("-j needs a number from 1 to 256, got", v);
+		o->jobs = (unsigned)j;
+		break;
+	}
+	case O_RUN_SHARD:
+		if (run_shard_option(&o->shard, v, err) < 0)
+			return cli_fail(err);
+		break;
+	case O_RUN_FILTER:
+		strvec_push(&o->filters, v);
+		break;
+	case O_RUN_REPORT:
+		return add_report(o, v);
+	case O_RUN_PULL:
+		return set_pull(o, v);
+	case O_RUN_PULL_TIMEOUT:
+		if (sr_parse_duration_ms(v, &o->pull_timeout_ms) < 0 || !o->pull_timeout_ms)
+			return cli_usage("--pull-timeout needs a duration, got", v);
+		break;
+	case O_RUN_CACHE:
+		o->cache = v;
+		break;
+	case O_RUN_KEEP:
+		o->keep = true;
+		break;
+	case O_RUN_TIMEOUT_SCALE: {
+		double f = strtod(v, &end);
+		if (*end || !(f > 0) || f > 1000)
+			return cli_usage("--timeout-scale needs a positive number, got", v);
+		o->timeout_scale = f;
+		break;
+	}
+	case O_RUN_REPEAT: {
+		long r = strtol(v, &end, 10);
+		if (*end || r < 1 || r > 1000)
+			return cli_usage("--repeat needs a number from 1 to 1000, got", v);
+		o->repeat = (unsigned)r;
+		break;
+	}
+	case O_RUN_REQUIRE_PINNED:
+		o->require_pinned = true;
+		break;
+	case O_RUN_REQUIRE_FIREWALL:
+		o->require_firewall = true;
+		break;
+	case O_RUN_OOB_GRACE:
+		if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
+			return cli_usage("--oob-grace needs a duration, got", v);
+		o->grace_set = true;
+		break;
+	default:
+		return set_late_opt(o, id, v);
+	}
+	return 0;
+}
+
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	struct sr_err err = SR_ERR_INIT;
 	struct opt_iter it;
 	const char *v;
-	int id;
+	int id, rc;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = n > 0 ? (unsigned)n : 1;
 	o->timeout_scale = 1.0;
 	opt_iter_init(&it, verb_find("run"), argc, argv);
 	while ((id = opt_next(&it, &v, &err)) != OPT_END) {
-		char *end;
-		switch (id) {
-		case OPT_ARG:
-			strvec_push(&o->paths, v);
-			break;
-		case O_RUN_JOBS: {
-			long j = strtol(v, &end, 10);
-			if (*end || j < 1 || j > 256)
-				return cli_usage("-j needs a number from 1 to 256, got", v);
-			o->jobs = (unsigned)j;
-			break;
-		}
-		case O_RUN_SHARD:
-			if (run_shard_option(&o->shard, v, &err) < 0)
-				return cli_fail(&err);
-			break;
-		case O_RUN_FILTER:
-			strvec_push(&o->filters, v);
-			break;
-		case O_RUN_REPORT: {
-			const char *colon = strchr(v, ':');
-			struct report_req *r;
-			if (!colon || !colon[1])
-				return cli_usage("--report needs FORMAT:PATH, got", v);
-			SR_GROW(o->reports, o->nreports + 1, o->areports);
-			r = &o->reports[o->nreports];
-			if (!(r->fmt = report_format_find(v, (size_t)(colon - v)))) {
-				char *f = xstrndup(v, (size_t)(colon - v));
-				int rc = cli_usage(
-				    "unknown report format (" REPORT_FORMAT_NAMES "):", f);
-				free(f);
-				return rc;
-			}
-			r->path = xstrdup(colon + 1);
-			o->nreports++;
-			break;
-		}
-		case O_RUN_PULL:
-			if (!strcmp(v, "missing"))
-				o->pull = PULL_MISSING;
-			else if (!strcmp(v, "always"))
-				o->pull = PULL_ALWAYS;
-			else if (!strcmp(v, "never"))
-				o->pull = PULL_NEVER;
-			else
-				return cli_usage("--pull must be missing, always or never, got", v);
-			break;
-		case O_RUN_PULL_TIMEOUT:
-			if (sr_parse_duration_ms(v, &o->pull_timeout_ms) < 0 || !o->pull_timeout_ms)
-				return cli_usage("--pull-timeout needs a duration, got", v);
-			break;
-		case O_RUN_CACHE:
-			o->cache = v;
-			break;
-		case O_RUN_KEEP:
-			o->keep = true;
-			break;
-		case O_RUN_TIMEOUT_SCALE: {
-			double f = strtod(v, &end);
-			if (*end || !(f > 0) || f > 1000)
-				return cli_usage("--timeout-scale needs a positive number, got", v);
-			o->timeout_scale = f;
-			break;
-		}
-		case O_RUN_REPEAT: {
-			long r = strtol(v, &end, 10);
-			if (*end || r < 1 || r > 1000)
-				return cli_usage("--repeat needs a number from 1 to 1000, got", v);
-			o->repeat = (unsigned)r;
-			break;
-		}
-		case O_RUN_REQUIRE_PINNED:
-			o->require_pinned = true;
-			break;
-		case O_RUN_REQUIRE_FIREWALL:
-			o->require_firewall = true;
-			break;
-		case O_RUN_OOB_GRACE:
-			if (sr_parse_duration_ms(v, &o->grace_ms) < 0)
-				return cli_usage("--oob-grace needs a duration, got", v);
-			o->grace_set = true;
-			break;
-		case O_RUN_BASELINE:
-			o->baseline = v;
-			break;
-		case O_RUN_FAIL_ON:
-			if (strcmp(v, "new") && strcmp(v, "any"))
-				return cli_usage("--fail-on must be new or any, got", v);
-			o->fail_on_new = !strcmp(v, "new");
-			break;
-		case O_RUN_SOURCE_MAP:
-			if (!strchr(v, '=') || v[0] == '=')
-				return cli_usage("--source-map needs FROM=TO, got", v);
-			strvec_push(&o->source_map, v);
-			break;
-		default: /* OPT_HELP: exit 0 with the help; OPT_BAD */
+		if (id == OPT_HELP || id == OPT_BAD) {
 			o->help = id == OPT_HELP;
 			return verb_stop(it.verb, id, &err);
 		}
+		if ((rc = set_run_opt(o, id, v, &err)))
+			return rc;
 	}
 	return 0;
 }
@@ -538,6 +577,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		      ? cli_fail(&err)
 		      : 0) ||
 	    (rc = cli_load_suite(&su, &o.paths, &cat, &err) < 0 ? cli_fail(&err) : 0) ||
+	    (rc = walls_override(su.specs, su.n, o.runtime, o.seccomp, &err) < 0 ? cli_fail(&err)
+										 : 0) ||
 	    (rc = runner_init(&r, NULL, &cat, false, &err) < 0 ? cli_fail(&err) : 0))
 		goto out;
 	for (size_t i = 0; i < su.bad_msgs.nr; i++)

@@ -1,6 +1,8 @@
-/* The engine API adapter over libcurl (see engine_api.h). The only file that
- * includes curl/curl.h. */
+/* The engine API adapter over libcurl (see engine_api.h): connections,
+ * requests and the calls; one run's attach, start and wait are in
+ * engine_api_run.c. Only these two files include curl/curl.h. */
 #include "runner/engine/engine_api.h"
+#include "runner/engine/engine_api_int.h"
 
 #include "lib/rfc3339.h"
 
@@ -16,18 +18,8 @@
 #include "lib/jsonparse.h"
 #include "lib/proc.h"
 
-#define POOL_MAX    16
 #define RESP_CAP    (8u << 20) /* a response body larger than this is refused */
-#define DEFAULT_CAP (1u << 20)
-#define DRAIN_GRACE 10000 /* after a kill or the exit: how long the streams may take */
 #define CONNECT_TMO 5000
-
-struct eapi {
-	char *socket;
-	pthread_mutex_t mu;
-	CURL *pool[POOL_MAX];
-	size_t npool;
-};
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
@@ -103,7 +95,7 @@ void eapi_close(struct eapi *e)
 }
 
 /* Borrow a handle (its kept-alive connection with it) from the pool. */
-static CURL *handle_get(struct eapi *e)
+CURL *eapi_handle_get(struct eapi *e)
 {
 	CURL *h = NULL;
 
@@ -119,7 +111,7 @@ static CURL *handle_get(struct eapi *e)
 }
 
 /* curl_easy_reset keeps the live connection: the next borrower reuses it. */
-static void handle_put(struct eapi *e, CURL *h)
+void eapi_handle_put(struct eapi *e, CURL *h)
 {
 	curl_easy_reset(h);
 	pthread_mutex_lock(&e->mu);
@@ -132,12 +124,7 @@ static void handle_put(struct eapi *e, CURL *h)
 		curl_easy_cleanup(h);
 }
 
-struct body_sink {
-	struct strbuf *sb;
-	bool overflow;
-};
-
-static size_t body_write(char *data, size_t size, size_t n, void *ctx)
+size_t eapi_body_write(char *data, size_t size, size_t n, void *ctx)
 {
 	struct body_sink *s = ctx;
 
@@ -151,8 +138,7 @@ static size_t body_write(char *data, size_t size, size_t n, void *ctx)
 }
 
 /* Options every request shares: socket, URL under the API version, deadline. */
-static void handle_setup(CURL *h, struct eapi *e, const char *path, uint64_t timeout_ms,
-			 char *errbuf)
+void eapi_handle_setup(CURL *h, struct eapi *e, const char *path, uint64_t timeout_ms, char *errbuf)
 {
 	char *url = xasprintf("http://localhost/" EAPI_VERSION "%s", path);
 
@@ -174,8 +160,8 @@ static bool unreachable(CURLcode c)
 }
 
 /* Map a transfer failure to an error value. */
-static int curl_fail(struct eapi *e, CURLcode c, const char *errbuf, const char *what,
-		     struct sr_err *err)
+int eapi_curl_fail(struct eapi *e, CURLcode c, const char *errbuf, const char *what,
+		   struct sr_err *err)
 {
 	const char *why = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(c);
 
@@ -196,11 +182,11 @@ static int request(struct eapi *e, const char *method, const char *path, const s
 	struct strbuf scratch = STRBUF_INIT;
 	struct body_sink sink = {resp ? resp : &scratch, false};
 	struct curl_slist *hdrs = NULL;
-	CURL *h = handle_get(e);
+	CURL *h = eapi_handle_get(e);
 	CURLcode c;
 	int rc = 0;
 
-	handle_setup(h, e, path, timeout_ms, errbuf);
+	eapi_handle_setup(h, e, path, timeout_ms, errbuf);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	if (body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
@@ -213,18 +199,18 @@ static int request(struct eapi *e, const char *method, const char *path, const s
 	/* No "Expect: 100-continue" round trip on larger bodies. */
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, eapi_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	c = curl_easy_perform(h);
 	if (c == CURLE_WRITE_ERROR && sink.overflow)
 		rc = sr_err_set(err, SR_EFAIL, "engine %s %s: response larger than %u bytes",
 				method, path, RESP_CAP);
 	else if (c != CURLE_OK)
-		rc = curl_fail(e, c, errbuf, path, err);
+		rc = eapi_curl_fail(e, c, errbuf, path, err);
 	else
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	curl_slist_free_all(hdrs);
-	handle_put(e, h);
+	eapi_handle_put(e, h);
 	strbuf_release(&scratch);
 	return rc;
 }
@@ -248,7 +234,7 @@ void eapi_error_message(struct strbuf *out, const char *body, size_t len)
 }
 
 /* SR_EFAIL "<what>: <engine's message> (HTTP <status>)". */
-static int http_fail(long status, const struct strbuf *resp, const char *what, struct sr_err *err)
+int eapi_http_fail(long status, const struct strbuf *resp, const char *what, struct sr_err *err)
 {
 	struct strbuf m = STRBUF_INIT;
 	int rc;
@@ -273,7 +259,7 @@ static void path_escape(struct strbuf *out, const char *s)
 	}
 }
 
-static char *path_of(const char *fmt_pre, const char *name, const char *post)
+char *eapi_path_of(const char *fmt_pre, const char *name, const char *post)
 {
 	struct strbuf sb = STRBUF_INIT;
 
@@ -304,7 +290,7 @@ int eapi_version(char **out, struct eapi *e, struct sr_err *err)
 	*out = NULL;
 	rc = request(e, "GET", "/version", NULL, EAPI_TMO_QUICK, &status, &resp, err);
 	if (!rc && status != 200)
-		rc = http_fail(status, &resp, "version", err);
+		rc = eapi_http_fail(status, &resp, "version", err);
 	if (!rc)
 		rc = parse_body(&v, &resp, "version", err);
 	if (!rc) {
@@ -350,8 +336,25 @@ static void add_host_config(struct strbuf *sb, const struct eapi_create_opts *o)
 		    o->init ? "true" : "false", o->read_only ? "true" : "false");
 	if (o->cap_drop_all)
 		strbuf_addstr(sb, ",\"CapDrop\":[\"ALL\"]");
-	if (o->no_new_privileges)
-		strbuf_addstr(sb, ",\"SecurityOpt\":[\"no-new-privileges\"]");
+	if (o->no_new_privileges || o->seccomp_json) {
+		strbuf_addstr(sb, ",\"SecurityOpt\":[");
+		if (o->no_new_privileges)
+			strbuf_addstr(sb, o->seccomp_json ? "\"no-new-privileges\","
+							  : "\"no-new-privileges\"");
+		if (o->seccomp_json) {
+			/* The API takes the profile's text, not a path (the CLI
+			 * reads the file and sends this). */
+			struct strbuf v = STRBUF_INIT;
+			strbuf_addf(&v, "seccomp=%s", o->seccomp_json);
+			json_add_str(sb, v.buf);
+			strbuf_release(&v);
+		}
+		strbuf_addch(sb, ']');
+	}
+	if (o->runtime) {
+		strbuf_addstr(sb, ",\"Runtime\":");
+		json_add_str(sb, o->runtime);
+	}
 	if (o->memory)
 		strbuf_addf(sb, ",\"Memory\":%llu", (unsigned long long)o->memory);
 	if (o->memory_swap)
@@ -436,7 +439,7 @@ int eapi_create(char **out_id, struct eapi *e, const struct eapi_create_opts *o,
 	}
 	rc = request(e, "POST", path.buf, &body, EAPI_TMO_CREATE, &status, &resp, err);
 	if (!rc && status != 201)
-		rc = http_fail(status, &resp, "create container", err);
+		rc = eapi_http_fail(status, &resp, "create container", err);
 	if (!rc)
 		rc = parse_body(&v, &resp, "create container", err);
 	if (!rc) {
@@ -460,12 +463,12 @@ static int simple_call(struct eapi *e, const char *method, const char *pre, cons
 		       struct sr_err *err)
 {
 	struct strbuf resp = STRBUF_INIT;
-	char *path = path_of(pre, name, post);
+	char *path = eapi_path_of(pre, name, post);
 	long status = 0;
 	int rc = request(e, method, path, NULL, EAPI_TMO_QUICK, &status, &resp, err);
 
 	if (!rc && status != ok_status && status != also_ok)
-		rc = http_fail(status, &resp, what, err);
+		rc = eapi_http_fail(status, &resp, what, err);
 	free(path);
 	strbuf_release(&resp);
 	return rc;
@@ -556,14 +559,14 @@ out:
 int eapi_inspect_state(struct engine_state *out, struct eapi *e, const char *id, struct sr_err *err)
 {
 	struct strbuf resp = STRBUF_INIT;
-	char *path = path_of("/containers/", id, "/json");
+	char *path = eapi_path_of("/containers/", id, "/json");
 	long status = 0;
 	int rc = request(e, "GET", path, NULL, EAPI_TMO_QUICK, &status, &resp, err);
 
 	memset(out, 0, sizeof(*out));
 	out->exit_code = -1;
 	if (!rc && status != 200)
-		rc = http_fail(status, &resp, "inspect container", err);
+		rc = eapi_http_fail(status, &resp, "inspect container", err);
 	if (!rc)
 		rc = eapi_parse_state(out, resp.buf, resp.len, err);
 	free(path);
@@ -574,7 +577,7 @@ int eapi_inspect_state(struct engine_state *out, struct eapi *e, const char *id,
 int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err *err)
 {
 	struct strbuf resp = STRBUF_INIT;
-	char *path = path_of("/images/", ref, "/json");
+	char *path = eapi_path_of("/images/", ref, "/json");
 	long status = 0;
 	int rc = request(e, "GET", path, NULL, EAPI_TMO_QUICK, &status, &resp, err);
 
@@ -582,7 +585,7 @@ int eapi_image_present(bool *out, struct eapi *e, const char *ref, struct sr_err
 	if (!rc && status == 200)
 		*out = true;
 	else if (!rc && status != 404)
-		rc = http_fail(status, &resp, "inspect image", err);
+		rc = eapi_http_fail(status, &resp, "inspect image", err);
 	free(path);
 	strbuf_release(&resp);
 	return rc;
@@ -612,7 +615,7 @@ int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool in
 	strbuf_addch(&body, '}');
 	rc = request(e, "POST", "/networks/create", &body, EAPI_TMO_QUICK, &status, &resp, err);
 	if (!rc && status != 201)
-		rc = http_fail(status, &resp, "create network", err);
+		rc = eapi_http_fail(status, &resp, "create network", err);
 	if (!rc && out_id && !(rc = parse_body(&v, &resp, "create network", err))) {
 		const char *id = json_str(json_get(v, "Id"));
 		if (id)
@@ -624,368 +627,4 @@ int eapi_network_create(char **out_id, struct eapi *e, const char *name, bool in
 	strbuf_release(&body);
 	strbuf_release(&resp);
 	return rc;
-}
-
-/* ---- the attach stream ---- */
-
-void eapi_demux_init(struct eapi_demux *d, size_t cap)
-{
-	memset(d, 0, sizeof(*d));
-	d->cap = cap ? cap : DEFAULT_CAP;
-	strbuf_init(&d->out);
-	strbuf_init(&d->err);
-	strbuf_init(&d->sys);
-}
-
-void eapi_demux_feed(struct eapi_demux *d, const char *data, size_t n)
-{
-	while (n && !d->bad) {
-		if (d->hdr_have < 8) {
-			size_t k = 8 - d->hdr_have < n ? 8 - d->hdr_have : n;
-			memcpy(d->hdr + d->hdr_have, data, k);
-			d->hdr_have += k;
-			data += k;
-			n -= k;
-			if (d->hdr_have < 8)
-				return;
-			d->stream = d->hdr[0];
-			d->left = (uint32_t)d->hdr[4] << 24 | (uint32_t)d->hdr[5] << 16 |
-				  (uint32_t)d->hdr[6] << 8 | d->hdr[7];
-			if (d->stream > 3) {
-				d->bad = true;
-				return;
-			}
-			if (!d->left)
-				d->hdr_have = 0;
-			continue;
-		}
-		size_t k = d->left < n ? d->left : n;
-		if (d->stream == 2) {
-			strbuf_add_tail(&d->err, data, k, d->cap);
-			d->err_total += k;
-		} else if (d->stream == 3) {
-			strbuf_add_tail(&d->sys, data, k, 4096);
-		} else { /* 1, and 0 which the engine only echoes to a TTY */
-			strbuf_add_tail(&d->out, data, k, d->cap);
-			d->out_total += k;
-		}
-		d->left -= (uint32_t)k;
-		data += k;
-		n -= k;
-		if (!d->left)
-			d->hdr_have = 0;
-	}
-	if (d->hdr_have == 8 && !d->left)
-		d->hdr_have = 0;
-}
-
-void eapi_demux_finish(struct eapi_demux *d)
-{
-	strbuf_trim_tail(&d->out, d->cap);
-	strbuf_trim_tail(&d->err, d->cap);
-	strbuf_trim_tail(&d->sys, 4096);
-}
-
-void eapi_demux_release(struct eapi_demux *d)
-{
-	strbuf_release(&d->out);
-	strbuf_release(&d->err);
-	strbuf_release(&d->sys);
-}
-
-/* ---- one run: attach, start, wait ---- */
-
-struct eapi_run {
-	struct eapi *e;
-	char *id;
-	struct eapi_run_opts o;
-	CURLM *multi;
-	CURL *attach, *wait;
-	char attach_errbuf[CURL_ERROR_SIZE], wait_errbuf[CURL_ERROR_SIZE];
-	struct curl_slist *hdrs;
-	long attach_status; /* 0 until the response headers are complete */
-	bool attach_done, wait_done;
-	CURLcode attach_rc, wait_rc;
-	struct eapi_demux demux;
-	struct strbuf attach_body; /* an error response's body */
-	struct strbuf wait_body;
-	struct body_sink wait_sink;
-	uint64_t start_ms;
-};
-
-static size_t attach_header(char *data, size_t size, size_t n, void *ctx)
-{
-	struct eapi_run *r = ctx;
-	long code = 0;
-
-	(void)size;
-	if (n <= 2 && (n == 1 || data[0] == '\r')) { /* the blank line ends a header block */
-		curl_easy_getinfo(r->attach, CURLINFO_RESPONSE_CODE, &code);
-		if (code >= 200)
-			r->attach_status = code;
-	}
-	return n;
-}
-
-static size_t attach_write(char *data, size_t size, size_t n, void *ctx)
-{
-	struct eapi_run *r = ctx;
-
-	(void)size;
-	if (r->attach_status == 200)
-		eapi_demux_feed(&r->demux, data, n);
-	else if (r->attach_body.len < 4096)
-		strbuf_add(&r->attach_body, data, n);
-	return n;
-}
-
-/* Move finished transfers' results into r. */
-static void collect_done(struct eapi_run *r)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(r->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		if (m->easy_handle == r->attach) {
-			r->attach_done = true;
-			r->attach_rc = m->data.result;
-		} else if (m->easy_handle == r->wait) {
-			r->wait_done = true;
-			r->wait_rc = m->data.result;
-		}
-	}
-}
-
-static int pump(struct eapi_run *r, int wait_ms, struct sr_err *err)
-{
-	int running;
-	CURLMcode mc = curl_multi_perform(r->multi, &running);
-
-	if (mc == CURLM_OK && wait_ms > 0)
-		mc = curl_multi_poll(r->multi, NULL, 0, wait_ms, NULL);
-	if (mc == CURLM_OK)
-		mc = curl_multi_perform(r->multi, &running);
-	if (mc != CURLM_OK)
-		return sr_err_set(err, SR_EFAIL, "engine stream: %s", curl_multi_strerror(mc));
-	collect_done(r);
-	return 0;
-}
-
-static void run_free(struct eapi_run *r)
-{
-	if (r->attach) {
-		curl_multi_remove_handle(r->multi, r->attach);
-		curl_easy_cleanup(r->attach); /* hijacked: its connection is not reusable */
-	}
-	if (r->wait) {
-		curl_multi_remove_handle(r->multi, r->wait);
-		handle_put(r->e, r->wait);
-	}
-	curl_multi_cleanup(r->multi);
-	curl_slist_free_all(r->hdrs);
-	eapi_demux_release(&r->demux);
-	strbuf_release(&r->attach_body);
-	strbuf_release(&r->wait_body);
-	free(r->id);
-	free(r);
-}
-
-static void add_attach(struct eapi_run *r)
-{
-	char *path = path_of("/containers/", r->id, "/attach?stream=1&stdout=1&stderr=1");
-
-	r->attach = curl_easy_init();
-	if (!r->attach)
-		abort();
-	handle_setup(r->attach, r->e, path, 0, r->attach_errbuf);
-	free(path);
-	curl_easy_setopt(r->attach, CURLOPT_POST, 1L);
-	curl_easy_setopt(r->attach, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(r->attach, CURLOPT_POSTFIELDSIZE, 0L);
-	curl_easy_setopt(r->attach, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(r->attach, CURLOPT_HEADERFUNCTION, attach_header);
-	curl_easy_setopt(r->attach, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(r->attach, CURLOPT_WRITEFUNCTION, attach_write);
-	curl_easy_setopt(r->attach, CURLOPT_WRITEDATA, r);
-	curl_multi_add_handle(r->multi, r->attach);
-}
-
-static void add_wait(struct eapi_run *r)
-{
-	char *path = path_of("/containers/", r->id, "/wait?condition=not-running");
-
-	r->wait = handle_get(r->e);
-	handle_setup(r->wait, r->e, path, 0, r->wait_errbuf);
-	free(path);
-	r->wait_sink.sb = &r->wait_body;
-	curl_easy_setopt(r->wait, CURLOPT_POST, 1L);
-	curl_easy_setopt(r->wait, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(r->wait, CURLOPT_POSTFIELDSIZE, 0L);
-	curl_easy_setopt(r->wait, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(r->wait, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(r->wait, CURLOPT_WRITEDATA, &r->wait_sink);
-	curl_multi_add_handle(r->multi, r->wait);
-}
-
-/* Until the attach response's headers are in: then the engine has hooked
- * the streams and start cannot lose output. */
-static int await_attached(struct eapi_run *r, struct sr_err *err)
-{
-	uint64_t deadline = sr_now_ms() + EAPI_TMO_QUICK;
-	int rc;
-
-	while (!r->attach_status && !r->attach_done) {
-		if (sr_now_ms() >= deadline)
-			return sr_err_set(err, SR_ETIMEOUT, "attach '%s': no answer in time",
-					  r->id);
-		if ((rc = pump(r, 100, err)) != 0)
-			return rc;
-	}
-	if (r->attach_status == 200)
-		return 0;
-	while (!r->attach_done) { /* an error: read its message */
-		if (sr_now_ms() >= deadline)
-			return sr_err_set(err, SR_ETIMEOUT, "attach '%s': no answer in time",
-					  r->id);
-		if ((rc = pump(r, 100, err)) != 0)
-			return rc;
-	}
-	if (r->attach_rc != CURLE_OK)
-		return curl_fail(r->e, r->attach_rc, r->attach_errbuf, "attach", err);
-	curl_easy_getinfo(r->attach, CURLINFO_RESPONSE_CODE, &r->attach_status);
-	return http_fail(r->attach_status, &r->attach_body, "attach container", err);
-}
-
-int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
-		   const struct eapi_run_opts *o, struct sr_err *err)
-{
-	struct eapi_run *r = xcalloc(1, sizeof(*r));
-	int rc;
-
-	*out = NULL;
-	r->e = e;
-	r->id = xstrdup(id);
-	r->o = *o;
-	r->multi = curl_multi_init();
-	if (!r->multi)
-		abort();
-	r->hdrs = curl_slist_append(NULL, "Expect:");
-	eapi_demux_init(&r->demux, o->out_cap);
-	strbuf_init(&r->attach_body);
-	strbuf_init(&r->wait_body);
-	add_attach(r);
-	rc = await_attached(r, err);
-	if (!rc) {
-		r->start_ms = sr_now_ms();
-		rc = eapi_start(e, id, err);
-	}
-	if (rc) {
-		run_free(r);
-		return rc;
-	}
-	add_wait(r);
-	pump(r, 0, NULL); /* send it now; any error shows again in finish */
-	*out = r;
-	return 0;
-}
-
-/* Kill once (deadline or interruption); the streams then end by themselves. */
-static void run_kill(struct eapi_run *r, bool *killed)
-{
-	struct sr_err kerr = SR_ERR_INIT;
-
-	if (*killed)
-		return;
-	*killed = true;
-	if (eapi_kill(r->e, r->id, &kerr))
-		sr_debug("kill '%s': %s", r->id, kerr.msg);
-}
-
-static void result_init(struct eapi_run_result *res)
-{
-	memset(res, 0, sizeof(*res));
-	res->exit_code = -1;
-	strbuf_init(&res->out);
-	strbuf_init(&res->err);
-}
-
-/* Loop until the wait answered and the stream closed; kills on deadline or
- * interruption, gives up DRAIN_GRACE after the kill or the exit. */
-static int run_loop(struct eapi_run *r, struct eapi_run_result *res, struct sr_err *err)
-{
-	uint64_t deadline = r->o.timeout_ms ? r->start_ms + r->o.timeout_ms : 0;
-	uint64_t give_up = 0;
-	bool killed = false;
-	int rc;
-
-	while (!(r->wait_done && r->attach_done)) {
-		uint64_t now = sr_now_ms();
-		if (!killed && deadline && now >= deadline) {
-			res->timed_out = true;
-			run_kill(r, &killed);
-		}
-		if (!killed && r->o.interruptible && sr_interrupted) {
-			res->cancelled = true;
-			run_kill(r, &killed);
-		}
-		if (!give_up && (killed || r->wait_done))
-			give_up = now + DRAIN_GRACE;
-		if (give_up && now >= give_up)
-			break;
-		if ((rc = pump(r, 100, err)) != 0)
-			return rc;
-	}
-	if (!r->wait_done)
-		return sr_err_set(err, SR_ETIMEOUT, "wait '%s': no exit within %d ms of the kill",
-				  r->id, DRAIN_GRACE);
-	if (!r->attach_done)
-		sr_debug("attach '%s': stream still open after the exit", r->id);
-	return 0;
-}
-
-int eapi_run_finish(struct eapi_run_result *res, struct eapi_run *r, struct sr_err *err)
-{
-	long status = 0;
-	int rc;
-
-	result_init(res);
-	rc = run_loop(r, res, err);
-	res->duration_ms = sr_now_ms() - r->start_ms;
-	if (!rc && r->wait_rc != CURLE_OK)
-		rc = curl_fail(r->e, r->wait_rc, r->wait_errbuf, "wait", err);
-	if (!rc) {
-		curl_easy_getinfo(r->wait, CURLINFO_RESPONSE_CODE, &status);
-		if (status != 200)
-			rc = http_fail(status, &r->wait_body, "wait container", err);
-	}
-	if (!rc)
-		rc = eapi_parse_wait(&res->exit_code, r->wait_body.buf, r->wait_body.len, err);
-	if (!rc && r->o.check_oom && res->exit_code == 137) {
-		struct engine_state st;
-		if (eapi_inspect_state(&st, r->e, r->id, err) == 0)
-			res->oom_killed = st.oom;
-		else
-			rc = err ? err->code : SR_EFAIL;
-	}
-	eapi_demux_finish(&r->demux);
-	if (r->demux.sys.len)
-		sr_debug("attach '%s': engine says: %s", r->id, r->demux.sys.buf);
-	strbuf_release(&res->out);
-	strbuf_release(&res->err);
-	res->out = r->demux.out;
-	res->err = r->demux.err;
-	res->out_total = r->demux.out_total;
-	res->err_total = r->demux.err_total;
-	strbuf_init(&r->demux.out);
-	strbuf_init(&r->demux.err);
-	run_free(r);
-	return rc;
-}
-
-void eapi_run_result_release(struct eapi_run_result *res)
-{
-	strbuf_release(&res->out);
-	strbuf_release(&res->err);
 }

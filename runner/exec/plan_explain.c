@@ -7,8 +7,9 @@
 #include "runner/netpolicy/netplan.h"
 #include "lib/quote.h"
 #include "runner/exec/run.h"
-#include "runner/exec/runargs.h"
-#include "runner/exec/workdir.h"
+#include "runner/plan/runargs.h"
+#include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
 
 /* What the network plan adds before the container starts. */
 static void explain_network(struct strbuf *out, const struct runner *r, struct netplan *np)
@@ -53,6 +54,27 @@ static void explain_env(struct strbuf *out, const char *path, const struct strve
 	strbuf_addch(out, '\n');
 }
 
+/* The runtime and seccomp line, then the engine command line of plan. */
+static void explain_run_line(struct strbuf *out, const struct runner *r, const struct spec *s,
+			     const char *image, const char *run_dir, struct run_plan *plan)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct walls wl;
+
+	walls_resolve(&wl, s, image && r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, run_dir);
+	plan->runtime = wl.runtime;
+	plan->seccomp_file = wl.profile;
+	strbuf_addf(out, "# runtime %s, seccomp %s%s\n",
+		    wl.runtime ? wl.runtime : WALLS_DEFAULT_RUNTIME, wl.seccomp,
+		    wl.strict ? " (sandrun's profile, written there per run)" : "");
+	runargs_build(&argv, plan);
+	walls_release(&wl);
+	sr_shell_quote_argv(out, strvec_argv(&argv));
+	strbuf_addch(out, '\n');
+	strvec_clear(&argv);
+}
+
 void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 {
 	const struct spec *s = job->spec;
@@ -67,7 +89,7 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	struct netplan np;
 	struct workdir wd;
 	struct run_plan plan = {0};
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *name = run_container_name(r, job), *image = ent ? cat_entry_ref(ent) : NULL;
 	char *relay_image = NULL;
@@ -111,9 +133,7 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	plan.resolv_conf = np.on ? np.resolv : NULL;
 	plan.network = np.on ? np.name : NULL;
 	plan.env_file = wd.env_file;
-	runargs_build(&argv, &plan);
-	sr_shell_quote_argv(out, strvec_argv(&argv));
-	strbuf_addch(out, '\n');
+	explain_run_line(out, r, s, image, wd.dir, &plan);
 	strbuf_addf(out, "%s container inspect %s; %s rm -f -v %s\n", r->engine->bin, name,
 		    r->engine->bin, name);
 	if (np.relay)
@@ -124,7 +144,6 @@ done:
 	free(relay_image);
 	netplan_release(&np);
 	workdir_release(&wd, true);
-	strvec_clear(&argv);
 	strvec_clear(&env);
 	free(name);
 	free(image);

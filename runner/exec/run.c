@@ -1,7 +1,8 @@
 /* One run's lifecycle: a short sequence of named steps from a catalogue
  * entry to a verdict record; whatever a step created is undone in finish. */
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 #include "runner/exec/run.h"
+#include "runner/exec/run_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,44 +21,19 @@
 #include "runner/engine/podman.h"
 #include "runner/verdict/findings.h"
 #include "runner/exec/run_api.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 #include "runner/exec/reaper.h"
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
-#include "runner/exec/workdir.h"
+#include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
+#include "lib/hash.h"
 
 /* How long past the spec's timeout the client may take to start the
  * container before the runner kills it; the timeout verdict itself is
  * decided on the engine's start/finish times. */
 #define START_SLACK_MS 2000
 #define TAIL_IN_RECORD 4096
-
-struct run_ctx {
-	struct runner *r;
-	struct run_job *job;
-	const struct spec *s;
-	struct record *rec;
-	char *name;
-	char token[33];
-	char *cache_key;
-	struct workdir wd;
-	struct netplan net;
-	bool net_created;
-	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
-	char *relay_image;
-	struct net_session *sess;
-	struct fw_rules fw;
-	bool fw_on;
-	uint64_t timeout_ms;
-	bool attempted; /* `run` was spawned: a container may exist */
-	struct proc_result res;
-	bool have_res;
-	struct engine_state st;
-	bool have_st; /* the API route filled st: no inspect needed */
-	struct run_obs obs;
-	char *oob_cause, *stub_cause;
-	struct fs_budget budget; /* artifacts this run may still copy out */
-};
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
 {
@@ -66,6 +42,26 @@ char *run_container_name(const struct runner *r, const struct run_job *job)
 	strbuf_addf(&sb, "sandrun-%.8s-%u-", r->run_id, job->seq);
 	runargs_sanitize(&sb, job->spec->name, 40);
 	return strbuf_detach(&sb, NULL);
+}
+
+/* The record's isolation.runtime and .seccomp; w resolved here when NULL. */
+static void rec_walls(struct record *rec, const struct runner *r, const struct spec *s,
+		      const struct walls *w)
+{
+	struct walls tmp;
+
+	if (!w) {
+		walls_resolve(&tmp, s,
+			      r->cat && s->toolchain ? catalogue_find(r->cat, s->toolchain) : NULL,
+			      r->cat ? r->cat->path : NULL, NULL);
+		w = &tmp;
+	}
+	free(rec->isolation.runtime);
+	free(rec->isolation.seccomp);
+	rec->isolation.runtime = xstrdup(w->runtime ? w->runtime : WALLS_DEFAULT_RUNTIME);
+	rec->isolation.seccomp = xstrdup(w->seccomp);
+	if (w == &tmp)
+		walls_release(&tmp);
 }
 
 static void rec_begin(struct runner *r, struct run_job *job)
@@ -87,6 +83,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->isolation.read_only = true;
 	rec->isolation.user = SR_CONTAINER_USER;
 	rec->container = run_container_name(r, job);
+	rec_walls(rec, r, s, NULL);
 }
 
 static void rec_finish(struct record *rec)
@@ -112,6 +109,24 @@ static int fail(struct run_ctx *c, const char *phase, const char *cause)
 	c->rec->phase = phase;
 	free(c->rec->cause);
 	c->rec->cause = xstrdup(cause && *cause ? cause : "unknown error");
+	return -1;
+}
+
+int run_fail(struct run_ctx *c, const char *phase, const char *cause)
+{
+	return fail(c, phase, cause);
+}
+
+/* fail, and an engine that does not know the run's runtime says how to
+ * register it. */
+static int fail_create(struct run_ctx *c, const char *phase, const char *msg)
+{
+	char *m = strcmp(phase, "create") && strcmp(phase, "start")
+		      ? NULL
+		      : walls_runtime_error(c->walls.runtime, msg);
+
+	fail(c, m ? "create" : phase, m ? m : msg);
+	free(m);
 	return -1;
 }
 
@@ -146,6 +161,17 @@ static int cache_lookup(struct run_ctx *c)
 		return 0;
 	c->cache_key = cache_key(c->s, c->job->payload, c->job->repeat, c->rec->image,
 				 c->rec->pinned, c->r->timeout_scale);
+	if (c->cache_key) {
+		/* Another runtime or profile is another run. */
+		struct sr_hasher *h = sr_hasher_new();
+		char hex[17];
+		sr_hasher_add_str(h, c->cache_key);
+		sr_hasher_add_str(h, c->rec->isolation.runtime);
+		sr_hasher_add_str(h, c->rec->isolation.seccomp);
+		sr_hasher_finish(h, hex);
+		free(c->cache_key);
+		c->cache_key = xstrdup(hex);
+	}
 	if (!c->cache_key || !cache_load(c->r->cache_dir, c->cache_key, c->rec))
 		return 0;
 	c->rec->match = false;
@@ -176,128 +202,10 @@ static int prepare_workdir(struct run_ctx *c)
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.work_bounded = c->wd.mounted;
-	return 0;
-}
-
-/* The listeners on the gateway, and the plan's endpoints from their ports. */
-static int open_listeners(struct run_ctx *c, struct sr_err *err)
-{
-	const struct spec *s = c->s;
-	struct net_session_opts no = {0};
-	uint16_t *stub_ports;
-
-	no.bind_addr = c->net.gateway;
-	no.token = c->token;
-	no.domain = c->r->oob_domain;
-	no.stubs = s->stubs;
-	no.nstubs = s->nstubs;
-	/* With a relay: an ephemeral (unprivileged) port on the gateway. */
-	no.dns_port = c->net.relay ? 0 : 53;
-	no.freebind = c->r->engine->podman;
-	if (net_session_open(&c->sess, &no, err) < 0)
-		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
-	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
-	for (size_t i = 0; i < s->nstubs; i++)
-		if (s->stubs[i].kind != STUB_FS)
-			stub_ports[i] = net_session_stub_port(c->sess, i);
-	netplan_set_endpoints(&c->net, s, c->net.gateway, net_session_oob_port(c->sess),
-			      net_session_dns_port(c->sess), stub_ports, c->token,
-			      c->r->oob_domain);
-	free(stub_ports);
-	return 0;
-}
-
-/* The created network's gateway; on podman also its bridge, which podman
- * chose (docs/podman-notes.md §2). */
-static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
-{
-	struct podman_net pn;
-
-	if (!c->r->engine->podman)
-		return engine_network_gateway(gw, c->r->engine, c->net.name, err);
-	if (podman_network_inspect(&pn, c->r->engine, c->net.name, err) < 0)
-		return -1;
-	free(c->net.bridge);
-	c->net.bridge = xstrdup(pn.bridge);
-	*gw = xstrdup(pn.gateway);
-	return 0;
-}
-
-/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
-static int relay_prepare(struct run_ctx *c)
-{
-	struct sr_err err = SR_ERR_INIT;
-	bool pulled = false;
-
-	if (!dnsrelay_needed(c->r->is_root))
-		return 0;
-	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
-		return fail(c, "network", err.msg);
-	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
-		return fail(c, "pull", err.msg);
-	return 0;
-}
-
-/* Step (oob, stubs): execute the network plan: the internal network, the
- * listeners on its gateway, the firewall, resolv.conf. */
-static int setup_network(struct run_ctx *c)
-{
-	struct runner *r = c->r;
-	struct netplan_opts o = {.engine = r->engine,
-				 .spec = c->s,
-				 .run_id = r->run_id,
-				 .owner = r->owner,
-				 .run_dir = c->wd.dir,
-				 .firewall = r->firewall};
-	struct sr_err err = SR_ERR_INIT;
-	char *gw = NULL;
-	int rc;
-
-	/* Podman is refused by netplan_init, with its own reason. */
-	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
-	    (rc = relay_prepare(c)))
-		return rc;
-	o.relay_image = c->relay_image;
-	o.container = c->name;
-	if (netplan_init(&c->net, &o, &err) < 0)
-		return fail(c, "network", err.msg);
-	if (!c->net.on)
-		return 0;
-	if (!r->firewall && r->require_firewall)
-		return fail(c, "network",
-			    "--require-firewall is set and no firewall is available (it needs "
-			    "root and a working iptables)");
-	if (r->route.ops->network_create(
-		&r->route, &(struct engine_net){c->net.name, r->run_id, r->owner}, &err) < 0) {
-		sr_err_wrap(&err, "cannot create the run's network");
-		return fail(c, "network", err.msg);
-	}
-	c->net_created = true;
-	if (network_endpoint(c, &gw, &err) < 0)
-		return fail(c, "network", err.msg);
-	free(c->net.gateway);
-	c->net.gateway = gw;
-	if (open_listeners(c, &err) < 0)
-		return fail(c, "network", err.msg);
-	if (c->net.firewall) {
-		if (fw_apply(&c->fw, c->net.bridge, c->net.gateway, c->net.tcp, c->net.ntcp,
-			     c->net.udp, c->net.nudp, &err) < 0) {
-			sr_err_wrap(&err, "cannot install firewall rules");
-			return fail(c, "network", err.msg);
-		}
-		c->fw_on = true;
-	}
-	c->rec->isolation.firewall = c->fw_on;
-	c->rec->isolation.dns = c->net.relay ? "relay" : "gateway";
-	if (c->net.relay) {
-		c->relay_attempted = true;
-		if (dnsrelay_start(&gw, r->engine, c->net.relay_name, &c->net.relay_run, &err) < 0)
-			return fail(c, "network", err.msg);
-		netplan_set_relay_ip(&c->net, gw);
-		free(gw);
-	}
-	if (fs_write_new(c->net.resolv, c->net.resolv_text, strlen(c->net.resolv_text), 0644,
-			 &err) < 0)
+	walls_resolve(&c->walls, c->s,
+		      c->r->cat ? catalogue_find(c->r->cat, c->s->toolchain) : NULL,
+		      c->r->cat ? c->r->cat->path : NULL, c->wd.dir);
+	if (walls_write_profile(&c->walls, &err) < 0)
 		return fail(c, "create", err.msg);
 	return 0;
 }
@@ -328,6 +236,8 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 	plan.network = c->net.on ? c->net.name : NULL;
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
+	plan.runtime = c->walls.runtime;
+	plan.seccomp_file = c->walls.profile;
 	runargs_build(argv, &plan);
 	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
 	if (out)
@@ -347,6 +257,7 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 	struct sr_err err = SR_ERR_INIT;
 	struct run_plan plan;
 	const char *phase = "create";
+	char *profile = NULL;
 	int rc = runargs_env_file(&chk, env, &err);
 
 	strbuf_release(&chk);
@@ -354,14 +265,20 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 		return fail(c, "create", err.msg);
 	runargs_payload_env(env, &c->s->payloads[c->job->payload]);
 	build_argv(c, &argv, &plan);
+	if (walls_profile_text(&profile, &c->walls, &err) < 0) {
+		strvec_clear(&argv);
+		return fail(c, "create", err.msg);
+	}
+	plan.seccomp_json = profile;
 	in.plan = &plan;
 	in.env = strvec_argv(env);
 	c->attempted = true;
 	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
 	c->have_res = true;
 	strvec_clear(&argv);
+	free(profile);
 	if (rc < 0)
-		return fail(c, phase, err.msg);
+		return fail_create(c, phase, err.msg);
 	c->have_st = true;
 	sr_rtrim(&c->res.err);
 	return 0;
@@ -479,8 +396,8 @@ static int check_started(struct run_ctx *c)
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
-		return fail(c, res->exit_code == 125 ? "create" : "collect",
-			    res->err.len ? res->err.buf : err.msg);
+		return fail_create(c, res->exit_code == 125 ? "create" : "collect",
+				   res->err.len ? res->err.buf : err.msg);
 	}
 	if (c->st.error[0] || !strcmp(c->st.status, "created"))
 		return fail(c, "start", c->st.error[0] ? c->st.error : strbuf_str(&res->err));
@@ -494,54 +411,6 @@ static int check_started(struct run_ctx *c)
 		return fail(c, "start", why);
 	mark_podman_oom(c);
 	return 0;
-}
-
-/* The hits of un_json (no token) that came from this run's own network:
- * the record's "untokened" evidence, or NULL for none. */
-static char *own_network_hits(struct run_ctx *c, const char *un_json)
-{
-	struct strbuf sb = STRBUF_INIT;
-	uint32_t net, mask;
-
-	if (!untokened_subnet(&net, &mask, c->net.gateway))
-		return NULL;
-	untokened_filter(&sb, un_json, net, mask, c->net.gateway);
-	if (sb.len <= 2) {
-		strbuf_release(&sb);
-		return NULL;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-static void collect_net(struct run_ctx *c)
-{
-	const struct spec *s = c->s;
-	struct record *rec = c->rec;
-	struct strbuf oob = STRBUF_INIT, stubs = STRBUF_INIT, un = STRBUF_INIT;
-
-	c->obs.oob_fired = net_session_oob_fired(c->sess, &c->oob_cause);
-	c->obs.oob_cause = c->oob_cause;
-	if (s->oracle.stub_name) {
-		c->obs.stub_matched =
-		    net_session_stub_match(c->sess, s->oracle.stub_name, s->oracle.stub_contains,
-					   s->oracle.stub_regex, &c->stub_cause);
-		c->obs.stub_cause = c->stub_cause;
-	}
-	net_session_evidence(c->sess, &oob, &stubs, &un);
-	rec->evidence.oob_json = strbuf_detach(&oob, NULL);
-	rec->evidence.stubs_json = strbuf_detach(&stubs, NULL);
-	sr_rtrim(&un);
-	if (un.len > 2)
-		rec->evidence.untokened_json = own_network_hits(c, un.buf);
-	if (un.len > 2) {
-		/* un is a JSON array: keep its elements for the report's list. */
-		pthread_mutex_lock(&c->r->lock);
-		if (c->r->unattributed.len)
-			strbuf_addch(&c->r->unattributed, ',');
-		strbuf_add(&c->r->unattributed, un.buf + 1, un.len - 2);
-		pthread_mutex_unlock(&c->r->lock);
-	}
-	strbuf_release(&un);
 }
 
 /* Artifacts the file oracle names, copied out of /work. */
@@ -637,7 +506,7 @@ static int observe(struct run_ctx *c)
 		 * reaches out after its main process exited. */
 		grace_wait(c);
 		net_session_stop(c->sess);
-		collect_net(c);
+		run_collect_net(c);
 	}
 	if (ensure_stopped(c) < 0)
 		return -1;
@@ -737,6 +606,7 @@ static void finish(struct run_ctx *c)
 	free(c->stub_cause);
 	free(c->relay_image);
 	free(c->name);
+	walls_release(&c->walls);
 }
 
 /* Step (warm): the token and a warm container with a fresh /work. */
@@ -799,7 +669,7 @@ static int warm_step_launch(struct run_ctx *c)
 void run_one(struct runner *r, struct run_job *job)
 {
 	static int (*const steps[])(struct run_ctx *) = {
-	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, setup_network,
+	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, run_setup_network,
 	    launch,	   check_started, observe,	decide,		 collect_more,
 	};
 	static int (*const warm_steps[])(struct run_ctx *) = {

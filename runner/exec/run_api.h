@@ -7,7 +7,7 @@
 
 #include "runner/engine/engine.h"
 #include "runner/engine/engine_api.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 
 struct run_api_in {
 	struct eapi *api;

@@ -1,4 +1,4 @@
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 #include "runner/exec/warm.h"
 
 #include <dirent.h>
@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
 
 #define HELPER_IN  "/sandrun/sr-idle"
@@ -89,6 +90,7 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 {
 	struct run_plan plan = {0};
 	struct strvec run = STRVEC_INIT, argv = STRVEC_INIT;
+	struct walls wl;
 	int rc;
 
 	workdir_paths(&w->wd, r->tmp_root, name);
@@ -106,7 +108,18 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	plan.owner = r->owner;
 	plan.work_dir = w->wd.work;
 	plan.payload_file = w->wd.payload;
+	walls_resolve(&wl, s, r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, w->wd.dir);
+	plan.runtime = wl.runtime;
+	plan.seccomp_file = wl.profile;
+	if (walls_write_profile(&wl, err) < 0) {
+		walls_release(&wl);
+		workdir_release(&w->wd, false);
+		memset(&w->wd, 0, sizeof(w->wd));
+		return -1;
+	}
 	runargs_build(&run, &plan);
+	walls_release(&wl);
 	warm_create_argv(&argv, &run, helper);
 	w->name = xstrdup(name);
 	w->engine = r->engine;

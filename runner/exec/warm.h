@@ -16,7 +16,7 @@
 
 #include "runner/exec/runner.h"
 #include "runner/spec/spec.h"
-#include "runner/exec/workdir.h"
+#include "runner/plan/workdir.h"
 
 struct warm {
 	char *name;	   /* the container serving runs; NULL when none is up */

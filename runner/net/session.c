@@ -602,6 +602,60 @@ static int check_opts(const struct net_session_opts *o, struct in_addr *addr, st
 	return 0;
 }
 
+/* Each stub's runtime state from its options; no listener yet. */
+static void init_stubs(struct net_session *s, const struct net_session_opts *o)
+{
+	for (size_t i = 0; i < o->nstubs; i++) {
+		struct stub_rt *st = &s->stubs[i];
+
+		st->name = xstrdup(o->stubs[i].name);
+		st->kind = o->stubs[i].kind;
+		st->kind_name = stub_kind_name(st->kind);
+		st->status = o->stubs[i].status ? o->stubs[i].status : 200;
+		st->has_body = o->stubs[i].body != NULL;
+		st->body = xstrdup(o->stubs[i].body ? o->stubs[i].body : "");
+		st->body_len = strlen(st->body);
+		st->l.fd = -1;
+		st->l.stub = (int)i;
+		st->l.freebind = o->freebind;
+	}
+}
+
+/* The wake-up event, the OOB listener, one a stub (fs stubs have none) and
+ * the DNS listener, all watched by the loop. */
+static int open_listeners(struct net_session *s, const struct net_session_opts *o,
+			  struct sr_err *err)
+{
+	int rc;
+
+	if ((rc = watch(s, &s->wake, err)) < 0)
+		return rc;
+	if ((rc = listen_on(&s->oob, IT_OOB, &s->addr, SOCK_STREAM, 0, err)) < 0 ||
+	    (rc = watch(s, &s->oob, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < s->nstubs; i++) {
+		struct stub_rt *st = &s->stubs[i];
+
+		if (st->kind == STUB_FS)
+			continue;
+		if ((rc = listen_on(&st->l, IT_STUB, &s->addr, SOCK_STREAM, 0, err)) < 0 ||
+		    (rc = watch(s, &st->l, err)) < 0) {
+			sr_err_wrap(err, "stub '%s'", st->name);
+			return rc;
+		}
+	}
+	/* A DNS listener the run asked for is as necessary as the TCP ones:
+	 * without it a DNS callback would read as "not confirmed". */
+	if (o->dns_port >= 0) {
+		if ((rc = listen_on(&s->dns, IT_DNS, &s->addr, SOCK_DGRAM, o->dns_port, err)) < 0 ||
+		    (rc = watch(s, &s->dns, err)) < 0)
+			return rc;
+	} else {
+		s->dns_error = xstrdup("dns disabled");
+	}
+	return 0;
+}
+
 int net_session_open(struct net_session **out, const struct net_session_opts *o, struct sr_err *err)
 {
 	struct net_session *s;
@@ -631,20 +685,7 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 	s->rbuf = xmalloc(RBUF_SIZE);
 	s->stubs = xcalloc(o->nstubs ? o->nstubs : 1, sizeof(*s->stubs));
 	s->nstubs = o->nstubs;
-	for (size_t i = 0; i < o->nstubs; i++) {
-		struct stub_rt *st = &s->stubs[i];
-
-		st->name = xstrdup(o->stubs[i].name);
-		st->kind = o->stubs[i].kind;
-		st->kind_name = stub_kind_name(st->kind);
-		st->status = o->stubs[i].status ? o->stubs[i].status : 200;
-		st->has_body = o->stubs[i].body != NULL;
-		st->body = xstrdup(o->stubs[i].body ? o->stubs[i].body : "");
-		st->body_len = strlen(st->body);
-		st->l.fd = -1;
-		st->l.stub = (int)i;
-		st->l.freebind = o->freebind;
-	}
+	init_stubs(s, o);
 	if (dns_name_to_wire(s->zone, &s->zone_len, domain) < 0) {
 		rc = sr_err_set(err, SR_EINVAL, "bad oob domain '%s'", domain);
 		goto fail;
@@ -657,31 +698,8 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 		rc = sr_err_set(err, SR_EFAIL, "cannot set up the event loop: %s", strerror(errno));
 		goto fail;
 	}
-	if ((rc = watch(s, &s->wake, err)) < 0)
+	if ((rc = open_listeners(s, o, err)) < 0)
 		goto fail;
-	if ((rc = listen_on(&s->oob, IT_OOB, &addr, SOCK_STREAM, 0, err)) < 0 ||
-	    (rc = watch(s, &s->oob, err)) < 0)
-		goto fail;
-	for (size_t i = 0; i < s->nstubs; i++) {
-		struct stub_rt *st = &s->stubs[i];
-
-		if (st->kind == STUB_FS)
-			continue;
-		if ((rc = listen_on(&st->l, IT_STUB, &addr, SOCK_STREAM, 0, err)) < 0 ||
-		    (rc = watch(s, &st->l, err)) < 0) {
-			sr_err_wrap(err, "stub '%s'", st->name);
-			goto fail;
-		}
-	}
-	/* A DNS listener the run asked for is as necessary as the TCP ones:
-	 * without it a DNS callback would read as "not confirmed". */
-	if (o->dns_port >= 0) {
-		if ((rc = listen_on(&s->dns, IT_DNS, &addr, SOCK_DGRAM, o->dns_port, err)) < 0 ||
-		    (rc = watch(s, &s->dns, err)) < 0)
-			goto fail;
-	} else {
-		s->dns_error = xstrdup("dns disabled");
-	}
 
 	/* The loop thread must not take the process's signals (SIGINT,
 	 * SIGTERM, SIGCHLD belong to the main thread's handling). */
@@ -700,149 +718,4 @@ int net_session_open(struct net_session **out, const struct net_session_opts *o,
 fail:
 	net_session_free(s);
 	return rc;
-}
-
-uint16_t net_session_oob_port(const struct net_session *s)
-{
-	return s ? s->oob.port : 0;
-}
-
-uint16_t net_session_dns_port(const struct net_session *s)
-{
-	return s && s->dns.fd >= 0 ? s->dns.port : 0;
-}
-
-const char *net_session_dns_error(const struct net_session *s)
-{
-	return s && s->dns_error ? s->dns_error : "";
-}
-
-uint16_t net_session_stub_port(const struct net_session *s, size_t i)
-{
-	if (!s || i >= s->nstubs || s->stubs[i].kind == STUB_FS)
-		return 0;
-	return s->stubs[i].l.port;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-void net_session_stop(struct net_session *s)
-{
-	if (!s || s->stopped)
-		return;
-	s->stopped = true;
-	if (s->thread_started) {
-		uint64_t one = 1;
-
-		while (write(s->wake.fd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
-		pthread_join(s->thread, NULL);
-		s->thread_started = false;
-	}
-	close_fd(&s->oob.fd);
-	close_fd(&s->dns.fd);
-	for (size_t i = 0; i < s->nstubs; i++)
-		close_fd(&s->stubs[i].l.fd);
-	close_fd(&s->wake.fd);
-	close_fd(&s->ep);
-}
-
-bool net_session_oob_fired(struct net_session *s, char **cause_out)
-{
-	if (cause_out)
-		*cause_out = NULL;
-	if (!s)
-		return false;
-	return ev_fired(&s->ev, cause_out);
-}
-
-bool net_session_stub_match(struct net_session *s, const char *stub_name, const char *contains,
-			    const char *regex, char **cause_out)
-{
-	regex_t re;
-	bool have_re = false, m = false;
-
-	if (cause_out)
-		*cause_out = NULL;
-	if (!s || !stub_name)
-		return false;
-	for (size_t i = 0; i < s->nstubs; i++) {
-		if (strcmp(s->stubs[i].name, stub_name))
-			continue;
-		if (regex) {
-			if (regcomp(&re, regex, REG_EXTENDED | REG_NOSUB) != 0)
-				return false;
-			have_re = true;
-		}
-		m = ev_stub_match(&s->ev, (int)i, s->stubs[i].name, s->stubs[i].kind_name, contains,
-				  have_re ? &re : NULL, cause_out);
-		if (have_re)
-			regfree(&re);
-		break;
-	}
-	return m;
-}
-
-void net_session_evidence(struct net_session *s, struct strbuf *oob_json, struct strbuf *stubs_json,
-			  struct strbuf *unattributed_json)
-{
-	struct strbuf t1 = STRBUF_INIT, t2 = STRBUF_INIT, t3 = STRBUF_INIT;
-	const char **names, **kinds;
-
-	if (!s)
-		return;
-	names = xcalloc(s->nstubs + 1, sizeof(*names));
-	kinds = xcalloc(s->nstubs + 1, sizeof(*kinds));
-	for (size_t i = 0; i < s->nstubs; i++) {
-		names[i] = s->stubs[i].name;
-		kinds[i] = s->stubs[i].kind_name;
-	}
-	ev_json(&s->ev, s->max_evidence, names, kinds, oob_json ? oob_json : &t1,
-		stubs_json ? stubs_json : &t2, unattributed_json ? unattributed_json : &t3);
-	free(names);
-	free(kinds);
-	strbuf_release(&t1);
-	strbuf_release(&t2);
-	strbuf_release(&t3);
-}
-
-void net_session_stats(struct net_session *s, struct net_stats *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->ev.lock);
-	out->oob_attributed = s->ev.n_attributed;
-	out->oob_unattributed = s->ev.n_unattributed;
-	out->stub_interactions = s->ev.n_stub;
-	out->dropped = s->ev.n_dropped;
-	out->connections = s->accepted;
-	out->refused = s->refused;
-	out->peak_connections = s->peak;
-	out->dns_packets = s->dns_packets;
-	pthread_mutex_unlock(&s->ev.lock);
-}
-
-void net_session_free(struct net_session *s)
-{
-	if (!s)
-		return;
-	net_session_stop(s);
-	for (size_t i = 0; i < s->nstubs; i++) {
-		free(s->stubs[i].name);
-		free(s->stubs[i].body);
-		kv_release(&s->stubs[i].kv);
-	}
-	free(s->stubs);
-	free(s->dns_error);
-	free(s->resp);
-	free(s->http);
-	free(s->rbuf);
-	ev_release(&s->ev);
-	free(s);
 }

@@ -185,123 +185,168 @@ static void wrong_args(struct strbuf *out, struct proto_span cmd)
 	strbuf_release(&m);
 }
 
+/* One function a command; argc >= 1, a[0] is the command's name. */
+#define REDIS_CMD(name)                                                                            \
+	static void name(struct conn *c, struct kv *kv, const struct proto_span *a, size_t argc)
+
+REDIS_CMD(r_ping)
+{
+	(void)kv;
+	if (argc == 1)
+		resp_put_simple(&c->out, "PONG");
+	else if (argc == 2)
+		resp_put_bulk(&c->out, a[1].p, a[1].len);
+	else
+		wrong_args(&c->out, a[0]);
+}
+
+REDIS_CMD(r_echo)
+{
+	(void)kv;
+	if (argc == 2)
+		resp_put_bulk(&c->out, a[1].p, a[1].len);
+	else
+		wrong_args(&c->out, a[0]);
+}
+
+REDIS_CMD(r_set)
+{
+	if (argc < 3)
+		wrong_args(&c->out, a[0]);
+	else if (!kv_set(kv, a[1], a[2].p, a[2].len))
+		resp_put_error(&c->out, "OOM sandrun stub memory limit reached");
+	else
+		resp_put_simple(&c->out, "OK");
+}
+
+/* GET key, MGET key... */
+REDIS_CMD(r_get)
+{
+	bool multi = arg_is(a[0], "MGET");
+
+	if (multi ? argc < 2 : argc != 2) {
+		wrong_args(&c->out, a[0]);
+		return;
+	}
+	if (multi)
+		resp_put_array_len(&c->out, argc - 1);
+	for (size_t i = 1; i < argc; i++) {
+		struct kv_ent *e = *kv_slot(kv, a[i]);
+		if (e)
+			resp_put_bulk(&c->out, e->val, e->vlen);
+		else
+			resp_put_null(&c->out);
+	}
+}
+
+/* DEL, UNLINK, EXISTS: how many of the keys there were (and remove them). */
+REDIS_CMD(r_del)
+{
+	bool del = !arg_is(a[0], "EXISTS");
+	long long n = 0;
+
+	if (argc < 2) {
+		wrong_args(&c->out, a[0]);
+		return;
+	}
+	for (size_t i = 1; i < argc; i++) {
+		struct kv_ent **p = kv_slot(kv, a[i]);
+		if (!*p)
+			continue;
+		n++;
+		if (del)
+			kv_free_ent(kv, p);
+	}
+	resp_put_int(&c->out, n);
+}
+
+/* INCR, DECR */
+REDIS_CMD(r_incr)
+{
+	struct kv_ent *e;
+	long long v = 0;
+	char num[32];
+
+	if (argc != 2) {
+		wrong_args(&c->out, a[0]);
+		return;
+	}
+	e = *kv_slot(kv, a[1]);
+	if (e && !parse_ll(e->val, e->vlen, &v)) {
+		resp_put_error(&c->out, "ERR value is not an integer or out of range");
+		return;
+	}
+	v += arg_is(a[0], "INCR") ? 1 : -1;
+	snprintf(num, sizeof(num), "%lld", v);
+	if (!kv_set(kv, a[1], num, strlen(num)))
+		resp_put_error(&c->out, "OOM sandrun stub memory limit reached");
+	else
+		resp_put_int(&c->out, v);
+}
+
+REDIS_CMD(r_command)
+{
+	(void)kv;
+	(void)a;
+	(void)argc;
+	resp_put_array_len(&c->out, 0);
+}
+
+REDIS_CMD(r_hello)
+{
+	struct strbuf *out = &c->out;
+
+	(void)kv;
+	if (argc >= 2 && !arg_is(a[1], "2")) {
+		resp_put_error(out, "NOPROTO sandrun's redis stub speaks RESP2 only");
+		return;
+	}
+	/* HELLO's map reply, flattened the RESP2 way. */
+	resp_put_array_len(out, 14);
+	resp_put_bulk(out, "server", 6);
+	resp_put_bulk(out, "redis", 5);
+	resp_put_bulk(out, "version", 7);
+	resp_put_bulk(out, "7.0.0", 5);
+	resp_put_bulk(out, "proto", 5);
+	resp_put_int(out, 2);
+	resp_put_bulk(out, "id", 2);
+	resp_put_int(out, 1);
+	resp_put_bulk(out, "mode", 4);
+	resp_put_bulk(out, "standalone", 10);
+	resp_put_bulk(out, "role", 4);
+	resp_put_bulk(out, "master", 6);
+	resp_put_bulk(out, "modules", 7);
+	resp_put_array_len(out, 0);
+}
+
+REDIS_CMD(r_quit)
+{
+	(void)kv;
+	(void)a;
+	(void)argc;
+	resp_put_simple(&c->out, "OK");
+	c->closing = true;
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct conn *c, struct kv *kv, const struct proto_span *a, size_t argc);
+} redis_cmds[] = {
+    {"PING", r_ping}, {"ECHO", r_echo}, {"SET", r_set},		{"GET", r_get},
+    {"MGET", r_get},  {"DEL", r_del},	{"UNLINK", r_del},	{"EXISTS", r_del},
+    {"INCR", r_incr}, {"DECR", r_incr}, {"COMMAND", r_command}, {"HELLO", r_hello},
+    {"QUIT", r_quit},
+};
+
 static void redis_exec(struct conn *c, struct kv *kv, const struct resp_cmd *cmd)
 {
-	const struct proto_span *a = cmd->argv;
-	struct strbuf *out = &c->out;
-	size_t argc = cmd->argc;
-
-	if (arg_is(a[0], "PING")) {
-		if (argc == 1)
-			resp_put_simple(out, "PONG");
-		else if (argc == 2)
-			resp_put_bulk(out, a[1].p, a[1].len);
-		else
-			wrong_args(out, a[0]);
-	} else if (arg_is(a[0], "ECHO")) {
-		if (argc == 2)
-			resp_put_bulk(out, a[1].p, a[1].len);
-		else
-			wrong_args(out, a[0]);
-	} else if (arg_is(a[0], "SET")) {
-		if (argc < 3)
-			wrong_args(out, a[0]);
-		else if (!kv_set(kv, a[1], a[2].p, a[2].len))
-			resp_put_error(out, "OOM sandrun stub memory limit reached");
-		else
-			resp_put_simple(out, "OK");
-	} else if (arg_is(a[0], "GET")) {
-		struct kv_ent *e;
-
-		if (argc != 2) {
-			wrong_args(out, a[0]);
+	for (size_t i = 0; i < SR_ARRAY_SIZE(redis_cmds); i++)
+		if (arg_is(cmd->argv[0], redis_cmds[i].name)) {
+			redis_cmds[i].fn(c, kv, cmd->argv, cmd->argc);
 			return;
 		}
-		e = *kv_slot(kv, a[1]);
-		if (e)
-			resp_put_bulk(out, e->val, e->vlen);
-		else
-			resp_put_null(out);
-	} else if (arg_is(a[0], "MGET")) {
-		if (argc < 2) {
-			wrong_args(out, a[0]);
-			return;
-		}
-		resp_put_array_len(out, argc - 1);
-		for (size_t i = 1; i < argc; i++) {
-			struct kv_ent *e = *kv_slot(kv, a[i]);
-			if (e)
-				resp_put_bulk(out, e->val, e->vlen);
-			else
-				resp_put_null(out);
-		}
-	} else if (arg_is(a[0], "DEL") || arg_is(a[0], "UNLINK") || arg_is(a[0], "EXISTS")) {
-		bool del = !arg_is(a[0], "EXISTS");
-		long long n = 0;
-
-		if (argc < 2) {
-			wrong_args(out, a[0]);
-			return;
-		}
-		for (size_t i = 1; i < argc; i++) {
-			struct kv_ent **p = kv_slot(kv, a[i]);
-			if (!*p)
-				continue;
-			n++;
-			if (del)
-				kv_free_ent(kv, p);
-		}
-		resp_put_int(out, n);
-	} else if (arg_is(a[0], "INCR") || arg_is(a[0], "DECR")) {
-		struct kv_ent *e;
-		long long v = 0;
-		char num[32];
-
-		if (argc != 2) {
-			wrong_args(out, a[0]);
-			return;
-		}
-		e = *kv_slot(kv, a[1]);
-		if (e && !parse_ll(e->val, e->vlen, &v)) {
-			resp_put_error(out, "ERR value is not an integer or out of range");
-			return;
-		}
-		v += arg_is(a[0], "INCR") ? 1 : -1;
-		snprintf(num, sizeof(num), "%lld", v);
-		if (!kv_set(kv, a[1], num, strlen(num)))
-			resp_put_error(out, "OOM sandrun stub memory limit reached");
-		else
-			resp_put_int(out, v);
-	} else if (arg_is(a[0], "COMMAND")) {
-		resp_put_array_len(out, 0);
-	} else if (arg_is(a[0], "HELLO")) {
-		if (argc >= 2 && !arg_is(a[1], "2")) {
-			resp_put_error(out, "NOPROTO sandrun's redis stub speaks RESP2 only");
-			return;
-		}
-		/* HELLO's map reply, flattened the RESP2 way. */
-		resp_put_array_len(out, 14);
-		resp_put_bulk(out, "server", 6);
-		resp_put_bulk(out, "redis", 5);
-		resp_put_bulk(out, "version", 7);
-		resp_put_bulk(out, "7.0.0", 5);
-		resp_put_bulk(out, "proto", 5);
-		resp_put_int(out, 2);
-		resp_put_bulk(out, "id", 2);
-		resp_put_int(out, 1);
-		resp_put_bulk(out, "mode", 4);
-		resp_put_bulk(out, "standalone", 10);
-		resp_put_bulk(out, "role", 4);
-		resp_put_bulk(out, "master", 6);
-		resp_put_bulk(out, "modules", 7);
-		resp_put_array_len(out, 0);
-	} else if (arg_is(a[0], "QUIT")) {
-		resp_put_simple(out, "OK");
-		c->closing = true;
-	} else {
-		/* Anything else succeeds: the stub is there to be talked to. */
-		resp_put_simple(out, "OK");
-	}
+	/* Anything else succeeds: the stub is there to be talked to. */
+	resp_put_simple(&c->out, "OK");
 }
 
 void stub_redis_process(struct net_session *s, struct conn *c)
@@ -491,6 +536,148 @@ static void pg_startup(struct net_session *s, struct conn *c, const struct pg_ms
 	c->pg->ready = true;
 }
 
+/* Query: a simple query. */
+static void pg_on_query(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	const char *sql;
+	size_t len;
+
+	if (pg_decode_query(&sql, &len, m->body, m->len) < 0) {
+		pg_record(s, c, "malformed query", m->body, m->len);
+		pg_fatal(c, "08P01", "invalid Query message");
+		return;
+	}
+	pg_record(s, c, "query", sql, len);
+	pg_simple_query(c, sql, len);
+}
+
+/* Parse: a prepared statement. */
+static void pg_on_parse(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	struct pg_parse p;
+	struct pg_named *st;
+	unsigned n;
+
+	if (pg_decode_parse(&p, m->body, m->len) < 0) {
+		pg_record(s, c, "malformed parse", m->body, m->len);
+		pg_ext_error(c, "08P01", "invalid Parse message");
+		return;
+	}
+	pg_record(s, c, "parse", p.sql, p.sql_len);
+	if (*p.stmt && pg_find(pg->stmts, p.stmt)) {
+		pg_ext_error(c, "42P05", "prepared statement already exists");
+		return;
+	}
+	st = pg_slot(pg->stmts, p.stmt);
+	if (!st) {
+		pg_ext_error(c, "53000", "too many prepared statements");
+		return;
+	}
+	n = pg_count_placeholders(p.sql, p.sql_len);
+	st->nparams = n > p.ntypes ? n : p.ntypes;
+	pg_first_tag(p.sql, p.sql_len, st->tag, sizeof(st->tag), &st->rows);
+	pg_put_simple(&c->out, '1');
+}
+
+/* Bind: a portal of a statement. */
+static void pg_on_bind(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_bind b;
+	struct pg_named *st, *po;
+
+	if (pg_decode_bind(&b, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Bind message");
+		return;
+	}
+	st = pg_find(pg->stmts, b.stmt);
+	if (!st) {
+		pg_ext_error(c, "26000", "prepared statement does not exist");
+		return;
+	}
+	po = pg_slot(pg->portals, b.portal);
+	if (!po) {
+		pg_ext_error(c, "53000", "too many portals");
+		return;
+	}
+	snprintf(po->tag, sizeof(po->tag), "%s", st->tag);
+	po->rows = st->rows;
+	pg_put_simple(&c->out, '2');
+}
+
+/* Describe a statement or portal. */
+static void pg_on_describe(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *t;
+	const char *name;
+	char what;
+
+	if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Describe message");
+		return;
+	}
+	t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
+	if (!t) {
+		pg_ext_error(c, what == 'S' ? "26000" : "34000",
+			     what == 'S' ? "prepared statement does not exist"
+					 : "portal does not exist");
+		return;
+	}
+	if (what == 'S')
+		pg_put_parameter_description(&c->out, t->nparams, 25 /* text */);
+	if (t->rows)
+		pg_put_row_description_empty(&c->out);
+	else
+		pg_put_no_data(&c->out);
+}
+
+/* Execute a portal. */
+static void pg_on_execute(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *po;
+	const char *portal;
+	uint32_t max_rows;
+
+	if (pg_decode_execute(&portal, &max_rows, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Execute message");
+		return;
+	}
+	po = pg_find(pg->portals, portal);
+	if (!po) {
+		pg_ext_error(c, "34000", "portal does not exist");
+		return;
+	}
+	if (po->tag[0])
+		pg_put_command_complete(&c->out, po->tag);
+	else
+		pg_put_empty_query(&c->out);
+}
+
+/* Close a statement or portal. */
+static void pg_on_close(struct net_session *s, struct conn *c, const struct pg_msg *m)
+{
+	struct pg_conn *pg = c->pg;
+	(void)s;
+	struct pg_named *t;
+	const char *name;
+	char what;
+
+	if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
+		pg_ext_error(c, "08P01", "invalid Close message");
+		return;
+	}
+	t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
+	if (t)
+		t->used = false;
+	pg_put_simple(&c->out, '3');
+}
+
 static void pg_message(struct net_session *s, struct conn *c, const struct pg_msg *m)
 {
 	struct pg_conn *pg = c->pg;
@@ -498,127 +685,24 @@ static void pg_message(struct net_session *s, struct conn *c, const struct pg_ms
 	if (pg->skip_to_sync && m->type != 'S' && m->type != 'X')
 		return;
 	switch (m->type) {
-	case 'Q': {
-		const char *sql;
-		size_t len;
-
-		if (pg_decode_query(&sql, &len, m->body, m->len) < 0) {
-			pg_record(s, c, "malformed query", m->body, m->len);
-			pg_fatal(c, "08P01", "invalid Query message");
-			return;
-		}
-		pg_record(s, c, "query", sql, len);
-		pg_simple_query(c, sql, len);
+	case 'Q':
+		pg_on_query(s, c, m);
 		return;
-	}
-	case 'P': {
-		struct pg_parse p;
-		struct pg_named *st;
-		unsigned n;
-
-		if (pg_decode_parse(&p, m->body, m->len) < 0) {
-			pg_record(s, c, "malformed parse", m->body, m->len);
-			pg_ext_error(c, "08P01", "invalid Parse message");
-			return;
-		}
-		pg_record(s, c, "parse", p.sql, p.sql_len);
-		if (*p.stmt && pg_find(pg->stmts, p.stmt)) {
-			pg_ext_error(c, "42P05", "prepared statement already exists");
-			return;
-		}
-		st = pg_slot(pg->stmts, p.stmt);
-		if (!st) {
-			pg_ext_error(c, "53000", "too many prepared statements");
-			return;
-		}
-		n = pg_count_placeholders(p.sql, p.sql_len);
-		st->nparams = n > p.ntypes ? n : p.ntypes;
-		pg_first_tag(p.sql, p.sql_len, st->tag, sizeof(st->tag), &st->rows);
-		pg_put_simple(&c->out, '1');
+	case 'P':
+		pg_on_parse(s, c, m);
 		return;
-	}
-	case 'B': {
-		struct pg_bind b;
-		struct pg_named *st, *po;
-
-		if (pg_decode_bind(&b, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Bind message");
-			return;
-		}
-		st = pg_find(pg->stmts, b.stmt);
-		if (!st) {
-			pg_ext_error(c, "26000", "prepared statement does not exist");
-			return;
-		}
-		po = pg_slot(pg->portals, b.portal);
-		if (!po) {
-			pg_ext_error(c, "53000", "too many portals");
-			return;
-		}
-		snprintf(po->tag, sizeof(po->tag), "%s", st->tag);
-		po->rows = st->rows;
-		pg_put_simple(&c->out, '2');
+	case 'B':
+		pg_on_bind(s, c, m);
 		return;
-	}
-	case 'D': {
-		struct pg_named *t;
-		const char *name;
-		char what;
-
-		if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Describe message");
-			return;
-		}
-		t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
-		if (!t) {
-			pg_ext_error(c, what == 'S' ? "26000" : "34000",
-				     what == 'S' ? "prepared statement does not exist"
-						 : "portal does not exist");
-			return;
-		}
-		if (what == 'S')
-			pg_put_parameter_description(&c->out, t->nparams, 25 /* text */);
-		if (t->rows)
-			pg_put_row_description_empty(&c->out);
-		else
-			pg_put_no_data(&c->out);
+	case 'D':
+		pg_on_describe(s, c, m);
 		return;
-	}
-	case 'E': {
-		struct pg_named *po;
-		const char *portal;
-		uint32_t max_rows;
-
-		if (pg_decode_execute(&portal, &max_rows, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Execute message");
-			return;
-		}
-		po = pg_find(pg->portals, portal);
-		if (!po) {
-			pg_ext_error(c, "34000", "portal does not exist");
-			return;
-		}
-		if (po->tag[0])
-			pg_put_command_complete(&c->out, po->tag);
-		else
-			pg_put_empty_query(&c->out);
+	case 'E':
+		pg_on_execute(s, c, m);
 		return;
-	}
-	case 'C': {
-		struct pg_named *t;
-		const char *name;
-		char what;
-
-		if (pg_decode_target(&what, &name, m->body, m->len) < 0) {
-			pg_ext_error(c, "08P01", "invalid Close message");
-			return;
-		}
-		t = pg_find(what == 'S' ? pg->stmts : pg->portals, name);
-		if (t)
-			t->used = false;
-		pg_put_simple(&c->out, '3');
+	case 'C':
+		pg_on_close(s, c, m);
 		return;
-	}
 	case 'S':
 		pg->skip_to_sync = false;
 		/* The unnamed portal ends with the implicit transaction. */

@@ -253,132 +253,6 @@ static void add_artifact(struct strbuf *sb, const char *dir, const char *name,
 
 /* ---- page parts ---- */
 
-static const char page_css[] =
-    ":root{--bg:#fff;--fg:#1b1f24;--mute:#59636e;--line:#d1d9e0;--bad:#b42318;--ok:#1a7f37;"
-    "--error:#8250df;--confirmed:#cf222e;--crash:#bc4c00;--oom:#9a6700;--timeout:#0969da;"
-    "--not_confirmed:#6e7781}\n"
-    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--fg);"
-    "background:var(--bg);margin:0 auto;padding:1em 2em;max-width:1400px}\n"
-    "h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.15em;margin:1.2em 0 .4em}\n"
-    "code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}\n"
-    "pre{background:#f6f8fa;border:1px solid var(--line);padding:.5em;max-height:24em;"
-    "overflow:auto;white-space:pre-wrap;word-break:break-all}\n"
-    "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:.5em 0}\n"
-    "dl.meta dt{color:var(--mute)}dl.meta dd{margin:0}\n"
-    "table{border-collapse:collapse}th,td{border-bottom:1px solid var(--line);padding:.3em .5em;"
-    "text-align:left;vertical-align:top}\n"
-    "#verdicts{width:100%}#verdicts th{cursor:pointer;user-select:none;white-space:nowrap}\n"
-    "#verdicts th[aria-sort=ascending]::after{content:' \\25B2'}"
-    "#verdicts th[aria-sort=descending]::after{content:' \\25BC'}\n"
-    "tr.verdict{cursor:pointer}tr.verdict:hover{background:#f6f8fa}"
-    "tr.verdict.mismatch{background:#fff1f0}\n"
-    "tr.runs>td{padding:0 .5em 0 2em;border-bottom:none}tr.runs details>summary{color:var(--mute)"
-    ";cursor:pointer;padding:.1em 0}\n"
-    ".st-bad{color:var(--bad);font-weight:600}.st-ok{color:var(--ok)}\n"
-    ".o{display:inline-block;padding:0 .45em;border-radius:.8em;color:#fff;font-size:12px}\n"
-    ".o-error{background:var(--error)}.o-confirmed{background:var(--confirmed)}"
-    ".o-crash{background:var(--crash)}.o-oom{background:var(--oom)}"
-    ".o-timeout{background:var(--timeout)}.o-not_confirmed{background:var(--not_confirmed)}"
-    ".o-none{background:#aaa}\n"
-    ".flaky{color:#9a6700;border:1px solid #d4a72c;border-radius:.8em;padding:0 .4em;"
-    "font-size:12px;margin-left:.3em}\n"
-    ".run{border-left:3px solid var(--line);margin:.6em 0;padding:.1em .8em}\n"
-    ".run h4{margin:.2em 0}.ev{font-size:12px}.ev td,.ev th{padding:.1em .4em}\n"
-    ".repro{display:flex;gap:.5em;align-items:flex-start}.repro pre{flex:1;margin:0}\n"
-    "#filters{display:flex;flex-wrap:wrap;gap:1em;align-items:center;margin:1em 0 .5em}\n"
-    "#timeline .tl-row{display:grid;grid-template-columns:16em 1fr;gap:.5em;margin:2px 0}\n"
-    "#timeline .lane{position:relative;height:18px;background:#f6f8fa}\n"
-    "#timeline .lane-label{font-size:11px;color:var(--mute);overflow:hidden;"
-    "white-space:nowrap;text-overflow:ellipsis}\n"
-    "#timeline .bar{position:absolute;top:2px;height:14px;min-width:2px;border-radius:2px;"
-    "cursor:pointer;opacity:.85}\n"
-    "#timeline .bar.o-error{background:var(--error)}#timeline .bar.o-confirmed{background:"
-    "var(--confirmed)}#timeline .bar.o-crash{background:var(--crash)}#timeline .bar.o-oom{"
-    "background:var(--oom)}#timeline .bar.o-timeout{background:var(--timeout)}"
-    "#timeline .bar.o-not_confirmed{background:var(--not_confirmed)}\n"
-    ".muted{color:var(--mute)}\n";
-
-/* The page's only script: filter, sort, expand, copy. It reads the page's
- * own DOM and the URL fragment, and writes only attributes and textContent,
- * never HTML. */
-static const char page_js[] =
-    "(function(){'use strict';\n"
-    "var tbl=document.getElementById('verdicts');if(!tbl)return;\n"
-    "var tbody=tbl.tBodies[0];\n"
-    "function pairs(){var out=[],rows=tbody.rows;for(var i=0;i<rows.length;i++){"
-    "if(rows[i].classList.contains('verdict'))out.push([rows[i],rows[i].nextElementSibling]);}"
-    "return out;}\n"
-    "var fo=document.getElementById('f-outcome'),fm=document.getElementById('f-match'),"
-    "ff=document.getElementById('f-flaky'),fq=document.getElementById('f-q'),"
-    "shown=document.getElementById('shown');\n"
-    "var state={outcome:'',match:'',flaky:'',q:''};\n"
-    "function readHash(){var s={outcome:'',match:'',flaky:'',q:''};"
-    "var h=location.hash.replace(/^#/,'');if(h)h.split('&').forEach(function(kv){"
-    "var i=kv.indexOf('='),k=i<0?kv:kv.slice(0,i),v=i<0?'':kv.slice(i+1);"
-    "try{v=decodeURIComponent(v.replace(/\\+/g,' '));}catch(e){}"
-    "if(Object.prototype.hasOwnProperty.call(s,k))s[k]=v;});return s;}\n"
-    "function writeHash(){var p=[];['outcome','match','flaky','q'].forEach(function(k){"
-    "if(state[k])p.push(k+'='+encodeURIComponent(state[k]));});"
-    "var h=p.length?'#'+p.join('&'):' ';"
-    "try{history.replaceState(null,'',h===' '?location.pathname+location.search:h);}catch(e){}}\n"
-    "function setSel(sel,val){sel.value=val;if(sel.value!==val)sel.value='';}\n"
-    "function normMatch(m){return m==='0'?'mismatch':m==='1'?'match':m;}\n"
-    "function toControls(){setSel(fo,state.outcome);setSel(fm,normMatch(state.match));"
-    "ff.checked=state.flaky==='1'||state.flaky==='true';fq.value=state.q;}\n"
-    "function apply(){var outs=state.outcome?state.outcome.split(','):[];"
-    "var m=normMatch(state.match);"
-    "var fl=state.flaky==='1'||state.flaky==='true',q=state.q.toLowerCase(),n=0;"
-    "pairs().forEach(function(p){var d=p[0].dataset,ok=true;"
-    "if(outs.length&&outs.indexOf(d.outcome)<0)ok=false;"
-    "if(m==='mismatch'&&d.match!=='0')ok=false;if(m==='match'&&d.match!=='1')ok=false;"
-    "if(fl&&d.flaky!=='1')ok=false;"
-    "if(q&&d.name.toLowerCase().indexOf(q)<0)ok=false;"
-    "p[0].hidden=!ok;if(p[1])p[1].hidden=!ok;if(ok)n++;});"
-    "tbl.setAttribute('data-visible',String(n));"
-    "tbl.setAttribute('data-filter',location.hash.replace(/^#/,''));"
-    "shown.textContent=n+' of '+pairs().length+' verdicts shown';}\n"
-    "function fromControls(){state.outcome=fo.value;state.match=fm.value;"
-    "state.flaky=ff.checked?'1':'';state.q=fq.value;writeHash();apply();}\n"
-    "[fo,fm,ff].forEach(function(e){e.addEventListener('change',fromControls);});\n"
-    "fq.addEventListener('input',fromControls);\n"
-    "function load(){state=readHash();toControls();apply();}\n"
-    "window.addEventListener('hashchange',load);load();\n"
-    "function key(row,col){var c=row.cells[col];if(!c)return '';"
-    "return c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;}\n"
-    "var ths=tbl.tHead.rows[0].cells;\n"
-    "Array.prototype.forEach.call(ths,function(th,col){th.tabIndex=0;"
-    "th.addEventListener('keydown',function(ev){if(ev.key==='Enter'||ev.key===' '){"
-    "ev.preventDefault();th.click();}});th.addEventListener('click',function(){"
-    "var dir=th.getAttribute('aria-sort')==='ascending'?-1:1;"
-    "Array.prototype.forEach.call(ths,function(o){o.removeAttribute('aria-sort');});"
-    "th.setAttribute('aria-sort',dir>0?'ascending':'descending');"
-    "var ps=pairs();ps.forEach(function(p,i){p.i=i;});"
-    "ps.sort(function(a,b){var x=key(a[0],col),y=key(b[0],col),"
-    "nx=parseFloat(x),ny=parseFloat(y),r;"
-    "if(x!==''&&y!==''&&!isNaN(nx)&&!isNaN(ny)&&isFinite(x)&&isFinite(y))r=nx-ny;"
-    "else r=x<y?-1:x>y?1:0;return r*dir||a.i-b.i;});"
-    "ps.forEach(function(p){tbody.appendChild(p[0]);if(p[1])tbody.appendChild(p[1]);});});});\n"
-    "function openRow(tr){var det=tr.nextElementSibling&&"
-    "tr.nextElementSibling.querySelector('details');if(det)det.open=!det.open;}\n"
-    "tbody.addEventListener('click',function(ev){var t=ev.target;"
-    "if(t.closest('a,button,summary,pre,input'))return;var tr=t.closest('tr.verdict');"
-    "if(tr)openRow(tr);});\n"
-    "document.addEventListener('click',function(ev){var b=ev.target.closest('button.copy');"
-    "if(b){var pre=b.parentNode.querySelector('pre');var text=pre?pre.textContent:'';"
-    "function done(){b.textContent='copied';setTimeout(function(){b.textContent='copy';},"
-    "1500);}\n"
-    "function fallback(){var ta=document.createElement('textarea');ta.value=text;"
-    "document.body.appendChild(ta);ta.select();try{document.execCommand('copy');done();}"
-    "catch(e){}document.body.removeChild(ta);}\n"
-    "if(navigator.clipboard&&navigator.clipboard.writeText)"
-    "navigator.clipboard.writeText(text).then(done,fallback);else fallback();return;}\n"
-    "var bar=ev.target.closest('#timeline .bar');if(bar){"
-    "var tr=document.getElementById(bar.getAttribute('data-verdict'));"
-    "if(tr){var det=tr.nextElementSibling.querySelector('details');if(det)det.open=true;"
-    "var run=document.getElementById('run-'+bar.getAttribute('data-seq'));"
-    "(run||tr).scrollIntoView({block:'center'});}}});\n"
-    "})();\n";
-
 static void meta_row(struct strbuf *sb, const char *id, const char *label, const char *value)
 {
 	strbuf_addf(sb, "<dt>%s</dt><dd id=\"meta-%s\">", label, id);
@@ -578,6 +452,8 @@ static void add_run(struct strbuf *sb, size_t seq, const struct record *r,
 	strbuf_addf(sb, "<dt>pinned / cached</dt><dd>%s / %s</dd>\n", r->pinned ? "yes" : "no",
 		    r->cached ? "yes" : "no");
 	dl_json(sb, "network", jat(d, "isolation.network"));
+	dl_json(sb, "runtime", jat(d, "isolation.runtime"));
+	dl_json(sb, "seccomp", jat(d, "isolation.seccomp"));
 	if (r->isolation.network && strcmp(r->isolation.network, "none") &&
 	    strcmp(r->isolation.network, "open") && !r->isolation.firewall && !r->cached &&
 	    r->outcome != OUTCOME_ERROR)
@@ -808,7 +684,7 @@ int report_html_write(struct strbuf *out, const struct run_meta *meta, const str
 	h_esc(out, meta->run_id);
 	strbuf_addf(out,
 		    "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>sandrun report</h1>\n",
-		    page_css);
+		    report_html_style);
 	add_meta(out, meta);
 	add_counts(out, recs, n, v, nv);
 	strbuf_addstr(out, "<h2>Verdicts</h2>\n");
@@ -816,7 +692,8 @@ int report_html_write(struct strbuf *out, const struct run_meta *meta, const str
 	add_table(out, recs, docs, v, nv, o);
 	add_timeline(out, recs, docs, n, v, nv, o->timing);
 	add_unattributed(out, meta->unattributed_json);
-	strbuf_addf(out, "<script nonce=\"%s\">\n%s</script>\n</body>\n</html>\n", nonce, page_js);
+	strbuf_addf(out, "<script nonce=\"%s\">\n%s</script>\n</body>\n</html>\n", nonce,
+		    report_html_script);
 	for (size_t i = 0; i < n; i++)
 		json_free(docs[i]);
 	free(docs);
@@ -856,5 +733,5 @@ void report_html_escape(struct strbuf *sb, const char *s)
 
 const char *report_html_css(void)
 {
-	return page_css;
+	return report_html_style;
 }

@@ -56,6 +56,9 @@ int report_html_write_file(const char *path, const struct run_meta *meta, const 
 			   size_t n, const struct verdict *v, size_t nv,
 			   const struct html_timing *timing, struct sr_err *err);
 
+/* The page's style sheet and script (report_html_assets.c). */
+extern const char report_html_style[], report_html_script[];
+
 /* For other pages in the report's look (diff_html.c): h_esc's escaping
  * (text and quoted attributes) and the page's stylesheet. */
 struct strbuf;

@@ -2,6 +2,7 @@
  * lifetime. Parsing is split by concern: spec_yaml.c (the libyaml adapter),
  * spec_validate.c (DESIGN §4 key by key), spec_discover.c (finding specs). */
 #include "runner/spec/spec_int.h"
+#include "runner/spec/spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -133,6 +134,8 @@ void spec_release(struct spec *s)
 	free(s->name);
 	free(s->toolchain);
 	free(s->workdir);
+	free(s->runtime);
+	free(s->seccomp);
 	free(s->corpus);
 	strvec_clear(&s->command);
 	strvec_clear(&s->env_keys);

@@ -2,6 +2,7 @@
  * The YAML stream is loaded into a small private tree (spec_int.h) that keeps
  * every node's position. Every error is "file:line:col: what", SR_EINVAL. */
 #include "runner/spec/spec_int.h"
+#include "runner/spec/spec.h"
 
 #include <string.h>
 #include <yaml.h>

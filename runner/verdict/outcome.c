@@ -5,10 +5,9 @@
 #include <string.h>
 
 static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-    "ERROR: MemorySanitizer",  "WARNING: ThreadSanitizer",
-    "ERROR: ThreadSanitizer",  "ERROR: HWAddressSanitizer",
-    "ERROR: libFuzzer",	       "SUMMARY: UndefinedBehaviorSanitizer",
+    "ERROR: AddressSanitizer",	 "ERROR: LeakSanitizer",     "ERROR: MemorySanitizer",
+    "WARNING: MemorySanitizer",	 "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+    "ERROR: HWAddressSanitizer", "ERROR: libFuzzer",	     "SUMMARY: UndefinedBehaviorSanitizer",
     ": runtime error: ",
 };
 
@@ -180,6 +179,26 @@ const char *verdict_signame(int sig, char *buf, size_t bufsz)
 	return buf;
 }
 
+/* The cause of the first oracle that fired on the run's own evidence (OOB,
+ * stub traffic, output, exit code), or NULL. Files are judged later: a
+ * crash's leftovers are not a confirmation. */
+static char *oracle_cause(const struct oracle * or, const struct run_obs *o)
+{
+	if (or->oob && o->oob_fired)
+		return xstrdup(o->oob_cause ? o->oob_cause : "oob callback");
+	if (or->stub_name && o->stub_matched)
+		return xstrdup(o->stub_cause ? o->stub_cause : "stub traffic matched");
+	if (output_has(o->stdout_tail, o->stdout_len, or->stdout_sub))
+		return xasprintf("stdout contains '%s'", or->stdout_sub);
+	if (output_has(o->stderr_tail, o->stderr_len, or->stderr_sub))
+		return xasprintf("stderr contains '%s'", or->stderr_sub);
+	if (or->n_exit_codes && o->exit_code >= 0 && !o->timed_out && !o->oom)
+		for (size_t i = 0; i < or->n_exit_codes; i++)
+			if (or->exit_codes[i] == o->exit_code)
+				return xasprintf("exit code %d", o->exit_code);
+	return NULL;
+}
+
 void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome *out, char **cause,
 		    bool *fired)
 {
@@ -191,34 +210,9 @@ void verdict_decide(const struct spec *s, const struct run_obs *o, enum outcome 
 
 	*fired = false;
 	*cause = NULL;
-	if (or->oob && o->oob_fired) {
+	if ((*cause = oracle_cause(or, o))) {
 		*out = OUTCOME_CONFIRMED;
-		*cause = xstrdup(o->oob_cause ? o->oob_cause : "oob callback");
 		goto confirmed;
-	}
-	if (or->stub_name && o->stub_matched) {
-		*out = OUTCOME_CONFIRMED;
-		*cause = xstrdup(o->stub_cause ? o->stub_cause : "stub traffic matched");
-		goto confirmed;
-	}
-	if (output_has(o->stdout_tail, o->stdout_len, or->stdout_sub)) {
-		*out = OUTCOME_CONFIRMED;
-		*cause = xasprintf("stdout contains '%s'", or->stdout_sub);
-		goto confirmed;
-	}
-	if (output_has(o->stderr_tail, o->stderr_len, or->stderr_sub)) {
-		*out = OUTCOME_CONFIRMED;
-		*cause = xasprintf("stderr contains '%s'", or->stderr_sub);
-		goto confirmed;
-	}
-	if (or->n_exit_codes && o->exit_code >= 0 && !o->timed_out && !o->oom) {
-		for (size_t i = 0; i < or->n_exit_codes; i++) {
-			if (or->exit_codes[i] == o->exit_code) {
-				*out = OUTCOME_CONFIRMED;
-				*cause = xasprintf("exit code %d", o->exit_code);
-				goto confirmed;
-			}
-		}
 	}
 	san = sanitizer_line_n(o->stderr_tail, stream_len(o->stderr_tail, o->stderr_len), &san_len);
 	if (!san)

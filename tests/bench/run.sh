@@ -13,7 +13,10 @@
 #   4. fuzzing: libFuzzer exec/s inside sandrun against the host pinned to
 #      one CPU, plus bare docker with and without the CPU quota and seccomp;
 #   5. the OOB listener benchmark (build/bench/net_bench);
-#   6. pin (BENCH_ONLY=pin, issue 22): a >= 200 MB image pinned through the
+#   6. walls (issue 20): per-run cost under runsc against runc (trivial
+#      harnesses, sandrun -j 1), the strict seccomp profile against the
+#      engine's default, and libFuzzer exec/s under runsc against runc.
+#   7. pin (BENCH_ONLY=pin, issue 22): a >= 200 MB image pinned through the
 #      registry API against the pull-based --via-engine path (image removed
 #      from the engine before each pull), and a catalogue of 50 tags pinned in
 #      one invocation against 50 sequential `curl -I` requests.
@@ -37,11 +40,11 @@ WARM_PAYLOADS=20
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm load fuzz net pin}
+ONLY=${BENCH_ONLY:-trivial warm load fuzz net pin walls}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | load | fuzz | net | pin) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net pin, got '$sec'" >&2 && exit 2 ;;
+	trivial | warm | load | fuzz | net | pin | walls) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm load fuzz net pin walls, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -374,6 +377,42 @@ bench_net()
 	fi
 }
 
+# ------------------------------------------------------------ 6. walls
+bench_walls()
+{
+	local n=${NS%% *} k t0 t1 t2 t3 a b c d e f
+	if ! docker info --format '{{json .Runtimes}}' | jq -e 'has("runsc")' >/dev/null; then
+		summary "walls: runtime runsc not registered (ci/setup-runsc.sh)"
+		return
+	fi
+	gen_specs "$TMP/walls-$n" "$n"
+	mkdir -p "$TMP/wfuzz/work"
+	cp "$FUZZ_BIN" "$TMP/wfuzz/work/fuzz_target" 2>/dev/null || die "no $FUZZ_BIN (make bench builds it in the fuzz part)"
+	printf 'name: walls-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\ncommand: ["/work/fuzz_target", "-max_total_time=%d", "-print_final_stats=1", "-seed=1"]\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle: {crash: true}\nexpect: not_confirmed\n' \
+		"$FUZZ_SECONDS" $((FUZZ_SECONDS * 3 + 30)) >"$TMP/wfuzz/fuzz.yaml"
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr run -j 1 --runtime runc "$TMP/walls-$n" >/dev/null || die "runc trivial runs failed"
+		t1=$(now)
+		sr run -j 1 --runtime runsc "$TMP/walls-$n" >/dev/null || die "runsc trivial runs failed"
+		t2=$(now)
+		sr run -j 1 --runtime runc --seccomp default "$TMP/walls-$n" >/dev/null || die "seccomp default runs failed"
+		t3=$(now)
+		a=$(calc "($t1 - $t0) / $n") b=$(calc "($t2 - $t1) / $n") c=$(calc "($t3 - $t2) / $n")
+		add w.run "$(ratio "$b" "$a")"
+		add w.sec "$(ratio "$a" "$c")"
+		sr run -j 1 --runtime runc --report "json:$TMP/wf-runc.json" "$TMP/wfuzz" >/dev/null || true
+		sr run -j 1 --runtime runsc --report "json:$TMP/wf-runsc.json" "$TMP/wfuzz" >/dev/null || true
+		d=$(jq -r '.records[0].fuzz.exec_per_s // empty' "$TMP/wf-runc.json")
+		e=$(jq -r '.records[0].fuzz.exec_per_s // empty' "$TMP/wf-runsc.json")
+		f=$(ratio "$e" "$d")
+		add w.fuzz "$f"
+		printf '  round %d walls: per run runc %.3f s, runsc %.3f s (%s), runc+seccomp default %.3f s (strict/default %s); fuzz exec/s runc %s, runsc %s (%s)\n' \
+			"$k" "$a" "$b" "$(ratio "$b" "$a")" "$c" "$(ratio "$a" "$c")" "${d:-n/a}" "${e:-n/a}" "$f"
+	done
+	summary "walls: per-run cost runsc/runc $(med w.run), strict/default seccomp $(med w.sec) (N=$n, -j 1); libFuzzer exec/s runsc/runc $(med w.fuzz) (${FUZZ_SECONDS}s runs)"
+}
+
 # ------------------------------------------------------------ 6. pin
 PIN_REG=${SANDRUN_REGISTRY_PORT:+127.0.0.1:$SANDRUN_REGISTRY_PORT}
 PIN_REG=${PIN_REG:-127.0.0.1:5000}
@@ -458,7 +497,7 @@ bench_pin()
 
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | fuzz) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+	trivial | warm | fuzz | walls) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
 		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
 	esac
 	"bench_$sec"

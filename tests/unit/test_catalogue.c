@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
 #include "catalogue/pin.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -839,27 +840,13 @@ static int make_tmpdir(void **state)
 
 static int remove_tmpdir(void **state)
 {
-	char cmd[64];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_remove_dir(tmpdir);
 }
 
 static char *write_tmp(const char *name, const char *text)
 {
-	char *path = xasprintf("%s/%s", tmpdir, name);
-	struct sr_err err = SR_ERR_INIT;
-	assert_int_equal(sr_write_file_atomic(path, text, strlen(text), &err), 0);
-	return path;
-}
-
-static char *slurp(const char *path)
-{
-	struct sr_err err = SR_ERR_INIT;
-	char *buf;
-	size_t len;
-	assert_int_equal(sr_read_file(path, &buf, &len, &err), 0);
-	return buf;
+	return tu_temp_file(tmpdir, name, text);
 }
 
 static ino_t inode_of(const char *path)
@@ -901,7 +888,7 @@ static void test_catalogue__pin_resolves_entries_independently(void **state)
 	assert_string_equal(catalogue_find(&c, "moved")->digest, D2);
 	assert_string_equal(catalogue_find(&c, "moved")->platform_digest, D3);
 	assert_string_equal(catalogue_find(&c, "broken")->digest, "");
-	text = slurp(path);
+	text = tu_slurp(path);
 	assert_string_equal(text,
 			    "# catalogue under test\n"
 			    "[[image]]\ntoolchain_id = \"same\"\nbase = \"x:1\"\ndigest = \"" D1
@@ -960,7 +947,7 @@ static void test_catalogue__pin_only_selected_and_no_write_when_unchanged(void *
 	assert_int_equal(changes.nr, 0);
 	/* an atomic write would have replaced the inode */
 	assert_int_equal(inode_of(path), before);
-	text = slurp(path);
+	text = tu_slurp(path);
 	assert_string_equal(text, PIN_TEXT);
 	free(text);
 	catalogue_release(&c);
@@ -991,7 +978,7 @@ static void test_catalogue__pin_keeps_digest_pairs_consistent(void **state)
 	assert_string_equal(lines.buf,
 			    "m: error: the resolver returned no digest for platform 'linux/arm64'\n"
 			    "b: error: the resolver returned an invalid digest 'sha256:nothex'\n");
-	text = slurp(path);
+	text = tu_slurp(path);
 	assert_memory_equal(text, c.text, c.len);
 	free(text);
 	/* with both digests, both move together */
@@ -1026,7 +1013,7 @@ static void test_catalogue__pin_refuses_a_file_edited_meanwhile(void **state)
 	    catalogue_pin(&c, NULL, 0, fake_resolve, &f, &lines, &changes, &nfailed, &err),
 	    SR_EFAIL);
 	assert_non_null(strstr(err.msg, "changed on disk"));
-	text = slurp(path);
+	text = tu_slurp(path);
 	assert_string_equal(text, PIN_TEXT "# edited meanwhile\n");
 	free(text);
 	catalogue_release(&c);

@@ -1,4 +1,4 @@
-/* Persistent corpora (runner/exec/corpus.h): content-addressed merges that
+/* Persistent corpora (runner/plan/corpus.h): content-addressed merges that
  * lose nothing when several processes merge into one directory at once,
  * bounds, and no half-written file under a final name. */
 #include <setjmp.h>
@@ -18,7 +18,7 @@
 #include "lib/fsutil.h"
 #include "lib/hash.h"
 #include "lib/smallfile.h"
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 
 static char root[] = "/tmp/test_corpus.XXXXXX";
 

@@ -15,26 +15,10 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
 #include "lib/rfc3339.h"
 #include "lib/fsutil.h"
 #include "lib/util.h"
-
-static char *mkdtemp_dir(void)
-{
-	char *d = xstrdup("/tmp/sr-test-lib.XXXXXX");
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static char *slurp(const char *path)
-{
-	char *buf = NULL;
-	size_t len;
-	struct sr_err err = SR_ERR_INIT;
-
-	assert_int_equal(sr_read_file(path, &buf, &len, &err), 0);
-	return buf;
-}
 
 static int count_entries(const char *dir)
 {
@@ -89,7 +73,7 @@ static void test_strbuf__zeroed_struct_is_accepted(void **state)
 
 static void test_write_atomic__replaces_file_and_leaves_no_temp(void **state)
 {
-	char *d = mkdtemp_dir(), *f = xasprintf("%s/r.json", d), *got;
+	char *d = tu_temp_dir("lib"), *f = xasprintf("%s/r.json", d), *got;
 	struct sr_err err = SR_ERR_INIT;
 	struct stat st;
 	(void)state;
@@ -97,7 +81,7 @@ static void test_write_atomic__replaces_file_and_leaves_no_temp(void **state)
 	assert_int_equal(sr_write_file_atomic(f, "old", 3, &err), 0);
 	assert_int_equal(chmod(f, 0600), 0);
 	assert_int_equal(sr_write_file_atomic(f, "new", 3, &err), 0);
-	got = slurp(f);
+	got = tu_slurp(f);
 	assert_string_equal(got, "new");
 	assert_int_equal(stat(f, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -110,7 +94,7 @@ static void test_write_atomic__replaces_file_and_leaves_no_temp(void **state)
 
 static void test_write_atomic__follows_a_symlink_and_keeps_it(void **state)
 {
-	char *d = mkdtemp_dir(), *t = xasprintf("%s/target.json", d);
+	char *d = tu_temp_dir("lib"), *t = xasprintf("%s/target.json", d);
 	char *l = xasprintf("%s/link.json", d), *got;
 	struct sr_err err = SR_ERR_INIT;
 	struct stat st;
@@ -121,7 +105,7 @@ static void test_write_atomic__follows_a_symlink_and_keeps_it(void **state)
 	assert_int_equal(sr_write_file_atomic(l, "via link", 8, &err), 0);
 	assert_int_equal(lstat(l, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
-	got = slurp(t);
+	got = tu_slurp(t);
 	assert_string_equal(got, "via link");
 	free(got);
 	assert_int_equal(count_entries(d), 2);
@@ -150,7 +134,7 @@ static void test_write_atomic__device_written_in_place_and_errors_reported(void 
 
 static void test_write_atomic__directory_target_refused(void **state)
 {
-	char *d = mkdtemp_dir();
+	char *d = tu_temp_dir("lib");
 	struct sr_err err = SR_ERR_INIT;
 	(void)state;
 
@@ -163,7 +147,7 @@ static void test_write_atomic__directory_target_refused(void **state)
 static void test_check_writable__missing_directory_is_named(void **state)
 {
 	struct sr_err err = SR_ERR_INIT;
-	char *d = mkdtemp_dir(), *f = xasprintf("%s/ok.json", d);
+	char *d = tu_temp_dir("lib"), *f = xasprintf("%s/ok.json", d);
 	(void)state;
 
 	assert_int_equal(sr_check_writable("/nonexistent-sandrun/x.json", &err), SR_EINVAL);
@@ -179,7 +163,7 @@ static void test_check_writable__missing_directory_is_named(void **state)
 
 static void test_remove_tree__does_not_follow_symlinks_out(void **state)
 {
-	char *d = mkdtemp_dir(), *outside = mkdtemp_dir();
+	char *d = tu_temp_dir("lib"), *outside = tu_temp_dir("lib");
 	char *keep = xasprintf("%s/keep", outside), *sub = xasprintf("%s/a/b", d);
 	char *ln = xasprintf("%s/a/b/escape", d), *ln2 = xasprintf("%s/top-escape", d);
 	struct sr_err err = SR_ERR_INIT;

@@ -12,9 +12,10 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
 #include "lib/fsutil.h"
 #include "runner/report/report.h"
-#include "runner/report/report_merge.h"
+#include "runner/merge/report_merge.h"
 #include "runner/cli/shard.h"
 
 static char tmpdir[64];
@@ -22,14 +23,17 @@ static char tmpdir[64];
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_merge.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	char *d = tu_temp_dir("merge");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s", d);
+	free(d);
+	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	return fs_remove_tree(tmpdir);
+	return tu_remove_dir(tmpdir);
 }
 
 static struct json_value *parse(const char *text)

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
 #include "lib/jsonparse.h"
 #include "runner/report/report.h"
 
@@ -19,32 +20,22 @@ static char tmpdir[64];
 static int setup_dir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_report.XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	char *d = tu_temp_dir("report");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s", d);
+	free(d);
+	return 0;
 }
 
 static int remove_dir(void **state)
 {
-	char cmd[128];
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_remove_dir(tmpdir);
 }
 
 static char *tmp_path(const char *name)
 {
 	return xasprintf("%s/%s", tmpdir, name);
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len;
-	struct sr_err err = SR_ERR_INIT;
-
-	if (sr_read_file(path, &text, &len, &err) < 0)
-		fail_msg("%s", err.msg);
-	return text;
 }
 
 static struct json_value *parse_or_fail(const char *text)
@@ -59,7 +50,7 @@ static struct json_value *parse_or_fail(const char *text)
 
 static struct json_value *parse_file_or_fail(const char *path)
 {
-	char *text = slurp(path);
+	char *text = tu_slurp(path);
 	struct json_value *v = parse_or_fail(text);
 	free(text);
 	return v;
@@ -353,7 +344,7 @@ static void test_report__json_report_holds_run_metadata_and_counts(void **state)
 	m.unattributed_json = xstrdup("[{\"kind\":\"dns\",\"name\":\"x.oob\"}]");
 	write_report(path, &m, recs, 4);
 
-	text = slurp(path);
+	text = tu_slurp(path);
 	for (const char *p = text; (p = strstr(p, "\n    {\"harness\"")); p++)
 		lines++;
 	assert_int_equal(lines, 8); /* one record a line, then one verdict a line */
@@ -434,7 +425,7 @@ static char *junit_of(struct record *recs, size_t n)
 	mk_meta(&m, "run1");
 	if (report_write_junit(path, &m, recs, n, &err) < 0)
 		fail_msg("%s", err.msg);
-	text = slurp(path);
+	text = tu_slurp(path);
 	run_meta_release(&m);
 	free(path);
 	return text;

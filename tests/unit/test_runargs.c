@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "lib/jsonparse.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 
 static void base_spec(struct spec *s)
 {

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil.h"
 #include "lib/fsutil.h"
 #include "runner/cli/shard.h"
 
@@ -234,13 +235,6 @@ static void test_shard__every_harness_lands_on_exactly_one_shard(void **state)
 
 /* ------------------------------------------------------------- fingerprint */
 
-static char *tmpdir(void)
-{
-	char *d = xstrdup("/tmp/sandrun-test-shard.XXXXXX");
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
 static void put(const char *dir, const char *rel, const char *text)
 {
 	char *p = xasprintf("%s/%s", dir, rel);
@@ -274,8 +268,8 @@ static char *fp(const char *root, const char *const *rels, size_t n, const char 
 
 static void two_suites(char **a, char **b)
 {
-	*a = tmpdir();
-	*b = tmpdir();
+	*a = tu_temp_dir("shard");
+	*b = tu_temp_dir("shard");
 	put(*a, "x/harness.yaml", "name: x\n");
 	put(*a, "y.yaml", "name: y\n");
 	put(*b, "x/harness.yaml", "name: x\n");
@@ -368,7 +362,7 @@ static void test_shard__fingerprint_refuses_specs_outside_root_and_missing_files
 
 static void test_shard__fingerprint_relative_root_matches_absolute(void **state)
 {
-	char *a = tmpdir(), cwd[4096], *h1, *h2 = NULL;
+	char *a = tu_temp_dir("shard"), cwd[4096], *h1, *h2 = NULL;
 	struct sr_err err = SR_ERR_INIT;
 
 	(void)state;

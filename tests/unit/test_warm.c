@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 #include "runner/exec/warm.h"
 
 static int parse(struct spec *s, const char *text, struct sr_err *err)

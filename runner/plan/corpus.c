@@ -1,6 +1,6 @@
 /* Persistent corpora: seeding a run and merging back by content hash
  * (corpus.h). */
-#include "runner/exec/corpus.h"
+#include "runner/plan/corpus.h"
 
 #include <dirent.h>
 #include <errno.h>

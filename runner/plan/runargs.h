@@ -24,6 +24,9 @@ struct run_plan {
 	 * by the engine client: values never reach argv or the client's own
 	 * environment. NULL: none. */
 	const char *env_file;
+	const char *runtime;	  /* --runtime (walls.h); NULL: the engine's default */
+	const char *seccomp_file; /* --security-opt seccomp=FILE; NULL: the engine's default */
+	const char *seccomp_json; /* the same profile's text, for the API route */
 };
 
 /* Append the engine argv of a `run` (starting with engine_bin) to out. */

@@ -1,6 +1,8 @@
-#include "runner/exec/runargs.h"
+#include "runner/plan/runargs.h"
 
 #include <string.h>
+
+#include "runner/spec/walls.h"
 
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max)
 {
@@ -64,11 +66,15 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	strvec_pushf(argv, "--user=%s", SR_CONTAINER_USER);
 	strvec_push(argv, "--cap-drop=ALL");
 	strvec_push(argv, "--security-opt=no-new-privileges");
+	if (p->seccomp_file)
+		strvec_pushf(argv, "--security-opt=seccomp=%s", p->seccomp_file);
+	if (p->runtime)
+		strvec_pushf(argv, "--runtime=%s", p->runtime);
 	strvec_push(argv, "--init");
 	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--cpus=%g", l->cpus);
-	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
+	strvec_pushf(argv, "--pids-limit=%ld", walls_pids(l->pids, p->runtime));
 	/* Podman re-applies its default rlimits along with any --ulimit, which
 	 * fails where the host's hard limits are lower; its core limit is 0. */
 	if (!p->podman)
@@ -215,9 +221,11 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 	o->memory = l->memory;
 	o->memory_swap = l->memory;
 	o->cpus = l->cpus;
-	o->pids = l->pids;
+	o->pids = walls_pids(l->pids, p->runtime);
 	o->core_ulimit_zero = !p->podman; /* see runargs_build */
 	o->network_mode = network_mode(p);
+	o->runtime = p->runtime;
+	o->seccomp_json = p->seccomp_json;
 	st->mounts = xcalloc(3 + s->nstubs, sizeof(*st->mounts));
 	add_api_mount(st, &n, p->work_dir, "/work", false);
 	if (p->payload_file)

@@ -1,7 +1,7 @@
 /* `sandrun report merge`: shard reports into one. */
 #include "runner/report/diff.h"
 #include "runner/report/report_int.h"
-#include "runner/report/report_merge.h"
+#include "runner/merge/report_merge.h"
 #include "runner/report/report_html.h"
 #include "runner/report/report_read.h"
 #include "runner/verdict/kofn.h"

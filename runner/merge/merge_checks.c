@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "runner/report/report_int.h"
-#include "runner/report/report_merge.h"
+#include "runner/merge/report_merge.h"
 #include "runner/cli/shard.h"
 
 static int at_err(struct sr_err *err, const char *path, const struct json_value *at,

@@ -1,4 +1,4 @@
-#include "runner/exec/workdir.h"
+#include "runner/plan/workdir.h"
 
 #include <errno.h>
 #include <string.h>
@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
-#include "runner/exec/corpus.h"
-#include "runner/exec/runargs.h"
+#include "runner/plan/corpus.h"
+#include "runner/plan/runargs.h"
 
 void workdir_paths(struct workdir *out, const char *tmp_root, const char *name)
 {
