@@ -188,6 +188,7 @@ EOF
 # outside what the tests and the engine may write. Fails the suite and
 # prints what it found. SANDRUN_INTEGRITY=0 turns it off;
 # SANDRUN_INTEGRITY_EXCLUDE adds paths (space-separated, find -path globs).
+# Chromium's profile (the HTML report's screenshot) is left out too.
 # On a shared machine (other checkouts beside this one: /work/wt-*), the
 # shared workspace is not checked and /tmp, /var/tmp are only reported:
 # other people's builds write there all the time (SANDRUN_INTEGRITY_SHARED=0
@@ -207,6 +208,7 @@ integrity_excluded() {
 		/var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/sandrun-registry \
 		/var/lib/sandrun-slurm /var/lib/slurm /var/spool/slurm /etc/cni /etc/containers/networks \
 		/root/.cache /root/.local/share/containers /root/.config/containers /root/.docker \
+		/root/.config/chromium /root/.pki \
 		'/var/tmp/container_images_*' '/var/tmp/buildah*' "$TMP" '/tmp/sandrun-*' '/tmp/sr-*' \
 		"$ROOT/build" "$ROOT/sandrun" '/tmp/.X11-unix'
 	for p in ${SANDRUN_INTEGRITY_EXCLUDE:-}; do printf '%s\n' "$p"; done
