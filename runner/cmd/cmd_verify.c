@@ -99,10 +99,13 @@ int cmd_verify(const struct cli *cli, int argc, char **argv)
 			via_engine = true;
 		else if (id == O_VERIFY_INSECURE)
 			strvec_push(&insecure, v);
-		else if (id == OPT_ARG)
-			return cli_usage("verify takes no arguments, got", v);
-		else
-			return verb_stop(it.verb, id, &err);
+		else if (id == OPT_ARG || id == OPT_HELP || id == OPT_BAD)
+			break;
+	}
+	if (id != OPT_END) {
+		strvec_clear(&insecure);
+		return id == OPT_ARG ? cli_usage("verify takes no arguments, got", v)
+				     : verb_stop(it.verb, id, &err);
 	}
 	if (via_engine && !remote) {
 		strvec_clear(&insecure);
