@@ -19,6 +19,7 @@ example_value() {
 	K/N*) echo 1/1 ;;
 	FMT:PATH) echo json:/dev/null ;;
 	DURATION) echo 1s ;;
+	FROM=TO) echo a=b ;;
 	*'|'*) echo "${1%%|*}" ;;
 	*) echo x ;;
 	esac
