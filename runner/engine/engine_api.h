@@ -58,6 +58,8 @@ struct eapi_mount { /* always a bind mount */
  *   --init                  HostConfig.Init
  *   --read-only             HostConfig.ReadonlyRootfs
  *   --cap-drop=ALL          HostConfig.CapDrop ["ALL"]
+ *   --cap-add=CAP           HostConfig.CapAdd ["CAP"]
+ *   --entrypoint=PATH       Entrypoint [PATH]
  *   --security-opt=no-new-privileges  HostConfig.SecurityOpt
  *   --memory/--memory-swap  HostConfig.Memory / MemorySwap (bytes)
  *   --cpus                  HostConfig.NanoCpus (cpus * 1e9)
@@ -81,6 +83,7 @@ struct eapi_create_opts {
 	const char *user;
 	const char *working_dir;
 	bool init, read_only, cap_drop_all, no_new_privileges;
+	const char *const *cap_add;   /* NULL-terminated, or NULL */
 	uint64_t memory, memory_swap; /* bytes */
 	double cpus;
 	long pids;
@@ -89,7 +92,9 @@ struct eapi_create_opts {
 	size_t nmounts;
 	const char *network_mode;
 	bool log_none;
-	bool core_ulimit_zero; /* leave false on podman (see runargs.c) */
+	bool core_ulimit_zero;	  /* leave false on podman (see runargs.c) */
+	const char *runtime;	  /* HostConfig.Runtime (--runtime); NULL: the default */
+	const char *seccomp_json; /* a seccomp profile's text (--security-opt seccomp=); NULL */
 };
 
 /* The JSON body of the create request (pure; for tests and explain). */

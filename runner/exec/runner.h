@@ -21,6 +21,7 @@
 #define RUNNER_DEFAULT_GRACE_MS 500
 
 struct reaper;
+struct warm_pool;
 
 struct runner {
 	struct engine *engine;
@@ -45,6 +46,7 @@ struct runner {
 	struct strbuf unattributed; /* JSON array elements, comma-joined */
 	struct reaper *reaper;	    /* removes finished containers off the hot path */
 	struct engine_route route;  /* the engine interface, chosen once (engine_ops.h) */
+	struct warm_pool *pool;	    /* isolation: pool (warm.h), while run_all runs */
 	bool started;		    /* runner_start created the temp root */
 	char *own_id, *own_owner, *own_tmp, *own_art; /* what runner_init allocated */
 };

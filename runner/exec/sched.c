@@ -55,7 +55,7 @@ static void *worker(void *arg)
 		}
 		first = p->next++;
 		end = p->next;
-		if (warm_wanted(p->jobs[first].spec))
+		if (!p->jobs[first].spec->pool && warm_wanted(p->jobs[first].spec))
 			while (end < p->n && p->jobs[end].spec == p->jobs[first].spec)
 				end++;
 		p->next = end;
@@ -96,6 +96,7 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	reaper_start(r);
+	r->pool = warm_pool_new(nw);
 	for (unsigned i = 0; i < nw; i++) {
 		lanes[i] = (struct lane){.p = &p, .id = (int)i};
 		if (pthread_create(&th[i], NULL, worker, &lanes[i]))
@@ -106,6 +107,8 @@ void run_all(struct runner *r, struct run_job *jobs, size_t n,
 		pthread_join(th[i], NULL);
 	free(th);
 	free(lanes);
+	warm_pool_end(r->pool, r);
+	r->pool = NULL;
 	reaper_finish(r);
 	pthread_mutex_destroy(&p.lock);
 	for (size_t i = 0; i < n; i++) {

@@ -13,11 +13,16 @@
 #include <unistd.h>
 
 #include "lib/fsutil.h"
+#include "runner/engine/engine_api.h"
+#include "lib/quote.h"
 #include "runner/plan/runargs.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
 
-#define HELPER_IN  "/sandrun/sr-idle"
-#define STATUS_TAG "sr-idle-status: " /* as in helper/sr-idle.c */
+/* PID 1 kills a payload at its deadline; the host gives up on a status
+ * this long after it (the reset itself takes milliseconds). */
+#define BACKSTOP_MS 10000
+#define ACCEPT_MS   20000
 
 static char helper[PATH_MAX];
 static pthread_once_t helper_once = PTHREAD_ONCE_INIT;
@@ -61,64 +66,135 @@ bool warm_wanted(const struct spec *s)
 	return helper[0] != '\0';
 }
 
-void warm_create_argv(struct strvec *out, const struct strvec *run_argv, const char *helper_path)
+void warm_plan(struct warm_plan *out, const struct runner *r, const struct spec *s,
+	       const char *image, const char *name, const struct workdir *wd, const char *ctl_dir)
 {
-	for (size_t i = 0; i < run_argv->nr; i++) {
-		const char *a = run_argv->v[i];
-		if (!strcmp(a, "--init"))
-			continue;
-		if (!strcmp(a, "--")) {
-			strvec_push(out, "--mount");
-			strvec_pushf(out, "type=bind,source=%s,target=" HELPER_IN ",readonly",
-				     helper_path);
-			strvec_push(out, "--entrypoint=" HELPER_IN);
-			strvec_push(out, "--");
-			if (i + 1 < run_argv->nr)
-				strvec_push(out, run_argv->v[i + 1]);
-			strvec_push(out, "idle");
-			return;
-		}
-		strvec_push(out, a);
-		if (i == 1)
-			strvec_push(out, "--detach");
+	/* The run's user, as sr-idle serve takes it (SR_CONTAINER_USER). */
+	static char *const cmd[] = {"serve", "65534", "65534", NULL};
+	static const char *const caps[] = {"KILL", "SETUID", "SETGID", NULL};
+	struct run_plan *p = &out->plan;
+
+	pthread_once(&helper_once, find_helper);
+	memset(out, 0, sizeof(*out));
+	p->engine_bin = r->engine->bin;
+	p->podman = r->engine->podman;
+	p->spec = s;
+	p->image = image;
+	p->name = name;
+	p->run_id = r->run_id;
+	p->owner = r->owner;
+	p->work_dir = wd->work;
+	p->payload_file = wd->payload;
+	p->detach = true;
+	p->no_init = true;
+	p->entrypoint = IDLE_HELPER_IN;
+	p->cmd = cmd;
+	p->user = "0:0";
+	p->cap_add = caps;
+	out->mounts[0] =
+	    (struct eapi_mount){helper[0] ? helper : "<sr-idle>", IDLE_HELPER_IN, true};
+	out->mounts[1] = (struct eapi_mount){ctl_dir, IDLE_CTL_IN, false};
+	p->mounts = out->mounts;
+	p->nmounts = 2;
+}
+
+/* The runtime and seccomp profile of s (walls.h) into wp; dir is where a
+ * strict profile is written. Release wl with walls_release. */
+static void warm_walls(struct warm_plan *wp, struct walls *wl, const struct runner *r,
+		       const struct spec *s, const char *dir)
+{
+	walls_resolve(wl, s, r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, dir);
+	wp->plan.runtime = wl->runtime;
+	wp->plan.seccomp_file = wl->profile;
+}
+
+void warm_explain(struct strbuf *out, const struct runner *r, const struct spec *s,
+		  const char *image, const char *name, const struct workdir *wd)
+{
+	struct warm_plan wp;
+	struct walls wl;
+	struct strvec argv = STRVEC_INIT;
+	char *ctl = xasprintf("%s/ctl", wd->dir);
+
+	warm_plan(&wp, r, s, image, name, wd, ctl);
+	warm_walls(&wp, &wl, r, s, wd->dir);
+	runargs_build(&argv, &wp.plan);
+	walls_release(&wl);
+	strbuf_addf(out,
+		    "# isolation: harness: one container for the harness's runs, created once:\n");
+	sr_shell_quote_argv(out, strvec_argv(&argv));
+	strbuf_addf(out,
+		    "\n# each run: its PID 1 (sr-idle, uid %d) forks the command as %s over "
+		    "%s/sock (no engine call), resets the container and reports; the host "
+		    "checks its cgroup holds PID 1 alone, then refills %s\n",
+		    IDLE_UID, SR_CONTAINER_USER, ctl, wd->work);
+	strvec_clear(&argv);
+	free(ctl);
+}
+
+/* Create and start the container; *id gets its engine id. */
+static int create(char **id, struct warm *w, struct runner *r, const struct run_plan *plan,
+		  struct sr_err *err)
+{
+	struct strbuf out = STRBUF_INIT;
+	int rc;
+
+	if (r->route.api) {
+		struct eapi_create_opts o;
+		struct runargs_store store;
+		runargs_create_opts(&o, &store, plan, NULL);
+		rc = eapi_create(id, r->route.api, &o, err);
+		runargs_store_release(&store);
+		if (rc == 0)
+			rc = eapi_start(r->route.api, *id, err);
+		return rc;
 	}
+	rc = engine_call(&out, r->engine, (const char *const *)w->argv.v + 1, ENGINE_TMO_CREATE,
+			 err);
+	sr_rtrim(&out);
+	if (rc == 0 && (out.len < 12 || strchr(out.buf, '\n')))
+		rc = sr_err_set(err, SR_EFAIL, "no container id from '%s run -d'", r->engine->bin);
+	*id = rc == 0 ? strbuf_detach(&out, NULL) : NULL;
+	strbuf_release(&out);
+	return rc;
 }
 
 static int start(struct warm *w, struct runner *r, const struct spec *s, const char *image,
 		 const char *name, const char *payload, struct sr_err *err)
 {
-	struct run_plan plan = {0};
-	struct strvec run = STRVEC_INIT, argv = STRVEC_INIT;
+	struct warm_plan wp;
+	struct walls wl;
+	char *profile = NULL;
 	int rc;
 
+	w->name = xstrdup(name);
+	w->route = &r->route;
+	w->oom_kills = 0;
+	w->uses = 0;
 	workdir_paths(&w->wd, r->tmp_root, name);
-	if ((rc = workdir_prepare(&w->wd, s, payload, r->is_root, err)) < 0) {
-		workdir_release(&w->wd, false);
-		memset(&w->wd, 0, sizeof(w->wd));
+	if ((rc = workdir_prepare(&w->wd, s, payload, r->is_root, err)) < 0 ||
+	    (rc = warmctl_listen(&w->ctl, w->wd.dir, r->is_root, err)) < 0) {
+		warm_end(w, r);
 		return rc;
 	}
-	plan.engine_bin = r->engine->bin;
-	plan.podman = r->engine->podman;
-	plan.spec = s;
-	plan.image = image;
-	plan.name = name;
-	plan.run_id = r->run_id;
-	plan.owner = r->owner;
-	plan.work_dir = w->wd.work;
-	plan.payload_file = w->wd.payload;
-	runargs_build(&run, &plan);
-	warm_create_argv(&argv, &run, helper);
-	w->name = xstrdup(name);
-	w->engine = r->engine;
-	w->oom_kills = 0;
-	rc = engine_call(NULL, r->engine, (const char *const *)argv.v + 1, ENGINE_TMO_CREATE, err);
-	strvec_clear(&run);
-	strvec_clear(&argv);
-	if (rc < 0) {
+	warm_plan(&wp, r, s, image, name, &w->wd, w->ctl.dir);
+	warm_walls(&wp, &wl, r, s, w->wd.dir);
+	rc = walls_write_profile(&wl, err);
+	if (rc == 0 && r->route.api && (rc = walls_profile_text(&profile, &wl, err)) == 0)
+		wp.plan.seccomp_json = profile;
+	if (rc == 0)
+		runargs_build(&w->argv, &wp.plan);
+	rc = rc < 0 ? rc : create(&w->id, w, r, &wp.plan, err);
+	walls_release(&wl);
+	free(profile);
+	if (rc < 0 || (rc = warmctl_accept(&w->ctl, w->id, ACCEPT_MS, err)) < 0 ||
+	    (rc = warmctl_verify(&w->ctl, err)) < 0) {
 		/* Nothing of it may serve the next run: it starts afresh. */
 		warm_end(w, r);
 		return sr_err_wrap(err, "cannot start the warm container");
 	}
+	w->oom_kills = warmctl_oom_kills(&w->ctl);
 	return 0;
 }
 
@@ -187,6 +263,8 @@ int warm_prepare(bool *reused, struct warm *w, struct runner *r, const struct sp
 	if (w->name && w->retired)
 		warm_end(w, r);
 	if (w->name) {
+		/* The last run's status and the host's check came clean:
+		 * no process of the container but PID 1 lives. */
 		if (refill(w, r, s, payload, &e2) == 0) {
 			*reused = true;
 			return 0;
@@ -197,136 +275,98 @@ int warm_prepare(bool *reused, struct warm *w, struct runner *r, const struct sp
 	return start(w, r, s, image, name, payload, err);
 }
 
-static void abort_warm(void *ctx)
+int warm_exec(struct proc_result *res, struct idle_status *st, bool *have_status, struct warm *w,
+	      const struct spec *s, const struct strvec *env, uint64_t timeout_ms,
+	      struct sr_err *err)
 {
-	struct warm *w = ctx;
-	const char *args[] = {"kill", w->name, NULL};
-	struct sr_err err = SR_ERR_INIT;
-
-	engine_call(NULL, w->engine, args, ENGINE_TMO_QUICK, &err);
-}
-
-int warm_exec(struct proc_result *res, struct strvec *repro, struct warm *w, struct runner *r,
-	      const struct spec *s, const struct payload *p, const struct strvec *env,
-	      uint64_t timeout_ms, struct sr_err *err)
-{
-	struct strvec argv = STRVEC_INIT, cenv = STRVEC_INIT;
-	struct proc_opts po = {0};
+	struct warmctl_run in = {0};
+	struct strvec argv = STRVEC_INIT, e = STRVEC_INIT;
 	int rc;
 
-	if ((rc = workdir_write_env(&w->wd, env, err)) < 0)
-		return rc;
-	strvec_push(&argv, r->engine->bin);
-	strvec_push(&argv, "exec");
-	strvec_push(&argv, "--env-file");
-	strvec_push(&argv, w->wd.env_file);
-	/* The payload may hold newlines: it comes from the client's own
-	 * environment, as for a run's own container (runargs.h). */
-	strvec_push(&argv, "-e");
-	strvec_push(&argv, RUNARGS_PAYLOAD_VAR);
-	strvec_push(&argv, "--workdir=/work");
-	strvec_push(&argv, w->name);
-	strvec_push(&argv, HELPER_IN);
-	strvec_push(&argv, "run");
-	strvec_push(&argv, "--");
 	strvec_pushv(&argv, (const char *const *)s->command.v);
-	strvec_pushv(repro, (const char *const *)argv.v);
-	po.argv = strvec_argv(&argv);
-	strvec_pushv(&cenv, (const char *const *)r->engine->envp);
-	runargs_payload_env(&cenv, p);
-	po.envp = strvec_argv(&cenv);
-	po.timeout_ms = timeout_ms;
-	po.out_cap = (size_t)s->limits.output;
-	po.on_abort = abort_warm;
-	po.ctx = w;
-	po.abort_grace_ms = 15000;
-	po.interruptible = true;
-	rc = proc_run(&po, res, err);
-	workdir_drop_env(&w->wd);
+	strvec_pushv(&e, (const char *const *)env->v);
+	in.argv = strvec_argv(&argv);
+	in.env = strvec_argv(&e);
+	in.timeout_ms = timeout_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)timeout_ms;
+	in.backstop_ms = timeout_ms + BACKSTOP_MS;
+	in.out_cap = (size_t)s->limits.output;
+	w->uses++;
+	rc = warmctl_run(res, st, have_status, &w->ctl, &in, err);
 	strvec_clear(&argv);
-	strvec_clear(&cenv);
+	strvec_clear(&e);
+	return rc;
+}
+
+int warm_run(struct proc_result *res, bool *oom, const char **phase, struct warm *w,
+	     struct runner *r, const struct spec *s, size_t payload, unsigned repeat,
+	     const char *token, uint64_t timeout_ms, struct sr_err *err)
+{
+	const struct payload *pay = &s->payloads[payload];
+	struct strvec env = STRVEC_INIT;
+	struct idle_status st;
+	bool have_status;
+	int rc;
+
+	/* A cold run's environment; the payload in it: the channel carries any byte. */
+	runargs_run_env(&env, s, pay, r->run_id, token, repeat, NULL);
+	runargs_payload_env(&env, pay);
+	*phase = "create";
+	rc = warm_exec(res, &st, &have_status, w, s, &env, timeout_ms, err);
+	strvec_clear(&env);
+	if (rc < 0)
+		return rc;
+	*phase = "run";
+	rc = warm_after(oom, w, r, res, &st, have_status, err);
+	sr_rtrim(&res->err);
 	return rc;
 }
 
 /* The container serves no further run: stopped now, removed (with its
  * /work) only when the next run or the harness's end comes, so that this
  * run's files can still be collected. */
-static void retire(struct warm *w, bool killed)
+static void retire(struct warm *w)
 {
-	const char *args[] = {"kill", w->name, NULL};
 	struct sr_err err = SR_ERR_INIT;
 
-	if (!killed)
-		engine_call(NULL, w->engine, args, ENGINE_TMO_QUICK, &err);
+	if (w->route && w->route->ops->kill(w->route, w->id ? w->id : w->name, &err) < 0)
+		sr_debug("%s: %s", w->name, err.msg);
+	/* PID 1 kills what is left when the channel closes, if it lives. */
+	warmctl_close(&w->ctl);
 	w->retired = true;
 }
 
-/* The status line `sr-idle run` ends stderr with, taken off err: -1 when
- * absent (sr-idle did not finish), else 0 with *clean and *oom_kills. */
-static int take_status(struct strbuf *err, bool *clean, long *oom_kills)
+int warm_after(bool *oom, struct warm *w, struct runner *r, const struct proc_result *res,
+	       const struct idle_status *st, bool have_status, struct sr_err *err)
 {
-	const char *tag = "\n" STATUS_TAG, *p = NULL, *q = strbuf_str(err);
-	char word[16];
-	int code;
-
-	while ((q = strstr(q, tag)))
-		p = q++;
-	if (!p ||
-	    sscanf(p + strlen(tag), "%d reset %15s oom_kill %ld", &code, word, oom_kills) != 3)
-		return -1;
-	*clean = !strcmp(word, "ok");
-	strbuf_setlen(err, (size_t)(p - err->buf));
-	return 0;
-}
-
-/* The separate reset, when the run's own did not report. */
-static int reset_exec(long *oom_kills, struct warm *w, struct runner *r, struct sr_err *err)
-{
-	const char *args[] = {"exec", w->name, HELPER_IN, "reset", NULL};
-	struct strbuf out = STRBUF_INIT;
-	const char *p;
-	int rc;
-
-	*oom_kills = -1;
-	rc = engine_call(&out, r->engine, args, ENGINE_TMO_QUICK, err);
-	if ((p = strstr(strbuf_str(&out), "oom_kill ")))
-		*oom_kills = strtol(p + 9, NULL, 10);
-	strbuf_release(&out);
-	return rc;
-}
-
-int warm_after(bool *oom, struct warm *w, struct runner *r, struct proc_result *res, bool timed_out,
-	       struct sr_err *err)
-{
-	struct engine_state st;
+	struct engine_state es;
 	struct sr_err e2 = SR_ERR_INIT;
-	bool clean = false;
-	long n = -1;
-	int rc;
+	long n = warmctl_oom_kills(&w->ctl);
+	int rc = 0;
 
-	*oom = false;
-	if (take_status(&res->err, &clean, &n) == 0)
-		rc = clean ? 0 : sr_err_set(&e2, SR_EFAIL, "the reset left something behind");
-	else
-		rc = reset_exec(&n, w, r, &e2);
-	if (timed_out) {
-		retire(w, true);
-		return 0;
+	*oom = n > w->oom_kills && w->oom_kills >= 0;
+	if (!have_status) {
+		rc = sr_err_set(&e2, SR_EFAIL, "no status from the container's PID 1");
+	} else if (!st->reset_ok) {
+		rc = sr_err_set(&e2, SR_EFAIL, "the reset left something behind: %s", st->why);
+	} else if (res->timed_out || res->cancelled) {
+		rc = sr_err_set(&e2, SR_EFAIL, "the run timed out or was interrupted");
+	} else if (!*oom) {
+		rc = warmctl_verify(&w->ctl, &e2);
 	}
-	if (n > w->oom_kills)
-		*oom = true;
 	if (rc == 0 && !*oom) {
 		w->oom_kills = n;
 		return 0;
 	}
-	/* No count: the container itself may have died of the limit. */
-	if (n < 0 && engine_inspect_state(&st, r->engine, w->name, err) == 0 && st.oom)
-		*oom = true;
 	sr_debug("%s: ending the warm container: %s", w->name,
 		 *oom ? "the run hit the memory limit" : e2.msg);
-	retire(w, false);
-	if (*oom || n >= 0)
+	retire(w);
+	if (have_status || *oom || res->timed_out)
 		return 0;
+	/* No status: PID 1 is gone; the container itself may have died of the limit. */
+	if (r->route.ops->inspect(&es, &r->route, w->name, err) == 0 && es.oom) {
+		*oom = true;
+		return 0;
+	}
 	return sr_err_set(err, SR_EFAIL, "the warm container is gone: %s", e2.msg);
 }
 
@@ -334,11 +374,143 @@ void warm_end(struct warm *w, struct runner *r)
 {
 	if (!w->name)
 		return;
-	if (!r->keep || sr_interrupted)
+	/* Kept: stopped first, so nothing of it runs after sandrun. Else the
+	 * channel's end makes PID 1 kill what is left and exit, and the
+	 * removal (rm -f) ends whatever remains. */
+	if (r->keep && !sr_interrupted && !w->retired && w->id)
+		retire(w);
+	warmctl_close(&w->ctl);
+	if (r->keep && !sr_interrupted)
+		sr_log("--keep: warm container %s stopped and kept with /work at %s", w->name,
+		       w->wd.work ? w->wd.work : "?");
+	else
 		reap_later(r, w->name, false);
-	workdir_release(&w->wd, r->keep);
+	workdir_release(&w->wd, r->keep && !sr_interrupted);
 	memset(&w->wd, 0, sizeof(w->wd));
+	strvec_clear(&w->argv);
 	free(w->name);
+	free(w->id);
 	w->name = NULL;
+	w->id = NULL;
 	w->retired = false;
+}
+
+/* isolation: pool: the invocation's warm containers, keyed by their whole
+ * configuration, handed to any harness whose configuration matches. */
+struct warm_pool {
+	pthread_mutex_t lock;
+	struct warm **idle;
+	size_t nidle, alloc;
+	unsigned total, max, seq;
+};
+
+struct warm_pool *warm_pool_new(unsigned max)
+{
+	struct warm_pool *p = xcalloc(1, sizeof(*p));
+
+	pthread_mutex_init(&p->lock, NULL);
+	p->max = max ? max : 1;
+	return p;
+}
+
+char *warm_pool_key(const struct runner *r, const struct spec *s, const char *image)
+{
+	struct workdir wd = {.dir = "<dir>", .work = "<dir>/work", .payload = "<dir>/payload"};
+	struct warm_plan wp;
+	struct walls wl;
+	struct strvec argv = STRVEC_INIT;
+	struct strbuf key = STRBUF_INIT;
+
+	/* The create argv less what differs between containers of one
+	 * configuration: the name, the harness label (paths are placeholders). */
+	warm_plan(&wp, r, s, image, "<name>", &wd, "<dir>/ctl");
+	warm_walls(&wp, &wl, r, s, wd.dir);
+	runargs_build(&argv, &wp.plan);
+	walls_release(&wl);
+	for (size_t i = 0; i < argv.nr; i++) {
+		if (!strncmp(argv.v[i], "--label=sandrun.harness=", 24))
+			continue;
+		strbuf_addstr(&key, argv.v[i]);
+		strbuf_addch(&key, '\x1f');
+	}
+	strvec_clear(&argv);
+	return strbuf_detach(&key, NULL);
+}
+
+static void end_slot(struct warm *w, struct runner *r)
+{
+	warm_end(w, r);
+	free(w->key);
+	free(w->pool_name);
+	free(w);
+}
+
+struct warm *warm_pool_acquire(bool *pooled, struct runner *r, const struct spec *s,
+			       const char *image)
+{
+	char *key = warm_pool_key(r, s, image);
+	struct warm *w = warm_pool_take(r->pool, r, key);
+
+	free(key);
+	*pooled = true;
+	return w;
+}
+
+struct warm *warm_pool_take(struct warm_pool *p, struct runner *r, const char *key)
+{
+	struct warm *w = NULL, *evict = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->nidle && !w; i++) {
+		if (strcmp(p->idle[i]->key, key))
+			continue;
+		w = p->idle[i];
+		memmove(&p->idle[i], &p->idle[i + 1], (p->nidle - i - 1) * sizeof(*p->idle));
+		p->nidle--;
+	}
+	/* Bounded by -j: a lane runs one container at a time, so when all are
+	 * up one of them is idle, of another configuration: it makes room. */
+	if (!w && p->total >= p->max && p->nidle) {
+		evict = p->idle[0];
+		memmove(&p->idle[0], &p->idle[1], (p->nidle - 1) * sizeof(*p->idle));
+		p->nidle--;
+		p->total--;
+	}
+	if (!w) {
+		w = xcalloc(1, sizeof(*w));
+		*w = (struct warm)WARM_INIT;
+		w->key = xstrdup(key);
+		w->pool_name = xasprintf("sandrun-%.8s-pool-%u", r->run_id, ++p->seq);
+		p->total++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (evict)
+		end_slot(evict, r);
+	return w;
+}
+
+void warm_pool_put(struct warm_pool *p, struct runner *r, struct warm *w)
+{
+	if (!w->name || w->retired || w->uses >= WARM_POOL_USES || r->keep || sr_interrupted) {
+		pthread_mutex_lock(&p->lock);
+		p->total--;
+		pthread_mutex_unlock(&p->lock);
+		end_slot(w, r);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->idle = xgrow(p->idle, sizeof(*p->idle), p->nidle + 1, &p->alloc);
+	p->idle[p->nidle++] = w;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void warm_pool_end(struct warm_pool *p, struct runner *r)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nidle; i++)
+		end_slot(p->idle[i], r);
+	free(p->idle);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
 }

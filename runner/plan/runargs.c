@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "runner/spec/walls.h"
+
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max)
 {
 	for (size_t i = 0; s[i] && i < max; i++) {
@@ -43,6 +45,28 @@ static void add_mount(struct strvec *argv, const char *src, const char *dst, boo
 	strbuf_release(&sb);
 }
 
+/* /work, the payload, resolv.conf, fs stubs, then the plan's own. */
+static void add_mounts(struct strvec *argv, const struct run_plan *p)
+{
+	const struct spec *s = p->spec;
+
+	add_mount(argv, p->work_dir, "/work", false);
+	if (p->payload_file)
+		add_mount(argv, p->payload_file, "/sandrun/payload", true);
+	if (p->resolv_conf)
+		add_mount(argv, p->resolv_conf, "/etc/resolv.conf", true);
+	for (size_t i = 0; i < s->nstubs; i++) {
+		char *dst;
+		if (s->stubs[i].kind != STUB_FS)
+			continue;
+		dst = xasprintf("/sandrun/stubs/%s", s->stubs[i].name);
+		add_mount(argv, s->stubs[i].path, dst, true);
+		free(dst);
+	}
+	for (size_t i = 0; i < p->nmounts; i++)
+		add_mount(argv, p->mounts[i].source, p->mounts[i].target, p->mounts[i].readonly);
+}
+
 void runargs_build(struct strvec *argv, const struct run_plan *p)
 {
 	const struct spec *s = p->spec;
@@ -50,6 +74,8 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 
 	strvec_push(argv, p->engine_bin);
 	strvec_push(argv, "run");
+	if (p->detach)
+		strvec_push(argv, "--detach");
 	strvec_pushf(argv, "--name=%s", p->name);
 	strvec_pushf(argv, "--label=sandrun.run=%s", p->run_id);
 	strvec_pushf(argv, "--label=sandrun.harness=%s", s->name);
@@ -59,16 +85,26 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	/* Output is captured through the attached streams; the daemon keeps no log. */
 	strvec_push(argv, "--log-driver=none");
 	strvec_push(argv, "--read-only");
+	/* Podman's --read-only adds writable tmpfs on /run and /var/tmp. */
+	if (p->podman)
+		strvec_push(argv, "--read-only-tmpfs=false");
 	strvec_pushf(argv, "--tmpfs=/tmp:rw,nosuid,nodev,size=%llu,mode=1777",
 		     (unsigned long long)l->tmpfs);
-	strvec_pushf(argv, "--user=%s", SR_CONTAINER_USER);
+	strvec_pushf(argv, "--user=%s", p->user ? p->user : SR_CONTAINER_USER);
 	strvec_push(argv, "--cap-drop=ALL");
+	for (size_t i = 0; p->cap_add && p->cap_add[i]; i++)
+		strvec_pushf(argv, "--cap-add=%s", p->cap_add[i]);
 	strvec_push(argv, "--security-opt=no-new-privileges");
-	strvec_push(argv, "--init");
+	if (p->seccomp_file)
+		strvec_pushf(argv, "--security-opt=seccomp=%s", p->seccomp_file);
+	if (p->runtime)
+		strvec_pushf(argv, "--runtime=%s", p->runtime);
+	if (!p->no_init)
+		strvec_push(argv, "--init");
 	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--cpus=%g", l->cpus);
-	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
+	strvec_pushf(argv, "--pids-limit=%ld", walls_pids(l->pids, p->runtime));
 	/* Podman re-applies its default rlimits along with any --ulimit, which
 	 * fails where the host's hard limits are lower; its core limit is 0. */
 	if (!p->podman)
@@ -85,19 +121,9 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 		strvec_pushf(argv, "--network=%s", p->network ? p->network : "none");
 		break;
 	}
-	add_mount(argv, p->work_dir, "/work", false);
-	if (p->payload_file)
-		add_mount(argv, p->payload_file, "/sandrun/payload", true);
-	if (p->resolv_conf)
-		add_mount(argv, p->resolv_conf, "/etc/resolv.conf", true);
-	for (size_t i = 0; i < s->nstubs; i++) {
-		char *dst;
-		if (s->stubs[i].kind != STUB_FS)
-			continue;
-		dst = xasprintf("/sandrun/stubs/%s", s->stubs[i].name);
-		add_mount(argv, s->stubs[i].path, dst, true);
-		free(dst);
-	}
+	add_mounts(argv, p);
+	if (p->entrypoint)
+		strvec_pushf(argv, "--entrypoint=%s", p->entrypoint);
 	strvec_push(argv, "--workdir=/work");
 	if (p->env_file) {
 		strvec_push(argv, "--env-file");
@@ -110,8 +136,11 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	}
 	strvec_push(argv, "--");
 	strvec_push(argv, p->image);
-	for (size_t i = 0; i < s->command.nr; i++)
-		strvec_push(argv, s->command.v[i]);
+	if (p->cmd)
+		strvec_pushv(argv, (const char *const *)p->cmd);
+	else
+		for (size_t i = 0; i < s->command.nr; i++)
+			strvec_push(argv, s->command.v[i]);
 }
 
 void runargs_base_env(struct strvec *out, const struct spec *s, const struct payload *p,
@@ -127,6 +156,17 @@ void runargs_base_env(struct strvec *out, const struct spec *s, const struct pay
 	strvec_pushf(out, "SANDRUN_TOKEN=%s", token);
 	(void)p; /* SANDRUN_PAYLOAD travels apart: see runargs_payload_env */
 	strvec_push(out, "SANDRUN_PAYLOAD_FILE=/sandrun/payload");
+}
+
+void runargs_run_env(struct strvec *out, const struct spec *s, const struct payload *p,
+		     const char *run_id, const char *token, unsigned repeat,
+		     const struct strvec *net_env)
+{
+	runargs_base_env(out, s, p, run_id, token);
+	/* Which of the payload's repeat runs this is (1-based), for k-of-n. */
+	strvec_pushf(out, "SANDRUN_REPEAT=%u", repeat + 1);
+	if (net_env)
+		strvec_pushv(out, (const char *const *)net_env->v);
 }
 
 void runargs_payload_env(struct strvec *out, const struct payload *p)
@@ -208,17 +248,20 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 	o->log_none = true;
 	o->read_only = true;
 	o->tmp_size = l->tmpfs;
-	o->user = SR_CONTAINER_USER;
+	o->user = p->user ? p->user : SR_CONTAINER_USER;
 	o->cap_drop_all = true;
+	o->cap_add = p->cap_add;
 	o->no_new_privileges = true;
-	o->init = true;
+	o->init = !p->no_init;
 	o->memory = l->memory;
 	o->memory_swap = l->memory;
 	o->cpus = l->cpus;
-	o->pids = l->pids;
+	o->pids = walls_pids(l->pids, p->runtime);
 	o->core_ulimit_zero = !p->podman; /* see runargs_build */
 	o->network_mode = network_mode(p);
-	st->mounts = xcalloc(3 + s->nstubs, sizeof(*st->mounts));
+	o->runtime = p->runtime;
+	o->seccomp_json = p->seccomp_json;
+	st->mounts = xcalloc(3 + s->nstubs + p->nmounts, sizeof(*st->mounts));
 	add_api_mount(st, &n, p->work_dir, "/work", false);
 	if (p->payload_file)
 		add_api_mount(st, &n, p->payload_file, "/sandrun/payload", true);
@@ -230,18 +273,27 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 		strvec_pushf(&st->strs, "/sandrun/stubs/%s", s->stubs[i].name);
 		add_api_mount(st, &n, s->stubs[i].path, st->strs.v[st->strs.nr - 1], true);
 	}
+	for (size_t i = 0; i < p->nmounts; i++)
+		st->mounts[n++] = p->mounts[i];
 	o->mounts = st->mounts;
 	o->nmounts = n;
 	o->working_dir = "/work";
 	o->env = env;
 	o->image = p->image;
-	if (s->command.nr)
+	if (p->cmd)
+		o->cmd = p->cmd;
+	else if (s->command.nr)
 		o->cmd = s->command.v; /* NULL-terminated once pushed to */
+	if (p->entrypoint) {
+		strvec_push(&st->entry, p->entrypoint);
+		o->entrypoint = st->entry.v;
+	}
 }
 
 void runargs_store_release(struct runargs_store *st)
 {
 	free(st->mounts);
 	strvec_clear(&st->strs);
+	strvec_clear(&st->entry);
 	memset(st, 0, sizeof(*st));
 }

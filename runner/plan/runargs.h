@@ -24,6 +24,19 @@ struct run_plan {
 	 * by the engine client: values never reach argv or the client's own
 	 * environment. NULL: none. */
 	const char *env_file;
+	const char *runtime;	  /* --runtime (walls.h); NULL: the engine's default */
+	const char *seccomp_file; /* --security-opt seccomp=FILE; NULL: the engine's default */
+	const char *seccomp_json; /* the same profile's text, for the API route */
+	/* What a warm container's create sets (warm.c); zero for a run. The
+	 * CLI argv, the API request and `explain` all read these fields. */
+	bool detach;			 /* `run -d` (CLI); the API route starts it itself */
+	bool no_init;			 /* no --init: the entry point is PID 1 */
+	const char *entrypoint;		 /* --entrypoint, or NULL: the image's */
+	char *const *cmd;		 /* NULL-terminated, or NULL: the spec's command */
+	const char *user;		 /* --user, or NULL: SR_CONTAINER_USER */
+	const char *const *cap_add;	 /* NULL-terminated, added after --cap-drop=ALL */
+	const struct eapi_mount *mounts; /* extra bind mounts, after the run's own */
+	size_t nmounts;
 };
 
 /* Append the engine argv of a `run` (starting with engine_bin) to out. */
@@ -33,7 +46,8 @@ void runargs_build(struct strvec *out, const struct run_plan *p);
 struct runargs_store {
 	struct eapi_label labels[3];
 	struct eapi_mount *mounts;
-	struct strvec strs; /* formatted values the request points to */
+	struct strvec strs;  /* formatted values the request points to */
+	struct strvec entry; /* the entry point as an argv */
 };
 
 /* The engine API route's create request of the run runargs_build renders
@@ -54,6 +68,14 @@ void runargs_sanitize(struct strbuf *out, const char *s, size_t max);
  * wins): HOME=/tmp, the spec's env, then the SANDRUN_* run variables. */
 void runargs_base_env(struct strvec *out, const struct spec *s, const struct payload *p,
 		      const char *run_id, const char *token);
+
+/* The whole environment of one run, the one builder of cold runs, warm
+ * runs and `explain`: runargs_base_env, SANDRUN_REPEAT (1-based) and the
+ * network plan's entries (net_env, may be NULL). SANDRUN_PAYLOAD is not in
+ * it (runargs_payload_env). */
+void runargs_run_env(struct strvec *out, const struct spec *s, const struct payload *p,
+		     const char *run_id, const char *token, unsigned repeat,
+		     const struct strvec *net_env);
 
 /* SANDRUN_PAYLOAD cannot go in an env file (a payload may hold newlines): it
  * is the one variable the engine client passes on from its own environment

@@ -2,6 +2,7 @@
  * Every error is "file:line:col: what" with code SR_EINVAL. */
 #include "runner/spec/spec_int.h"
 #include "runner/spec/spec.h"
+#include "catalogue/catalogue.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -523,15 +524,38 @@ static int parse_network(struct ctx *c, const struct ynode *v, enum net_policy *
 	return verr(c, v, "unknown network policy '%s' (none, oob, stubs or open)", v->str);
 }
 
-/* isolation: run (a container per run, the default) | harness (warm). */
-static int parse_isolation(struct ctx *c, const struct ynode *v, bool *warm)
+/* isolation: run (a container per run, the default) | harness (warm) |
+ * pool (warm, shared by every harness of the same configuration). */
+static int parse_isolation(struct ctx *c, const struct ynode *v, struct spec *s)
 {
 	if (v->type != Y_SCALAR)
 		return verr(c, v, "'isolation' must be a string, not %s", type_word(v));
-	if (strcmp(v->str, "run") && strcmp(v->str, "harness"))
-		return verr(c, v, "unknown isolation '%s' (run or harness)", v->str);
-	*warm = !strcmp(v->str, "harness");
+	if (strcmp(v->str, "run") && strcmp(v->str, "harness") && strcmp(v->str, "pool"))
+		return verr(c, v, "unknown isolation '%s' (run, harness or pool)", v->str);
+	s->pool = !strcmp(v->str, "pool");
+	s->warm = s->pool || !strcmp(v->str, "harness");
 	return 0;
+}
+
+/* runtime: NAME (an engine runtime); seccomp: default | strict | a profile
+ * file inside the suite (README "Stronger walls"). */
+static int parse_walls(struct ctx *c, const struct ynode *root, struct spec *s)
+{
+	const struct ynode *v;
+	int rc;
+
+	if ((v = get(root, "runtime"))) {
+		if ((rc = get_str(c, v, "runtime", true, &s->runtime)))
+			return rc;
+		if (!cat_runtime_valid(s->runtime))
+			return verr(c, v, "runtime '%s' must match [A-Za-z0-9][A-Za-z0-9._-]*",
+				    s->runtime);
+	}
+	if (!(v = get(root, "seccomp")))
+		return 0;
+	if (v->type == Y_SCALAR && (!strcmp(v->str, "default") || !strcmp(v->str, "strict")))
+		return get_str(c, v, "seccomp", true, &s->seccomp);
+	return get_path(c, v, "seccomp", false, &s->seccomp);
 }
 
 static char *file_stem(const char *path)
@@ -583,9 +607,9 @@ static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
 	static const char *const keys[] = {
-	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
-	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", "corpus", NULL};
+	    "name",	 "toolchain", "workdir",  "command", "env",    "timeout", "limits",
+	    "network",	 "stubs",     "payloads", "oracle",  "expect", "repeat",  "collect",
+	    "reproduce", "isolation", "runtime",  "seccomp", "corpus", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -644,7 +668,9 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 		return rc;
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
-	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, &s->warm)))
+	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, s)))
+		return rc;
+	if ((rc = parse_walls(c, root, s)))
 		return rc;
 	if ((v = get(root, "corpus")) && (rc = get_corpus(c, v, &s->corpus)))
 		return rc;

@@ -10,6 +10,7 @@
 
 #include "lib/jsonparse.h"
 #include "runner/plan/runargs.h"
+#include "runner/exec/warm.h"
 
 static void base_spec(struct spec *s)
 {
@@ -323,7 +324,8 @@ static void compare_renderings(const struct run_plan *p, char *const *env)
 	struct json_value *v = NULL;
 	struct seen sn = {STRVEC_INIT};
 	const struct json_value *hc, *a;
-	size_t i, nmount = 0, nlabel = 0;
+	size_t i, nmount = 0, nlabel = 0, ncap = 0;
+	bool init = false;
 
 	runargs_build(&argv, p);
 	runargs_create_opts(&o, &st, p, env);
@@ -348,6 +350,18 @@ static void compare_renderings(const struct run_plan *p, char *const *env)
 			assert_string_equal(json_str(json_get(a, "Type")), "none");
 		} else if (!strcmp(f, "--read-only")) {
 			want_true(&sn, v, "HostConfig.ReadonlyRootfs");
+		} else if (!strcmp(f, "--read-only-tmpfs=false")) {
+			/* podman's CLI only: the API route is docker's */
+		} else if (!strcmp(f, "--detach")) {
+			/* the API route starts the container itself */
+		} else if (!strncmp(f, "--cap-add=", 10)) {
+			a = field(&sn, v, "HostConfig.CapAdd");
+			assert_true(a && a->type == JSON_ARRAY && ncap < a->u.arr.n);
+			assert_string_equal(json_str(a->u.arr.v[ncap++]), val);
+		} else if (!strncmp(f, "--entrypoint=", 13)) {
+			a = field(&sn, v, "Entrypoint");
+			assert_true(a && a->type == JSON_ARRAY && a->u.arr.n == 1);
+			assert_string_equal(json_str(a->u.arr.v[0]), val);
 		} else if (!strncmp(f, "--tmpfs=/tmp:", 13)) {
 			a = field(&sn, v, "HostConfig.Tmpfs");
 			assert_string_equal(json_str(json_get(a, "/tmp")), f + 13);
@@ -363,6 +377,7 @@ static void compare_renderings(const struct run_plan *p, char *const *env)
 			assert_string_equal(json_str(a->u.arr.v[0]), val);
 		} else if (!strcmp(f, "--init")) {
 			want_true(&sn, v, "HostConfig.Init");
+			init = true;
 		} else if (!strncmp(f, "--memory=", 9)) {
 			want_num(&sn, v, "HostConfig.Memory", strtod(val, NULL));
 		} else if (!strncmp(f, "--memory-swap=", 14)) {
@@ -411,6 +426,12 @@ static void compare_renderings(const struct run_plan *p, char *const *env)
 	for (size_t k = 0; ++i < argv.nr; k++)
 		assert_string_equal(json_str(a->u.arr.v[k]), argv.v[i]);
 	assert_int_equal(nmount, json_get(json_get(v, "HostConfig"), "Mounts")->u.arr.n);
+	if (!init) { /* no --init: Init false */
+		a = field(&sn, v, "HostConfig.Init");
+		assert_true(a && a->type == JSON_BOOL && !a->u.b);
+	}
+	a = json_get(json_get(v, "HostConfig"), "CapAdd");
+	assert_int_equal(ncap, a ? a->u.arr.n : 0);
 	assert_int_equal(nlabel, json_get(v, "Labels")->u.obj.n);
 	/* The reverse: no request field without a flag (attach protocol aside). */
 	hc = json_get(v, "HostConfig");
@@ -470,6 +491,38 @@ static void test_runargs__api_create_request_matches_the_run_argv_flag_by_flag(v
 	strvec_clear(&s.command);
 }
 
+/* The warm container's plan (warm.c): the CLI argv and the API request
+ * read the same fields (detach, init, entry point, command, user, added
+ * capabilities, extra mounts); no text edits of another argv. */
+static void test_runargs__warm_plan_renders_alike_on_both_routes(void **state)
+{
+	struct spec s;
+	struct engine e = {.bin = "docker"};
+	struct runner r = {.engine = &e, .run_id = "r1", .owner = "h/1/2"};
+	struct workdir wd = {.dir = "/tmp/x", .work = "/tmp/x/work", .payload = "/tmp/x/payload"};
+	struct warm_plan wp;
+	struct strvec argv = STRVEC_INIT;
+	bool init = false, detach = false, root = false;
+
+	(void)state;
+	base_spec(&s);
+	s.network = NET_NONE;
+	warm_plan(&wp, &r, &s, "reg/busybox@sha256:ab", "sandrun-1-w", &wd, "/tmp/x/ctl");
+	compare_renderings(&wp.plan, NULL);
+	runargs_build(&argv, &wp.plan);
+	for (size_t i = 0; i < argv.nr; i++) {
+		init |= !strcmp(argv.v[i], "--init");
+		detach |= !strcmp(argv.v[i], "--detach");
+		root |= !strcmp(argv.v[i], "--user=0:0");
+	}
+	assert_false(init);
+	assert_true(detach && root);
+	assert_string_equal(argv.v[argv.nr - 4], "reg/busybox@sha256:ab");
+	assert_string_equal(argv.v[argv.nr - 3], "serve");
+	strvec_clear(&argv);
+	strvec_clear(&s.command);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +535,7 @@ int main(void)
 	    cmocka_unit_test(test_runargs__network_policies),
 	    cmocka_unit_test(test_runargs__sanitize_names),
 	    cmocka_unit_test(test_runargs__api_create_request_matches_the_run_argv_flag_by_flag),
+	    cmocka_unit_test(test_runargs__warm_plan_renders_alike_on_both_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* Warm containers: the `isolation` spec key, which harnesses qualify, and
- * the argv that starts the idle container from an ordinary run's argv. */
+ * (the warm plan's renderings: test_runargs.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +32,9 @@ static void isolation_key_selects_warm_containers(void **state)
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\n", &err), 0);
 	assert_false(s.warm);
 	spec_release(&s);
+	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: pool\n", &err), 0);
+	assert_true(s.warm && s.pool);
+	spec_release(&s);
 }
 
 static void unknown_isolation_is_rejected_with_its_position(void **state)
@@ -42,8 +45,8 @@ static void unknown_isolation_is_rejected_with_its_position(void **state)
 	(void)state;
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: container\n", &err),
 			 SR_EINVAL);
-	assert_string_equal(err.msg,
-			    "mem/w.yaml:3:12: unknown isolation 'container' (run or harness)");
+	assert_string_equal(
+	    err.msg, "mem/w.yaml:3:12: unknown isolation 'container' (run, harness or pool)");
 	sr_err_clear(&err);
 	assert_int_equal(parse(&s, "toolchain: a\ncommand: [b]\nisolation: [run]\n", &err),
 			 SR_EINVAL);
@@ -65,59 +68,12 @@ static void harnesses_with_listeners_keep_a_container_per_run(void **state)
 	spec_release(&s);
 }
 
-static void idle_container_runs_sr_idle_detached_without_init(void **state)
-{
-	struct spec s;
-	struct sr_err err = SR_ERR_INIT;
-	struct run_plan plan = {0};
-	struct strvec run = STRVEC_INIT, out = STRVEC_INIT;
-	size_t n;
-
-	(void)state;
-	assert_int_equal(parse(&s, "toolchain: a\ncommand: [sh, -c, 'echo hi']\n", &err), 0);
-	plan.engine_bin = "docker";
-	plan.spec = &s;
-	plan.image = "img:1";
-	plan.name = "c1";
-	plan.run_id = "rid";
-	plan.owner = "me";
-	plan.work_dir = "/w";
-	plan.payload_file = "/p";
-	runargs_build(&run, &plan);
-	warm_create_argv(&out, &run, "/opt/sr-idle");
-	n = out.nr;
-	assert_string_equal(out.v[0], "docker");
-	assert_string_equal(out.v[1], "run");
-	assert_string_equal(out.v[2], "--detach");
-	for (size_t i = 0; i < n; i++)
-		assert_string_not_equal(out.v[i], "--init");
-	assert_string_equal(out.v[n - 5],
-			    "type=bind,source=/opt/sr-idle,target=/sandrun/sr-idle,readonly");
-	assert_string_equal(out.v[n - 4], "--entrypoint=/sandrun/sr-idle");
-	assert_string_equal(out.v[n - 3], "--");
-	assert_string_equal(out.v[n - 2], "img:1");
-	assert_string_equal(out.v[n - 1], "idle");
-	/* the hardening of an ordinary run stays */
-	{
-		bool ro = false, caps = false;
-		for (size_t i = 0; i < n; i++) {
-			ro |= !strcmp(out.v[i], "--read-only");
-			caps |= !strcmp(out.v[i], "--cap-drop=ALL");
-		}
-		assert_true(ro && caps);
-	}
-	strvec_clear(&run);
-	strvec_clear(&out);
-	spec_release(&s);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(isolation_key_selects_warm_containers),
 	    cmocka_unit_test(unknown_isolation_is_rejected_with_its_position),
 	    cmocka_unit_test(harnesses_with_listeners_keep_a_container_per_run),
-	    cmocka_unit_test(idle_container_runs_sr_idle_detached_without_init),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
