@@ -97,7 +97,7 @@ _sandrun()
 		COMPREPLY=($(compgen -W "$(_sandrun_toolchains)" -- "$cur"))
 		;;
 	report)
-		COMPREPLY=($(compgen -W "merge" -- "$cur") $(compgen -f -- "$cur"))
+		COMPREPLY=($(compgen -W "merge diff" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	help)
 		COMPREPLY=($(compgen -W "$verbs" -- "$cur"))

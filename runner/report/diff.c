@@ -36,6 +36,8 @@ static void fuzz_side(struct diff_fuzz_side *f, const struct record *recs, const
 		f->has_cov = true, f->cov = (uint64_t)x->u.num.v;
 	if ((x = json_get(doc, "corpus")) && x->type == JSON_NUMBER && x->u.num.v >= 0)
 		f->has_corpus = true, f->corpus = (uint64_t)x->u.num.v;
+	if ((x = json_get(doc, "initial_corpus")) && x->type == JSON_NUMBER && x->u.num.v >= 0)
+		f->has_initial = true, f->initial = (uint64_t)x->u.num.v;
 	json_free(doc);
 }
 

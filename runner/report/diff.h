@@ -31,7 +31,9 @@ const char *diff_change_name(enum diff_change c);
 struct diff_fuzz_side {
 	bool has;			     /* the verdict had libFuzzer stats */
 	bool has_execs, has_cov, has_corpus; /* which fields */
-	uint64_t execs, cov, corpus;	     /* the last run's (corpus: its final corpus) */
+	bool has_initial;
+	uint64_t execs, cov, corpus; /* the last run's (corpus: its final corpus) */
+	uint64_t initial;	     /* what it started from (fuzz.initial_corpus) */
 };
 
 struct diff_row {

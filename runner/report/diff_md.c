@@ -81,7 +81,7 @@ static const char *change_label(enum diff_change c)
 static void md_row(struct strbuf *sb, const struct diff_row *r)
 {
 	strbuf_addstr(sb, r->regression ? "| **regression** " : "| ");
-	strbuf_addf(sb, "%s | ", change_label(r->change));
+	strbuf_addf(sb, "%s%s | ", change_label(r->change), r->new_error ? " (new error)" : "");
 	md_name(sb, r);
 	strbuf_addstr(sb, " | ");
 	md_side(sb, r->old_outcome, r->old_fired, r->old_runs, r->old_flaky);
@@ -140,9 +140,9 @@ static void md_fuzz(struct strbuf *sb, const struct report_diff *d)
 		if (!o->has && !n->has)
 			continue;
 		if (!head) {
-			strbuf_addstr(sb,
-				      "\n### Fuzzing\n\n| Harness | Execs | Coverage | Corpus |\n"
-				      "|---|---|---|---|\n");
+			strbuf_addstr(
+			    sb, "\n### Fuzzing\n\n| Harness | Execs | Coverage | Corpus | Started "
+				"from |\n|---|---|---|---|---|\n");
 			head = true;
 		}
 		strbuf_addstr(sb, "| ");
@@ -151,6 +151,7 @@ static void md_fuzz(struct strbuf *sb, const struct report_diff *d)
 		md_delta(sb, o->has_execs, o->execs, n->has_execs, n->execs);
 		md_delta(sb, o->has_cov, o->cov, n->has_cov, n->cov);
 		md_delta(sb, o->has_corpus, o->corpus, n->has_corpus, n->corpus);
+		md_delta(sb, o->has_initial, o->initial, n->has_initial, n->initial);
 		strbuf_addch(sb, '\n');
 	}
 }

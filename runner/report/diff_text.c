@@ -73,10 +73,14 @@ static void console_fuzz(FILE *f, const struct report_diff *d)
 		strbuf_addstr(&line, "  ");
 		rep_term_text(&line, raw.buf, 120);
 		strbuf_addf(
-		    &line, "  execs %llu -> %llu, cov %llu -> %llu, corpus %llu -> %llu",
+		    &line,
+		    "  execs %llu -> %llu, cov %llu -> %llu, corpus %llu -> %llu, started from "
+		    "%llu -> %llu",
 		    (unsigned long long)r->fuzz_old.execs, (unsigned long long)r->fuzz_new.execs,
 		    (unsigned long long)r->fuzz_old.cov, (unsigned long long)r->fuzz_new.cov,
-		    (unsigned long long)r->fuzz_old.corpus, (unsigned long long)r->fuzz_new.corpus);
+		    (unsigned long long)r->fuzz_old.corpus, (unsigned long long)r->fuzz_new.corpus,
+		    (unsigned long long)r->fuzz_old.initial,
+		    (unsigned long long)r->fuzz_new.initial);
 		fprintf(f, "%s\n", line.buf);
 		strbuf_release(&raw);
 		strbuf_release(&line);
@@ -132,9 +136,13 @@ static void json_fuzz_side(struct strbuf *sb, const struct diff_fuzz_side *s)
 	else
 		strbuf_addstr(sb, ", \"cov\": null");
 	if (s->has_corpus)
-		strbuf_addf(sb, ", \"corpus\": %llu}", (unsigned long long)s->corpus);
+		strbuf_addf(sb, ", \"corpus\": %llu", (unsigned long long)s->corpus);
 	else
-		strbuf_addstr(sb, ", \"corpus\": null}");
+		strbuf_addstr(sb, ", \"corpus\": null");
+	if (s->has_initial)
+		strbuf_addf(sb, ", \"initial_corpus\": %llu}", (unsigned long long)s->initial);
+	else
+		strbuf_addstr(sb, ", \"initial_corpus\": null}");
 }
 
 static void json_row(struct strbuf *sb, const struct diff_row *r)

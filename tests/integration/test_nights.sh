@@ -241,6 +241,9 @@ t_nights_corpus_grows_across_two_runs() {
 	# The diff shows the fuzzers' progress.
 	assert_contains "diff compares corpus size" \
 		"$("$SANDRUN" report diff -o markdown:- "$r1" "$r2")" "| fuzz-clean |"
+	assert_eq "diff: night 2 started from night 1's corpus" \
+		"$(field_of "$r2" fuzz-clean "" fuzz.initial_corpus)" \
+		"$("$SANDRUN" report diff -o json:- "$r1" "$r2" | jq '.verdicts[0].fuzz.new.initial_corpus')"
 	# Nothing of the harness reached the corpus directory but inputs.
 	assert_eq "no temp file left" 0 "$(find "$c" -name '.*' | wc -l)"
 }
