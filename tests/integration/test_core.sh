@@ -164,7 +164,7 @@ EOF
 	"$SANDRUN" run --catalogue "$CAT" --timeout-scale 0.01 --report "json:$r" "$s" >/dev/null 2>&1
 	assert_eq "original outcome" timeout "$(outcome_of "$r" rslow "")"
 	mkdir -p "$t"
-	TMPDIR=$t "$SANDRUN" --catalogue "$CAT" repro "$r" 'rslow#1' >/dev/null 2>&1 &
+	TMPDIR=$t "$SANDRUN" --catalogue "$CAT" repro --suite "$s" "$r" 'rslow#1' >/dev/null 2>&1 &
 	pid=$!
 	wait_running sandrun.harness=rslow 1 || {
 		kill -INT "$pid"
