@@ -11,6 +11,7 @@
 #include "lib/jsonparse.h"
 #include "lib/sanitize.h"
 #include "runner/cli/cli.h"
+#include "runner/spec/walls.h"
 #include "runner/cli/verbs.h"
 #include "runner/cmd/repro_trust.h"
 #include "runner/exec/gc.h"
@@ -29,6 +30,19 @@ struct orig {
 static const char *jstr_at(const struct json_value *obj, const char *key)
 {
 	return json_str(json_get(obj, key));
+}
+
+/* The walls the record ran behind: its runtime and seccomp profile (a
+ * profile file that is gone leaves the spec's). */
+static int record_walls(struct spec *s, const struct json_value *rec, struct sr_err *err)
+{
+	const struct json_value *iso = json_get(rec, "isolation");
+	const char *rt = iso ? jstr_at(iso, "runtime") : NULL;
+	const char *sc = iso ? jstr_at(iso, "seccomp") : NULL;
+
+	if (sc && strcmp(sc, "default") && strcmp(sc, "strict") && access(sc, R_OK) < 0)
+		sc = NULL;
+	return walls_override(s, 1, rt, sc, err);
 }
 
 /* The selector's record: "harness[payload]#k" (#k optional: run 1), or a
@@ -387,6 +401,8 @@ int cmd_repro(const struct cli *cli, int argc, char **argv)
 		sr_log("%s has no payload '%s' any more", o.spec, o.payload ? o.payload : "");
 		rc = EXIT_USAGE;
 	} else if (!(rc = prepare_input(&s, &dir, &o, &ro))) {
+		if (record_walls(&s, rec, &err) < 0)
+			sr_log("%s (the spec's walls apply)", err.msg);
 		if ((rc = run_again(cli, &job, image, &ro, &err)) < 0)
 			rc = cli_fail(&err);
 		else if (sr_interrupted)

@@ -420,7 +420,7 @@ bench_net()
 # ------------------------------------------------------------ 6. walls
 bench_walls()
 {
-	local n=${NS%% *} k t0 t1 t2 t3 a b c d e f
+	local n=${NS%% *} k m t0 t1 a b c d e f w_strict w_runsc w_default
 	if ! docker info --format '{{json .Runtimes}}' | jq -e 'has("runsc")' >/dev/null; then
 		summary "walls: runtime runsc not registered (ci/setup-runsc.sh)"
 		return
@@ -431,14 +431,21 @@ bench_walls()
 	printf 'name: walls-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\ncommand: ["/work/fuzz_target", "-max_total_time=%d", "-print_final_stats=1", "-seed=1"]\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle: {crash: true}\nexpect: not_confirmed\n' \
 		"$FUZZ_SECONDS" $((FUZZ_SECONDS * 3 + 30)) >"$TMP/wfuzz/fuzz.yaml"
 	for k in $(seq 1 "$ROUNDS"); do
-		t0=$(now)
-		sr run -j 1 --runtime runc "$TMP/walls-$n" >/dev/null || die "runc trivial runs failed"
-		t1=$(now)
-		sr run -j 1 --runtime runsc "$TMP/walls-$n" >/dev/null || die "runsc trivial runs failed"
-		t2=$(now)
-		sr run -j 1 --runtime runc --seccomp default "$TMP/walls-$n" >/dev/null || die "seccomp default runs failed"
-		t3=$(now)
-		a=$(calc "($t1 - $t0) / $n") b=$(calc "($t2 - $t1) / $n") c=$(calc "($t3 - $t2) / $n")
+		# runc (strict, the default), runsc, runc with the engine's default
+		# profile; odd rounds the other way round, so drift hits all alike.
+		local order="strict runsc default"
+		((k % 2)) || order="default runsc strict"
+		for m in $order; do
+			t0=$(now)
+			case $m in
+			strict) sr run -j 1 --runtime runc "$TMP/walls-$n" >/dev/null ;;
+			runsc) sr run -j 1 --runtime runsc "$TMP/walls-$n" >/dev/null ;;
+			default) sr run -j 1 --runtime runc --seccomp default "$TMP/walls-$n" >/dev/null ;;
+			esac || die "$m trivial runs failed"
+			t1=$(now)
+			printf -v "w_$m" '%s' "$(calc "($t1 - $t0) / $n")"
+		done
+		a=$w_strict b=$w_runsc c=$w_default
 		add w.run "$(ratio "$b" "$a")"
 		add w.sec "$(ratio "$a" "$c")"
 		sr run -j 1 --runtime runc --report "json:$TMP/wf-runc.json" "$TMP/wfuzz" >/dev/null || true

@@ -40,6 +40,16 @@ YAML
 	# --runtime overrides both.
 	"$SANDRUN" run -q --catalogue "$cat" --runtime runc --report "json:$r" "$s" >/dev/null 2>&1
 	assert_eq "--runtime overrides the catalogue" runc "$(field_of "$r" from-cat "" isolation.runtime)"
+	# repro runs behind the record's walls (here --runtime runsc).
+	write_spec "$TMP/rt-rp" u <<'YAML'
+toolchain: busybox
+command: ["uname", "-r"]
+oracle: {stdout: "4.4.0"}
+YAML
+	"$SANDRUN" run -q --catalogue "$CAT" --runtime runsc --report "json:$TMP/rp.json" "$TMP/rt-rp" >/dev/null 2>&1
+	assert_eq "confirmed under runsc" confirmed "$(outcome_of "$TMP/rp.json" u "")"
+	out=$("$SANDRUN" --catalogue "$CAT" repro --suite "$TMP/rt-rp" "$TMP/rp.json" u 2>&1)
+	assert_eq "repro under the record's runtime: exit 0" 0 "$?"
 	# An unregistered runtime: an error in phase create that says how.
 	out=$("$SANDRUN" run --catalogue "$CAT" --runtime nosuch-rt --report "json:$r" "$s" 2>&1)
 	rc=$?
