@@ -30,6 +30,8 @@ CAT_LIB := $(BUILD)/libsrcatalogue.a
 RUNNER_LIB := $(BUILD)/libsrrunner.a
 LIBS_ALL := $(RUNNER_LIB) $(CAT_LIB) $(CORE_LIB)
 MAIN_OBJ := $(BUILD)/runner/cli/main.o
+SCHEMAS := schema/harness.schema.json schema/images.schema.json
+SCHEMA_OBJ := $(BUILD)/gen/schema_data.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -39,7 +41,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 # image by ci/images/helper.sh); built by its own rule below.
 HELPER := $(BUILD)/helper/sr-dnsfwd
 
-.PHONY: all test unit integration integration-podman install clean demo bench fuzz fuzz-hostile format check check-workflows setup asan
+.PHONY: all test unit integration integration-podman integration-runsc install clean demo bench fuzz fuzz-hostile format check check-workflows setup asan deb test-package
 all: sandrun sandrun.1 $(HELPER)
 
 # Its own flags: static, no libraries, no sanitizers (-static cannot take
@@ -52,7 +54,7 @@ $(HELPER): runner/helper/sr-dnsfwd.c
 sandrun.1: doc/sandrun.1.scd
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle
+sandrun: $(BUILD)/sandrun $(BUILD)/helper/sr-idle $(HELPER)
 	cp $< $@
 
 # Static helpers mounted into containers (no libc in the image needed);
@@ -62,6 +64,14 @@ $(BUILD)/helper/%: runner/helper/%.c
 	$(CC) -static -Os -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -o $@ $<
 
 $(BUILD)/helper/sr-idle: runner/helper/idle_proto.h
+
+# The JSON Schemas, compiled into libsrrunner.a for `sandrun schema`
+# (runner/cmd/cmd_schema.c); SCHEMAS and SCHEMA_OBJ are set above.
+$(BUILD)/gen/schema_data.c: $(SCHEMAS) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $@ sr_schema_harness=schema/harness.schema.json sr_schema_images=schema/images.schema.json
+$(SCHEMA_OBJ): $(BUILD)/gen/schema_data.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/sandrun: $(MAIN_OBJ) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -74,9 +84,20 @@ $(CAT_LIB): $(CAT_SRCS:%.c=$(BUILD)/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o)
+$(RUNNER_LIB): $(RUNNER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/seccomp_strict.o $(SCHEMA_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# The strict seccomp profile (share/seccomp-strict.json) travels inside the
+# binary: a run writes it into its own directory (runner/spec/walls.c).
+$(BUILD)/gen/seccomp_strict.c: share/seccomp-strict.json
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $< by the Makefile. */'; \
+	  echo 'extern const char sr_seccomp_strict_json[];'; \
+	  echo 'const char sr_seccomp_strict_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/seccomp_strict.o: $(BUILD)/gen/seccomp_strict.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,10 +131,20 @@ PODMAN_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch t_exit_2_bad
 integration-podman: sandrun
 	SANDRUN=$(CURDIR)/sandrun SANDRUN_TEST_ENGINE=podman tests/integration/run.sh $(PODMAN_TESTS)
 
+# The escape, network-policy and outcome tests once more under gVisor's runsc
+# (issue 20; ci/setup.sh registers it): every `sandrun run` gets --runtime
+# runsc. A test gVisor cannot pass says why in a SKIP line.
+RUNSC_TESTS = t_bundled_suite t_every_outcome t_exit_1_on_mismatch t_hostile_harness_is_contained \
+	t_workdir_isolated_and_bounded t_secret_env_not_on_command_lines t_net_bundled_network_harnesses \
+	t_net_oob_each_protocol_and_token t_net_egress_filter_blocks_other_host_ports t_net_stubs_record_real_clients \
+	t_net_open_policy_recorded t_fuzz_crash_record_and_repro 't_walls_*'
+integration-runsc: sandrun
+	SANDRUN=$(CURDIR)/sandrun SANDRUN_TEST_RUNTIME=runsc tests/integration/run.sh $(RUNSC_TESTS)
+
 # Everything: set-up, unit + integration tests, then both again under
 # ASan+UBSan, and a gcc/clang warning build.
 test: setup
-	$(MAKE) unit integration integration-podman
+	$(MAKE) unit test-package integration integration-podman integration-runsc
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" build/asan/sandrun build/asan/helper/sr-idle unit-asan
 	SANDRUN=$(CURDIR)/build/asan/sandrun ASAN_OPTIONS=detect_leaks=1 tests/integration/run.sh
 	$(MAKE) check
@@ -127,7 +158,7 @@ AV := build/node/node_modules/.bin/action-validator
 $(AV):
 	npm install --prefix build/node --no-audit --no-fund @action-validator/cli@0.6.0 >/dev/null
 check-workflows: $(AV)
-	set -e; for f in ci/workflows/*.yml; do $(AV) $$f; done
+	set -e; for f in ci/workflows/*.yml action.yml; do $(AV) $$f; done
 
 check: sandrun.1 check-workflows
 	clang-format --dry-run -Werror $(FORMAT_SRCS)
@@ -196,11 +227,44 @@ FORMAT_SRCS = lib/*.[ch] runner/*/*.[ch] catalogue/*.[ch] tests/unit/*.c tests/f
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-install: sandrun sandrun.1
+install: sandrun sandrun.1 $(HELPER)
 	install -D -m 0755 sandrun $(DESTDIR)$(PREFIX)/bin/sandrun
 	install -D -m 0644 sandrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/sandrun.1
 	install -D -m 0644 doc/sandrun.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sandrun
 	install -D -m 0755 $(BUILD)/helper/sr-idle $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-idle
+	install -D -m 0644 share/seccomp-strict.json $(DESTDIR)$(PREFIX)/share/sandrun/seccomp-strict.json
+	install -D -m 0755 $(HELPER) $(DESTDIR)$(PREFIX)/libexec/sandrun/sr-dnsfwd
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/sandrun/schema $(SCHEMAS)
+
+# The Debian package (debian/), built with dpkg-buildpackage from a copy of
+# the tree in build/debsrc (its outputs land beside that copy, never above
+# the repository), then linted: lintian errors fail the target.
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null || echo 0)
+DEB := build/sandrun_$(DEB_VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+deb: $(DEB)
+$(DEB): $(shell git ls-files 2>/dev/null)
+	rm -rf build/debsrc && mkdir -p build/debsrc/sandrun
+	tar -c --exclude=./build --exclude=./.git --exclude=./sandrun --exclude=./sandrun.1 \
+		--exclude='./harnesses/*/work/fuzz_target' . | tar -x -C build/debsrc/sandrun
+	cd build/debsrc/sandrun && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	lintian --fail-on error build/debsrc/sandrun_*.changes
+	cp build/debsrc/sandrun_*.deb build/
+
+# The package installed into a clean directory (dpkg -x): the binary runs,
+# checks the bundled suite with the schema line, and finds its files.
+test-package: $(DEB)
+	@set -e; d=$$(mktemp -d); trap 'rm -rf $$d' EXIT; dpkg -x $(DEB) $$d; \
+	$$d/usr/bin/sandrun --version; \
+	$$d/usr/bin/sandrun --catalogue ci/local/images.toml check harnesses; \
+	$$d/usr/bin/sandrun schema spec | cmp - $$d/usr/share/sandrun/schema/harness.schema.json; \
+	test -x $$d/usr/libexec/sandrun/sr-idle && test -x $$d/usr/libexec/sandrun/sr-dnsfwd; \
+	test -f $$d/usr/share/man/man1/sandrun.1.gz; \
+	test -f $$d/usr/share/bash-completion/completions/sandrun; \
+	(cd $$d && ./usr/bin/sandrun --catalogue $(CURDIR)/ci/local/images.toml new pkg-h --kind exit >/dev/null && \
+	 ./usr/bin/sandrun --catalogue $(CURDIR)/ci/local/images.toml check pkg-h && \
+	 head -1 pkg-h/harness.yaml | grep -q "$$d/usr/share/sandrun/schema/harness.schema.json"); \
+	dpkg-deb -f $(DEB) Depends Recommends; echo "test-package: ok"
 
 clean:
 	rm -rf build sandrun sandrun.1 harnesses/*/work/fuzz_target

@@ -37,12 +37,23 @@ enum key {
 	K_DIGEST,
 	K_PLATFORM,
 	K_PLATFORM_DIGEST,
+	K_RUNTIME,
+	K_SECCOMP,
 	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
-    "toolchain_id", "base", "toolchain", "packages", "digest", "platform", "platform_digest",
+    "toolchain_id",    "base",	  "toolchain", "packages", "digest", "platform",
+    "platform_digest", "runtime", "seccomp",
 };
+
+bool cat_runtime_valid(const char *s)
+{
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       strlen(s);
+}
 
 static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...) SR_PRINTF(3, 4);
 static int perr(struct parser *p, const struct tpos *at, const char *fmt, ...)
@@ -484,6 +495,18 @@ static int store_value(struct parser *p, struct catalogue *c, struct cat_entry *
 		e->platform_digest_span = sp;
 		t->pd_val = *vpos;
 		break;
+	case K_RUNTIME:
+		if (!cat_runtime_valid(val))
+			return perr(p, vpos,
+				    "invalid runtime '%s': want [A-Za-z0-9][A-Za-z0-9._-]*", val);
+		e->runtime = val;
+		break;
+	case K_SECCOMP:
+		if (!*val)
+			return perr(p, vpos,
+				    "empty seccomp: want default, strict or a profile path");
+		e->seccomp = val;
+		break;
 	default:
 		return perr(p, vpos, "internal error: key %d has no string value", (int)k);
 	}
@@ -507,7 +530,7 @@ static int parse_kv(struct parser *p, struct catalogue *c, struct cat_entry *e, 
 	if (k == K_COUNT) {
 		perr(p, &kpos,
 		     "unknown key '%s' in [[image]] (known: toolchain_id, base, toolchain, "
-		     "packages, digest, platform, platform_digest)",
+		     "packages, digest, platform, platform_digest, runtime, seccomp)",
 		     key);
 		goto fail;
 	}
@@ -703,6 +726,8 @@ void catalogue_release(struct catalogue *c)
 		free(e->digest);
 		free(e->platform);
 		free(e->platform_digest);
+		free(e->runtime);
+		free(e->seccomp);
 		strvec_clear(&e->pkg_names);
 		strvec_clear(&e->pkg_versions);
 	}

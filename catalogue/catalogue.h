@@ -15,10 +15,12 @@ struct cat_span {
 struct cat_entry {
 	char *toolchain_id;
 	char *base;
-	char *toolchain;		       /* NULL when absent */
-	char *digest;			       /* "" when unpinned or absent */
-	char *platform;			       /* NULL when absent */
-	char *platform_digest;		       /* NULL when absent, "" when unpinned */
+	char *toolchain;       /* NULL when absent */
+	char *digest;	       /* "" when unpinned or absent */
+	char *platform;	       /* NULL when absent */
+	char *platform_digest; /* NULL when absent, "" when unpinned */
+	char *runtime;	       /* engine runtime (runsc...), NULL: the engine's */
+	char *seccomp; /* "default" | "strict" | a profile path (relative: to the file); NULL */
 	struct strvec pkg_names, pkg_versions; /* packages, in file order */
 	int line, col;			       /* of the [[image]] header */
 	struct cat_span base_span, digest_span, platform_digest_span;
@@ -63,6 +65,9 @@ static inline int cat_entry_pinned(const struct cat_entry *e)
 /* The reference a run uses: base@platform_digest when both are pinned,
  * base@digest when pinned, else base. Caller frees. */
 char *cat_entry_ref(const struct cat_entry *e);
+
+/* An engine runtime name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+bool cat_runtime_valid(const char *s);
 
 /* A digest is "sha256:" followed by 64 lowercase hex digits. */
 int cat_digest_valid(const char *d);

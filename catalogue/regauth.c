@@ -88,6 +88,14 @@ static void hostname_of(char *out, size_t outsz, const char *key)
 	snprintf(out, outsz, "%.*s", (int)n, s);
 }
 
+/* Docker Hub's names: its credentials are filed under index.docker.io,
+ * sometimes written docker.io or registry-1.docker.io. */
+static bool is_hub(const char *host)
+{
+	return !strcmp(host, "index.docker.io") || !strcmp(host, "docker.io") ||
+	       !strcmp(host, "registry-1.docker.io");
+}
+
 /* The member of obj whose key names the same registry as key. */
 static const struct json_value *find_host(const struct json_value *obj, const char *key)
 {
@@ -99,7 +107,7 @@ static const struct json_value *find_host(const struct json_value *obj, const ch
 	hostname_of(want, sizeof(want), key);
 	for (size_t i = 0; i < obj->u.obj.n; i++) {
 		hostname_of(have, sizeof(have), obj->u.obj.m[i].key);
-		if (!strcmp(want, have))
+		if (!strcmp(want, have) || (is_hub(want) && is_hub(have)))
 			return obj->u.obj.m[i].value;
 	}
 	return NULL;

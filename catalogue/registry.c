@@ -25,7 +25,7 @@ struct credent {
 	char *key;
 	struct reg_cred cred;
 	int rc;
-	char msg[512];
+	char msg[2048];
 };
 
 struct answer {

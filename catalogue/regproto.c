@@ -110,7 +110,9 @@ long long reg_retry_after_ms(const char *v, time_t now)
 		s = strtoll(v, &end, 10);
 		while (isspace((unsigned char)*end))
 			end++;
-		return *end || s < 0 ? -1 : s * 1000;
+		if (*end || s < 0)
+			return -1;
+		return s > 86400LL * 366 ? 86400LL * 366 * 1000 : s * 1000;
 	}
 	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	if (!end)

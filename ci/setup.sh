@@ -9,6 +9,7 @@
 #      rebuilt only when their inputs (recipe + package versions) changed
 #   5. the bundled fuzz harness binaries (harnesses/*/work/fuzz_target)
 #   6. the local catalogue ci/local/images.toml, pinned to the pushed digests
+#   (2b. gVisor's runsc registered with dockerd: ci/setup-runsc.sh)
 #   7. a one-node Slurm cluster (ci/setup-slurm.sh; SANDRUN_SETUP_SLURM=0 skips it)
 #
 # Environment: SANDRUN_REGISTRY_PORT (5000), SANDRUN_DOCKER_STORAGE_DRIVER
@@ -64,7 +65,8 @@ daemonize()
 PKGS=(build-essential gcc clang libclang-rt-14-dev llvm pkg-config make scdoc mandoc libcurl4-openssl-dev libssl-dev libyaml-dev
 	libgit2-dev libxxhash-dev libcmocka-dev docker.io docker-registry busybox-static
 	iptables postgresql-client jq git ca-certificates curl binutils bc time clang-format
-	python3 python3-jsonschema python3-jwt python3-cryptography openssl procps podman catatonit chromium)
+	python3 python3-jsonschema python3-jwt python3-cryptography openssl procps podman catatonit chromium runsc
+	python3-yaml dpkg-dev debhelper lintian fakeroot)
 
 # A working engine is used as it is: GitHub's runner images ship Docker CE,
 # whose containerd.io conflicts with Debian's docker.io.
@@ -192,6 +194,10 @@ for a in $listen; do
 	[[ $a == 127.* ]] || say "WARNING: something listens on $a, not only on loopback"
 done
 say "registry: http://$REG/v2/ answers (listening on ${listen% })"
+
+# ------------------------------------------- gVisor's runsc, a second runtime
+# Merged into /etc/docker/daemon.json, dockerd reloaded by its pid (issue 20).
+"$ROOT/ci/setup-runsc.sh" || say "WARNING: runtime runsc not registered; the runsc tests will fail"
 
 # ------------------------------------------------ podman, the second engine
 # runc and cgroupfs work here (crun and systemd do not); podman's default

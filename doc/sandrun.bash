@@ -24,7 +24,7 @@ _sandrun_toolchains()
 _sandrun()
 {
 	local cur prev verb i
-	local verbs="run check explain repro pull pin verify list gc report help version"
+	local verbs="run check explain repro pull pin verify list gc report schema new help version"
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 
@@ -54,6 +54,10 @@ _sandrun()
 		;;
 	--pull)
 		COMPREPLY=($(compgen -W "missing always never" -- "$cur"))
+		return
+		;;
+	--kind)
+		COMPREPLY=($(compgen -W "exit stdout fuzz oob stub" -- "$cur"))
 		return
 		;;
 	--shard)

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -410,4 +412,33 @@ int fs_copy_out_fd(int in, const char *what, int dfd, const char *name, uint64_t
 	if (close(out) < 0 && !rc)
 		rc = sr_err_set(err, SR_EFAIL, "cannot write '%s': %s", name, strerror(errno));
 	return rc;
+}
+
+static bool helper_ok(const char *path)
+{
+	return access(path, X_OK) == 0 && !strpbrk(path, ",\"");
+}
+
+int fs_helper_path(char *out, size_t n, const char *prog)
+{
+	const char *rel[] = {"build/helper", "helper", ".", "../libexec/sandrun"};
+	const char *env = getenv("SANDRUN_HELPER_DIR");
+	char exe[PATH_MAX], *slash;
+	ssize_t len;
+
+	if (env && *env && (size_t)snprintf(out, n, "%s/%s", env, prog) < n && helper_ok(out))
+		return 0;
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len <= 0)
+		return -1;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	for (size_t i = 0; i < SR_ARRAY_SIZE(rel); i++)
+		if ((size_t)snprintf(out, n, "%s/%s/%s", exe, rel[i], prog) < n && helper_ok(out))
+			return 0;
+	out[0] = '\0';
+	return -1;
 }

@@ -22,6 +22,13 @@ int fs_remove_tree(const char *path);
 /* mkdir -p with mode for each created component. */
 int fs_mkdirs(const char *path, mode_t mode, struct sr_err *err);
 
+/* Where a static helper program of sandrun (sr-idle, sr-dnsfwd) is: in
+ * $SANDRUN_HELPER_DIR, else relative to the running binary (build/helper,
+ * helper, its own directory, ../libexec/sandrun). out gets the path of an
+ * executable file; a path a --mount value would need to quote (',' or '"')
+ * is not taken. 0, or -1 when none is found. */
+int fs_helper_path(char *out, size_t n, const char *prog);
+
 /* Write data to a new file with the given mode (fails if it exists). */
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct sr_err *err);
 

@@ -61,6 +61,8 @@ int cmd_gc(const struct cli *cli, int argc, char **argv);
 int cmd_report(const struct cli *cli, int argc, char **argv);
 int cmd_check(const struct cli *cli, int argc, char **argv);
 int cmd_repro(const struct cli *cli, int argc, char **argv);
+int cmd_schema(const struct cli *cli, int argc, char **argv);
+int cmd_new(const struct cli *cli, int argc, char **argv);
 int cmd_help(const struct cli *cli, int argc, char **argv);
 int cmd_version(const struct cli *cli, int argc, char **argv);
 

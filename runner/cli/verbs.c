@@ -38,6 +38,10 @@ static const struct sr_opt run_opts[] = {
      "an oob or stubs run without the host firewall is an error"},
     {O_RUN_OOB_GRACE, "--oob-grace", NULL, "DURATION",
      "wait for late callbacks after a run exits (default 500ms)"},
+    {O_RUN_RUNTIME, "--runtime", NULL, "NAME",
+     "the engine's OCI runtime for every run, e.g. runsc (overrides specs and catalogue)"},
+    {O_RUN_SECCOMP, "--seccomp", NULL, "default|strict|PATH",
+     "the seccomp profile for every run (default: the spec's, else strict)"},
     {O_RUN_BASELINE, "--baseline", NULL, "REPORT",
      "mark verdicts and crash groups new, unchanged or fixed against an earlier JSON report"},
     {O_RUN_FAIL_ON, "--fail-on", NULL, "new|any",
@@ -106,6 +110,12 @@ static const struct sr_opt merge_opts[] = {
      "SARIF: a crash frame's file under FROM is TO/... (repeatable)"},
 };
 
+static const struct sr_opt new_opts[] = {
+    {O_NEW_KIND, "--kind", NULL, "exit|stdout|fuzz|oob|stub", "the oracle the new harness uses"},
+    {O_NEW_TOOLCHAIN, "--toolchain", NULL, "ID",
+     "its toolchain (default: the catalogue's first suitable entry)"},
+};
+
 const struct sr_verb_def sr_verbs[] = {
     {"run", "[OPTIONS] [SPEC|DIR ...]", "Run harnesses (default: ./harnesses).", run_opts,
      N(run_opts), cmd_run},
@@ -131,6 +141,11 @@ const struct sr_verb_def sr_verbs[] = {
     {"repro", "[--keep] [--artifacts DIR] [--suite DIR] [--allow-changed-spec] REPORT SELECTOR",
      "Run one record of a JSON report again (SELECTOR: harness[payload]#k or its seq).", repro_opts,
      N(repro_opts), cmd_repro},
+    {"schema", "spec|catalogue", "Print the JSON Schema of the harness spec or of images.toml.",
+     NULL, 0, cmd_schema},
+    {"new", "NAME --kind exit|stdout|fuzz|oob|stub [--toolchain ID]",
+     "Write a harness directory NAME/ that passes check; never overwrites.", new_opts, N(new_opts),
+     cmd_new},
     {"help", "[VERB]", "Print the usage of sandrun or of a verb.", NULL, 0, cmd_help},
     {"version", "", "Print the version.", NULL, 0, cmd_version},
 };

@@ -25,6 +25,8 @@ enum {
 	O_RUN_REPEAT,
 	O_RUN_REQUIRE_PINNED,
 	O_RUN_OOB_GRACE,
+	O_RUN_RUNTIME,
+	O_RUN_SECCOMP,
 	O_PULL_ALL,
 	O_PULL_ALWAYS,
 	O_PIN_ALL,
@@ -53,6 +55,8 @@ enum {
 	O_VERIFY_REMOTE,
 	O_VERIFY_VIA_ENGINE,
 	O_VERIFY_INSECURE,
+	O_NEW_KIND,
+	O_NEW_TOOLCHAIN,
 };
 
 /* The verbs in the order the usage lists them. */

@@ -20,6 +20,7 @@
 #include "runner/report/report_html.h"
 #include "runner/exec/run.h"
 #include "runner/exec/runner.h"
+#include "runner/spec/walls.h"
 #include "runner/cli/shard_option.h"
 #include "runner/cli/verbs.h"
 #include "runner/verdict/kofn.h"
@@ -45,6 +46,7 @@ struct run_opts {
 	uint64_t grace_ms; /* --oob-grace, when grace_set */
 	bool grace_set;
 	uint64_t pull_timeout_ms;
+	const char *runtime, *seccomp; /* --runtime, --seccomp (walls.h) */
 	struct strvec paths;
 	const char *baseline;	  /* --baseline REPORT */
 	bool fail_on_new;	  /* --fail-on new */
@@ -85,6 +87,33 @@ static int set_pull(struct run_opts *o, const char *v)
 		o->pull = PULL_NEVER;
 	else
 		return cli_usage("--pull must be missing, always or never, got", v);
+	return 0;
+}
+
+/* The options of baselines, source maps and walls; 0 or a usage error. */
+static int set_late_opt(struct run_opts *o, int id, const char *v)
+{
+	switch (id) {
+	case O_RUN_BASELINE:
+		o->baseline = v;
+		break;
+	case O_RUN_RUNTIME:
+		o->runtime = v;
+		break;
+	case O_RUN_SECCOMP:
+		o->seccomp = v;
+		break;
+	case O_RUN_FAIL_ON:
+		if (strcmp(v, "new") && strcmp(v, "any"))
+			return cli_usage("--fail-on must be new or any, got", v);
+		o->fail_on_new = !strcmp(v, "new");
+		break;
+	case O_RUN_SOURCE_MAP:
+		if (!strchr(v, '=') || v[0] == '=')
+			return cli_usage("--source-map needs FROM=TO, got", v);
+		strvec_push(&o->source_map, v);
+		break;
+	}
 	return 0;
 }
 
@@ -151,19 +180,8 @@ static int set_run_opt(struct run_opts *o, int id, const char *v, struct sr_err 
 			return cli_usage("--oob-grace needs a duration, got", v);
 		o->grace_set = true;
 		break;
-	case O_RUN_BASELINE:
-		o->baseline = v;
-		break;
-	case O_RUN_FAIL_ON:
-		if (strcmp(v, "new") && strcmp(v, "any"))
-			return cli_usage("--fail-on must be new or any, got", v);
-		o->fail_on_new = !strcmp(v, "new");
-		break;
-	case O_RUN_SOURCE_MAP:
-		if (!strchr(v, '=') || v[0] == '=')
-			return cli_usage("--source-map needs FROM=TO, got", v);
-		strvec_push(&o->source_map, v);
-		break;
+	default:
+		return set_late_opt(o, id, v);
 	}
 	return 0;
 }
@@ -559,6 +577,8 @@ int cmd_run(const struct cli *cli, int argc, char **argv)
 		      ? cli_fail(&err)
 		      : 0) ||
 	    (rc = cli_load_suite(&su, &o.paths, &cat, &err) < 0 ? cli_fail(&err) : 0) ||
+	    (rc = walls_override(su.specs, su.n, o.runtime, o.seccomp, &err) < 0 ? cli_fail(&err)
+										 : 0) ||
 	    (rc = runner_init(&r, NULL, &cat, false, &err) < 0 ? cli_fail(&err) : 0))
 		goto out;
 	for (size_t i = 0; i < su.bad_msgs.nr; i++)

@@ -340,8 +340,25 @@ static void add_host_config(struct strbuf *sb, const struct eapi_create_opts *o)
 		strbuf_addstr(sb, ",\"CapAdd\":");
 		add_strv(sb, (char *const *)o->cap_add);
 	}
-	if (o->no_new_privileges)
-		strbuf_addstr(sb, ",\"SecurityOpt\":[\"no-new-privileges\"]");
+	if (o->no_new_privileges || o->seccomp_json) {
+		strbuf_addstr(sb, ",\"SecurityOpt\":[");
+		if (o->no_new_privileges)
+			strbuf_addstr(sb, o->seccomp_json ? "\"no-new-privileges\","
+							  : "\"no-new-privileges\"");
+		if (o->seccomp_json) {
+			/* The API takes the profile's text, not a path (the CLI
+			 * reads the file and sends this). */
+			struct strbuf v = STRBUF_INIT;
+			strbuf_addf(&v, "seccomp=%s", o->seccomp_json);
+			json_add_str(sb, v.buf);
+			strbuf_release(&v);
+		}
+		strbuf_addch(sb, ']');
+	}
+	if (o->runtime) {
+		strbuf_addstr(sb, ",\"Runtime\":");
+		json_add_str(sb, o->runtime);
+	}
 	if (o->memory)
 		strbuf_addf(sb, ",\"Memory\":%llu", (unsigned long long)o->memory);
 	if (o->memory_swap)

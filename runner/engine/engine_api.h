@@ -92,7 +92,9 @@ struct eapi_create_opts {
 	size_t nmounts;
 	const char *network_mode;
 	bool log_none;
-	bool core_ulimit_zero; /* leave false on podman (see runargs.c) */
+	bool core_ulimit_zero;	  /* leave false on podman (see runargs.c) */
+	const char *runtime;	  /* HostConfig.Runtime (--runtime); NULL: the default */
+	const char *seccomp_json; /* a seccomp profile's text (--security-opt seccomp=); NULL */
 };
 
 /* The JSON body of the create request (pure; for tests and explain). */

@@ -9,6 +9,7 @@
 #include "runner/exec/run.h"
 #include "runner/plan/runargs.h"
 #include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/warm.h"
 
 /* What the network plan adds before the container starts. */
@@ -23,7 +24,7 @@ static void explain_network(struct strbuf *out, const struct runner *r, struct n
 	if (np->relay)
 		strbuf_addf(out,
 			    "# not root: udp 53 on %s is out of reach; a relay on the "
-			    "network forwards DNS\n",
+			    "network forwards DNS, the harness shares its network namespace\n",
 			    np->gateway);
 	strbuf_addf(out, "# listeners on %s: %s\n", np->gateway, np->listeners);
 	if (np->firewall)
@@ -38,8 +39,8 @@ static void explain_network(struct strbuf *out, const struct runner *r, struct n
 		sr_shell_quote_argv(out, strvec_argv(&argv));
 		strbuf_addf(out,
 			    "\n%s container inspect --format '{{range "
-			    ".NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s   # its "
-			    "address goes into resolv.conf\n",
+			    ".NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s   # pinged "
+			    "there until it answers; resolv.conf names 127.0.0.1\n",
 			    r->engine->bin, np->relay_name);
 	}
 	strvec_clear(&argv);
@@ -52,6 +53,27 @@ static void explain_env(struct strbuf *out, const char *path, const struct strve
 	for (size_t i = 0; i < env->nr; i++)
 		strbuf_addf(out, " %.*s", (int)strcspn(env->v[i], "="), env->v[i]);
 	strbuf_addch(out, '\n');
+}
+
+/* The runtime and seccomp line, then the engine command line of plan. */
+static void explain_run_line(struct strbuf *out, const struct runner *r, const struct spec *s,
+			     const char *image, const char *run_dir, struct run_plan *plan)
+{
+	struct strvec argv = STRVEC_INIT;
+	struct walls wl;
+
+	walls_resolve(&wl, s, image && r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, run_dir);
+	plan->runtime = wl.runtime;
+	plan->seccomp_file = wl.profile;
+	strbuf_addf(out, "# runtime %s, seccomp %s%s\n",
+		    wl.runtime ? wl.runtime : WALLS_DEFAULT_RUNTIME, wl.seccomp,
+		    wl.strict ? " (sandrun's profile, written there per run)" : "");
+	runargs_build(&argv, plan);
+	walls_release(&wl);
+	sr_shell_quote_argv(out, strvec_argv(&argv));
+	strbuf_addch(out, '\n');
+	strvec_clear(&argv);
 }
 
 void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
@@ -68,10 +90,10 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	struct netplan np;
 	struct workdir wd;
 	struct run_plan plan = {0};
-	struct strvec argv = STRVEC_INIT, env = STRVEC_INIT;
+	struct strvec env = STRVEC_INIT;
 	struct sr_err err = SR_ERR_INIT;
 	char *name = run_container_name(r, job), *image = ent ? cat_entry_ref(ent) : NULL;
-	char *relay_image = NULL;
+	struct dnsrelay_src relay = {0};
 
 	strbuf_addf(out, "# %s [%s] #%u  (%s)\n", s->name, pay->name, job->repeat + 1, s->path);
 	workdir_paths(&wd, r->tmp_root, name);
@@ -79,11 +101,11 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	no.container = name;
 	memset(&np, 0, sizeof(np));
 	if ((s->network == NET_OOB || s->network == NET_STUBS) && !r->engine->podman &&
-	    dnsrelay_needed(r->is_root) && dnsrelay_image(&relay_image, r->cat, &err) < 0) {
+	    dnsrelay_needed(r->is_root) && dnsrelay_source(&relay, r->cat, image, &err) < 0) {
 		strbuf_addf(out, "# not runnable: %s\n", err.msg);
 		goto done;
 	}
-	no.relay_image = relay_image;
+	no.relay = relay.image ? &relay : NULL;
 	if (netplan_init(&np, &no, &err) < 0) {
 		strbuf_addf(out, "# not runnable: %s\n", err.msg);
 		goto done;
@@ -112,11 +134,9 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	plan.work_dir = wd.work;
 	plan.payload_file = wd.payload;
 	plan.resolv_conf = np.on ? np.resolv : NULL;
-	plan.network = np.on ? np.name : NULL;
+	plan.network = np.on ? np.harness_net : NULL;
 	plan.env_file = wd.env_file;
-	runargs_build(&argv, &plan);
-	sr_shell_quote_argv(out, strvec_argv(&argv));
-	strbuf_addch(out, '\n');
+	explain_run_line(out, r, s, image, wd.dir, &plan);
 	strbuf_addf(out, "%s container inspect %s; %s rm -f -v %s\n", r->engine->bin, name,
 		    r->engine->bin, name);
 	if (np.relay)
@@ -124,10 +144,9 @@ void run_explain(struct strbuf *out, struct runner *r, struct run_job *job)
 	if (np.on)
 		strbuf_addf(out, "%s network rm %s\n", r->engine->bin, np.name);
 done:
-	free(relay_image);
+	dnsrelay_src_release(&relay);
 	netplan_release(&np);
 	workdir_release(&wd, true);
-	strvec_clear(&argv);
 	strvec_clear(&env);
 	free(name);
 	free(image);

@@ -26,6 +26,8 @@
 #include "runner/verdict/outcome.h"
 #include "runner/exec/warm.h"
 #include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
+#include "lib/hash.h"
 
 /* How long past the spec's timeout the client may take to start the
  * container before the runner kills it; the timeout verdict itself is
@@ -40,6 +42,26 @@ char *run_container_name(const struct runner *r, const struct run_job *job)
 	strbuf_addf(&sb, "sandrun-%.8s-%u-", r->run_id, job->seq);
 	runargs_sanitize(&sb, job->spec->name, 40);
 	return strbuf_detach(&sb, NULL);
+}
+
+/* The record's isolation.runtime and .seccomp; w resolved here when NULL. */
+static void rec_walls(struct record *rec, const struct runner *r, const struct spec *s,
+		      const struct walls *w)
+{
+	struct walls tmp;
+
+	if (!w) {
+		walls_resolve(&tmp, s,
+			      r->cat && s->toolchain ? catalogue_find(r->cat, s->toolchain) : NULL,
+			      r->cat ? r->cat->path : NULL, NULL);
+		w = &tmp;
+	}
+	free(rec->isolation.runtime);
+	free(rec->isolation.seccomp);
+	rec->isolation.runtime = xstrdup(w->runtime ? w->runtime : WALLS_DEFAULT_RUNTIME);
+	rec->isolation.seccomp = xstrdup(w->seccomp);
+	if (w == &tmp)
+		walls_release(&tmp);
 }
 
 static void rec_begin(struct runner *r, struct run_job *job)
@@ -61,6 +83,7 @@ static void rec_begin(struct runner *r, struct run_job *job)
 	rec->isolation.read_only = true;
 	rec->isolation.user = SR_CONTAINER_USER;
 	rec->container = run_container_name(r, job);
+	rec_walls(rec, r, s, NULL);
 }
 
 static void rec_finish(struct record *rec)
@@ -94,6 +117,19 @@ int run_fail(struct run_ctx *c, const char *phase, const char *cause)
 	return fail(c, phase, cause);
 }
 
+/* fail, and an engine that does not know the run's runtime says how to
+ * register it. */
+static int fail_create(struct run_ctx *c, const char *phase, const char *msg)
+{
+	char *m = strcmp(phase, "create") && strcmp(phase, "start")
+		      ? NULL
+		      : walls_runtime_error(c->walls.runtime, msg);
+
+	fail(c, m ? "create" : phase, m ? m : msg);
+	free(m);
+	return -1;
+}
+
 /* Step: the catalogue entry and its pinning. */
 static int resolve_image(struct run_ctx *c)
 {
@@ -125,6 +161,17 @@ static int cache_lookup(struct run_ctx *c)
 		return 0;
 	c->cache_key = cache_key(c->s, c->job->payload, c->job->repeat, c->rec->image,
 				 c->rec->pinned, c->r->timeout_scale);
+	if (c->cache_key) {
+		/* Another runtime or profile is another run. */
+		struct sr_hasher *h = sr_hasher_new();
+		char hex[17];
+		sr_hasher_add_str(h, c->cache_key);
+		sr_hasher_add_str(h, c->rec->isolation.runtime);
+		sr_hasher_add_str(h, c->rec->isolation.seccomp);
+		sr_hasher_finish(h, hex);
+		free(c->cache_key);
+		c->cache_key = xstrdup(hex);
+	}
 	if (!c->cache_key || !cache_load(c->r->cache_dir, c->cache_key, c->rec))
 		return 0;
 	c->rec->match = false;
@@ -155,6 +202,11 @@ static int prepare_workdir(struct run_ctx *c)
 	if (workdir_prepare(&c->wd, c->s, pay->value, c->r->is_root, &err) < 0)
 		return fail(c, "create", err.msg);
 	c->rec->isolation.work_bounded = c->wd.mounted;
+	walls_resolve(&c->walls, c->s,
+		      c->r->cat ? catalogue_find(c->r->cat, c->s->toolchain) : NULL,
+		      c->r->cat ? c->r->cat->path : NULL, c->wd.dir);
+	if (walls_write_profile(&c->walls, &err) < 0)
+		return fail(c, "create", err.msg);
 	return 0;
 }
 
@@ -181,9 +233,11 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 	plan.owner = c->r->owner;
 	plan.work_dir = c->wd.work;
 	plan.payload_file = c->wd.payload;
-	plan.network = c->net.on ? c->net.name : NULL;
+	plan.network = c->net.on ? c->net.harness_net : NULL;
 	plan.resolv_conf = c->net.on ? c->net.resolv : NULL;
 	plan.env_file = c->wd.env_file;
+	plan.runtime = c->walls.runtime;
+	plan.seccomp_file = c->walls.profile;
 	runargs_build(argv, &plan);
 	strvec_pushv(&c->rec->engine_argv, (const char *const *)argv->v);
 	if (out)
@@ -203,6 +257,7 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 	struct sr_err err = SR_ERR_INIT;
 	struct run_plan plan;
 	const char *phase = "create";
+	char *profile = NULL;
 	int rc = runargs_env_file(&chk, env, &err);
 
 	strbuf_release(&chk);
@@ -210,14 +265,20 @@ static int launch_api(struct run_ctx *c, struct strvec *env)
 		return fail(c, "create", err.msg);
 	runargs_payload_env(env, &c->s->payloads[c->job->payload]);
 	build_argv(c, &argv, &plan);
+	if (walls_profile_text(&profile, &c->walls, &err) < 0) {
+		strvec_clear(&argv);
+		return fail(c, "create", err.msg);
+	}
+	plan.seccomp_json = profile;
 	in.plan = &plan;
 	in.env = strvec_argv(env);
 	c->attempted = true;
 	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
 	c->have_res = true;
 	strvec_clear(&argv);
+	free(profile);
 	if (rc < 0)
-		return fail(c, phase, err.msg);
+		return fail_create(c, phase, err.msg);
 	c->have_st = true;
 	sr_rtrim(&c->res.err);
 	return 0;
@@ -339,8 +400,8 @@ static int check_started(struct run_ctx *c)
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
-		return fail(c, res->exit_code == 125 ? "create" : "collect",
-			    res->err.len ? res->err.buf : err.msg);
+		return fail_create(c, res->exit_code == 125 ? "create" : "collect",
+				   res->err.len ? res->err.buf : err.msg);
 	}
 	if (c->st.error[0] || !strcmp(c->st.status, "created"))
 		return fail(c, "start", c->st.error[0] ? c->st.error : strbuf_str(&res->err));
@@ -547,8 +608,9 @@ static void finish(struct run_ctx *c)
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
-	free(c->relay_image);
+	dnsrelay_src_release(&c->relay_src);
 	free(c->name);
+	walls_release(&c->walls);
 }
 
 /* Step (warm): the token and a warm container with a fresh /work. */

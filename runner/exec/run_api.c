@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "runner/engine/cgroup_oom.h"
+
 /* Attach, start, wait; res gets what the CLI client's proc_run would. */
 static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
-			 const char *id, struct sr_err *err)
+			 const char *id, struct cgoom **cg, struct sr_err *err)
 {
 	struct eapi_run_opts ro = {
 	    .timeout_ms = in->kill_ms, .out_cap = in->out_cap, .interruptible = true};
@@ -17,6 +19,11 @@ static int run_container(struct proc_result *res, const char **phase, const stru
 	*phase = "start";
 	if ((rc = eapi_run_begin(&run, in->api, id, &ro, err)) < 0)
 		return rc;
+	/* Another runtime than runc takes a cgroup made before it as set up
+	 * by someone else (runsc then sets no memory limit): watch the one it
+	 * made, from just after the start. */
+	if (!*cg)
+		*cg = cgoom_open(id, false);
 	*phase = "collect";
 	rc = eapi_run_finish(&rr, run, err);
 	strbuf_release(&res->out);
@@ -58,6 +65,7 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 {
 	struct eapi_create_opts o;
 	struct runargs_store store;
+	struct cgoom *cg = NULL;
 	char *id = NULL;
 	int rc;
 
@@ -74,12 +82,22 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 	runargs_create_opts(&o, &store, in->plan, in->env);
 	rc = eapi_create(&id, in->api, &o, err);
 	runargs_store_release(&store);
+	/* The kernel's count of OOM kills in the container's memory cgroup,
+	 * watched from before the start (cgroup_oom.h); the engine's flag is
+	 * the second witness. */
+	if (!rc && !in->plan->runtime)
+		cg = cgoom_open(id, true);
 	if (!rc)
-		rc = run_container(res, out_phase, in, id, err);
+		rc = run_container(res, out_phase, in, id, &cg, err);
 	if (!rc) {
 		*out_phase = "collect";
 		rc = eapi_inspect_state(st, in->api, id, err);
 	}
+	if (!rc && strcmp(st->status, "running")) {
+		st->oom = cgoom_finish(cg, st->exit_code == 137) || st->oom;
+		cg = NULL;
+	}
+	cgoom_free(cg);
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
 	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s

@@ -8,6 +8,7 @@
 #include "runner/net/firewall.h"
 #include "runner/netpolicy/netplan.h"
 #include "runner/plan/workdir.h"
+#include "runner/spec/walls.h"
 #include "runner/verdict/outcome.h"
 
 /* Below run.h (no include circle): the job and runner by pointer. */
@@ -29,7 +30,7 @@ struct run_ctx {
 	struct netplan net;
 	bool net_created;
 	bool relay_attempted; /* the DNS relay's `run -d` was spawned */
-	char *relay_image;
+	struct dnsrelay_src relay_src;
 	struct net_session *sess;
 	struct fw_rules fw;
 	bool fw_on;
@@ -42,6 +43,7 @@ struct run_ctx {
 	struct run_obs obs;
 	char *oob_cause, *stub_cause;
 	struct fs_budget budget; /* artifacts this run may still copy out */
+	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
 	bool pooled;		 /* job->warm came from the pool: back to it at the end */
 };
 

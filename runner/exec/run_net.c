@@ -59,7 +59,9 @@ static int network_endpoint(struct run_ctx *c, char **gw, struct sr_err *err)
 	return 0;
 }
 
-/* Not root (oob, stubs): the DNS relay's image, present like the harness's. */
+/* Not root (oob, stubs): what the DNS relay runs. sr-dnsfwd in the
+ * harness's own image (already present), else the catalogue's helper image,
+ * present like the harness's. */
 static int relay_prepare(struct run_ctx *c)
 {
 	struct sr_err err = SR_ERR_INIT;
@@ -67,9 +69,10 @@ static int relay_prepare(struct run_ctx *c)
 
 	if (!dnsrelay_needed(c->r->is_root))
 		return 0;
-	if (dnsrelay_image(&c->relay_image, c->r->cat, &err) < 0)
+	if (dnsrelay_source(&c->relay_src, c->r->cat, c->rec->image, &err) < 0)
 		return run_fail(c, "network", err.msg);
-	if (imgcache_ensure(&pulled, c->r->images, c->relay_image, &err) < 0)
+	if (!c->relay_src.helper &&
+	    imgcache_ensure(&pulled, c->r->images, c->relay_src.image, &err) < 0)
 		return run_fail(c, "pull", err.msg);
 	return 0;
 }
@@ -93,7 +96,7 @@ int run_setup_network(struct run_ctx *c)
 	if ((c->s->network == NET_OOB || c->s->network == NET_STUBS) && !r->engine->podman &&
 	    (rc = relay_prepare(c)))
 		return rc;
-	o.relay_image = c->relay_image;
+	o.relay = c->relay_src.image ? &c->relay_src : NULL;
 	o.container = c->name;
 	if (netplan_init(&c->net, &o, &err) < 0)
 		return run_fail(c, "network", err.msg);

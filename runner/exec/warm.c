@@ -16,6 +16,7 @@
 #include "runner/engine/engine_api.h"
 #include "lib/quote.h"
 #include "runner/plan/runargs.h"
+#include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status
@@ -97,15 +98,29 @@ void warm_plan(struct warm_plan *out, const struct runner *r, const struct spec 
 	p->nmounts = 2;
 }
 
+/* The runtime and seccomp profile of s (walls.h) into wp; dir is where a
+ * strict profile is written. Release wl with walls_release. */
+static void warm_walls(struct warm_plan *wp, struct walls *wl, const struct runner *r,
+		       const struct spec *s, const char *dir)
+{
+	walls_resolve(wl, s, r->cat ? catalogue_find(r->cat, s->toolchain) : NULL,
+		      r->cat ? r->cat->path : NULL, dir);
+	wp->plan.runtime = wl->runtime;
+	wp->plan.seccomp_file = wl->profile;
+}
+
 void warm_explain(struct strbuf *out, const struct runner *r, const struct spec *s,
 		  const char *image, const char *name, const struct workdir *wd)
 {
 	struct warm_plan wp;
+	struct walls wl;
 	struct strvec argv = STRVEC_INIT;
 	char *ctl = xasprintf("%s/ctl", wd->dir);
 
 	warm_plan(&wp, r, s, image, name, wd, ctl);
+	warm_walls(&wp, &wl, r, s, wd->dir);
 	runargs_build(&argv, &wp.plan);
+	walls_release(&wl);
 	strbuf_addstr(out, s->pool ? "# isolation: pool: a container shared by every harness of "
 				     "this configuration (at most -j), created once:\n"
 				   : "# isolation: harness: one container for the harness's runs, "
@@ -151,6 +166,8 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 		 const char *name, const char *payload, struct sr_err *err)
 {
 	struct warm_plan wp;
+	struct walls wl;
+	char *profile = NULL;
 	int rc;
 
 	w->name = xstrdup(name);
@@ -164,9 +181,16 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 		return rc;
 	}
 	warm_plan(&wp, r, s, image, name, &w->wd, w->ctl.dir);
-	runargs_build(&w->argv, &wp.plan);
-	if ((rc = create(&w->id, w, r, &wp.plan, err)) < 0 ||
-	    (rc = warmctl_accept(&w->ctl, w->id, ACCEPT_MS, err)) < 0 ||
+	warm_walls(&wp, &wl, r, s, w->wd.dir);
+	rc = walls_write_profile(&wl, err);
+	if (rc == 0 && r->route.api && (rc = walls_profile_text(&profile, &wl, err)) == 0)
+		wp.plan.seccomp_json = profile;
+	if (rc == 0)
+		runargs_build(&w->argv, &wp.plan);
+	rc = rc < 0 ? rc : create(&w->id, w, r, &wp.plan, err);
+	walls_release(&wl);
+	free(profile);
+	if (rc < 0 || (rc = warmctl_accept(&w->ctl, w->id, ACCEPT_MS, err)) < 0 ||
 	    (rc = warmctl_verify(&w->ctl, err)) < 0) {
 		/* Nothing of it may serve the next run: it starts afresh. */
 		warm_end(w, r);
@@ -395,13 +419,16 @@ char *warm_pool_key(const struct runner *r, const struct spec *s, const char *im
 {
 	struct workdir wd = {.dir = "<dir>", .work = "<dir>/work", .payload = "<dir>/payload"};
 	struct warm_plan wp;
+	struct walls wl;
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf key = STRBUF_INIT;
 
 	/* The create argv less what differs between containers of one
 	 * configuration: the name, the harness label (paths are placeholders). */
 	warm_plan(&wp, r, s, image, "<name>", &wd, "<dir>/ctl");
+	warm_walls(&wp, &wl, r, s, wd.dir);
 	runargs_build(&argv, &wp.plan);
+	walls_release(&wl);
 	for (size_t i = 0; i < argv.nr; i++) {
 		if (!strncmp(argv.v[i], "--label=sandrun.harness=", 24))
 			continue;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "lib/fsutil.h"
 
 #define PING_EVERY_MS 50
 
@@ -30,17 +33,28 @@ bool dnsrelay_needed(bool is_root)
 	return n <= 0 || atoi(buf) > 53;
 }
 
-int dnsrelay_image(char **out, const struct catalogue *cat, struct sr_err *err)
+int dnsrelay_source(struct dnsrelay_src *out, const struct catalogue *cat,
+		    const char *harness_image, struct sr_err *err)
 {
 	const struct cat_entry *ent = catalogue_find(cat, DNSRELAY_TOOLCHAIN);
+	char path[PATH_MAX];
 
-	*out = NULL;
+	memset(out, 0, sizeof(*out));
+	/* The harness's own image is present and pinned like any run's: the
+	 * static relay needs nothing of it but a filesystem to be mounted in. */
+	if (harness_image && fs_helper_path(path, sizeof(path), DNSRELAY_PROG) == 0) {
+		out->image = xstrdup(harness_image);
+		out->helper = xstrdup(path);
+		return 0;
+	}
 	if (!ent)
-		return sr_err_set(err, SR_EFAIL,
-				  "not root: UDP 53 on the run network's gateway is out of reach "
-				  "and the catalogue has no '%s' image for the DNS relay; run as "
-				  "root or add its entry (ci/images/helper.sh prints one)",
-				  DNSRELAY_TOOLCHAIN);
+		return sr_err_set(
+		    err, SR_EFAIL,
+		    "not root: UDP 53 on the run network's gateway is out of reach, "
+		    "the DNS relay program %s is not installed (next to sandrun, in "
+		    "../libexec/sandrun or $SANDRUN_HELPER_DIR) and the catalogue has "
+		    "no '%s' image; run as root or install sandrun's helpers",
+		    DNSRELAY_PROG, DNSRELAY_TOOLCHAIN);
 	/* A container the runner itself puts on the run's network: never a
 	 * tag that could change under us. */
 	if (!cat_entry_pinned(ent))
@@ -48,8 +62,15 @@ int dnsrelay_image(char **out, const struct catalogue *cat, struct sr_err *err)
 				  "the catalogue's '%s' image (the DNS relay) is "
 				  "not pinned to a digest",
 				  DNSRELAY_TOOLCHAIN);
-	*out = cat_entry_ref(ent);
+	out->image = cat_entry_ref(ent);
 	return 0;
+}
+
+void dnsrelay_src_release(struct dnsrelay_src *s)
+{
+	free(s->image);
+	free(s->helper);
+	memset(s, 0, sizeof(*s));
 }
 
 char *dnsrelay_name(const char *container)
@@ -58,7 +79,8 @@ char *dnsrelay_name(const char *container)
 }
 
 void dnsrelay_argv(struct strvec *out, const char *name, const char *network, const char *run_id,
-		   const char *owner, const char *image, const char *gateway, uint16_t port)
+		   const char *owner, const struct dnsrelay_src *src, const char *gateway,
+		   uint16_t port)
 {
 	strvec_pushv(out, (const char *const[]){"run", "-d", "--name", name, "--network", network,
 						"--label", NULL});
@@ -90,9 +112,14 @@ void dnsrelay_argv(struct strvec *out, const char *name, const char *network, co
 						"never",
 						"--restart",
 						"no",
-						image,
-						gateway,
 						NULL});
+	if (src->helper) {
+		strvec_push(out, "--mount");
+		strvec_pushf(out, "type=bind,source=%s,target=" DNSRELAY_IN ",readonly",
+			     src->helper);
+		strvec_push(out, "--entrypoint=" DNSRELAY_IN);
+	}
+	strvec_pushv(out, (const char *const[]){src->image, gateway, NULL});
 	if (port)
 		strvec_pushf(out, "%u", port);
 	else

@@ -55,13 +55,17 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	}
 	out->on = true;
 	out->firewall = o->firewall;
-	if (o->relay_image) {
+	if (o->relay) {
 		out->relay = true;
 		out->relay_name = dnsrelay_name(o->container);
 		out->relay_ip = xstrdup("<relay-ip>");
-		out->relay_image = xstrdup(o->relay_image);
+		out->relay_src.image = xstrdup(o->relay->image);
+		out->relay_src.helper = o->relay->helper ? xstrdup(o->relay->helper) : NULL;
 		out->run_id = xstrdup(o->run_id);
 		out->owner = xstrdup(o->owner);
+		out->harness_net = xasprintf("container:%s", out->relay_name);
+	} else {
+		out->harness_net = xstrdup(out->name);
 	}
 	out->resolv = xasprintf("%s/resolv.conf", o->run_dir);
 	/* podman picks the bridge; the run reads it back. */
@@ -71,12 +75,13 @@ int netplan_init(struct netplan *out, const struct netplan_opts *o, struct sr_er
 	return 0;
 }
 
-/* resolv.conf names whoever answers port 53: the gateway, or the relay. */
+/* resolv.conf names whoever answers port 53: the gateway, or the relay in
+ * the network namespace the harness shares with it. */
 static void set_resolv(struct netplan *p)
 {
 	free(p->resolv_text);
 	p->resolv_text = xasprintf("nameserver %s\noptions ndots:0 attempts:2 timeout:2\n",
-				   p->relay ? p->relay_ip : p->gateway);
+				   p->relay ? "127.0.0.1" : p->gateway);
 }
 
 static void add_stub_env(struct netplan *p, const struct stub *st, uint16_t port)
@@ -122,7 +127,7 @@ void netplan_set_endpoints(struct netplan *p, const struct spec *s, const char *
 		strbuf_addf(&l, " (clients ask the relay %s:53)", p->relay_ip);
 		strvec_clear(&p->relay_run);
 		dnsrelay_argv(&p->relay_run, p->relay_name, p->name, p->run_id, p->owner,
-			      p->relay_image, p->gateway, dns_port);
+			      &p->relay_src, p->gateway, dns_port);
 	}
 	for (size_t i = 0; i < s->nstubs && p->ntcp < NETPLAN_MAX_TCP; i++) {
 		if (s->stubs[i].kind == STUB_FS)
@@ -171,7 +176,8 @@ void netplan_release(struct netplan *p)
 {
 	free(p->relay_name);
 	free(p->relay_ip);
-	free(p->relay_image);
+	dnsrelay_src_release(&p->relay_src);
+	free(p->harness_net);
 	free(p->run_id);
 	free(p->owner);
 	strvec_clear(&p->relay_run);

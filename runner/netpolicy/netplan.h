@@ -9,6 +9,7 @@
 #define SR_NETPLAN_H
 
 #include "runner/engine/engine.h"
+#include "runner/netpolicy/dnsrelay.h"
 #include "runner/spec/spec.h"
 
 #define NETPLAN_MAX_TCP 64
@@ -29,24 +30,26 @@ struct netplan {
 	bool firewall;		/* the rules below are installed */
 	struct strbuf fw_lines; /* exactly the commands fw_apply runs, one a line */
 	struct strvec env;	/* "KEY=value" entries for the container */
-	/* Not root: the DNS relay container (dnsrelay.h) serves port 53 and
-	 * resolv.conf names its address instead of the gateway. */
+	char *harness_net;	/* the harness's --network: name, or container:<relay> */
+	/* Not root: the DNS relay container (dnsrelay.h) serves port 53; the
+	 * harness joins its network namespace and resolv.conf names 127.0.0.1. */
 	bool relay;
 	char *relay_name;	 /* "<container>-dns" */
-	char *relay_ip;		 /* its address, or "<relay-ip>" */
+	char *relay_ip;		 /* its address on the run network, or "<relay-ip>" */
 	struct strvec relay_run; /* engine arguments that start it */
-	char *relay_image, *run_id, *owner;
+	struct dnsrelay_src relay_src;
+	char *run_id, *owner;
 };
 
 struct netplan_opts {
 	const struct engine *engine;
 	const struct spec *spec;
 	const char *run_id, *owner;
-	const char *run_dir;	 /* the run's private directory (resolv.conf goes there) */
-	const char *name;	 /* NULL: a fresh random name */
-	bool firewall;		 /* iptables is usable */
-	const char *relay_image; /* non-NULL: serve DNS through a relay of this image */
-	const char *container;	 /* the run container's name (names the relay) */
+	const char *run_dir;		  /* the run's private directory (resolv.conf goes there) */
+	const char *name;		  /* NULL: a fresh random name */
+	bool firewall;			  /* iptables is usable */
+	const struct dnsrelay_src *relay; /* non-NULL: serve DNS through a relay of this */
+	const char *container;		  /* the run container's name (names the relay) */
 };
 
 /* Start a plan: out->on false for `none` and `open` (nothing else set).

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "runner/spec/walls.h"
+
 void runargs_sanitize(struct strbuf *out, const char *s, size_t max)
 {
 	for (size_t i = 0; s[i] && i < max; i++) {
@@ -93,12 +95,16 @@ void runargs_build(struct strvec *argv, const struct run_plan *p)
 	for (size_t i = 0; p->cap_add && p->cap_add[i]; i++)
 		strvec_pushf(argv, "--cap-add=%s", p->cap_add[i]);
 	strvec_push(argv, "--security-opt=no-new-privileges");
+	if (p->seccomp_file)
+		strvec_pushf(argv, "--security-opt=seccomp=%s", p->seccomp_file);
+	if (p->runtime)
+		strvec_pushf(argv, "--runtime=%s", p->runtime);
 	if (!p->no_init)
 		strvec_push(argv, "--init");
 	strvec_pushf(argv, "--memory=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--memory-swap=%llu", (unsigned long long)l->memory);
 	strvec_pushf(argv, "--cpus=%g", l->cpus);
-	strvec_pushf(argv, "--pids-limit=%ld", l->pids);
+	strvec_pushf(argv, "--pids-limit=%ld", walls_pids(l->pids, p->runtime));
 	/* Podman re-applies its default rlimits along with any --ulimit, which
 	 * fails where the host's hard limits are lower; its core limit is 0. */
 	if (!p->podman)
@@ -250,9 +256,11 @@ void runargs_create_opts(struct eapi_create_opts *o, struct runargs_store *st,
 	o->memory = l->memory;
 	o->memory_swap = l->memory;
 	o->cpus = l->cpus;
-	o->pids = l->pids;
+	o->pids = walls_pids(l->pids, p->runtime);
 	o->core_ulimit_zero = !p->podman; /* see runargs_build */
 	o->network_mode = network_mode(p);
+	o->runtime = p->runtime;
+	o->seccomp_json = p->seccomp_json;
 	st->mounts = xcalloc(3 + s->nstubs + p->nmounts, sizeof(*st->mounts));
 	add_api_mount(st, &n, p->work_dir, "/work", false);
 	if (p->payload_file)

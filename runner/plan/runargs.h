@@ -24,6 +24,9 @@ struct run_plan {
 	 * by the engine client: values never reach argv or the client's own
 	 * environment. NULL: none. */
 	const char *env_file;
+	const char *runtime;	  /* --runtime (walls.h); NULL: the engine's default */
+	const char *seccomp_file; /* --security-opt seccomp=FILE; NULL: the engine's default */
+	const char *seccomp_json; /* the same profile's text, for the API route */
 	/* What a warm container's create sets (warm.c); zero for a run. The
 	 * CLI argv, the API request and `explain` all read these fields. */
 	bool detach;			 /* `run -d` (CLI); the API route starts it itself */

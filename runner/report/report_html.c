@@ -452,6 +452,8 @@ static void add_run(struct strbuf *sb, size_t seq, const struct record *r,
 	strbuf_addf(sb, "<dt>pinned / cached</dt><dd>%s / %s</dd>\n", r->pinned ? "yes" : "no",
 		    r->cached ? "yes" : "no");
 	dl_json(sb, "network", jat(d, "isolation.network"));
+	dl_json(sb, "runtime", jat(d, "isolation.runtime"));
+	dl_json(sb, "seccomp", jat(d, "isolation.seccomp"));
 	if (r->isolation.network && strcmp(r->isolation.network, "none") &&
 	    strcmp(r->isolation.network, "open") && !r->isolation.firewall && !r->cached &&
 	    r->outcome != OUTCOME_ERROR)

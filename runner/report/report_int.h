@@ -52,8 +52,9 @@ void rep_counts(struct strbuf *sb, const size_t counts[NOUTCOMES]);
 /* Count records per outcome into counts; returns how many failed. */
 size_t rep_tally(const struct record *recs, size_t n, size_t counts[NOUTCOMES]);
 
-/* str as text safe for a terminal: control characters (C0, DEL, C1) become
- * spaces, invalid UTF-8 '?', at most max bytes then "..." (report_console.c). */
+/* str as text safe for a terminal through the one sanitiser (lib/sanitize.h:
+ * control bytes, C1 and invalid UTF-8 shown escaped), at most max bytes then
+ * "..." (report_console.c). */
 void rep_term_text(struct strbuf *sb, const char *str, size_t max);
 
 /* The code point of the valid k-byte UTF-8 sequence at s. */

@@ -2,6 +2,55 @@
 #include "runner/report/report_int.h"
 #include "runner/report/diff.h"
 
+/* ,"isolation":{...} of a record (left open for evidence to close). */
+static void json_isolation(struct strbuf *out, const struct record *r)
+{
+	strbuf_addstr(out, ",\"isolation\":{\"network\":");
+	json_add_str(out, r->isolation.network);
+	strbuf_addf(out,
+		    ",\"firewall\":%s,\"read_only\":%s,\"user\":", rep_jbool(r->isolation.firewall),
+		    rep_jbool(r->isolation.read_only));
+	json_add_str(out, r->isolation.user);
+	strbuf_addf(out, ",\"work_bounded\":%s", rep_jbool(r->isolation.work_bounded));
+	if (r->isolation.dns) {
+		strbuf_addstr(out, ",\"dns\":");
+		json_add_str(out, r->isolation.dns);
+	}
+	strbuf_addf(out, ",\"container_reused\":%s", rep_jbool(r->isolation.container_reused));
+	if (r->isolation.runtime) {
+		strbuf_addstr(out, ",\"runtime\":");
+		json_add_str(out, r->isolation.runtime);
+	}
+	if (r->isolation.seccomp) {
+		strbuf_addstr(out, ",\"seccomp\":");
+		json_add_str(out, r->isolation.seccomp);
+	}
+}
+
+/* "},"evidence":{...} of a record (left open for crash to close). */
+static void json_evidence(struct strbuf *out, const struct record *r, const char *tok)
+{
+	strbuf_addstr(out, "},\"evidence\":{\"oob\":");
+	rep_raw_array(out, r->evidence.oob_json, tok);
+	strbuf_addstr(out, ",\"stubs\":");
+	rep_raw_array(out, r->evidence.stubs_json, tok);
+	strbuf_addstr(out, ",\"untokened\":");
+	rep_raw_array(out, r->evidence.untokened_json, tok);
+	strbuf_addstr(out, ",\"stdout_tail\":");
+	rep_jstr(out, r->evidence.stdout_tail, tok);
+	strbuf_addstr(out, ",\"stderr_tail\":");
+	rep_jstr(out, r->evidence.stderr_tail, tok);
+	strbuf_addstr(out, ",\"artifacts\":");
+	rep_jstrvec(out, &r->evidence.artifacts, tok);
+	strbuf_addstr(out, ",\"artifact_dir\":");
+	rep_jstr(out, r->evidence.artifact_dir, tok);
+	strbuf_addstr(out, ",\"stdout_file\":");
+	rep_jstr(out, r->evidence.stdout_file, tok);
+	strbuf_addstr(out, ",\"stderr_file\":");
+	rep_jstr(out, r->evidence.stderr_file, tok);
+	strbuf_addf(out, ",\"artifacts_dropped\":%u", r->evidence.artifacts_dropped);
+}
+
 void report_record_json(struct strbuf *out, const struct record *r)
 {
 	const char *tok = r->token;
@@ -33,37 +82,8 @@ void report_record_json(struct strbuf *out, const struct record *r)
 	rep_jstr(out, r->image, tok);
 	strbuf_addf(out, ",\"pinned\":%s,\"cached\":%s", rep_jbool(r->pinned),
 		    rep_jbool(r->cached));
-	strbuf_addstr(out, ",\"isolation\":{\"network\":");
-	json_add_str(out, r->isolation.network);
-	strbuf_addf(out,
-		    ",\"firewall\":%s,\"read_only\":%s,\"user\":", rep_jbool(r->isolation.firewall),
-		    rep_jbool(r->isolation.read_only));
-	json_add_str(out, r->isolation.user);
-	strbuf_addf(out, ",\"work_bounded\":%s", rep_jbool(r->isolation.work_bounded));
-	if (r->isolation.dns) {
-		strbuf_addstr(out, ",\"dns\":");
-		json_add_str(out, r->isolation.dns);
-	}
-	strbuf_addf(out, ",\"container_reused\":%s", rep_jbool(r->isolation.container_reused));
-	strbuf_addstr(out, "},\"evidence\":{\"oob\":");
-	rep_raw_array(out, r->evidence.oob_json, tok);
-	strbuf_addstr(out, ",\"stubs\":");
-	rep_raw_array(out, r->evidence.stubs_json, tok);
-	strbuf_addstr(out, ",\"untokened\":");
-	rep_raw_array(out, r->evidence.untokened_json, tok);
-	strbuf_addstr(out, ",\"stdout_tail\":");
-	rep_jstr(out, r->evidence.stdout_tail, tok);
-	strbuf_addstr(out, ",\"stderr_tail\":");
-	rep_jstr(out, r->evidence.stderr_tail, tok);
-	strbuf_addstr(out, ",\"artifacts\":");
-	rep_jstrvec(out, &r->evidence.artifacts, tok);
-	strbuf_addstr(out, ",\"artifact_dir\":");
-	rep_jstr(out, r->evidence.artifact_dir, tok);
-	strbuf_addstr(out, ",\"stdout_file\":");
-	rep_jstr(out, r->evidence.stdout_file, tok);
-	strbuf_addstr(out, ",\"stderr_file\":");
-	rep_jstr(out, r->evidence.stderr_file, tok);
-	strbuf_addf(out, ",\"artifacts_dropped\":%u", r->evidence.artifacts_dropped);
+	json_isolation(out, r);
+	json_evidence(out, r, tok);
 	strbuf_addstr(out, "},\"crash\":");
 	rep_raw_object(out, r->crash_json, tok);
 	strbuf_addstr(out, ",\"fuzz\":");

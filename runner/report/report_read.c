@@ -90,6 +90,8 @@ static void read_record(struct record *r, const struct json_value *o)
 	r->isolation.firewall = bool_of(json_get(iso, "firewall"));
 	r->isolation.read_only = bool_of(json_get(iso, "read_only"));
 	r->isolation.user = static_name(json_str(json_get(iso, "user")), users, NULL);
+	r->isolation.runtime = dup_or_null(json_get(iso, "runtime"));
+	r->isolation.seccomp = dup_or_null(json_get(iso, "seccomp"));
 	r->evidence.oob_json = array_text(json_get(ev, "oob"));
 	r->evidence.stubs_json = array_text(json_get(ev, "stubs"));
 	r->evidence.untokened_json = array_text(json_get(ev, "untokened"));

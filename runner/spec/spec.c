@@ -134,6 +134,8 @@ void spec_release(struct spec *s)
 	free(s->name);
 	free(s->toolchain);
 	free(s->workdir);
+	free(s->runtime);
+	free(s->seccomp);
 	free(s->corpus);
 	strvec_clear(&s->command);
 	strvec_clear(&s->env_keys);

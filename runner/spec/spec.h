@@ -95,6 +95,8 @@ struct spec {
 	struct strvec reproduce; /* argv for `sandrun repro` on a saved input, "{artifact}" */
 	bool warm;		 /* isolation: harness or pool: warm containers (warm.h) */
 	bool pool;		 /* isolation: pool: from the invocation's pool (warm.h) */
+	char *runtime; /* runtime: the engine's OCI runtime (runsc...), NULL: the catalogue's */
+	char *seccomp; /* seccomp: "default" | "strict" | resolved file path; NULL: catalogue's */
 	/* corpus: DIR, absolute, inside the spec's directory tree; NULL when
 	 * absent. It need not exist yet (the first night creates it). */
 	char *corpus;

@@ -2,6 +2,7 @@
  * Every error is "file:line:col: what" with code SR_EINVAL. */
 #include "runner/spec/spec_int.h"
 #include "runner/spec/spec.h"
+#include "catalogue/catalogue.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -536,6 +537,27 @@ static int parse_isolation(struct ctx *c, const struct ynode *v, struct spec *s)
 	return 0;
 }
 
+/* runtime: NAME (an engine runtime); seccomp: default | strict | a profile
+ * file inside the suite (README "Stronger walls"). */
+static int parse_walls(struct ctx *c, const struct ynode *root, struct spec *s)
+{
+	const struct ynode *v;
+	int rc;
+
+	if ((v = get(root, "runtime"))) {
+		if ((rc = get_str(c, v, "runtime", true, &s->runtime)))
+			return rc;
+		if (!cat_runtime_valid(s->runtime))
+			return verr(c, v, "runtime '%s' must match [A-Za-z0-9][A-Za-z0-9._-]*",
+				    s->runtime);
+	}
+	if (!(v = get(root, "seccomp")))
+		return 0;
+	if (v->type == Y_SCALAR && (!strcmp(v->str, "default") || !strcmp(v->str, "strict")))
+		return get_str(c, v, "seccomp", true, &s->seccomp);
+	return get_path(c, v, "seccomp", false, &s->seccomp);
+}
+
 static char *file_stem(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -585,9 +607,9 @@ static int parse_repeat(struct ctx *c, const struct ynode *v, struct spec *s)
 static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 {
 	static const char *const keys[] = {
-	    "name",   "toolchain", "workdir",	"command",   "env",    "timeout",
-	    "limits", "network",   "stubs",	"payloads",  "oracle", "expect",
-	    "repeat", "collect",   "reproduce", "isolation", "corpus", NULL};
+	    "name",	 "toolchain", "workdir",  "command", "env",    "timeout", "limits",
+	    "network",	 "stubs",     "payloads", "oracle",  "expect", "repeat",  "collect",
+	    "reproduce", "isolation", "runtime",  "seccomp", "corpus", NULL};
 	const struct ynode *v;
 	int rc;
 
@@ -647,6 +669,8 @@ static int validate(struct ctx *c, const struct ynode *root, struct spec *s)
 	if ((v = get(root, "repeat")) && (rc = parse_repeat(c, v, s)))
 		return rc;
 	if ((v = get(root, "isolation")) && (rc = parse_isolation(c, v, s)))
+		return rc;
+	if ((rc = parse_walls(c, root, s)))
 		return rc;
 	if ((v = get(root, "corpus")) && (rc = get_corpus(c, v, &s->corpus)))
 		return rc;

@@ -5,10 +5,9 @@
 #include <string.h>
 
 static const char *const sanitizer_marks[] = {
-    "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-    "ERROR: MemorySanitizer",  "WARNING: ThreadSanitizer",
-    "ERROR: ThreadSanitizer",  "ERROR: HWAddressSanitizer",
-    "ERROR: libFuzzer",	       "SUMMARY: UndefinedBehaviorSanitizer",
+    "ERROR: AddressSanitizer",	 "ERROR: LeakSanitizer",     "ERROR: MemorySanitizer",
+    "WARNING: MemorySanitizer",	 "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+    "ERROR: HWAddressSanitizer", "ERROR: libFuzzer",	     "SUMMARY: UndefinedBehaviorSanitizer",
     ": runtime error: ",
 };
 

@@ -46,6 +46,8 @@ void record_release(struct record *r)
 	strvec_clear(&r->repro);
 	strvec_clear(&r->engine_argv);
 	free(r->container);
+	free(r->isolation.runtime);
+	free(r->isolation.seccomp);
 	free(r->token);
 	record_init(r);
 }

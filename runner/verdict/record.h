@@ -14,6 +14,8 @@ struct isolation {
 	bool work_bounded;     /* /work is a tmpfs of limits.disk (root) */
 	const char *dns;       /* oob/stubs: "gateway" or "relay" (static); else NULL */
 	bool container_reused; /* a warm container served an earlier run (warm.h) */
+	char *runtime;	       /* the engine runtime that ran it ("runc", "runsc"...), owned */
+	char *seccomp;	       /* "default", "strict" or the profile's path, owned */
 };
 
 struct evidence {

@@ -15,14 +15,21 @@
 #   4. fuzzing: libFuzzer exec/s inside sandrun against the host pinned to
 #      one CPU, plus bare docker with and without the CPU quota and seccomp;
 #   5. the OOB listener benchmark (build/bench/net_bench);
-#   6. pin (BENCH_ONLY=pin, issue 22): a >= 200 MB image pinned through the
+#   6. walls (issue 20): per-run cost under runsc against runc (trivial
+#      harnesses, sandrun -j 1), the strict seccomp profile against the
+#      engine's default, and libFuzzer exec/s under runsc against runc.
+#   7. pin (BENCH_ONLY=pin, issue 22): a >= 200 MB image pinned through the
 #      registry API against the pull-based --via-engine path (image removed
 #      from the engine before each pull), and a catalogue of 50 tags pinned in
 #      one invocation against 50 sequential `curl -I` requests.
+#   7. non-root: NONROOT_N `network: oob` harnesses (DNS + HTTP hit) at -j 2
+#      as the docker-group account sandrun-test (the DNS relay,
+#      tests/integration/lib_nonroot.sh) against the same runs as root.
 #
 # Environment: SANDRUN (binary), SANDRUN_BENCH_CATALOGUE (images.toml),
 # BENCH_NS ("16 64"), BENCH_ROUNDS (3), BENCH_FUZZ_SECONDS (5),
-# BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path).
+# BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path),
+# BENCH_NONROOT_N (8), BENCH_ONLY (sections).
 # The docker daemon is shared: run the whole bench under the engine lock.
 set -euo pipefail
 
@@ -39,11 +46,12 @@ WARM_PAYLOADS=20 POOL_HARNESSES=100
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin}
+ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin walls nonroot}
+NONROOT_N=${BENCH_NONROOT_N:-8}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | load | fuzz | net | pin) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin, got '$sec'" >&2 && exit 2 ;;
+	trivial | warm | pool | load | fuzz | net | pin | walls | nonroot) ;;
+	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin walls nonroot, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -409,6 +417,42 @@ bench_net()
 	fi
 }
 
+# ------------------------------------------------------------ 6. walls
+bench_walls()
+{
+	local n=${NS%% *} k t0 t1 t2 t3 a b c d e f
+	if ! docker info --format '{{json .Runtimes}}' | jq -e 'has("runsc")' >/dev/null; then
+		summary "walls: runtime runsc not registered (ci/setup-runsc.sh)"
+		return
+	fi
+	gen_specs "$TMP/walls-$n" "$n"
+	mkdir -p "$TMP/wfuzz/work"
+	cp "$FUZZ_BIN" "$TMP/wfuzz/work/fuzz_target" 2>/dev/null || die "no $FUZZ_BIN (make bench builds it in the fuzz part)"
+	printf 'name: walls-fuzz\ntoolchain: libfuzzer\nworkdir: ./work\ncommand: ["/work/fuzz_target", "-max_total_time=%d", "-print_final_stats=1", "-seed=1"]\ntimeout: %ds\nlimits: {memory: 1g, cpus: 1}\noracle: {crash: true}\nexpect: not_confirmed\n' \
+		"$FUZZ_SECONDS" $((FUZZ_SECONDS * 3 + 30)) >"$TMP/wfuzz/fuzz.yaml"
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr run -j 1 --runtime runc "$TMP/walls-$n" >/dev/null || die "runc trivial runs failed"
+		t1=$(now)
+		sr run -j 1 --runtime runsc "$TMP/walls-$n" >/dev/null || die "runsc trivial runs failed"
+		t2=$(now)
+		sr run -j 1 --runtime runc --seccomp default "$TMP/walls-$n" >/dev/null || die "seccomp default runs failed"
+		t3=$(now)
+		a=$(calc "($t1 - $t0) / $n") b=$(calc "($t2 - $t1) / $n") c=$(calc "($t3 - $t2) / $n")
+		add w.run "$(ratio "$b" "$a")"
+		add w.sec "$(ratio "$a" "$c")"
+		sr run -j 1 --runtime runc --report "json:$TMP/wf-runc.json" "$TMP/wfuzz" >/dev/null || true
+		sr run -j 1 --runtime runsc --report "json:$TMP/wf-runsc.json" "$TMP/wfuzz" >/dev/null || true
+		d=$(jq -r '.records[0].fuzz.exec_per_s // empty' "$TMP/wf-runc.json")
+		e=$(jq -r '.records[0].fuzz.exec_per_s // empty' "$TMP/wf-runsc.json")
+		f=$(ratio "$e" "$d")
+		add w.fuzz "$f"
+		printf '  round %d walls: per run runc %.3f s, runsc %.3f s (%s), runc+seccomp default %.3f s (strict/default %s); fuzz exec/s runc %s, runsc %s (%s)\n' \
+			"$k" "$a" "$b" "$(ratio "$b" "$a")" "$c" "$(ratio "$a" "$c")" "${d:-n/a}" "${e:-n/a}" "$f"
+	done
+	summary "walls: per-run cost runsc/runc $(med w.run), strict/default seccomp $(med w.sec) (N=$n, -j 1); libFuzzer exec/s runsc/runc $(med w.fuzz) (${FUZZ_SECONDS}s runs)"
+}
+
 # ------------------------------------------------------------ 6. pin
 PIN_REG=${SANDRUN_REGISTRY_PORT:+127.0.0.1:$SANDRUN_REGISTRY_PORT}
 PIN_REG=${PIN_REG:-127.0.0.1:5000}
@@ -491,9 +535,48 @@ bench_pin()
 	summary "pin of 50 tags in one invocation: $(med pin50.b) s, sandrun/sequential-curl $(med pin50.r) (goal <= 1: $(goal "$(med pin50.r)" "<=" 1))"
 }
 
+# ------------------------------------------------------------ 7. non-root
+bench_nonroot()
+{
+	local i k t0 t1 t2 a b r suite
+	# shellcheck source=tests/integration/lib_nonroot.sh
+	. "$ROOT/tests/integration/lib_nonroot.sh"
+	if ! nonroot_setup >/dev/null; then
+		summary "nonroot: cannot set up the docker-group account (needs root and a docker group)"
+		return
+	fi
+	mkdir -p "$NR_DIR/bin/helper" "$NR_DIR/suite/oob"
+	cp "$ROOT/build/helper/sr-dnsfwd" "$NR_DIR/bin/helper/" || die "no build/helper/sr-dnsfwd"
+	suite=$NR_DIR/suite/oob
+	for ((i = 1; i <= NONROOT_N; i++)); do
+		printf '%s\n' 'toolchain: busybox' 'network: oob' \
+			'command: ["sh", "-c", "nslookup $SANDRUN_TOKEN.$SANDRUN_OOB_DOMAIN >/dev/null; timeout 5 wget -qO- $SANDRUN_OOB_URL"]' \
+			'oracle: {oob: true}' 'expect: confirmed' >"$suite/oob$i.yaml"
+	done
+	# The account's catalogue has no sandrun-helper entry: the relay is
+	# sr-dnsfwd mounted into busybox.
+	grep -v '^#' "$CAT" | awk '/^\[\[image\]\]/ { if (blk !~ /sandrun-helper/) printf "%s", blk; blk = "" }
+		{ blk = blk $0 "\n" } END { if (blk !~ /sandrun-helper/) printf "%s", blk }' >"$NR_DIR/images.toml"
+	chown -R "$NR_USER:" "$NR_DIR"
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr run -j 2 "$suite" >/dev/null || die "root oob run failed"
+		t1=$(now)
+		nonroot_sandrun run -q -j 2 suite/oob >/dev/null 2>&1 || die "non-root oob run failed"
+		t2=$(now)
+		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$b" "$a")
+		add nonroot "$r"
+		printf '  round %d nonroot: %d oob runs -j 2, root %.2f s, non-root %.2f s, non-root/root %s\n' \
+			"$k" "$NONROOT_N" "$a" "$b" "$r"
+	done
+	nonroot_teardown
+	r=$(med nonroot)
+	summary "nonroot $NONROOT_N oob runs (-j 2): non-root/root $r (goal <= 1.3: $(goal "$r" "<=" 1.3))"
+}
+
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | fuzz) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+	trivial | warm | pool | fuzz | walls | nonroot) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
 		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
 	esac
 	"bench_$sec"

@@ -12,7 +12,7 @@ Seeded, counted cases against the built sandrun on the real engine:
            the saved input's directory for a link;
   reports  genuine reports mutated field by field (paths, names, images,
            spec and spec_hash, control bytes, types, truncation) fed to
-           `sandrun repro` and `sandrun report merge`.
+           `sandrun repro`, `sandrun report merge` and `sandrun report diff`.
 
 After every batch: the sentinel tree is byte-for-byte unchanged, no marker
 file exists anywhere a case aimed at, no raw ESC/BEL reached the terminal,
@@ -43,7 +43,7 @@ class Gen:
         self.a = a
         self.rng = random.Random(a.seed)
         self.counts = {"specs": 0, "spec_refused": 0, "spec_ran": 0, "spec_races": 0, "repro_races": 0, "reports": 0,
-                       "repro": 0, "merge": 0, "report_refused": 0, "findings": 0}
+                       "repro": 0, "merge": 0, "diff": 0, "report_refused": 0, "findings": 0}
         self.findings = []
         self.work = tempfile.mkdtemp(prefix="sandrun-hostile.")
         self.tag = "sandrun-hostile-PWNED-%d-%d" % (a.seed, os.getpid())
@@ -285,6 +285,9 @@ class Gen:
         self.sandrun("merge m%d" % k, ["report", "merge", "-o", "json:" + out, path,
                                        os.path.join(self.rsuite, "base.json")])
         self.counts["merge"] += 1
+        self.sandrun("diff m%d" % k, ["report", "diff", os.path.join(self.rsuite, "base.json"),
+                                      path])
+        self.counts["diff"] += 1
         self.check_host("report m%d" % k)
 
     def artifacts_dir(self):

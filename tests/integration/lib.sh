@@ -19,10 +19,45 @@ CURRENT=""
 
 engine() { "$ENGINE" "$@"; }
 
+# The OCI runtime under test (issue 20): SANDRUN_TEST_RUNTIME=runsc makes
+# every `sandrun run` of every test pass `--runtime runsc` (a wrapper
+# inserts it after the verb); empty: the engine's default, runc.
+RUNTIME=${SANDRUN_TEST_RUNTIME:-}
+if [ -n "$RUNTIME" ]; then
+	SANDRUN_REAL=$SANDRUN
+	SANDRUN=$TMP/sandrun-$RUNTIME
+	cat >"$SANDRUN" <<EOF
+#!/usr/bin/env bash
+# sandrun with --runtime $RUNTIME after the verb run (global options first).
+args=() done=0 prev=
+for a in "\$@"; do
+	args+=("\$a")
+	if [ \$done = 0 ] && [ "\$a" = run ] && case \$prev in --catalogue|--engine|--log-format) false ;; *) true ;; esac; then
+		args+=(--runtime "$RUNTIME")
+		done=1
+	fi
+	prev=\$a
+done
+exec "$SANDRUN_REAL" "\${args[@]}"
+EOF
+	chmod 0755 "$SANDRUN"
+	ENGINE_LABEL="$ENGINE, $RUNTIME"
+fi
+ENGINE_LABEL=${ENGINE_LABEL:-$ENGINE}
+
 # skip WHY: the current test cannot run on this engine; WHY is printed.
 skip() {
-	echo "    SKIP ($ENGINE): $*"
+	echo "    SKIP ($ENGINE_LABEL): $*"
 	CURRENT_SKIPPED=1
+}
+
+# not_on_runtime NAME WHY: skip (and return 0) when the runtime under test
+# is NAME. Usage: not_on_runtime runsc "why" && return
+not_on_runtime() {
+	[ "$RUNTIME" = "$1" ] || return 1
+	shift
+	skip "$*"
+	return 0
 }
 
 # docker_only WHY: skip (and return 0) unless the engine under test is
@@ -106,7 +141,7 @@ run_test() {
 	CURRENT=$1
 	CURRENT_FAILED=0
 	CURRENT_SKIPPED=0
-	echo "--- $1${ENGINE:+ [$ENGINE]}"
+	echo "--- $1 [$ENGINE_LABEL]"
 	# The engine is shared by everyone on this machine (worktrees, benches):
 	# one test at a time holds it, since check_leftovers removes every
 	# sandrun-labelled container and network it finds.
@@ -125,7 +160,7 @@ run_test() {
 }
 
 finish() {
-	echo "integration ($ENGINE): $PASSED passed, $SKIPPED skipped, $FAILED failure(s)"
+	echo "integration ($ENGINE_LABEL): $PASSED passed, $SKIPPED skipped, $FAILED failure(s)"
 	[ "$FAILED" = 0 ]
 }
 
@@ -153,6 +188,7 @@ EOF
 # outside what the tests and the engine may write. Fails the suite and
 # prints what it found. SANDRUN_INTEGRITY=0 turns it off;
 # SANDRUN_INTEGRITY_EXCLUDE adds paths (space-separated, find -path globs).
+# Chromium's profile (the HTML report's screenshot) is left out too.
 # On a shared machine (other checkouts beside this one: /work/wt-*), the
 # shared workspace is not checked and /tmp, /var/tmp are only reported:
 # other people's builds write there all the time (SANDRUN_INTEGRITY_SHARED=0
@@ -172,6 +208,7 @@ integrity_excluded() {
 		/var/lib/apt /var/lib/dpkg /var/lib/systemd /var/lib/dhcp /var/lib/sandrun-registry \
 		/var/lib/sandrun-slurm /var/lib/slurm /var/spool/slurm /etc/cni /etc/containers/networks \
 		/root/.cache /root/.local/share/containers /root/.config/containers /root/.docker \
+		/root/.config/chromium /root/.pki \
 		'/var/tmp/container_images_*' '/var/tmp/buildah*' "$TMP" '/tmp/sandrun-*' '/tmp/sr-*' \
 		"$ROOT/build" "$ROOT/sandrun" '/tmp/.X11-unix'
 	for p in ${SANDRUN_INTEGRITY_EXCLUDE:-}; do printf '%s\n' "$p"; done

@@ -162,8 +162,8 @@ def up(d):
     spawn(d, "rega", ["docker-registry", "serve", f"{d}/rega.yml"])
     spawn(d, "regb", ["docker-registry", "serve", f"{d}/regb.yml"])
     me = os.path.abspath(__file__)
-    spawn(d, "token", [sys.executable, me, "serve-token", d])
     spawn(d, "flaky", [sys.executable, me, "serve-flaky", d])
+    spawn(d, "token", [sys.executable, me, "serve-token", d])
     for p in (pa, pb, pt):
         wait_up(d, p)
 
@@ -200,6 +200,33 @@ class Quiet(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+
+def watchdog(d):
+    """Stop everything up started when DIR goes away (the test's temp dir
+    removed after an interrupted run) or after an hour."""
+    import threading
+
+    def watch():
+        end = time.time() + 3600
+        while os.path.exists(os.path.join(d, "env")) and time.time() < end:
+            time.sleep(1)
+        for name in ("rega", "regb", "flaky"):
+            try:
+                os.kill(PIDS[name], 15)
+            except (KeyError, OSError):
+                pass
+        os._exit(0)
+
+    for name in ("rega", "regb", "flaky"):
+        try:
+            PIDS[name] = int(open(os.path.join(d, name + ".pid")).read())
+        except (OSError, ValueError):
+            pass
+    threading.Thread(target=watch, daemon=True).start()
+
+
+PIDS = {}
 
 
 def serve_token(d):
@@ -251,6 +278,7 @@ def serve_token(d):
             issue(self, env["REG_USER"], f.get("scope", []))
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", int(env["TOKEN"].split(":")[1])), H)
+    watchdog(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(f"{d}/server.crt", f"{d}/server.key")
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)

@@ -164,7 +164,7 @@ EOF
 	"$SANDRUN" run --catalogue "$CAT" --timeout-scale 0.01 --report "json:$r" "$s" >/dev/null 2>&1
 	assert_eq "original outcome" timeout "$(outcome_of "$r" rslow "")"
 	mkdir -p "$t"
-	TMPDIR=$t "$SANDRUN" --catalogue "$CAT" repro "$r" 'rslow#1' >/dev/null 2>&1 &
+	TMPDIR=$t "$SANDRUN" --catalogue "$CAT" repro --suite "$s" "$r" 'rslow#1' >/dev/null 2>&1 &
 	pid=$!
 	wait_running sandrun.harness=rslow 1 || {
 		kill -INT "$pid"
@@ -373,10 +373,18 @@ expect: not_confirmed
 EOF2
 	"$SANDRUN" run --catalogue "$CAT" -j 2 --report "json:$r" "$s" >/dev/null 2>&1
 	rc=$?
-	assert_eq "exit code" 0 "$rc"
 	assert_eq "flood" confirmed "$(outcome_of "$r" flood "")"
 	[ "$(field_of "$r" flood "" evidence.stdout_tail | wc -c)" -le 4200 ] || fail "stdout tail not bounded"
-	assert_eq "fork bomb" timeout "$(outcome_of "$r" forkbomb "")"
+	if [ "$RUNTIME" = runsc ]; then
+		# gVisor: the bomb exhausts the host pids limit its sentry's own
+		# threads count in, and the sentry exits 2 (contained, but not
+		# the timeout runc gives; README "Stronger walls").
+		echo "    note (runsc): fork bomb ended the sandbox: $(outcome_of "$r" forkbomb ""), exit $(field_of "$r" forkbomb "" exit_code)"
+		assert_eq "fork bomb contained" 2 "$(field_of "$r" forkbomb "" exit_code)"
+	else
+		assert_eq "exit code" 0 "$rc"
+		assert_eq "fork bomb" timeout "$(outcome_of "$r" forkbomb "")"
+	fi
 	assert_contains "no capabilities" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "CapEff:	0000000000000000"
 	assert_contains "user nobody" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "65534"
 	assert_contains "tmp writable" "$(field_of "$r" lockdown "" evidence.stdout_tail)" "TMP-WRITABLE"

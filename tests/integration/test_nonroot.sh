@@ -11,26 +11,33 @@
 
 NR_READY=
 
-# nr_prepare: the account, its copy of sandrun and of the catalogue, with a
-# pinned sandrun-helper entry (built from this tree when the catalogue has
-# none), and the suite below. Once per invocation.
+# nr_prepare: the account, its copy of sandrun with the static DNS relay
+# program next to it (bin/helper/sr-dnsfwd, as an install puts it in
+# ../libexec/sandrun), a catalogue without any sandrun-helper entry (issue
+# 23: the relay runs sr-dnsfwd mounted into the harness's own image), and
+# the suite below. Once per invocation.
 nr_prepare() {
-	local bin entry
+	local bin
 	[ -n "$NR_READY" ] && return 0
 	nonroot_setup || return 1
 	trap 'nonroot_teardown; cleanup_tmp' EXIT
-	if ! grep -q '^toolchain_id = "sandrun-helper"' "$NR_DIR/images.toml"; then
-		bin=$ROOT/build/helper/sr-dnsfwd
-		if [ ! -x "$bin" ]; then
-			bin=$TMP/sr-dnsfwd
-			gcc -std=gnu11 -D_GNU_SOURCE -Os -static -s -o "$bin" \
-				"$ROOT/runner/helper/sr-dnsfwd.c" || return 1
-		fi
-		entry=$(bash "$ROOT/ci/images/helper.sh" "$bin" 2>/dev/null) || return 1
-		printf '\n%s\n' "$entry" >>"$NR_DIR/images.toml"
+	bin=$ROOT/build/helper/sr-dnsfwd
+	if [ ! -x "$bin" ]; then
+		bin=$TMP/sr-dnsfwd
+		gcc -std=gnu11 -D_GNU_SOURCE -Os -static -s -o "$bin" \
+			"$ROOT/runner/helper/sr-dnsfwd.c" || return 1
 	fi
+	mkdir -p "$NR_DIR/bin/helper"
+	cp "$bin" "$NR_DIR/bin/helper/sr-dnsfwd"
+	# The account's catalogue: every [[image]] block but the helper's.
+	awk '/^\[\[image\]\]/ { if (blk !~ /sandrun-helper/) printf "%s", blk; blk = "" }
+		{ blk = blk $0 "\n" }
+		END { if (blk !~ /sandrun-helper/) printf "%s", blk }' \
+		"$NR_DIR/images.toml" >"$NR_DIR/nohelper.toml"
+	mv "$NR_DIR/nohelper.toml" "$NR_DIR/images.toml"
 	nr_suite "$TMP/nrsuite"
 	nonroot_copy "$TMP/nrsuite"
+	chown -R "$NR_USER:" "$NR_DIR/bin" "$NR_DIR/images.toml"
 	NR_READY=1
 }
 
@@ -95,6 +102,7 @@ t_nonroot_verdicts_equal_roots() {
 	assert_eq "non-root: no firewall" false "$(field_of "$nr" oob-dns "" isolation.firewall)"
 	assert_eq "non-root: dns relay" relay "$(field_of "$nr" oob-dns "" isolation.dns)"
 	assert_eq "non-root: /work unbounded" false "$(field_of "$nr" oob-dns "" isolation.work_bounded)"
+	assert_eq "catalogue has no helper entry" 0 "$(grep -c sandrun-helper "$NR_DIR/images.toml")"
 	assert_eq "one firewall warning" 1 "$(grep -c 'warning: no firewall' "$err")"
 	assert_eq "one /work warning" 1 "$(grep -c 'warning: not root: /work' "$err")"
 	assert_contains "summary marks them" "$(cat "$TMP/nr.out")" \
@@ -109,7 +117,9 @@ t_nonroot_explain_lists_the_relay() {
 	out=$(nonroot_sandrun explain suite/nrsuite/oob-dns.yaml 2>&1)
 	assert_contains "reason" "$out" "# not root: udp 53 on <gateway> is out of reach"
 	assert_contains "relay start" "$out" "docker run -d --name 'sandrun-"
-	assert_contains "relay image" "$out" "/sandrun/helper:"
+	assert_contains "relay runs the harness's image" "$out" "/sandrun/busybox"
+	assert_contains "with sr-dnsfwd mounted" "$out" "target=/sandrun/sr-dnsfwd,readonly"
+	assert_contains "the harness joins its namespace" "$out" "--network=container:sandrun-"
 	assert_contains "relay removal" "$out" "-dns"
 	assert_contains "no firewall said" "$out" "# no firewall"
 }
@@ -127,21 +137,19 @@ t_nonroot_require_firewall_makes_errors() {
 	assert_contains "cause" "$(field_of "$r" oob-http "" cause)" "--require-firewall"
 }
 
-t_nonroot_without_helper_image_is_network_error() {
+# Neither the relay program nor a catalogue entry: the run says what to do.
+t_nonroot_without_relay_program_is_network_error() {
 	local r
 	nr_prepare || { fail "cannot set up the non-root account"; return; }
 	r=$NR_DIR/nh.json
-	# The account's catalogue, every [[image]] block but the helper's.
-	awk '/^\[\[image\]\]/ { if (blk !~ /sandrun-helper/) printf "%s", blk; blk = "" }
-		{ blk = blk $0 "\n" }
-		END { if (blk !~ /sandrun-helper/) printf "%s", blk }' \
-		"$NR_DIR/images.toml" >"$NR_DIR/nohelper.toml"
-	chown "$NR_USER:" "$NR_DIR/nohelper.toml"
-	nonroot_sandrun run --catalogue nohelper.toml --report "json:$r" suite/nrsuite/oob-dns.yaml \
+	mkdir -p "$NR_DIR/bare"
+	cp "$NR_DIR/bin/sandrun" "$NR_DIR/bare/sandrun"
+	chown -R "$NR_USER:" "$NR_DIR/bare"
+	as_nonroot "$NR_DIR/bare/sandrun" run --report "json:$r" suite/nrsuite/oob-dns.yaml \
 		>/dev/null 2>&1
 	assert_eq "outcome" error "$(outcome_of "$r" oob-dns "")"
 	assert_eq "phase" network "$(field_of "$r" oob-dns "" phase)"
-	assert_contains "cause" "$(field_of "$r" oob-dns "" cause)" "no 'sandrun-helper' image"
+	assert_contains "cause" "$(field_of "$r" oob-dns "" cause)" "sr-dnsfwd is not installed"
 }
 
 # Root without CAP_NET_BIND_SERVICE (as inside many containers): the DNS

@@ -133,13 +133,14 @@ static void test_netplan__real_ports_reach_env_firewall_and_listeners(void **sta
 
 static void test_netplan__relay_serves_dns_and_resolv_names_it(void **state)
 {
+	struct dnsrelay_src src = {.image = "reg/helper@sha256:ab"};
 	struct spec s = {.name = "h", .network = NET_OOB};
 	struct netplan_opts o = {.engine = &docker,
 				 .spec = &s,
 				 .run_id = "r1",
 				 .owner = "h/1/2",
 				 .run_dir = "/d",
-				 .relay_image = "reg/helper@sha256:ab",
+				 .relay = &src,
 				 .container = "sandrun-r1-1-h"};
 	struct netplan p;
 	struct sr_err err = SR_ERR_INIT;
@@ -161,13 +162,43 @@ static void test_netplan__relay_serves_dns_and_resolv_names_it(void **state)
 	assert_string_equal(a->v[a->nr - 1], "41234");
 	assert_int_equal(p.nudp, 1);
 	assert_int_equal(p.udp[0], 41234);
-	assert_non_null(strstr(p.resolv_text, "nameserver <relay-ip>\n"));
+	/* The harness shares the relay's network namespace. */
+	assert_string_equal(p.harness_net, "container:sandrun-r1-1-h-dns");
+	assert_non_null(strstr(p.resolv_text, "nameserver 127.0.0.1\n"));
 	netplan_set_relay_ip(&p, "172.30.0.2");
-	assert_non_null(strstr(p.resolv_text, "nameserver 172.30.0.2\n"));
+	assert_non_null(strstr(p.resolv_text, "nameserver 127.0.0.1\n"));
 	assert_string_equal(
 	    p.listeners, "oob http+tcp 40001, dns udp 41234 (clients ask the relay 172.30.0.2:53)");
 	/* The harness still gets the gateway for HTTP/TCP. */
 	assert_true(has(&p.env, "SANDRUN_OOB_HOST=172.30.0.1"));
+	netplan_release(&p);
+}
+
+/* sr-dnsfwd mounted into the harness's own image: no helper image needed. */
+static void test_netplan__relay_runs_the_mounted_helper(void **state)
+{
+	struct dnsrelay_src src = {.image = "reg/busybox@sha256:cd", .helper = "/opt/sr/sr-dnsfwd"};
+	struct spec s = {.name = "h", .network = NET_OOB};
+	struct netplan_opts o = {.engine = &docker,
+				 .spec = &s,
+				 .run_id = "r1",
+				 .owner = "h/1/2",
+				 .run_dir = "/d",
+				 .relay = &src,
+				 .container = "c"};
+	struct netplan p;
+	struct sr_err err = SR_ERR_INIT;
+	const struct strvec *a;
+	(void)state;
+	assert_int_equal(netplan_init(&p, &o, &err), 0);
+	netplan_set_endpoints(&p, &s, "172.30.0.1", 40001, 41234, NULL, "tok", "oob.test");
+	a = &p.relay_run;
+	assert_true(
+	    has(a, "type=bind,source=/opt/sr/sr-dnsfwd,target=/sandrun/sr-dnsfwd,readonly"));
+	assert_true(has(a, "--entrypoint=/sandrun/sr-dnsfwd"));
+	assert_true(has(a, "--read-only"));
+	assert_string_equal(a->v[a->nr - 3], "reg/busybox@sha256:cd");
+	assert_string_equal(a->v[a->nr - 2], "172.30.0.1");
 	netplan_release(&p);
 }
 
@@ -208,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_netplan__real_ports_reach_env_firewall_and_listeners),
 	    cmocka_unit_test(test_netplan__placeholders_before_the_network_exists),
 	    cmocka_unit_test(test_netplan__relay_serves_dns_and_resolv_names_it),
+	    cmocka_unit_test(test_netplan__relay_runs_the_mounted_helper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,6 +161,8 @@ static void test_retry_after__seconds_and_http_date(void **state)
 	assert_int_equal(reg_retry_after_ms("soon", now), -1);
 	assert_int_equal(reg_retry_after_ms("5x", now), -1);
 	assert_int_equal(reg_retry_after_ms(NULL, now), -1);
+	/* Found by fuzz_registry: no overflow, a year at most. */
+	assert_int_equal(reg_retry_after_ms("9223372036854775807", now), 86400LL * 366 * 1000);
 }
 
 static void test_error_text__first_error_printable(void **state)
@@ -277,6 +279,11 @@ static void test_regauth__auths_forms(void **state)
 	assert_int_equal(lookup(&c, "https://index.docker.io/v1/",
 				"{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"dTpw\"}}}",
 				&err),
+			 0);
+	assert_string_equal(c.user, "u");
+	reg_cred_release(&c);
+	assert_int_equal(lookup(&c, "https://index.docker.io/v1/",
+				"{\"auths\":{\"docker.io\":{\"auth\":\"dTpw\"}}}", &err),
 			 0);
 	assert_string_equal(c.user, "u");
 	reg_cred_release(&c);
