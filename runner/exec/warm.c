@@ -121,8 +121,10 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 	warm_walls(&wp, &wl, r, s, wd->dir);
 	runargs_build(&argv, &wp.plan);
 	walls_release(&wl);
-	strbuf_addf(out,
-		    "# isolation: harness: one container for the harness's runs, created once:\n");
+	strbuf_addstr(out, s->pool ? "# isolation: pool: a container shared by every harness of "
+				     "this configuration (at most -j), created once:\n"
+				   : "# isolation: harness: one container for the harness's runs, "
+				     "created once:\n");
 	sr_shell_quote_argv(out, strvec_argv(&argv));
 	strbuf_addf(out,
 		    "\n# each run: its PID 1 (sr-idle, uid %d) forks the command as %s over "

@@ -363,6 +363,8 @@ int warmctl_verify(const struct warmctl *c, struct sr_err *err)
 		free(text);
 		if (n == 1 && !other)
 			return 0;
+		if (n == 0)
+			return sr_err_set(err, SR_EFAIL, "the container's PID 1 is gone");
 		if (i >= 25)
 			return sr_err_set(err, SR_EFAIL,
 					  "the container's cgroup holds %ld process(es) besides "

@@ -134,7 +134,7 @@ bare_cmd()
 	for ((i = 2; i < ${#w[@]}; i++)); do
 		case ${w[i]} in
 		--name=* | --label=*) ;;
-		-e) i=$((i + 1)) ;;
+		-e | --env-file) i=$((i + 1)) ;;
 		--mount)
 			i=$((i + 1))
 			case ${w[i]} in
