@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalogue/catalogue.h"
 #include "catalogue/imageref.h"
 #include "catalogue/regauth.h"
 #include "catalogue/reghttp.h"
@@ -435,13 +436,6 @@ static int status_error(struct registry *r, const struct image_ref *ref, const c
 			  resp->status, ref->repo, reference, etext[0] ? ": " : "", etext);
 }
 
-static bool is_sha256(const char *d)
-{
-	if (strncmp(d, "sha256:", 7) || strlen(d) != 71)
-		return false;
-	return strspn(d + 7, "0123456789abcdef") == 64;
-}
-
 /* The digest of the body just fetched, checked against the header. */
 static int body_digest(const struct image_ref *ref, const struct reghttp_resp *resp, char out[72],
 		       struct sr_err *err)
@@ -506,7 +500,7 @@ static int resolve_one(struct registry *r, const char *base, const char *platfor
 	 * HEAD against pull rate limits. */
 	if (!get) {
 		rc = manifest_request(r, &ref, reference, "HEAD", &resp, err);
-		if (rc == 0 && resp.status == 200 && is_sha256(resp.digest)) {
+		if (rc == 0 && resp.status == 200 && cat_digest_valid(resp.digest)) {
 			*d = xstrdup(resp.digest);
 			goto out;
 		}

@@ -1,5 +1,6 @@
 /* Registry protocol parsing (regproto.h). */
 #include "catalogue/regproto.h"
+#include "catalogue/catalogue.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -201,8 +202,18 @@ int reg_index_platform(const char *body, size_t len, const char *name, const cha
 	for (size_t i = 0; i < ms->u.arr.n && !*digest; i++) {
 		const struct json_value *m = ms->u.arr.v[i];
 		const char *d = json_str(json_get(m, "digest"));
-		if (d && platform_matches(json_get(m, "platform"), os, arch, variant))
-			*digest = xstrdup(d);
+		if (!platform_matches(json_get(m, "platform"), os, arch, variant))
+			continue;
+		/* The registry's answer goes into the catalogue and an image
+		 * reference: nothing but a sha256 digest is taken. */
+		if (!cat_digest_valid(d)) {
+			json_free(root);
+			return sr_err_set(
+			    err, SR_EFAIL,
+			    "'%s': the entry for platform '%s' has no valid sha256 digest", name,
+			    platform);
+		}
+		*digest = xstrdup(d);
 	}
 	json_free(root);
 	if (!*digest)

@@ -195,15 +195,23 @@ static void test_sha256__known_vectors(void **state)
 	    d, "sha256:248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* A full sha256 digest's hex part: 64 times the letter x. */
+#define H16(x) #x #x #x #x #x #x #x #x #x #x #x #x #x #x #x #x
+#define H64(x) H16(x) H16(x) H16(x) H16(x)
+
 static const char INDEX[] =
     "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
     "\"manifests\":["
-    "{\"digest\":\"sha256:aa\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-    "{\"digest\":\"sha256:bb\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
-    "\"variant\":\"v7\"}},"
-    "{\"digest\":\"sha256:cc\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
-    "{\"digest\":\"sha256:dd\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}"
-    "]}";
+    "{\"digest\":\"sha256:" H64(
+	a) "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+	   "{\"digest\":\"sha256:" H64(
+	       b) "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+		  "\"variant\":\"v7\"}},"
+		  "{\"digest\":\"sha256:" H64(
+		      c) "\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+			 "{\"digest\":\"sha256:" H64(
+			     d) "\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}"
+				"]}";
 
 static void test_index__platform_variant_and_missing(void **state)
 {
@@ -211,22 +219,28 @@ static void test_index__platform_variant_and_missing(void **state)
 	char *d;
 	(void)state;
 	assert_int_equal(reg_index_platform(INDEX, strlen(INDEX), "i", "linux/amd64", &d, &err), 0);
-	assert_string_equal(d, "sha256:aa");
+	assert_string_equal(d, "sha256:" H64(a));
 	free(d);
 	assert_int_equal(reg_index_platform(INDEX, strlen(INDEX), "i", "linux/arm/v7", &d, &err),
 			 0);
-	assert_string_equal(d, "sha256:bb");
+	assert_string_equal(d, "sha256:" H64(b));
 	free(d);
 	/* arm64's v8 is usually left out of the index. */
 	assert_int_equal(reg_index_platform(INDEX, strlen(INDEX), "i", "linux/arm64/v8", &d, &err),
 			 0);
-	assert_string_equal(d, "sha256:cc");
+	assert_string_equal(d, "sha256:" H64(c));
 	free(d);
 	assert_int_equal(reg_index_platform(INDEX, strlen(INDEX), "i", "linux/arm/v6", &d, &err),
 			 SR_EFAIL);
 	assert_non_null(strstr(err.msg, "no manifest for platform 'linux/arm/v6'"));
 	assert_int_equal(reg_index_platform("{}", 2, "i", "linux/amd64", &d, &err), SR_EFAIL);
 	assert_non_null(strstr(err.msg, "not a manifest list"));
+	/* A hostile index: the matching entry's digest is not a sha256. */
+	static const char bad[] = "{\"manifests\":[{\"digest\":\"sha256:aa\\n[[image]]\","
+				  "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	assert_int_equal(reg_index_platform(bad, strlen(bad), "i", "linux/amd64", &d, &err),
+			 SR_EFAIL);
+	assert_non_null(strstr(err.msg, "no valid sha256 digest"));
 	assert_int_equal(reg_index_platform(INDEX, strlen(INDEX), "i", "linux", &d, &err),
 			 SR_EINVAL);
 	assert_true(reg_is_index_type("application/vnd.docker.distribution.manifest.list.v2+json"));
