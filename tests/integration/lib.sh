@@ -194,7 +194,8 @@ EOF
 # space; SANDRUN_INTEGRITY_TMP=1 fails on them too, except on a shared
 # machine: other checkouts beside this one, /work/wt-*, where the shared
 # workspace is not checked either; SANDRUN_INTEGRITY_SHARED=0 or 1 overrides
-# that guess).
+# that guess). Files a live process holds open (the log this suite's own
+# output goes to) are not leftovers and are not reported.
 INTEGRITY_MARK=""
 integrity_begin() {
 	[ "${SANDRUN_INTEGRITY:-1}" = 0 ] && return 0
@@ -241,11 +242,19 @@ integrity_check() {
 	for fs in /tmp /var/tmp /root /home /etc /var /opt /srv /usr /work; do
 		[ -d "$fs" ] && [ "$(stat -c %d "$fs")" != "$rootdev" ] && roots+=("$fs")
 	done
+	# A file some live process still holds open is that process's own
+	# output (the CI runner's log, a daemon's journal), not something a
+	# finished run left behind: every container is gone by now.
+	local -A open_now=()
+	while IFS= read -r p; do
+		[ -n "$p" ] && open_now[$p]=1
+	done < <(find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null | sort -u)
 	found=$(find "${roots[@]}" -xdev \( "${args[@]}" \) -prune -o ! -type d \
 		\( -newer "$INTEGRITY_MARK" -o -cnewer "$INTEGRITY_MARK" \) -print 2>/dev/null |
 		sort -u)
 	while IFS= read -r p; do
 		[ -z "$p" ] && continue
+		[ -n "${open_now[$p]:-}" ] && continue
 		case "$p" in
 		/tmp/* | /var/tmp/*)
 			# Scratch space of every tool on the machine (the engine,
