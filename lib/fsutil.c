@@ -322,6 +322,68 @@ bool fs_inside(const char *root_real, const char *path)
 	return !strncmp(real, root_real, n) && (real[n] == '/' || real[n] == '\0');
 }
 
+/* The lexical normal form of the absolute path p ("." and empty components
+ * dropped, "x/.." folded) into out; false when it does not fit. */
+static bool lexical_normal(const char *p, char *out, size_t n)
+{
+	size_t len = 0;
+
+	while (*p) {
+		size_t c;
+		while (*p == '/')
+			p++;
+		c = strcspn(p, "/");
+		if (!c || (c == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (c == 2 && p[0] == '.' && p[1] == '.') {
+			while (len && out[len - 1] != '/')
+				len--;
+			if (len)
+				len--;
+		} else {
+			if (len + 1 + c >= n)
+				return false;
+			out[len++] = '/';
+			memcpy(out + len, p, c);
+			len += c;
+		}
+		p += c;
+	}
+	if (!len)
+		out[len++] = '/';
+	out[len] = '\0';
+	return true;
+}
+
+int fs_resolve(const char *path, char real[PATH_MAX], struct stat *st)
+{
+#if defined(SR_HAVE_OPENAT2_H) && defined(SYS_openat2)
+	struct open_how how;
+	int fd, e;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	if (path[0] == '/') {
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		if (fd >= 0) {
+			bool ok = fstat(fd, st) == 0 && lexical_normal(path, real, PATH_MAX);
+			e = errno;
+			close(fd);
+			if (ok)
+				return 0;
+			errno = e;
+		} else if (errno == ENOENT || errno == ENOTDIR || errno == EACCES) {
+			/* Met before any symlink: realpath would stop there too. */
+			return -1;
+		}
+	}
+#endif
+	if (!realpath(path, real))
+		return -1;
+	return stat(real, st);
+}
+
 bool fs_rel_plain(const char *rel)
 {
 	const char *p = rel;

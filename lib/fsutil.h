@@ -4,6 +4,8 @@
 #ifndef SR_FSUTIL_H
 #define SR_FSUTIL_H
 
+#include <limits.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lib/util.h"
@@ -57,6 +59,13 @@ struct fs_budget {
  * rels is neither copied again nor counted (two globs matching one file). */
 int fs_collect_budget(const char *root, const char *pattern, const char *dest_dir,
 		      struct strvec *rels, struct fs_budget *b, struct sr_err *err);
+
+/* realpath(3) of path into real, and stat(2) of the result into st, in
+ * one openat2 (O_PATH, no symlink) for an absolute path with no symlink on
+ * the way (then the real path is its lexical normal form); otherwise, or
+ * where the kernel lacks openat2, realpath and stat. 0 or -1/errno as
+ * realpath would fail (ENOENT for a missing component or dangling link). */
+int fs_resolve(const char *path, char real[PATH_MAX], struct stat *st);
 
 /* Whether a directory entry path is safely inside root (realpath prefix). */
 bool fs_inside(const char *root_real, const char *path);

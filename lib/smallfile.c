@@ -42,11 +42,64 @@ static int too_large(const char *path, size_t max, struct sr_err *err)
 	return sr_err_set(err, SR_EINVAL, "cannot read '%s': larger than %s", path, lim);
 }
 
+int sr_read_small_fd(char **out, size_t *outlen, int fd, const char *path, size_t max,
+		     struct stat *st_out, struct sr_err *err)
+{
+	struct stat st;
+	size_t len = 0, cap;
+	char *buf;
+
+	*out = NULL;
+	*outlen = 0;
+	if (fstat(fd, &st) < 0)
+		return sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", path, strerror(errno));
+	if (st_out)
+		*st_out = st;
+	if (!S_ISREG(st.st_mode))
+		return sr_err_set(err, SR_EINVAL, "cannot read '%s': not a regular file (%s)", path,
+				  file_kind(st.st_mode));
+	if ((uint64_t)st.st_size > max)
+		return too_large(path, max, err);
+	/* st_size is only a hint (procfs says 0, a file may grow): read at most
+	 * max + 1 bytes and refuse when the extra byte arrives. A regular file
+	 * that gave exactly the size fstat promised in a short read is at its
+	 * end: one read(2) for the usual file, not two. */
+	cap = st.st_size ? (size_t)st.st_size + 1 : 4096;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		size_t want = cap - len;
+		ssize_t n;
+		if (want > max + 1 - len)
+			want = max + 1 - len;
+		n = read(fd, buf + len, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", path,
+					  strerror(errno));
+		}
+		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return too_large(path, max, err);
+		}
+		if (!n || (st.st_size && len == (size_t)st.st_size && (size_t)n < want))
+			break;
+		if (len == cap) {
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
 int sr_read_small_file(char **out, size_t *outlen, const char *path, size_t max, struct sr_err *err)
 {
-	struct strbuf sb = STRBUF_INIT;
-	struct stat st;
-	int fd, rc = 0;
+	int fd, rc;
 
 	*out = NULL;
 	*outlen = 0;
@@ -54,43 +107,7 @@ int sr_read_small_file(char **out, size_t *outlen, const char *path, size_t max,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return sr_err_set(err, SR_EINVAL, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = sr_err_set(err, SR_EINVAL, "cannot read '%s': not a regular file (%s)", path,
-				file_kind(st.st_mode));
-		goto done;
-	}
-	if ((uint64_t)st.st_size > max) {
-		rc = too_large(path, max, err);
-		goto done;
-	}
-	/* st_size is only a hint (procfs says 0, a file may grow): read at most
-	 * max + 1 bytes and refuse when the extra byte arrives. */
-	for (;;) {
-		char buf[65536];
-		size_t want = max - sb.len + 1;
-		ssize_t n = read(fd, buf, want < sizeof(buf) ? want : sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = sr_err_set(err, SR_EFAIL, "cannot read '%s': %s", path,
-					strerror(errno));
-			goto done;
-		}
-		if (!n)
-			break;
-		strbuf_add(&sb, buf, (size_t)n);
-		if (sb.len > max) {
-			rc = too_large(path, max, err);
-			goto done;
-		}
-	}
-	*out = strbuf_detach(&sb, outlen);
-done:
+	rc = sr_read_small_fd(out, outlen, fd, path, max, NULL, err);
 	close(fd);
-	strbuf_release(&sb);
 	return rc;
 }

@@ -5,6 +5,8 @@
 #ifndef SR_SMALLFILE_H
 #define SR_SMALLFILE_H
 
+#include <sys/stat.h>
+
 #include "lib/util.h"
 
 /* Read the regular file at path, of at most max bytes, into *out
@@ -16,5 +18,11 @@
  * sockets, "cannot read 'PATH': larger than 1 MiB". On error *out is NULL. */
 int sr_read_small_file(char **out, size_t *outlen, const char *path, size_t max,
 		       struct sr_err *err);
+
+/* The same for an fd the caller opened (and closes); path names it in
+ * messages. st_out (may be NULL) gets what fstat said, even on error. A file
+ * whose size fstat gave is read with one read(2). */
+int sr_read_small_fd(char **out, size_t *outlen, int fd, const char *path, size_t max,
+		     struct stat *st_out, struct sr_err *err);
 
 #endif

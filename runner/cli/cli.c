@@ -1,6 +1,7 @@
 #include "runner/cli/cli.h"
 
 #include "lib/strset.h"
+#include "runner/cli/shard_option.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,58 +60,84 @@ void cli_suite_release(struct cli_suite *s)
 	free(s->specs);
 	strvec_clear(&s->bad_paths);
 	strvec_clear(&s->bad_msgs);
+	suite_fp_free(s->fp);
+	s->fp = NULL;
+}
+
+/* The spec reader of the suite fingerprint: every file's bytes as read. */
+static void fp_read(void *ctx, const struct spec_found *f, const char *buf, size_t len)
+{
+	const char *base = strrchr(f->path, '/');
+
+	suite_fp_add(ctx, f->real_dir, base ? base + 1 : f->path, buf, len);
+}
+
+/* Keep aside the invalid spec at path with msg. */
+static void add_bad(struct cli_suite *su, const char *path, const char *msg)
+{
+	strvec_push(&su->bad_paths, path);
+	strvec_push(&su->bad_msgs, msg);
+}
+
+/* Take f's spec into su, or keep it aside: a name used before, a toolchain
+ * not in cat. */
+static void take_spec(struct cli_suite *su, struct strset *names, struct spec_found *f,
+		      const struct catalogue *cat)
+{
+	struct spec *s = f->spec;
+	char *m = NULL;
+
+	if (!s) {
+		add_bad(su, f->path, f->msg);
+		return;
+	}
+	f->spec = NULL;
+	if (strset_has(names, s->name))
+		m = xasprintf("%s:1:1: harness name '%s' is used by another spec", f->path,
+			      s->name);
+	else if (cat && !catalogue_find(cat, s->toolchain))
+		m = xasprintf("%s:%d:%d: toolchain '%s' is not in catalogue '%s'", f->path,
+			      s->toolchain_line, s->toolchain_col, s->toolchain, cat->path);
+	if (m) {
+		add_bad(su, f->path, m);
+		free(m);
+		spec_release(s);
+	} else {
+		strset_add(names, s->name);
+		su->specs[su->n++] = *s;
+	}
+	free(s);
 }
 
 int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struct catalogue *cat,
 		   struct sr_err *err)
 {
-	struct strvec files = STRVEC_INIT;
 	struct strset names = STRSET_INIT;
 	const char *def[] = {"harnesses"};
+	struct spec_reader rd = {fp_read, NULL};
+	struct spec_found *v;
+	char *root = run_suite_root(paths);
+	size_t n;
 	int rc;
 
-	if (paths->nr)
-		rc = spec_discover(&files, (const char *const *)paths->v, paths->nr, err);
-	else
-		rc = spec_discover(&files, def, 1, err);
-	if (rc < 0) {
-		strvec_clear(&files);
+	if (root)
+		rd.ctx = su->fp = suite_fp_new(root);
+	free(root);
+	rc = spec_discover_load(&v, &n, paths->nr ? (const char *const *)paths->v : def,
+				paths->nr ? paths->nr : 1, su->fp ? &rd : NULL, err);
+	if (rc < 0)
 		return rc;
-	}
-	for (size_t i = 0; i < files.nr; i++) {
-		struct spec s;
-		struct sr_err e2 = SR_ERR_INIT;
-
-		if (spec_load(&s, files.v[i], &e2) < 0) {
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, e2.msg);
-			continue;
-		}
-		if (strset_has(&names, s.name)) {
-			char *m = xasprintf("%s:1:1: harness name '%s' is used by another spec",
-					    files.v[i], s.name);
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, m);
-			free(m);
-			spec_release(&s);
-			continue;
-		}
-		if (cat && !catalogue_find(cat, s.toolchain)) {
-			char *m = xasprintf("%s:%d:%d: toolchain '%s' is not in catalogue '%s'",
-					    files.v[i], s.toolchain_line, s.toolchain_col,
-					    s.toolchain, cat->path);
-			strvec_push(&su->bad_paths, files.v[i]);
-			strvec_push(&su->bad_msgs, m);
-			free(m);
-			spec_release(&s);
-			continue;
-		}
-		strset_add(&names, s.name);
-		SR_GROW(su->specs, su->n + 1, su->alloc);
-		su->specs[su->n++] = s;
-	}
+	/* The fingerprint holds the files in the list's order, or nothing. */
+	for (size_t i = 0; su->fp && i < n; i++)
+		if (v[i].seq != (long)i)
+			suite_fp_break(su->fp);
+	if (su->fp && suite_fp_files(su->fp) != (long)n)
+		suite_fp_break(su->fp);
+	SR_GROW(su->specs, su->n + n, su->alloc);
+	for (size_t i = 0; i < n; i++)
+		take_spec(su, &names, &v[i], cat);
+	spec_found_free(v, n);
 	strset_clear(&names);
-	strvec_clear(&files);
 	return 0;
 }
 

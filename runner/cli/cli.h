@@ -38,12 +38,16 @@ struct cli_suite {
 	size_t n, alloc;
 	struct strvec bad_paths; /* parallel: path and message of invalid specs */
 	struct strvec bad_msgs;
+	/* The suite fingerprint fed with the bytes as they were read (shard.h),
+	 * NULL when the suite root cannot be resolved. */
+	struct suite_fp *fp;
 };
 
 /* Load every spec under paths (default ./harnesses) into out; invalid ones
  * (parse errors, duplicate names, toolchains not in cat) are kept aside
  * with their message so the report still accounts for them. Fails only
- * when discovery itself does. */
+ * when discovery itself does. Each spec file is read once (spec.h
+ * spec_discover_load); its bytes also feed out->fp. */
 int cli_load_suite(struct cli_suite *out, const struct strvec *paths, const struct catalogue *cat,
 		   struct sr_err *err);
 void cli_suite_release(struct cli_suite *s);

@@ -287,3 +287,96 @@ out:
 	free(e);
 	return rc;
 }
+
+struct suite_fp {
+	char *root; /* the resolved suite root */
+	struct sr_hasher *h;
+	char *prev; /* the last relative path hashed */
+	long files;
+	bool broken;
+};
+
+struct suite_fp *suite_fp_new(const char *root_real)
+{
+	struct suite_fp *fp = xcalloc(1, sizeof(*fp));
+
+	fp->root = xstrdup(root_real);
+	fp->h = sr_hasher_new();
+	sr_hasher_add_str(fp->h, "sandrun-suite-v1");
+	return fp;
+}
+
+/* relative_to() for a directory already resolved. */
+static char *rel_of(const char *rroot, const char *real_dir, const char *base)
+{
+	size_t rl = strlen(rroot);
+
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return NULL;
+	if (!strcmp(real_dir, rroot))
+		return xstrdup(base);
+	if (!strcmp(rroot, "/"))
+		rl = 0;
+	if (strncmp(real_dir, rroot, rl) || real_dir[rl] != '/')
+		return NULL;
+	return xasprintf("%s/%s", real_dir + rl + 1, base);
+}
+
+void suite_fp_add(struct suite_fp *fp, const char *real_dir, const char *name, const char *buf,
+		  size_t len)
+{
+	char *rel;
+
+	fp->files++;
+	if (fp->broken)
+		return;
+	rel = real_dir ? rel_of(fp->root, real_dir, name) : NULL;
+	/* Out of order (or a path twice): only suite_fingerprint can say. */
+	if (!rel || (fp->prev && strcmp(fp->prev, rel) >= 0)) {
+		free(rel);
+		suite_fp_break(fp);
+		return;
+	}
+	sr_hasher_add_str(fp->h, rel);
+	sr_hasher_add(fp->h, &(uint64_t){len}, sizeof(uint64_t));
+	sr_hasher_add(fp->h, buf ? buf : "", len);
+	free(fp->prev);
+	fp->prev = rel;
+}
+
+void suite_fp_break(struct suite_fp *fp)
+{
+	fp->broken = true;
+}
+
+long suite_fp_files(const struct suite_fp *fp)
+{
+	return fp->files;
+}
+
+int suite_fp_finish(struct suite_fp *fp, const char *catalogue_hash, char **out_hex)
+{
+	char hex[17];
+
+	if (!fp || fp->broken || !fp->h)
+		return -1;
+	sr_hasher_add_str(fp->h, catalogue_hash ? catalogue_hash : "");
+	sr_hasher_finish(fp->h, hex);
+	fp->h = NULL;
+	fp->broken = true; /* finished once */
+	*out_hex = xstrdup(hex);
+	return 0;
+}
+
+void suite_fp_free(struct suite_fp *fp)
+{
+	if (!fp)
+		return;
+	if (fp->h) {
+		char hex[17];
+		sr_hasher_finish(fp->h, hex);
+	}
+	free(fp->root);
+	free(fp->prev);
+	free(fp);
+}

@@ -61,4 +61,22 @@ bool shard_selects(const struct shard *s, const char *name);
 int suite_fingerprint(char **out_hex, const char *root, const char *const *spec_paths, size_t n,
 		      const char *catalogue_hash, struct sr_err *err);
 
+/* The same fingerprint fed while the specs are read, from the bytes read:
+ * suite_fp_add once per spec file in the order of their relative paths,
+ * with real_dir the file's resolved directory and name its last component.
+ * A file out of that order (or twice), outside the root, or a caller that
+ * calls suite_fp_break (a file it could not read, or one the list dropped
+ * after it was added) breaks the stream: suite_fp_finish then returns -1 and
+ * suite_fingerprint must read the files again. Otherwise suite_fp_finish
+ * gives the value suite_fingerprint gives (once). */
+struct suite_fp;
+struct suite_fp *suite_fp_new(const char *root_real);
+void suite_fp_add(struct suite_fp *fp, const char *real_dir, const char *name, const char *buf,
+		  size_t len);
+void suite_fp_break(struct suite_fp *fp);
+/* How many files were added (broken or not). */
+long suite_fp_files(const struct suite_fp *fp);
+int suite_fp_finish(struct suite_fp *fp, const char *catalogue_hash, char **out_hex);
+void suite_fp_free(struct suite_fp *fp);
+
 #endif

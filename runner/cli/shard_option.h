@@ -27,7 +27,8 @@ bool run_report_is_dir(const char *path);
 char *run_suite_root(const struct strvec *paths);
 
 /* suite_fingerprint() of every spec of su (valid or not) relative to
- * run_suite_root(paths), with the catalogue hash. */
+ * run_suite_root(paths), with the catalogue hash: from the bytes read while
+ * loading (su->fp) when they came in order, else by reading the files. */
 int run_suite_fingerprint(char **out_hex, const struct cli_suite *su, const struct strvec *paths,
 			  const char *catalogue_hash, struct sr_err *err);
 

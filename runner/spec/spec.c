@@ -75,30 +75,36 @@ static void spec_defaults(struct spec *s, const char *path)
 	s->confirm = 1;
 }
 
-int spec_parse(struct spec *out, const char *path, const char *dir, const char *buf, size_t len,
-	       struct sr_err *err)
+int spec_parse_real(struct spec *out, const char *path, const char *real_dir, const char *buf,
+		    size_t len, struct sr_err *err)
 {
 	struct ynode *root = NULL;
-	char real[PATH_MAX];
 	int rc;
 
 	spec_defaults(out, path);
 	sr_hash_hex(buf, len, out->hash);
-	if (!realpath(dir, real)) {
-		rc = sr_err_set(err, SR_EINVAL,
-				"%s:1:1: cannot resolve the spec's directory '%s': %s", path, dir,
-				strerror(errno));
-		goto done;
-	}
-	out->dir = xstrdup(real);
+	out->dir = xstrdup(real_dir);
 	rc = spec_yaml_load(&root, path, buf, len, err);
 	if (!rc)
 		rc = spec_validate(out, root, err);
-done:
 	ynode_free(root);
 	if (rc < 0)
 		spec_release(out);
 	return rc;
+}
+
+int spec_parse(struct spec *out, const char *path, const char *dir, const char *buf, size_t len,
+	       struct sr_err *err)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(dir, real)) {
+		memset(out, 0, sizeof(*out));
+		return sr_err_set(err, SR_EINVAL,
+				  "%s:1:1: cannot resolve the spec's directory '%s': %s", path, dir,
+				  strerror(errno));
+	}
+	return spec_parse_real(out, path, real, buf, len, err);
 }
 
 int spec_load(struct spec *out, const char *path, struct sr_err *err)

@@ -3,6 +3,8 @@
 #ifndef SR_SPEC_H
 #define SR_SPEC_H
 
+#include <sys/types.h>
+
 #include "lib/util.h"
 
 enum net_policy { NET_NONE = 0, NET_OOB, NET_STUBS, NET_OPEN };
@@ -119,7 +121,42 @@ void spec_release(struct spec *s);
  * patterns of a .sandrunignore at its root (spec_ignore.h), and the workdirs
  * and fs-stub paths of the specs it finds (specs are loaded on the way down
  * for that; one that does not load owns nothing, and a workdir that is the
- * spec's own directory hides nothing). Paths go into out. */
+ * spec's own directory hides nothing). A symlinked spec file is a spec of
+ * its own when it leads to a regular file inside the searched directory;
+ * one leading out of it is an invalid spec. Paths go into out. */
 int spec_discover(struct strvec *out, const char *const *args, size_t nargs, struct sr_err *err);
+
+/* One spec file found: read once, parsed, its bytes shown to a reader. */
+struct spec_found {
+	char *path;	   /* as found: the file argument, or the directory argument/relative */
+	char *real_dir;	   /* resolved directory of the file (a symlinked spec: the link's);
+			      NULL when it cannot be resolved */
+	struct spec *spec; /* the loaded spec, or NULL and msg */
+	char *msg;	   /* why it is invalid: "file:line:col: what" or "cannot open..." */
+	long seq;	   /* the reader's call that got its bytes (0, 1, ...), or -1 */
+	dev_t dev;	   /* identity of the path's last component, symlink or not */
+	ino_t ino;
+	bool have_id;
+};
+
+/* Called once for every spec file that could be opened, in the order the
+ * calls are numbered (seq), with its bytes, or buf NULL and len 0 when it
+ * is not a small regular file. Files are handed over in the order of the
+ * final list for one directory argument; a file a sibling's tree turns out
+ * to own, a second path to one file, or several arguments can break that
+ * order (seq tells: the list is in call order when seq counts 0, 1, ...). */
+struct spec_reader {
+	void (*fn)(void *ctx, const struct spec_found *f, const char *buf, size_t len);
+	void *ctx;
+};
+
+/* spec_discover, keeping every file's loaded spec (or why it is invalid):
+ * *out (n entries, sorted by path, caller frees with spec_found_free). Each
+ * file is opened and read once; below a directory argument (resolved once)
+ * files are reached by openat through directory fds. rd may be NULL. */
+int spec_discover_load(struct spec_found **out, size_t *n, const char *const *args, size_t nargs,
+		       const struct spec_reader *rd, struct sr_err *err);
+/* Frees the specs still held (a caller that takes one sets spec NULL). */
+void spec_found_free(struct spec_found *v, size_t n);
 
 #endif

@@ -269,7 +269,7 @@ int get_path(struct ctx *c, const struct ynode *n, const char *key, bool want_di
 	if (lexically_escapes(n->str))
 		return verr(c, n, "%s '%s' escapes the suite", key, n->str);
 	joined = xasprintf("%s%s%s", c->dir, strcmp(c->dir, "/") ? "/" : "", n->str);
-	if (!realpath(joined, real)) {
+	if (fs_resolve(joined, real, &st) < 0) {
 		e = errno;
 		free(joined);
 		if (e == ENOENT)
@@ -280,10 +280,6 @@ int get_path(struct ctx *c, const struct ynode *n, const char *key, bool want_di
 	if (!path_within(c->dir, real))
 		return verr(c, n, "%s '%s' escapes the suite (resolves to '%s')", key, n->str,
 			    real);
-	if (stat(real, &st) < 0) {
-		e = errno;
-		return verr(c, n, "cannot stat %s '%s': %s", key, n->str, strerror(e));
-	}
 	if (want_dir && !S_ISDIR(st.st_mode))
 		return verr(c, n, "%s '%s' is not a directory", key, n->str);
 	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
@@ -300,6 +296,7 @@ int get_path(struct ctx *c, const struct ynode *n, const char *key, bool want_di
 int get_corpus(struct ctx *c, const struct ynode *n, char **out)
 {
 	char real[PATH_MAX], *joined, *orig, *cut, *rest;
+	struct stat st;
 	bool found;
 
 	if (n->type != Y_SCALAR || is_null(n) || !*n->str)
@@ -310,7 +307,7 @@ int get_corpus(struct ctx *c, const struct ynode *n, char **out)
 		return verr(c, n, "corpus '%s' escapes the suite", n->str);
 	joined = xasprintf("%s%s%s", c->dir, strcmp(c->dir, "/") ? "/" : "", n->str);
 	orig = xstrdup(joined);
-	while (!(found = realpath(joined, real) != NULL) && errno == ENOENT &&
+	while (!(found = fs_resolve(joined, real, &st) == 0) && errno == ENOENT &&
 	       (cut = strrchr(joined, '/')) && cut != joined)
 		*cut = '\0';
 	rest = orig + strlen(joined);
@@ -322,8 +319,7 @@ int get_corpus(struct ctx *c, const struct ynode *n, char **out)
 			    n->str);
 	}
 	if (!*rest) {
-		struct stat st;
-		if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		if (!S_ISDIR(st.st_mode)) {
 			free(orig);
 			return verr(c, n, "corpus '%s' is not a directory", n->str);
 		}

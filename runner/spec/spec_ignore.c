@@ -2,9 +2,11 @@
 #include "runner/spec/spec_ignore.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/smallfile.h"
 
@@ -72,6 +74,38 @@ struct spec_ignore *spec_ignore_parse(const char *text, size_t len)
 		i += n + 1;
 	}
 	return ig;
+}
+
+int spec_ignore_load_at(struct spec_ignore **out, int dfd, const char *root, struct sr_err *err)
+{
+	char *path = xasprintf("%s%s.sandrunignore", root,
+			       *root && root[strlen(root) - 1] == '/' ? "" : "/");
+	char *text = NULL;
+	struct stat st;
+	size_t len;
+	int fd, rc = 0;
+
+	*out = NULL;
+	/* O_NONBLOCK: a FIFO is refused, not waited on. */
+	fd = openat(dfd, ".sandrunignore", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT &&
+	    fstatat(dfd, ".sandrunignore", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+		*out = spec_ignore_parse("", 0);
+	} else if (fd < 0) {
+		rc = sr_err_set(err, SR_EINVAL, "cannot open '%s': %s", path, strerror(errno));
+	} else if ((rc = sr_read_small_fd(&text, &len, fd, path, IGNORE_MAX_BYTES, NULL, err)) ==
+		   0) {
+		*out = spec_ignore_parse(text, len);
+	} else {
+		if (err)
+			err->code = SR_EINVAL;
+		rc = SR_EINVAL;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+	return rc;
 }
 
 int spec_ignore_load(struct spec_ignore **out, const char *root, struct sr_err *err)

@@ -22,6 +22,8 @@ struct spec_ignore *spec_ignore_parse(const char *text, size_t len);
  * no such file. A .sandrunignore that is not a regular file of at most 1 MiB
  * is SR_EINVAL. */
 int spec_ignore_load(struct spec_ignore **out, const char *root, struct sr_err *err);
+/* The same for the directory open at dfd; root names it in messages. */
+int spec_ignore_load_at(struct spec_ignore **out, int dfd, const char *root, struct sr_err *err);
 
 /* Is rel (relative to the root, '/'-separated, no leading '/') ignored?
  * is_dir says whether rel names a directory. */

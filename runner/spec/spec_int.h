@@ -33,6 +33,11 @@ int spec_yaml_load(struct ynode **out, const char *path, const char *buf, size_t
 		   struct sr_err *err);
 void ynode_free(struct ynode *n);
 
+/* spec_parse with the spec's directory already resolved (real_dir: its
+ * realpath, which discovery knows without asking the kernel again). */
+int spec_parse_real(struct spec *out, const char *path, const char *real_dir, const char *buf,
+		    size_t len, struct sr_err *err);
+
 /* Fill s (defaults already set, s->path and s->dir filled) from root, checking
  * every key of DESIGN §4; dir is the realpath relative paths resolve against. */
 int spec_validate(struct spec *s, const struct ynode *root, struct sr_err *err);

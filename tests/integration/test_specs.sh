@@ -123,3 +123,92 @@ IGN
 	[ "$rc" = 0 ] || echo "$out" | tail -20 >&2
 	assert_eq "harnesses run" "keep wip-keep" "$(jq -r '[.records[].harness] | sort | join(" ")' "$r")"
 }
+
+# Loading (issue "Speed II"): each spec file is read once and those bytes
+# give both the records' spec_hash and the report's suite fingerprint. Both
+# are checked against XXH64 computed here independently
+# (tests/tools/xxh64.py), on a suite where a subdirectory sorts between two
+# files and one spec is reached through a symlink inside the suite.
+t_specs_hash_and_fingerprint_are_xxh64_of_the_bytes() {
+	local s=$TMP/fp-suite r=$TMP/fp.json out rc want cat
+	write_spec "$s" a <<'YAML'
+toolchain: busybox
+command: ["sh", "-c", "cat /sandrun/payload"]
+payloads:
+  - {name: one, value: "hello"}
+  - {name: two, value: "world"}
+oracle: {stdout: "PWNED"}
+expect: not_confirmed
+YAML
+	write_spec "$s/b" x <<'YAML'
+toolchain: busybox
+command: ["true"]
+YAML
+	write_spec "$s" c <<'YAML'
+toolchain: busybox
+command: ["false"]
+YAML
+	ln -s b/x.yaml "$s/link.yaml"
+	out=$("$SANDRUN" run --catalogue "$CAT" --filter a --report "json:$r" "$s" 2>&1)
+	rc=$?
+	assert_eq "exit code" 0 "$rc"
+	[ "$rc" = 0 ] || echo "$out" | tail -20 >&2
+	want=$(python3 "$ROOT/tests/tools/xxh64.py" "$s/a.yaml")
+	assert_eq "spec_hash of both payloads" "$want $want" \
+		"$(jq -r '[.records[].spec_hash] | join(" ")' "$r")"
+	cat=$(jq -r '.run.catalogue.xxh64' "$r")
+	want=$(python3 "$ROOT/tests/tools/xxh64.py" --suite "$s" "$cat" \
+		"$s/a.yaml" "$s/b/x.yaml" "$s/c.yaml" "$s/link.yaml")
+	assert_eq "suite fingerprint" "$want" "$(jq -r '.run.fingerprint' "$r")"
+	# The same suite given as its files, in another order (the fingerprint
+	# is then computed by reading them again): the same value.
+	"$SANDRUN" run --catalogue "$CAT" --filter a --report "json:$r" \
+		"$s/link.yaml" "$s/c.yaml" "$s/b/x.yaml" "$s/a.yaml" >/dev/null 2>&1
+	assert_eq "fingerprint from the files" "$want" "$(jq -r '.run.fingerprint' "$r")"
+}
+
+# Symlinks in a searched directory: a symlinked directory is not entered
+# (whether it leads inside the suite or out of it); a symlinked spec is a
+# spec of its own when it leads to a file inside the searched directory, and
+# an invalid spec (exit 2, named) when it leads out of it; a workdir that
+# resolves out through a symlink is refused at file:line:col.
+t_specs_symlinks_stay_inside_the_searched_directory() {
+	local s=$TMP/ln-suite o=$TMP/ln-outside out rc
+	write_spec "$o/specs" outside <<'YAML'
+toolchain: busybox
+command: ["true"]
+YAML
+	write_spec "$s/in" inner <<'YAML'
+toolchain: busybox
+command: ["true"]
+YAML
+	ln -s "$o/specs" "$s/outdir"
+	ln -s in "$s/indir"
+	ln -s in/inner.yaml "$s/via-link.yaml"
+	out=$("$SANDRUN" check --catalogue "$CAT" "$s" 2>&1)
+	rc=$?
+	assert_eq "exit code, links inside only" 0 "$rc"
+	assert_contains "no linked directory entered" "$out" "checked 2 specs: 2 valid, 0 invalid"
+	ln -s "$o/specs/outside.yaml" "$s/escape.yaml"
+	out=$("$SANDRUN" check --catalogue "$CAT" "$s" 2>&1)
+	rc=$?
+	assert_eq "exit code, a spec linked from outside" 2 "$rc"
+	assert_contains "names the link" "$out" \
+		"'$s/escape.yaml': a symlink to '$(realpath "$o/specs/outside.yaml")', outside the searched directory"
+	assert_contains "counted invalid" "$out" "checked 3 specs: 2 valid, 1 invalid"
+	out=$("$SANDRUN" check --catalogue "$CAT" "$s/escape.yaml" 2>&1)
+	rc=$?
+	assert_eq "a file argument is taken as given" 0 "$rc"
+	rm "$s/escape.yaml"
+	mkdir -p "$o/work"
+	ln -s "$o/work" "$s/in/work"
+	write_spec "$s/in" wd <<'YAML'
+toolchain: busybox
+command: ["true"]
+workdir: work
+YAML
+	out=$("$SANDRUN" check --catalogue "$CAT" "$s" 2>&1)
+	rc=$?
+	assert_eq "exit code, a workdir linked out" 2 "$rc"
+	assert_contains "file:line:col" "$out" "$s/in/wd.yaml:3:10: workdir 'work' escapes the suite"
+}
