@@ -1,11 +1,13 @@
 #include "runner/cli/cli.h"
 
 #include "lib/strset.h"
-#include "runner/cli/shard_option.h"
+#include "runner/cli/shard.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_exit_code(int code)
@@ -64,6 +66,49 @@ void cli_suite_release(struct cli_suite *s)
 	s->fp = NULL;
 }
 
+/* The directory of path resolved: path itself when it is a directory. */
+static char *dir_of(const char *path)
+{
+	struct stat st;
+	const char *slash;
+	cleanup_free char *dir = NULL;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return realpath(path, NULL);
+	slash = strrchr(path, '/');
+	dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	return realpath(dir, NULL);
+}
+
+char *cli_suite_root(const struct strvec *paths)
+{
+	char *root;
+
+	if (!paths->nr)
+		return realpath("harnesses", NULL);
+	root = dir_of(paths->v[0]);
+	for (size_t i = 1; root && i < paths->nr; i++) {
+		cleanup_free char *d = dir_of(paths->v[i]);
+		size_t rl;
+		if (!d) {
+			free(root);
+			return NULL;
+		}
+		/* Shorten root until it is d or one of d's ancestors. */
+		for (;;) {
+			rl = strlen(root);
+			if (!strncmp(d, root, rl) && (d[rl] == '/' || !d[rl] || rl == 1))
+				break;
+			char *slash = strrchr(root, '/');
+			if (slash == root)
+				slash[1] = '\0';
+			else
+				*slash = '\0';
+		}
+	}
+	return root;
+}
+
 /* The spec reader of the suite fingerprint: every file's bytes as read. */
 static void fp_read(void *ctx, const struct spec_found *f, const char *buf, size_t len)
 {
@@ -116,7 +161,7 @@ int cli_load_suite(struct cli_suite *su, const struct strvec *paths, const struc
 	const char *def[] = {"harnesses"};
 	struct spec_reader rd = {fp_read, NULL};
 	struct spec_found *v;
-	char *root = run_suite_root(paths);
+	char *root = cli_suite_root(paths);
 	size_t n;
 	int rc;
 

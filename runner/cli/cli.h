@@ -43,6 +43,12 @@ struct cli_suite {
 	struct suite_fp *fp;
 };
 
+/* The suite root of the run's PATH arguments: none means ./harnesses; a
+ * directory is itself, a file its directory; several paths their deepest
+ * common directory. Caller frees (a resolved path), NULL when a path cannot
+ * be resolved. */
+char *cli_suite_root(const struct strvec *paths);
+
 /* Load every spec under paths (default ./harnesses) into out; invalid ones
  * (parse errors, duplicate names, toolchains not in cat) are kept aside
  * with their message so the report still accounts for them. Fails only

@@ -39,53 +39,10 @@ char *run_report_default_path(const char *dir, const char *ext, const struct sha
 	return xasprintf("%.*s%ssandrun.%s", (int)n, dir, n && dir[n - 1] == '/' ? "" : "/", ext);
 }
 
-/* The directory of path resolved: path itself when it is a directory. */
-static char *dir_of(const char *path)
-{
-	struct stat st;
-	const char *slash;
-	cleanup_free char *dir = NULL;
-
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return realpath(path, NULL);
-	slash = strrchr(path, '/');
-	dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
-	return realpath(dir, NULL);
-}
-
-char *run_suite_root(const struct strvec *paths)
-{
-	char *root;
-
-	if (!paths->nr)
-		return realpath("harnesses", NULL);
-	root = dir_of(paths->v[0]);
-	for (size_t i = 1; root && i < paths->nr; i++) {
-		cleanup_free char *d = dir_of(paths->v[i]);
-		size_t rl;
-		if (!d) {
-			free(root);
-			return NULL;
-		}
-		/* Shorten root until it is d or one of d's ancestors. */
-		for (;;) {
-			rl = strlen(root);
-			if (!strncmp(d, root, rl) && (d[rl] == '/' || !d[rl] || rl == 1))
-				break;
-			char *slash = strrchr(root, '/');
-			if (slash == root)
-				slash[1] = '\0';
-			else
-				*slash = '\0';
-		}
-	}
-	return root;
-}
-
 int run_suite_fingerprint(char **out_hex, const struct cli_suite *su, const struct strvec *paths,
 			  const char *catalogue_hash, struct sr_err *err)
 {
-	cleanup_free char *root = run_suite_root(paths);
+	cleanup_free char *root = cli_suite_root(paths);
 	struct strvec specs = STRVEC_INIT;
 	int rc;
 

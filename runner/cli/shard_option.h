@@ -20,14 +20,8 @@ char *run_report_default_path(const char *dir, const char *ext, const struct sha
 /* Whether a report PATH names a directory: it ends in '/'. */
 bool run_report_is_dir(const char *path);
 
-/* The suite root of the run's PATH arguments: none means ./harnesses; a
- * directory is itself, a file its directory; several paths their deepest
- * common directory. Caller frees (a resolved path), NULL when a path cannot
- * be resolved. */
-char *run_suite_root(const struct strvec *paths);
-
 /* suite_fingerprint() of every spec of su (valid or not) relative to
- * run_suite_root(paths), with the catalogue hash: from the bytes read while
+ * cli_suite_root(paths), with the catalogue hash: from the bytes read while
  * loading (su->fp) when they came in order, else by reading the files. */
 int run_suite_fingerprint(char **out_hex, const struct cli_suite *su, const struct strvec *paths,
 			  const char *catalogue_hash, struct sr_err *err);

@@ -137,7 +137,7 @@ static int load_merge_suite(struct merge_suite *out, struct suite_hold *h, const
 	if ((rc = cli_load_catalogue(&cat, cli, err)) < 0 ||
 	    (rc = cli_load_suite(&su, &paths, &cat, err)) < 0)
 		goto out;
-	if (!(h->root = run_suite_root(&paths))) {
+	if (!(h->root = cli_suite_root(&paths))) {
 		rc = sr_err_set(err, SR_EINVAL, "--suite '%s': %s", dir, strerror(errno));
 		goto out;
 	}
