@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -215,6 +217,44 @@ static void test_time_parse__rfc3339_with_offsets(void **state)
 	assert_int_equal(sr_time_parse_ms(NULL), -1);
 }
 
+/* fs_resolve is realpath + stat: the lexical form without a symlink on the
+ * way, the resolved one through a symlink, ENOENT for a missing component
+ * or a dangling link. */
+static void test_fs_resolve__like_realpath_and_stat(void **state)
+{
+	char *d = tu_temp_dir("lib"), real[PATH_MAX], want[PATH_MAX];
+	struct sr_err err = SR_ERR_INIT;
+	struct stat st;
+	(void)state;
+
+	char *sub = xasprintf("%s/a/b", d), *link = xasprintf("%s/l", d);
+	char *dotted = xasprintf("%s/./a/../a/b/", d), *via = xasprintf("%s/l/b", d);
+	char *gone = xasprintf("%s/a/missing/x", d), *dang = xasprintf("%s/dangling", d);
+	assert_int_equal(fs_mkdirs(sub, 0755, &err), 0);
+	assert_int_equal(symlink("a", link), 0);
+	assert_int_equal(symlink("nowhere", dang), 0);
+	assert_non_null(realpath(sub, want));
+	assert_int_equal(fs_resolve(dotted, real, &st), 0);
+	assert_string_equal(real, want);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(fs_resolve(via, real, &st), 0);
+	assert_string_equal(real, want);
+	assert_int_equal(fs_resolve(gone, real, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(fs_resolve(dang, real, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(fs_resolve("/", real, &st), 0);
+	assert_string_equal(real, "/");
+	fs_remove_tree(d);
+	free(d);
+	free(sub);
+	free(link);
+	free(dotted);
+	free(via);
+	free(gone);
+	free(dang);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(test_write_atomic__directory_target_refused),
 	    cmocka_unit_test(test_check_writable__missing_directory_is_named),
 	    cmocka_unit_test(test_remove_tree__does_not_follow_symlinks_out),
+	    cmocka_unit_test(test_fs_resolve__like_realpath_and_stat),
 	    cmocka_unit_test(test_time_parse__rfc3339_with_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

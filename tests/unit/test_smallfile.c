@@ -64,6 +64,32 @@ static void test_smallfile__reads_bytes_up_to_the_limit(void **state)
 	free(p);
 }
 
+/* A file whose size fstat does not know (procfs says 0) or that is larger
+ * than the first buffer is still read whole; a regular file is read in one
+ * read(2) when it holds what fstat said, and its bytes are all there. */
+static void test_smallfile__procfs_and_large_files_read_whole(void **state)
+{
+	struct sr_err err = SR_ERR_INIT;
+	char *buf, big[200000], *p;
+	size_t len;
+	(void)state;
+
+	assert_int_equal(sr_read_small_file(&buf, &len, "/proc/self/status", 1 << 20, &err), 0);
+	assert_non_null(strstr(buf, "Name:"));
+	assert_non_null(strstr(buf, "VmRSS:")); /* past the first lines */
+	free(buf);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	p = write_tmp("big", big, sizeof(big));
+	assert_int_equal(sr_read_small_file(&buf, &len, p, sizeof(big), &err), 0);
+	assert_int_equal(len, sizeof(big));
+	assert_memory_equal(buf, big, sizeof(big));
+	assert_int_equal(buf[len], '\0');
+	free(buf);
+	expect_refused(p, sizeof(big) - 1, SR_EINVAL, "larger than");
+	free(p);
+}
+
 static void test_smallfile__limit_is_named_in_units(void **state)
 {
 	char *big = xcalloc(1, (1u << 20) + 1), *p = write_tmp("big", big, (1u << 20) + 1);
@@ -122,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_smallfile__reads_bytes_up_to_the_limit),
+	    cmocka_unit_test(test_smallfile__procfs_and_large_files_read_whole),
 	    cmocka_unit_test(test_smallfile__limit_is_named_in_units),
 	    cmocka_unit_test(test_smallfile__devices_fifos_sockets_and_directories_refused),
 	};

@@ -946,6 +946,72 @@ static void test_spec__discovered_specs_load(void **state)
 	free(root);
 }
 
+/* What a spec_reader saw: each call's path and bytes. */
+struct seen {
+	struct strvec paths;
+	struct strvec bytes;
+};
+
+static void record_read(void *ctx, const struct spec_found *f, const char *buf, size_t len)
+{
+	struct seen *s = ctx;
+
+	strvec_push(&s->paths, f->path);
+	strvec_pushf(&s->bytes, "%.*s", (int)len, buf ? buf : "");
+}
+
+/* Loading (issue "Speed II"): discovery reads each file once; the reader
+ * gets every listed file's bytes exactly once, in the order of the list
+ * (a subdirectory sorting between files included), and spec_hash is the
+ * XXH64 of those bytes: b83cbf91aa37430e for BASE, computed independently
+ * (tests/tools/xxh64.py). A symlinked spec inside the tree is a spec of its
+ * own; one leading out of it is invalid, unread, with its path. */
+static void test_spec__discovery_reads_each_file_once(void **state)
+{
+	struct seen seen = {STRVEC_INIT, STRVEC_INIT};
+	struct spec_reader rd = {record_read, &seen};
+	struct sr_err err = SR_ERR_INIT;
+	struct spec_found *v;
+	char *root = tpath("once"), *outside;
+	const char *args[1] = {root};
+	size_t n;
+	(void)state;
+
+	xmkdir("once");
+	xmkdir("once/b");
+	free(write_file("once/a.yaml", BASE));
+	free(write_file("once/b/x.yaml", BASE "timeout: 5s\n"));
+	free(write_file("once/c.yaml", BASE "repeat: 2\n"));
+	outside = write_file("outside.yaml", BASE);
+	xsymlink("b/x.yaml", "once/link.yaml");
+	xsymlink(outside, "once/out.yaml");
+	assert_int_equal(spec_discover_load(&v, &n, args, 1, &rd, &err), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(seen.paths.nr, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(seen.paths.v[i], v[i].path);
+		assert_int_equal(v[i].seq, (long)i);
+		assert_non_null(v[i].spec);
+		assert_string_equal(v[i].real_dir, v[i].spec->dir);
+	}
+	assert_string_equal(seen.bytes.v[0], BASE);
+	assert_string_equal(seen.bytes.v[3], BASE "timeout: 5s\n");
+	assert_string_equal(v[0].spec->hash, "b83cbf91aa37430e");
+	assert_string_equal(v[3].spec->name, "link");
+	assert_int_equal(v[3].spec->timeout_ms, 5000);
+	/* the link's directory, not its target's */
+	assert_string_equal(v[3].real_dir, root);
+	assert_null(v[4].spec);
+	assert_int_equal(v[4].seq, -1);
+	assert_non_null(strstr(v[4].msg, "out.yaml': a symlink to '"));
+	assert_non_null(strstr(v[4].msg, "outside the searched directory"));
+	spec_found_free(v, n);
+	strvec_clear(&seen.paths);
+	strvec_clear(&seen.bytes);
+	free(outside);
+	free(root);
+}
+
 static int run_bad_cases(const struct bad_case *cases, size_t n, const char *prefix)
 {
 	int failures = 0;
@@ -1213,6 +1279,7 @@ int main(void)
 	    cmocka_unit_test(test_spec__refuses_path_escapes),
 	    cmocka_unit_test(test_spec__discovers_sorted_and_deduplicated),
 	    cmocka_unit_test(test_spec__discovered_specs_load),
+	    cmocka_unit_test(test_spec__discovery_reads_each_file_once),
 	    cmocka_unit_test(test_spec__env_name_rejected_unless_identifier),
 	    cmocka_unit_test(test_spec__env_name_with_sandrun_prefix_rejected),
 	    cmocka_unit_test(test_spec__env_value_with_newline_or_nul_rejected),
