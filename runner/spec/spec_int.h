@@ -16,7 +16,8 @@ struct ynode {
 	char *str;	     /* scalar text; never holds a NUL byte */
 	bool plain;	     /* unquoted scalar: null, bool and numbers apply */
 	struct ynode **kids; /* sequence items, or mapping key, value, key, value... */
-	size_t n, alloc;
+	size_t n;
+	void *arena; /* the root only: the blocks every node of the tree lives in */
 };
 
 /* Specs are small; these bound what hostile input can make us allocate. */
@@ -31,7 +32,8 @@ struct ynode {
  * refused with "path:line:col: what" and SR_EINVAL. */
 int spec_yaml_load(struct ynode **out, const char *path, const char *buf, size_t len,
 		   struct sr_err *err);
-void ynode_free(struct ynode *n);
+/* Free the tree of a root spec_yaml_load gave (every node at once). */
+void ynode_free(struct ynode *root);
 
 /* spec_parse with the spec's directory already resolved (real_dir: its
  * realpath, which discovery knows without asking the kernel again). */

@@ -4,21 +4,30 @@
 #include "runner/spec/spec_int.h"
 #include "runner/spec/spec.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <yaml.h>
 
 #define MAX_DEPTH SPEC_MAX_DEPTH
 #define MAX_NODES SPEC_MAX_NODES
 
-void ynode_free(struct ynode *n)
+/* The nodes, strings and child arrays of one tree live in a few blocks,
+ * freed together: a spec's tree is small and built once. */
+struct yblock {
+	struct yblock *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+void ynode_free(struct ynode *root)
 {
-	if (!n)
-		return;
-	for (size_t i = 0; i < n->n; i++)
-		ynode_free(n->kids[i]);
-	free(n->kids);
-	free(n->str);
-	free(n);
+	struct yblock *b = root ? root->arena : NULL;
+
+	while (b) {
+		struct yblock *next = b->next;
+		free(b);
+		b = next;
+	}
 }
 
 struct loader {
@@ -27,8 +36,32 @@ struct loader {
 	const char *buf;
 	size_t len;
 	size_t nodes;
+	struct yblock *blocks;
+	struct ynode **stack; /* children of the nodes being built */
+	size_t nstack, astack;
 	struct sr_err *err;
 };
+
+static void *arena_alloc(struct loader *l, size_t n)
+{
+	struct yblock *b = l->blocks;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!b || b->cap - b->used < n) {
+		size_t cap = b && b->cap < 65536 ? 2 * b->cap : 4096;
+		if (cap < n)
+			cap = n;
+		b = xmalloc(sizeof(*b) + cap);
+		b->next = l->blocks;
+		b->used = 0;
+		b->cap = cap;
+		l->blocks = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
 
 static int load_err(struct loader *l, size_t line, size_t col, const char *what)
 {
@@ -91,6 +124,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 
 static int load_children(struct loader *l, struct ynode *n, yaml_event_type_t end, int depth)
 {
+	size_t base = l->nstack;
+
 	for (;;) {
 		yaml_event_t ev;
 		struct ynode *kid;
@@ -100,13 +135,19 @@ static int load_children(struct loader *l, struct ynode *n, yaml_event_type_t en
 			return rc;
 		if (ev.type == end) {
 			yaml_event_delete(&ev);
-			return 0;
+			break;
 		}
 		if ((rc = load_node(l, &ev, depth + 1, &kid)) < 0)
 			return rc;
-		SR_GROW(n->kids, n->n + 1, n->alloc);
-		n->kids[n->n++] = kid;
+		SR_GROW(l->stack, l->nstack + 1, l->astack);
+		l->stack[l->nstack++] = kid;
 	}
+	n->n = l->nstack - base;
+	n->kids = arena_alloc(l, (n->n ? n->n : 1) * sizeof(*n->kids));
+	if (n->n)
+		memcpy(n->kids, l->stack + base, n->n * sizeof(*n->kids));
+	l->nstack = base;
+	return 0;
 }
 
 /* Build the node that starts with ev (consumed) and everything below it.
@@ -151,7 +192,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		yaml_event_delete(ev);
 		return mark_err(l, &mark, "document too large");
 	}
-	n = xcalloc(1, sizeof(*n));
+	n = arena_alloc(l, sizeof(*n));
+	memset(n, 0, sizeof(*n));
 	n->line = (int)mark.line + 1;
 	n->col = (int)mark.column + 1;
 	if (ev->type == YAML_SCALAR_EVENT) {
@@ -159,11 +201,12 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 		size_t len = ev->data.scalar.length;
 		if (memchr(v, '\0', len)) {
 			yaml_event_delete(ev);
-			free(n);
 			return mark_err(l, &mark, "strings must not contain NUL bytes");
 		}
 		n->type = Y_SCALAR;
-		n->str = xstrndup(v, len);
+		n->str = arena_alloc(l, len + 1);
+		memcpy(n->str, v, len);
+		n->str[len] = '\0';
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		yaml_event_delete(ev);
 		*out = n;
@@ -171,10 +214,8 @@ static int load_node(struct loader *l, yaml_event_t *ev, int depth, struct ynode
 	}
 	n->type = ev->type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
 	yaml_event_delete(ev);
-	if ((rc = load_children(l, n, end, depth)) < 0) {
-		ynode_free(n);
+	if ((rc = load_children(l, n, end, depth)) < 0)
 		return rc;
-	}
 	*out = n;
 	return 0;
 }
@@ -232,9 +273,13 @@ int spec_yaml_load(struct ynode **out, const char *path, const char *buf, size_t
 	yaml_parser_set_input_string(&l.parser, (const unsigned char *)(len ? buf : ""), len);
 	rc = load_doc(&l, out);
 	yaml_parser_delete(&l.parser);
-	if (rc < 0) {
-		ynode_free(*out);
+	free(l.stack);
+	if (rc < 0 || !*out) {
+		struct ynode tmp = {.arena = l.blocks};
+		ynode_free(&tmp);
 		*out = NULL;
+	} else {
+		(*out)->arena = l.blocks;
 	}
 	return rc;
 }
