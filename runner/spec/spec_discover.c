@@ -68,7 +68,13 @@ static bool has_spec_ext(const char *name)
 
 static char *join(const char *dir, const char *name)
 {
-	return xasprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+	size_t dl = strlen(dir), nl = strlen(name), sep = strcmp(dir, "/") != 0;
+	char *p = xmalloc(dl + sep + nl + 1);
+
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + sep, name, nl + 1);
+	return p;
 }
 
 static void found_release(struct spec_found *f)
@@ -383,10 +389,12 @@ static void load_specs(struct walk *w, DIR *d, const char *dir, const char *real
 	for (size_t i = 0; i < n; i++) {
 		struct entry *e = &ents[i];
 		bool isdir = e->type == DT_DIR;
-		char *r = *rel ? xasprintf("%s/%s", rel, e->name) : xstrdup(e->name);
 
-		e->ignored = spec_ignore_match(w->ig, r, isdir);
-		free(r);
+		if (!spec_ignore_empty(w->ig)) {
+			char *r = *rel ? join(rel, e->name) : xstrdup(e->name);
+			e->ignored = spec_ignore_match(w->ig, r, isdir);
+			free(r);
+		}
 		if (e->ignored)
 			continue;
 		if (isdir) {

@@ -221,6 +221,11 @@ static bool glob(const char *start, const char *p, const char *s, unsigned long 
 	return !*s;
 }
 
+bool spec_ignore_empty(const struct spec_ignore *ig)
+{
+	return !ig || !ig->nr;
+}
+
 bool spec_ignore_match(const struct spec_ignore *ig, const char *rel, bool is_dir)
 {
 	const char *name = strrchr(rel, '/');

@@ -25,6 +25,9 @@ int spec_ignore_load(struct spec_ignore **out, const char *root, struct sr_err *
 /* The same for the directory open at dfd; root names it in messages. */
 int spec_ignore_load_at(struct spec_ignore **out, int dfd, const char *root, struct sr_err *err);
 
+/* No pattern at all: nothing is ignored. */
+bool spec_ignore_empty(const struct spec_ignore *ig);
+
 /* Is rel (relative to the root, '/'-separated, no leading '/') ignored?
  * is_dir says whether rel names a directory. */
 bool spec_ignore_match(const struct spec_ignore *ig, const char *rel, bool is_dir);
