@@ -18,6 +18,7 @@
 #include "runner/plan/runargs.h"
 #include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
+#include "runner/exec/run_int.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status
  * this long after it (the reset itself takes milliseconds). */
@@ -57,7 +58,7 @@ static void find_helper(void)
 
 bool warm_wanted(const struct spec *s)
 {
-	if (!s->warm || (s->network != NET_NONE && s->network != NET_OPEN))
+	if (!s->warm)
 		return false;
 	pthread_once(&helper_once, find_helper);
 	if (!helper[0])
@@ -180,7 +181,17 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 		warm_end(w, r);
 		return rc;
 	}
+	/* oob/stubs: the network and its listeners first, as for a run's own. */
+	if ((s->network == NET_OOB || s->network == NET_STUBS) &&
+	    !(w->net = run_net_open(r, s, image, w->wd.dir, name, err))) {
+		warm_end(w, r);
+		return err->code ? err->code : SR_EFAIL;
+	}
 	warm_plan(&wp, r, s, image, name, &w->wd, w->ctl.dir);
+	if (w->net && w->net->net.on) {
+		wp.plan.network = w->net->net.harness_net;
+		wp.plan.resolv_conf = w->net->net.resolv;
+	}
 	warm_walls(&wp, &wl, r, s, w->wd.dir);
 	rc = walls_write_profile(&wl, err);
 	if (rc == 0 && r->route.api && (rc = walls_profile_text(&profile, &wl, err)) == 0)
@@ -310,7 +321,7 @@ int warm_run(struct proc_result *res, bool *oom, const char **phase, struct warm
 	int rc;
 
 	/* A cold run's environment; the payload in it: the channel carries any byte. */
-	runargs_run_env(&env, s, pay, r->run_id, token, repeat, NULL);
+	runargs_run_env(&env, s, pay, r->run_id, token, repeat, w->net ? &w->net->net.env : NULL);
 	runargs_payload_env(&env, pay);
 	*phase = "create";
 	rc = warm_exec(res, &st, &have_status, w, s, &env, timeout_ms, err);
@@ -387,6 +398,9 @@ void warm_end(struct warm *w, struct runner *r)
 		       w->wd.work ? w->wd.work : "?");
 	else
 		reap_later(r, w->name, false);
+	/* After the container (a network with an endpoint cannot be removed). */
+	run_net_close(w->net, !r->keep || sr_interrupted);
+	w->net = NULL;
 	workdir_release(&w->wd, r->keep && !sr_interrupted);
 	memset(&w->wd, 0, sizeof(w->wd));
 	strvec_clear(&w->argv);
