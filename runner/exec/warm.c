@@ -19,6 +19,7 @@
 #include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
 #include "runner/exec/run_int.h"
+#include "runner/netpolicy/dnsrelay.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status
  * this long after it (the reset itself takes milliseconds). */
@@ -118,10 +119,25 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 	struct strvec argv = STRVEC_INIT;
 	char *ctl = xasprintf("%s/ctl", wd->dir);
 
+	bool listeners = s->network == NET_OOB || s->network == NET_STUBS;
+	char *resolv = xasprintf("%s/resolv.conf", wd->dir), *relay = dnsrelay_name(name);
+	char *net = dnsrelay_needed(r->is_root) && !r->engine->podman
+			? xasprintf("container:%s", relay)
+			: xstrdup("sr-<random>");
+
 	warm_plan(&wp, r, s, image, name, wd, ctl);
 	warm_walls(&wp, &wl, r, s, wd->dir);
+	if (listeners) {
+		wp.plan.network = net;
+		wp.plan.resolv_conf = resolv;
+	}
 	runargs_build(&argv, &wp.plan);
 	walls_release(&wl);
+	if (listeners)
+		strbuf_addstr(out,
+			      "# the network above, its listeners, firewall and DNS are set up "
+			      "once with the container and removed with it; each payload gets "
+			      "its own token\n");
 	strbuf_addstr(out, s->pool ? "# isolation: pool: a container shared by every harness of "
 				     "this configuration (at most -j), created once:\n"
 				   : "# isolation: harness: one container for the harness's runs, "
@@ -134,6 +150,9 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 		    IDLE_UID, SR_CONTAINER_USER, ctl, wd->work);
 	strvec_clear(&argv);
 	free(ctl);
+	free(resolv);
+	free(relay);
+	free(net);
 }
 
 /* Create and start the container; *id gets its engine id. */
@@ -429,6 +448,22 @@ struct warm_pool *warm_pool_new(unsigned max)
 	return p;
 }
 
+/* oob/stubs: what the container's listeners were opened with (the network
+ * itself is per container): the policy and each stub's name, kind, status
+ * and body (fs stubs are mounts, in the argv already). */
+static void net_key(struct strbuf *key, const struct spec *s)
+{
+	if (s->network != NET_OOB && s->network != NET_STUBS)
+		return;
+	strbuf_addf(key, "net=%s\x1f", net_policy_name(s->network));
+	for (size_t i = 0; i < s->nstubs; i++) {
+		const struct stub *st = &s->stubs[i];
+		strbuf_addf(key, "stub=%s,%s,%d,%zu:%s,%d\x1f", st->name, stub_kind_name(st->kind),
+			    st->status, st->body ? strlen(st->body) : 0, st->body ? st->body : "",
+			    st->body != NULL);
+	}
+}
+
 char *warm_pool_key(const struct runner *r, const struct spec *s, const char *image)
 {
 	struct workdir wd = {.dir = "<dir>", .work = "<dir>/work", .payload = "<dir>/payload"};
@@ -450,6 +485,7 @@ char *warm_pool_key(const struct runner *r, const struct spec *s, const char *im
 		strbuf_addch(&key, '\x1f');
 	}
 	strvec_clear(&argv);
+	net_key(&key, s);
 	return strbuf_detach(&key, NULL);
 }
 

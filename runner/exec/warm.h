@@ -40,8 +40,8 @@ struct warm {
 	const struct engine_route *route;
 	bool retired; /* stopped after a run that ended it; removed before the next */
 	unsigned uses;
-	char *key;	 /* pool: the configuration it serves (warm_pool_key) */
-	char *pool_name; /* pool: the name its containers get */
+	char *key;	     /* pool: the configuration it serves (warm_pool_key) */
+	char *pool_name;     /* pool: the name its containers get */
 	struct run_ctx *net; /* oob/stubs: its run network and listeners (run_net_open) */
 };
 
@@ -50,7 +50,8 @@ struct warm {
 		.ctl = WARMCTL_INIT                                                                \
 	}
 
-/* Whether the runs of s share a warm container: s->warm and the helper found (next to the sandrun binary, or $SANDRUN_HELPER_DIR). */
+/* Whether the runs of s share a warm container: s->warm and the helper found (next to the sandrun
+ * binary, or $SANDRUN_HELPER_DIR). */
 bool warm_wanted(const struct spec *s);
 
 /* Before a run: a container for s is up (started as name when none is)

@@ -39,9 +39,9 @@ struct ev_store {
 	size_t noob, aoob, nstub, astub;
 	size_t used, budget; /* bytes charged: records and their data */
 	uint64_t n_attributed, n_unattributed, n_stub, n_dropped;
-	struct ev_rec *fired;	   /* first attributed hit, if kept */
-	char *fired_dropped_cause; /* first attributed hit when it was not kept */
-	unsigned epoch;		   /* ev_next count: one per payload of a warm container */
+	struct ev_rec *fired;	     /* first attributed hit, if kept */
+	char *fired_dropped_cause;   /* first attributed hit when it was not kept */
+	unsigned epoch;		     /* ev_next count: one per payload of a warm container */
 	char old[EV_OLD_TOKENS][64]; /* the last epochs' tokens, newest at old[(nold-1) % N] */
 	size_t nold;
 };
