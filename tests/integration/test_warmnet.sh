@@ -129,3 +129,73 @@ EOF
 	assert_eq "no oob evidence for two" "[]" \
 		"$(jq -c '[.records[] | select(.payload == "two")][0].evidence.oob' "$r")"
 }
+
+# A warm `stubs` harness sees the environment names a cold run sees (the
+# values hold the run network's address and ports), and the firewall holds
+# for every payload of the container, not just the first: a port of this
+# machine sandrun did not open stays out of reach.
+t_warm_net_env_and_firewall_for_every_payload() {
+	local s=$TMP/wfw r=$TMP/wfw.json port=47124 log=$TMP/wfw-listener.log lpid a b
+	: >"$log"
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(16)
+while True:
+    c, a = s.accept(); open(sys.argv[2], "a").write("conn %s\n" % (a,)); c.close()
+' "$port" "$log" &
+	lpid=$!
+	write_spec "$s" wfw <<EOF
+toolchain: busybox
+network: stubs
+stubs: [{name: api, kind: http}]
+command: ["sh", "-c", "env | grep -oE '^(SANDRUN_[A-Z_]*|HOME)=' | sort | tr '\\\\n' ' '; timeout 3 nc \$SANDRUN_OOB_HOST $port </dev/null && echo REACHED; timeout 3 wget -qO- http://\$SANDRUN_OOB_HOST:$port/ && echo REACHED; echo"]
+payloads:
+  - {name: a, value: a}
+  - {name: b, value: b}
+  - {name: c, value: c}
+oracle: {stdout: "REACHED"}
+expect: not_confirmed
+EOF
+	sleep 0.3
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	a=$(jq -r '[.records[].evidence.stdout_tail] | join("|")' "$r")
+	printf '\nisolation: harness\n' >>"$s/wfw.yaml"
+	"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	assert_eq "exit code" 0 "$?"
+	b=$(jq -r '[.records[].evidence.stdout_tail] | join("|")' "$r")
+	kill "$lpid" 2>/dev/null
+	wait "$lpid" 2>/dev/null
+	assert_contains "stub url in the env" "$b" "SANDRUN_STUB_API_URL="
+	assert_eq "same env names warm and cold" "$a" "$b"
+	assert_eq "one container" 1 "$(jq '[.records[].container] | unique | length' "$r")"
+	assert_eq "no payload reached the port" '["not_confirmed","not_confirmed","not_confirmed"]' \
+		"$(jq -c '[.records[].outcome]' "$r")"
+	assert_eq "firewall in place" '[true,true,true]' "$(jq -c '[.records[].isolation.firewall]' "$r")"
+	assert_eq "listener saw nothing" "" "$(cat "$log")"
+}
+
+# Without root (issue 14): warm oob/stubs harnesses through the DNS relay,
+# which lives with the warm container like the network, give the verdicts
+# they give with a container per run.
+t_warm_net_nonroot_relay() {
+	local s=$TMP/nrwarm nr f
+	nr_prepare || { fail "cannot set up the non-root account"; return; }
+	cp "$ROOT/build/helper/sr-idle" "$NR_DIR/bin/helper/sr-idle" &&
+		chown "$NR_USER:" "$NR_DIR/bin/helper/sr-idle" || { fail "no sr-idle helper"; return; }
+	mkdir -p "$s"
+	cp -a "$TMP/nrsuite/." "$s/"
+	for f in $(find "$s" -name '*.yaml'); do
+		printf '\nisolation: harness\n' >>"$f"
+	done
+	nonroot_copy "$s"
+	nr=$NR_DIR/nrwarm.json
+	nonroot_sandrun run -j 2 --report "json:$nr" suite/nrwarm >/dev/null 2>"$TMP/nrwarm.err"
+	assert_eq "non-root exit code" 0 "$?"
+	[ -s "$nr" ] || { fail "no report: $(head -c 600 "$TMP/nrwarm.err")"; return; }
+	assert_eq "all match" 0 "$(jq '[.records[] | select(.match != true)] | length' "$nr")"
+	assert_eq "dns through the relay" relay "$(field_of "$nr" cmdi-oob-dns exploit isolation.dns)"
+	assert_eq "dns confirmed" confirmed "$(outcome_of "$nr" cmdi-oob-dns exploit)"
+	assert_eq "the benign payload reused the container" true \
+		"$(field_of "$nr" cmdi-oob-dns benign isolation.container_reused)"
+}
