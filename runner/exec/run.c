@@ -617,7 +617,7 @@ static int warm_step_prepare(struct run_ctx *c)
 	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image,
 			 w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, w->net_failed ? "network" : "create", err.msg);
 	c->rec->isolation.container_reused = reused;
 	/* oob/stubs: the container's listeners, this payload's token. */
 	if (w->net && run_net_next(w->net, c->token, &err) < 0)

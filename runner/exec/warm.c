@@ -118,7 +118,6 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 	struct walls wl;
 	struct strvec argv = STRVEC_INIT;
 	char *ctl = xasprintf("%s/ctl", wd->dir);
-
 	bool listeners = s->network == NET_OOB || s->network == NET_STUBS;
 	char *resolv = xasprintf("%s/resolv.conf", wd->dir), *relay = dnsrelay_name(name);
 	char *net = dnsrelay_needed(r->is_root) && !r->engine->podman
@@ -191,6 +190,7 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	int rc;
 
 	w->name = xstrdup(name);
+	w->net_failed = false;
 	w->route = &r->route;
 	w->oom_kills = 0;
 	w->uses = 0;
@@ -203,6 +203,7 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	/* oob/stubs: the network and its listeners first, as for a run's own. */
 	if ((s->network == NET_OOB || s->network == NET_STUBS) &&
 	    !(w->net = run_net_open(r, s, image, w->wd.dir, name, err))) {
+		w->net_failed = true;
 		warm_end(w, r);
 		return err->code ? err->code : SR_EFAIL;
 	}

@@ -43,6 +43,7 @@ struct warm {
 	char *key;	     /* pool: the configuration it serves (warm_pool_key) */
 	char *pool_name;     /* pool: the name its containers get */
 	struct run_ctx *net; /* oob/stubs: its run network and listeners (run_net_open) */
+	bool net_failed;     /* the last start failed setting those up: phase "network" */
 };
 
 #define WARM_INIT                                                                                  \

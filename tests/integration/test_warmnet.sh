@@ -199,3 +199,26 @@ t_warm_net_nonroot_relay() {
 	assert_eq "the benign payload reused the container" true \
 		"$(field_of "$nr" cmdi-oob-dns benign isolation.container_reused)"
 }
+
+# A warm container whose listeners cannot be set up (the DNS listener on
+# <gateway>:53 without CAP_NET_BIND_SERVICE) makes each run an error in
+# phase network, as a run of its own does, and leaves nothing behind.
+t_warm_net_listener_cannot_bind_is_network_error() {
+	local s=$TMP/wnobind r=$TMP/wnobind.json rc
+	write_spec "$s" dns <<'EOF'
+toolchain: busybox
+network: oob
+command: ["sh", "-c", "nslookup \"$SANDRUN_TOKEN.$SANDRUN_OOB_DOMAIN\""]
+payloads: [{name: a, value: a}, {name: b, value: b}]
+oracle: {oob: true}
+expect: confirmed
+isolation: harness
+EOF
+	setpriv --inh-caps=-net_bind_service --bounding-set=-net_bind_service -- \
+		"$SANDRUN" run --catalogue "$CAT" --report "json:$r" "$s" >/dev/null 2>&1
+	rc=$?
+	assert_eq "exit code" 1 "$rc"
+	assert_eq "outcomes" '["error","error"]' "$(jq -c '[.records[].outcome]' "$r")"
+	assert_eq "phases" '["network","network"]' "$(jq -c '[.records[].phase]' "$r")"
+	assert_contains "cause names the listener" "$(field_of "$r" dns b cause)" "cannot bind udp "
+}
