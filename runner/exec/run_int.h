@@ -45,6 +45,7 @@ struct run_ctx {
 	struct fs_budget budget; /* artifacts this run may still copy out */
 	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
 	bool pooled;		 /* job->warm came from the pool: back to it at the end */
+	bool net_lent;		 /* sess is a warm container's (run_net_lend): not stopped here */
 };
 
 /* Record an error (phase, cause) on the run; returns -1 for `return`. */
@@ -55,5 +56,23 @@ int run_fail(struct run_ctx *c, const char *phase, const char *cause);
 int run_setup_network(struct run_ctx *c);
 /* After the run: what the listeners saw, into the record and c->obs. */
 void run_collect_net(struct run_ctx *c);
+
+/* Undo run_setup_network: listeners (unless lent), firewall, the relay and
+ * network (removed only with remove; --keep keeps them). */
+void run_net_teardown(struct run_ctx *c, bool remove);
+
+/* Warm containers with `network: oob|stubs`: the run network of container
+ * (its relay, listeners, firewall; resolv.conf in dir), set up once for the
+ * container's life as run_setup_network sets up a run's. NULL on failure. */
+struct run_ctx *run_net_open(struct runner *r, const struct spec *s, const char *image,
+			     const char *dir, const char *container, struct sr_err *err);
+/* The next payload: its token (net_session_next) and the env entries that
+ * carry it (n->net.env). Before the payload starts. */
+int run_net_next(struct run_ctx *n, const char *token, struct sr_err *err);
+/* A payload's run c observes n's listeners (not stopped or freed by c):
+ * its session, gateway (untokened hits) and the record's isolation fields. */
+void run_net_lend(struct run_ctx *c, const struct run_ctx *n);
+/* run_net_teardown and free n (NULL-safe). */
+void run_net_close(struct run_ctx *n, bool remove);
 
 #endif
