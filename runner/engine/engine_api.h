@@ -134,7 +134,8 @@ int eapi_network_remove(struct eapi *e, const char *name, struct sr_err *err);
 struct eapi_run;
 
 struct eapi_run_opts {
-	uint64_t timeout_ms; /* from start; then the container is killed (0: none) */
+	uint64_t timeout_ms; /* from the start call's return (the container runs); then
+			      * the container is killed (0: none) */
 	size_t out_cap;	     /* bytes kept per stream, the tail (0: 1 MiB) */
 	/* Also inspect when the exit code is 137 (a SIGKILL, which an OOM kill
 	 * is): the wait response does not say why. Other codes cannot be OOM. */

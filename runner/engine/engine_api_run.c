@@ -95,7 +95,8 @@ struct eapi_run {
 	struct strbuf attach_body; /* an error response's body */
 	struct strbuf wait_body;
 	struct body_sink wait_sink;
-	uint64_t start_ms;
+	uint64_t start_ms;   /* when the start request was sent */
+	uint64_t running_ms; /* when it returned: the container runs; the deadline's base */
 };
 
 static size_t attach_header(char *data, size_t size, size_t n, void *ctx)
@@ -265,6 +266,7 @@ int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
 	if (!rc) {
 		r->start_ms = sr_now_ms();
 		rc = eapi_start(e, id, err);
+		r->running_ms = sr_now_ms();
 	}
 	if (rc) {
 		run_free(r);
@@ -296,11 +298,21 @@ static void result_init(struct eapi_run_result *res)
 	strbuf_init(&res->err);
 }
 
+/* How long one round may wait: 100 ms, less just before the deadline. */
+static int run_slice(uint64_t deadline, bool killed)
+{
+	uint64_t now = sr_now_ms();
+
+	if (!deadline || killed || deadline <= now || deadline - now >= 100)
+		return 100;
+	return (int)(deadline - now);
+}
+
 /* Loop until the wait answered and the stream closed; kills on deadline or
  * interruption, gives up DRAIN_GRACE after the kill or the exit. */
 static int run_loop(struct eapi_run *r, struct eapi_run_result *res, struct sr_err *err)
 {
-	uint64_t deadline = r->o.timeout_ms ? r->start_ms + r->o.timeout_ms : 0;
+	uint64_t deadline = r->o.timeout_ms ? r->running_ms + r->o.timeout_ms : 0;
 	uint64_t give_up = 0;
 	bool killed = false;
 	int rc;
@@ -319,7 +331,7 @@ static int run_loop(struct eapi_run *r, struct eapi_run_result *res, struct sr_e
 			give_up = now + DRAIN_GRACE;
 		if (give_up && now >= give_up)
 			break;
-		if ((rc = pump(r, 100, err)) != 0)
+		if ((rc = pump(r, run_slice(deadline, killed), err)) != 0)
 			return rc;
 	}
 	if (!r->wait_done)

@@ -29,10 +29,14 @@
 #include "runner/spec/walls.h"
 #include "lib/hash.h"
 
-/* How long past the spec's timeout the client may take to start the
- * container before the runner kills it; the timeout verdict itself is
- * decided on the engine's start/finish times. */
-#define START_SLACK_MS 2000
+/* The deadline counts from the container's start: on the API route from
+ * the moment the engine's start call returned (engine_api_run.c); on the CLI
+ * route the client's own deadline is checked against the container's
+ * StartedAt when it passes (cli_deadline), and moved to StartedAt + timeout.
+ * A container the client has not started yet gets at most this long more
+ * to start; the timeout verdict itself is decided on the engine's
+ * start/finish times. */
+#define CLI_START_WAIT_MS 10000
 #define TAIL_IN_RECORD 4096
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
@@ -250,7 +254,7 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 static int launch_api(struct run_ctx *c, struct strvec *env)
 {
 	struct run_api_in in = {.api = c->r->route.api,
-				.kill_ms = c->timeout_ms + START_SLACK_MS,
+				.kill_ms = c->timeout_ms,
 				.out_cap = (size_t)c->s->limits.output};
 	struct strvec argv = STRVEC_INIT;
 	struct strbuf chk = STRBUF_INIT;
@@ -292,6 +296,40 @@ static uint64_t run_timeout_ms(const struct run_ctx *c)
 	return t ? t : 1;
 }
 
+static uint64_t wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The CLI client's deadline passed (proc_opts.on_deadline): the ms until
+ * the container's StartedAt + timeout, learnt once from the engine; while
+ * the container is not running yet, another 100 ms, up to
+ * CLI_START_WAIT_MS in all. */
+static uint64_t cli_deadline(void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+	uint64_t now;
+
+	if (!c->cli_started_ms) {
+		if (c->r->route.ops->inspect(&st, &c->r->route, c->name, &err) == 0 &&
+		    st.started_ms && strcmp(st.status, "created"))
+			c->cli_started_ms = st.started_ms;
+		else if ((c->cli_waited_ms += 100) <= CLI_START_WAIT_MS)
+			return 100;
+		else
+			return 0;
+	}
+	now = wall_now_ms();
+	if (c->cli_started_ms + c->timeout_ms <= now)
+		return 0;
+	return c->cli_started_ms + c->timeout_ms - now;
+}
+
 /* Step: `run` the container to completion (or its deadline). The env file
  * exists only while the client may read it. */
 static int launch(struct run_ctx *c)
@@ -321,8 +359,9 @@ static int launch(struct run_ctx *c)
 	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
 	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
 	po.envp = strvec_argv(&cenv);
-	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
+	po.timeout_ms = c->timeout_ms;
 	po.out_cap = (size_t)s->limits.output;
+	po.on_deadline = cli_deadline;
 	po.on_abort = abort_container;
 	po.ctx = c;
 	po.abort_grace_ms = 15000;

@@ -67,6 +67,7 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 	struct runargs_store store;
 	struct cgoom *cg = NULL;
 	char *id = NULL;
+	bool ours, counted = false;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -93,16 +94,22 @@ int run_api_launch(struct proc_result *res, struct engine_state *st, const char 
 		*out_phase = "collect";
 		rc = eapi_inspect_state(st, in->api, id, err);
 	}
+	/* A SIGKILL the runner sent (deadline, interrupt) is not ambiguous:
+	 * no wait for a late OOM signal when the kernel's counter is there. */
+	ours = res->timed_out || res->cancelled;
 	if (!rc && strcmp(st->status, "running")) {
-		st->oom = cgoom_finish(cg, st->exit_code == 137) || st->oom;
+		counted = cg != NULL;
+		st->oom = cgoom_finish(cg, st->exit_code == 137 && !ours) || st->oom;
 		cg = NULL;
 	}
 	cgoom_free(cg);
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
 	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
-	 * before calling it a plain SIGKILL. */
-	for (int i = 0; !rc && st->exit_code == 137 && !st->oom && i < 20; i++) {
+	 * before calling it a plain SIGKILL, unless the runner killed it and
+	 * the kernel's own count says no OOM. */
+	for (int i = 0; !rc && st->exit_code == 137 && !st->oom && !(ours && counted) && i < 20;
+	     i++) {
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 		rc = eapi_inspect_state(st, in->api, id, err);

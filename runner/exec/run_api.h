@@ -13,7 +13,7 @@ struct run_api_in {
 	struct eapi *api;
 	const struct run_plan *plan;
 	char *const *env; /* the container's environment, NULL-terminated */
-	uint64_t kill_ms; /* from the start request; then the container is killed */
+	uint64_t kill_ms; /* from the start call's return; then the container is killed */
 	size_t out_cap;	  /* bytes kept per stream */
 };
 
