@@ -157,6 +157,15 @@ struct eapi_run_result {
  * finish (the container is left as it is: the caller removes it). */
 int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
 		   const struct eapi_run_opts *o, struct sr_err *err);
+/* eapi_run_begin in two halves, so that a container can be created and
+ * attached ahead of its start (create-ahead): attach (its streams hooked,
+ * nothing lost at the start), then start and post the wait. On a failed
+ * start r is still the caller's (eapi_run_abort); eapi_run_abort frees an
+ * attached run that is never finished (the container is the caller's). */
+int eapi_run_attach(struct eapi_run **out, struct eapi *e, const char *id,
+		    const struct eapi_run_opts *o, struct sr_err *err);
+int eapi_run_start(struct eapi_run *r, struct sr_err *err);
+void eapi_run_abort(struct eapi_run *r);
 /* Drain the output and the wait until the container exited (killing it at
  * the deadline or on interruption), then free r. res is always initialised;
  * release it with eapi_run_result_release. Returns 0 when the exit code is

@@ -244,8 +244,8 @@ static int await_attached(struct eapi_run *r, struct sr_err *err)
 	return eapi_http_fail(r->attach_status, &r->attach_body, "attach container", err);
 }
 
-int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
-		   const struct eapi_run_opts *o, struct sr_err *err)
+int eapi_run_attach(struct eapi_run **out, struct eapi *e, const char *id,
+		    const struct eapi_run_opts *o, struct sr_err *err)
 {
 	struct eapi_run *r = xcalloc(1, sizeof(*r));
 	int rc;
@@ -262,20 +262,43 @@ int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
 	strbuf_init(&r->attach_body);
 	strbuf_init(&r->wait_body);
 	add_attach(r);
-	rc = await_attached(r, err);
-	if (!rc) {
-		r->start_ms = sr_now_ms();
-		rc = eapi_start(e, id, err);
-		r->running_ms = sr_now_ms();
-	}
-	if (rc) {
+	if ((rc = await_attached(r, err)) != 0) {
 		run_free(r);
 		return rc;
 	}
-	add_wait(r);
-	pump(r, 0, NULL); /* send it now; any error shows again in finish */
 	*out = r;
 	return 0;
+}
+
+int eapi_run_start(struct eapi_run *r, struct sr_err *err)
+{
+	int rc;
+
+	r->start_ms = sr_now_ms();
+	if ((rc = eapi_start(r->e, r->id, err)) != 0)
+		return rc;
+	r->running_ms = sr_now_ms();
+	add_wait(r);
+	pump(r, 0, NULL); /* send it now; any error shows again in finish */
+	return 0;
+}
+
+void eapi_run_abort(struct eapi_run *r)
+{
+	if (r)
+		run_free(r);
+}
+
+int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
+		   const struct eapi_run_opts *o, struct sr_err *err)
+{
+	int rc = eapi_run_attach(out, e, id, o, err);
+
+	if (!rc && (rc = eapi_run_start(*out, err)) != 0) {
+		run_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Kill once (deadline or interruption); the streams then end by themselves. */

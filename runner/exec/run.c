@@ -123,7 +123,7 @@ int run_fail(struct run_ctx *c, const char *phase, const char *cause)
 
 /* fail, and an engine that does not know the run's runtime says how to
  * register it. */
-static int fail_create(struct run_ctx *c, const char *phase, const char *msg)
+int run_fail_create(struct run_ctx *c, const char *phase, const char *msg)
 {
 	char *m = strcmp(phase, "create") && strcmp(phase, "start")
 		      ? NULL
@@ -224,7 +224,7 @@ static void abort_container(void *ctx)
 
 /* The engine argv of this run (and its plan); the record keeps it as
  * engine_argv. */
-static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
+void run_build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
 {
 	struct run_plan plan = {0};
 
@@ -248,48 +248,8 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 		*out = plan;
 }
 
-/* The API route of launch: the same plan as a create request, env in its
- * body. What the CLI route's env file could not carry fails here too; the
- * payload comes last, as the CLI's `-e` after the env file. */
-static int launch_api(struct run_ctx *c, struct strvec *env)
-{
-	struct run_api_in in = {.api = c->r->route.api,
-				.kill_ms = c->timeout_ms,
-				.out_cap = (size_t)c->s->limits.output};
-	struct strvec argv = STRVEC_INIT;
-	struct strbuf chk = STRBUF_INIT;
-	struct sr_err err = SR_ERR_INIT;
-	struct run_plan plan;
-	const char *phase = "create";
-	char *profile = NULL;
-	int rc = runargs_env_file(&chk, env, &err);
-
-	strbuf_release(&chk);
-	if (rc < 0)
-		return fail(c, "create", err.msg);
-	runargs_payload_env(env, &c->s->payloads[c->job->payload]);
-	build_argv(c, &argv, &plan);
-	if (walls_profile_text(&profile, &c->walls, &err) < 0) {
-		strvec_clear(&argv);
-		return fail(c, "create", err.msg);
-	}
-	plan.seccomp_json = profile;
-	in.plan = &plan;
-	in.env = strvec_argv(env);
-	c->attempted = true;
-	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
-	c->have_res = true;
-	strvec_clear(&argv);
-	free(profile);
-	if (rc < 0)
-		return fail_create(c, phase, err.msg);
-	c->have_st = true;
-	sr_rtrim(&c->res.err);
-	return 0;
-}
-
 /* The spec's timeout, scaled (--timeout-scale), at least 1 ms. */
-static uint64_t run_timeout_ms(const struct run_ctx *c)
+uint64_t run_timeout_ms(const struct run_ctx *c)
 {
 	uint64_t t = (uint64_t)((double)c->s->timeout_ms * c->r->timeout_scale);
 
@@ -340,21 +300,22 @@ static int launch(struct run_ctx *c)
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
 
-	runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
-			c->job->repeat, &c->net.env);
 	c->timeout_ms = run_timeout_ms(c);
+	if (!c->pre)
+		runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
+				c->job->repeat, &c->net.env);
 	/* The one place the route shows: the API route runs the container
 	 * over the socket, the CLI route through a `run` client. */
 	if (c->r->route.api) {
-		rc = launch_api(c, &env);
+		rc = c->pre ? 0 : run_api_create_step(c, &env);
 		strvec_clear(&env);
-		return rc;
+		return rc ? rc : run_api_run_step(c);
 	}
 	rc = workdir_write_env(&c->wd, &env, &err);
 	strvec_clear(&env);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
-	build_argv(c, &argv, NULL);
+	run_build_argv(c, &argv, NULL);
 	po.argv = strvec_argv(&argv);
 	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
 	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
@@ -439,7 +400,7 @@ static int check_started(struct run_ctx *c)
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
-		return fail_create(c, res->exit_code == 125 ? "create" : "collect",
+		return run_fail_create(c, res->exit_code == 125 ? "create" : "collect",
 				   res->err.len ? res->err.buf : err.msg);
 	}
 	if (c->st.error[0] || !strcmp(c->st.status, "created"))
@@ -701,43 +662,78 @@ static int warm_step_launch(struct run_ctx *c)
 	return 0;
 }
 
+static int (*const cold_steps[])(struct run_ctx *) = {
+    resolve_image, cache_lookup,  ensure_image, prepare_workdir, run_setup_network,
+    launch,	   check_started, observe,	decide,		 collect_more,
+};
+
+bool run_cold_steps(struct run_ctx *c, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < SR_ARRAY_SIZE(cold_steps); i++)
+		if (cold_steps[i](c) != 0)
+			return false;
+	return true;
+}
+
+void run_ctx_begin(struct run_ctx *c, struct runner *r, struct run_job *job)
+{
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->job = job;
+	c->s = job->spec;
+	c->rec = &job->rec;
+	job->started = true;
+	rec_begin(r, job);
+	c->name = xstrdup(c->rec->container);
+	c->budget.files = (size_t)c->s->limits.artifacts;
+	c->budget.bytes = c->s->limits.artifact_bytes;
+}
+
+void run_ctx_end(struct run_ctx *c, uint64_t duration_ms)
+{
+	struct runner *r = c->r;
+	struct run_job *job = c->job;
+
+	finish(c);
+	if (c->pooled) {
+		warm_pool_put(r->pool, r, job->warm);
+		job->warm = NULL;
+	}
+	if (!c->rec->cached)
+		c->rec->duration_ms = duration_ms;
+	rec_finish(c->rec);
+	if (c->cache_key && !c->rec->cached && !sr_interrupted)
+		cache_store(r->cache_dir, c->cache_key, c->rec);
+	free(c->cache_key);
+	job->done = true;
+}
+
+void run_ctx_abandon(struct run_ctx *c)
+{
+	run_api_pre_free(c->pre);
+	c->pre = NULL;
+	finish(c);
+	free(c->cache_key);
+	record_release(c->rec);
+	c->job->started = false;
+}
+
 void run_one(struct runner *r, struct run_job *job)
 {
-	static int (*const steps[])(struct run_ctx *) = {
-	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, run_setup_network,
-	    launch,	   check_started, observe,	decide,		 collect_more,
-	};
 	static int (*const warm_steps[])(struct run_ctx *) = {
 	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
 	    warm_step_launch, observe,	    decide,	  collect_more,
 	};
-	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
+	struct run_ctx c;
 	uint64_t t0 = sr_now_ms();
 
-	job->started = true;
-	rec_begin(r, job);
-	c.name = xstrdup(c.rec->container);
-	c.budget.files = (size_t)c.s->limits.artifacts;
-	c.budget.bytes = c.s->limits.artifact_bytes;
+	run_ctx_begin(&c, r, job);
 	if (job->warm || (r->pool && c.s->pool && warm_wanted(c.s))) {
 		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
 			if (warm_steps[i](&c) != 0)
 				break;
 	} else {
-		for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
-			if (steps[i](&c) != 0)
-				break;
+		run_cold_steps(&c, 0, SR_ARRAY_SIZE(cold_steps));
 	}
-	finish(&c);
-	if (c.pooled) {
-		warm_pool_put(r->pool, r, job->warm);
-		job->warm = NULL;
-	}
-	if (!c.rec->cached)
-		c.rec->duration_ms = sr_now_ms() - t0;
-	rec_finish(c.rec);
-	if (c.cache_key && !c.rec->cached && !sr_interrupted)
-		cache_store(r->cache_dir, c.cache_key, c.rec);
-	free(c.cache_key);
-	job->done = true;
+	run_ctx_end(&c, sr_now_ms() - t0);
 }
