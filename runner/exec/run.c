@@ -37,7 +37,7 @@
  * to start; the timeout verdict itself is decided on the engine's
  * start/finish times. */
 #define CLI_START_WAIT_MS 10000
-#define TAIL_IN_RECORD 4096
+#define TAIL_IN_RECORD	  4096
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
 {
@@ -401,7 +401,7 @@ static int check_started(struct run_ctx *c)
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
 		return run_fail_create(c, res->exit_code == 125 ? "create" : "collect",
-				   res->err.len ? res->err.buf : err.msg);
+				       res->err.len ? res->err.buf : err.msg);
 	}
 	if (c->st.error[0] || !strcmp(c->st.status, "created"))
 		return fail(c, "start", c->st.error[0] ? c->st.error : strbuf_str(&res->err));

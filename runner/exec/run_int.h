@@ -41,7 +41,7 @@ struct run_ctx {
 	uint64_t timeout_ms;
 	uint64_t cli_started_ms; /* CLI route: the container's StartedAt, once known */
 	uint64_t cli_waited_ms;	 /* CLI route: given so far for the container to start */
-	bool attempted; /* `run` was spawned: a container may exist */
+	bool attempted;		 /* `run` was spawned: a container may exist */
 	struct proc_result res;
 	bool have_res;
 	struct engine_state st;
