@@ -23,12 +23,13 @@ p$p" "$(head -2 <<<"$out")"
 	assert_eq "four different tokens" 4 "$(jq -r '.records[].evidence.stdout_tail' "$r" | grep -- '-$' | sort -u | wc -l)"
 }
 
-# Ctrl-C while one run runs and the next one's container is created ahead:
-# both containers gone, every record kept, exit 130.
-t_create_ahead_interrupt_leaves_nothing() {
-	local s=$TMP/aintr r=$TMP/aintr.json pid rc i created=0
+# A signal while one run runs and the next one's container is created
+# ahead: both containers gone, every record kept, the signal's exit code.
+# create_ahead_interrupted SIG CODE
+create_ahead_interrupted() {
+	local s=$TMP/aintr-$1 r=$TMP/aintr-$1.json pid rc i created=0 h=aslow-$1
 	docker_only "create-ahead is the API route's" && return
-	write_spec "$s" aslow <<'EOF2'
+	write_spec "$s" "$h" <<'EOF2'
 toolchain: busybox
 command: ["sleep", "60"]
 timeout: 120s
@@ -36,20 +37,28 @@ payloads: [{name: a, value: "1"}, {name: b, value: "2"}, {name: c, value: "3"}]
 EOF2
 	"$SANDRUN" run --catalogue "$CAT" -j 1 --report "json:$r" "$s" >/dev/null 2>&1 &
 	pid=$!
-	wait_running sandrun.harness=aslow 1
+	wait_running "sandrun.harness=$h" 1
 	for i in $(seq 1 50); do
-		created=$(engine ps -aq --filter status=created --filter label=sandrun.harness=aslow | wc -l)
+		created=$(engine ps -aq --filter status=created --filter "label=sandrun.harness=$h" | wc -l)
 		[ "$created" -ge 1 ] && break
 		sleep 0.2
 	done
 	assert_eq "the next run's container created ahead" 1 "$created"
-	kill -INT "$pid"
+	kill "-$1" "$pid"
 	wait "$pid"
 	rc=$?
-	assert_eq "exit code" 130 "$rc"
+	assert_eq "exit code" "$2" "$rc"
 	assert_eq "every record kept" 3 "$(jq '.records | length' "$r")"
 	assert_eq "none ran to the end" 0 "$(jq '[.records[] | select(.outcome != "error")] | length' "$r")"
-	assert_eq "containers gone" 0 "$(engine ps -aq --filter label=sandrun.harness=aslow | wc -l)"
+	assert_eq "containers gone" 0 "$(engine ps -aq --filter "label=sandrun.harness=$h" | wc -l)"
+}
+
+t_create_ahead_interrupt_leaves_nothing() {
+	create_ahead_interrupted INT 130
+}
+
+t_create_ahead_sigterm_leaves_nothing() {
+	create_ahead_interrupted TERM 143
 }
 
 # A run that fails before its start (its image cannot be pulled) between
