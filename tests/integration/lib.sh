@@ -231,7 +231,8 @@ integrity_shared() {
 
 integrity_check() {
 	[ -n "$INTEGRITY_MARK" ] && [ -e "$INTEGRITY_MARK" ] || return 0
-	local args=() p found roots=(/) fs rootdev notes="" bad="" t0=$SECONDS
+	local args=() p roots=(/) fs rootdev notes bad t0=$SECONDS
+	local found=$TMP/integrity-found open=$TMP/integrity-open left=$TMP/integrity-left
 	while IFS= read -r p; do
 		[ -n "$p" ] && args+=(-path "$p" -o)
 	done < <(integrity_excluded)
@@ -242,42 +243,33 @@ integrity_check() {
 	for fs in /tmp /var/tmp /root /home /etc /var /opt /srv /usr /work; do
 		[ -d "$fs" ] && [ "$(stat -c %d "$fs")" != "$rootdev" ] && roots+=("$fs")
 	done
+	find "${roots[@]}" -xdev \( "${args[@]}" \) -prune -o ! -type d \
+		\( -newer "$INTEGRITY_MARK" -o -cnewer "$INTEGRITY_MARK" \) -print 2>/dev/null |
+		LC_ALL=C sort -u >"$found"
 	# A file some live process still holds open is that process's own
 	# output (the CI runner's log, a daemon's journal), not something a
 	# finished run left behind: every container is gone by now.
-	local -A open_now=()
-	while IFS= read -r p; do
-		[ -n "$p" ] && open_now[$p]=1
-	done < <(find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null | sort -u)
-	found=$(find "${roots[@]}" -xdev \( "${args[@]}" \) -prune -o ! -type d \
-		\( -newer "$INTEGRITY_MARK" -o -cnewer "$INTEGRITY_MARK" \) -print 2>/dev/null |
-		sort -u)
-	while IFS= read -r p; do
-		[ -z "$p" ] && continue
-		[ -n "${open_now[$p]:-}" ] && continue
-		case "$p" in
-		/tmp/* | /var/tmp/*)
-			# Scratch space of every tool on the machine (the engine,
-			# podman, chromium, python, the batch system): reported,
-			# not failed, unless SANDRUN_INTEGRITY_TMP=1. The targeted
-			# tests (t_trust_*, t_hostile_*) check their own markers
-			# there.
-			[ "${SANDRUN_INTEGRITY_TMP:-0}" = 1 ] && ! integrity_shared || {
-				notes="$notes$p"$'\n'
-				continue
-			}
-			;;
-		esac
-		bad="$bad$p"$'\n'
-	done <<<"$found"
+	find /proc/[0-9]*/fd -maxdepth 1 -type l -printf '%l\n' 2>/dev/null | LC_ALL=C sort -u >"$open"
+	LC_ALL=C comm -23 "$found" "$open" >"$left"
+	# New files in /tmp and /var/tmp, the scratch space of every tool on
+	# the machine (the engine, podman, chromium, python, the batch system),
+	# are reported, not failed, unless SANDRUN_INTEGRITY_TMP=1. The
+	# targeted tests (t_trust_*, t_hostile_*) check their own markers there.
+	if [ "${SANDRUN_INTEGRITY_TMP:-0}" = 1 ] && ! integrity_shared; then
+		notes=""
+		bad=$(cat "$left")
+	else
+		notes=$(grep -E '^/(var/)?tmp/' "$left" || true)
+		bad=$(grep -vE '^/(var/)?tmp/' "$left" || true)
+	fi
 	echo "host integrity: scanned ${roots[*]} in $((SECONDS - t0))s"
 	if [ -n "$notes" ]; then
-		echo "    note: $(printf '%s' "$notes" | wc -l) new file(s) in /tmp or /var/tmp (reported, not failed), e.g.:"
-		printf '%s' "$notes" | head -5 | sed 's/^/      /'
+		echo "    note: $(printf '%s\n' "$notes" | wc -l) new file(s) in /tmp or /var/tmp (reported, not failed), e.g.:"
+		printf '%s\n' "$notes" | head -5 | sed 's/^/      /'
 	fi
 	if [ -n "$bad" ]; then
 		echo "    FAIL: host integrity: the suite left files outside its own directories:" >&2
-		printf '%s' "$bad" | head -50 | sed 's/^/      /' >&2
+		printf '%s\n' "$bad" | head -50 | sed 's/^/      /' >&2
 		FAILED=$((FAILED + 1))
 	fi
 }
