@@ -509,7 +509,8 @@ static int observe(struct run_ctx *c)
 		/* Late callbacks: the harness may have started something that
 		 * reaches out after its main process exited. */
 		grace_wait(c);
-		net_session_stop(c->sess);
+		if (!c->net_lent) /* a warm container's listeners serve its next payload */
+			net_session_stop(c->sess);
 		run_collect_net(c);
 	}
 	if (ensure_stopped(c) < 0)
@@ -592,23 +593,11 @@ static void finish(struct run_ctx *c)
 		       c->attempted ? " and container " : "", c->attempted ? c->name : "");
 	if (c->attempted && remove)
 		reap_later(r, c->name, false);
-	if (c->sess) {
-		net_session_stop(c->sess);
-		net_session_free(c->sess);
-	}
-	if (c->fw_on)
-		fw_remove(&c->fw);
-	/* Before the network: one with an endpoint left cannot be removed. */
-	if (c->relay_attempted && remove)
-		reap_later(r, c->net.relay_name, false);
-	if (c->net_created && remove)
-		reap_later(r, c->net.name, true);
-	netplan_release(&c->net);
+	run_net_teardown(c, remove);
 	workdir_release(&c->wd, r->keep && !sr_interrupted);
 	proc_result_release(&c->res);
 	free(c->oob_cause);
 	free(c->stub_cause);
-	dnsrelay_src_release(&c->relay_src);
 	free(c->name);
 	walls_release(&c->walls);
 }
@@ -628,8 +617,13 @@ static int warm_step_prepare(struct run_ctx *c)
 	if (warm_prepare(&reused, w, c->r, c->s, c->rec->image,
 			 w->pool_name ? w->pool_name : c->name,
 			 c->s->payloads[c->job->payload].value, &err) < 0)
-		return fail(c, "create", err.msg);
+		return fail(c, w->net_failed ? "network" : "create", err.msg);
 	c->rec->isolation.container_reused = reused;
+	/* oob/stubs: the container's listeners, this payload's token. */
+	if (w->net && run_net_next(w->net, c->token, &err) < 0)
+		return fail(c, "network", err.msg);
+	if (w->net)
+		run_net_lend(c, w->net);
 	free(c->rec->container);
 	c->rec->container = xstrdup(w->name);
 	strvec_pushv(&c->rec->engine_argv, (const char *const *)w->argv.v);

@@ -52,6 +52,7 @@ struct run_ctx {
 	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
 	bool pooled;		 /* job->warm came from the pool: back to it at the end */
 	struct run_api_pre *pre; /* API route: created (ahead), not started yet */
+	bool net_lent;		 /* sess is a warm container's (run_net_lend): not stopped here */
 };
 
 /* The steps of a cold run, from..to (RUN_STEP_LAUNCH: the first that
@@ -102,5 +103,23 @@ void run_ahead_run(struct run_ahead *a);
 /* The job will not run (interrupted): wait for the preparation, undo it
  * (the container removed through the reaper), leave job not done; frees a. */
 void run_ahead_drop(struct run_ahead *a);
+
+/* Undo run_setup_network: listeners (unless lent), firewall, the relay and
+ * network (removed only with remove; --keep keeps them). */
+void run_net_teardown(struct run_ctx *c, bool remove);
+
+/* Warm containers with `network: oob|stubs`: the run network of container
+ * (its relay, listeners, firewall; resolv.conf in dir), set up once for the
+ * container's life as run_setup_network sets up a run's. NULL on failure. */
+struct run_ctx *run_net_open(struct runner *r, const struct spec *s, const char *image,
+			     const char *dir, const char *container, struct sr_err *err);
+/* The next payload: its token (net_session_next) and the env entries that
+ * carry it (n->net.env). Before the payload starts. */
+int run_net_next(struct run_ctx *n, const char *token, struct sr_err *err);
+/* A payload's run c observes n's listeners (not stopped or freed by c):
+ * its session, gateway (untokened hits) and the record's isolation fields. */
+void run_net_lend(struct run_ctx *c, const struct run_ctx *n);
+/* run_net_teardown and free n (NULL-safe). */
+void run_net_close(struct run_ctx *n, bool remove);
 
 #endif

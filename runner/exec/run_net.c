@@ -5,6 +5,7 @@
 #include "runner/exec/run.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/fsutil.h"
@@ -14,13 +15,30 @@
 #include "runner/net/net.h"
 #include "runner/netpolicy/dnsrelay.h"
 #include "runner/netpolicy/untokened.h"
+#include "runner/exec/reaper.h"
+#include "runner/verdict/record.h"
+
+/* The plan's endpoints (and the container's env) from the listeners'
+ * ports and the token. */
+static void set_endpoints(struct run_ctx *c)
+{
+	const struct spec *s = c->s;
+	uint16_t *stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
+
+	for (size_t i = 0; i < s->nstubs; i++)
+		if (s->stubs[i].kind != STUB_FS)
+			stub_ports[i] = net_session_stub_port(c->sess, i);
+	netplan_set_endpoints(&c->net, s, c->net.gateway, net_session_oob_port(c->sess),
+			      net_session_dns_port(c->sess), stub_ports, c->token,
+			      c->r->oob_domain);
+	free(stub_ports);
+}
 
 /* The listeners on the gateway, and the plan's endpoints from their ports. */
 static int open_listeners(struct run_ctx *c, struct sr_err *err)
 {
 	const struct spec *s = c->s;
 	struct net_session_opts no = {0};
-	uint16_t *stub_ports;
 
 	no.bind_addr = c->net.gateway;
 	no.token = c->token;
@@ -32,14 +50,7 @@ static int open_listeners(struct run_ctx *c, struct sr_err *err)
 	no.freebind = c->r->engine->podman;
 	if (net_session_open(&c->sess, &no, err) < 0)
 		return sr_err_wrap(err, "cannot open listeners on %s", c->net.gateway);
-	stub_ports = xcalloc(s->nstubs + 1, sizeof(*stub_ports));
-	for (size_t i = 0; i < s->nstubs; i++)
-		if (s->stubs[i].kind != STUB_FS)
-			stub_ports[i] = net_session_stub_port(c->sess, i);
-	netplan_set_endpoints(&c->net, s, c->net.gateway, net_session_oob_port(c->sess),
-			      net_session_dns_port(c->sess), stub_ports, c->token,
-			      c->r->oob_domain);
-	free(stub_ports);
+	set_endpoints(c);
 	return 0;
 }
 
@@ -187,4 +198,77 @@ void run_collect_net(struct run_ctx *c)
 		pthread_mutex_unlock(&c->r->lock);
 	}
 	strbuf_release(&un);
+}
+
+void run_net_teardown(struct run_ctx *c, bool remove)
+{
+	if (c->sess && !c->net_lent) {
+		net_session_stop(c->sess);
+		net_session_free(c->sess);
+	}
+	c->sess = NULL;
+	if (c->fw_on)
+		fw_remove(&c->fw);
+	c->fw_on = false;
+	/* Before the network: one with an endpoint left cannot be removed. */
+	if (c->relay_attempted && remove)
+		reap_later(c->r, c->net.relay_name, false);
+	if (c->net_created && remove)
+		reap_later(c->r, c->net.name, true);
+	c->relay_attempted = c->net_created = false;
+	netplan_release(&c->net);
+	dnsrelay_src_release(&c->relay_src);
+}
+
+struct run_ctx *run_net_open(struct runner *r, const struct spec *s, const char *image,
+			     const char *dir, const char *container, struct sr_err *err)
+{
+	struct run_ctx *c = xcalloc(1, sizeof(*c));
+
+	c->r = r;
+	c->s = s;
+	c->rec = xcalloc(1, sizeof(*c->rec));
+	record_init(c->rec);
+	c->rec->image = xstrdup(image);
+	c->name = xstrdup(container);
+	c->wd.dir = xstrdup(dir);
+	/* Each payload gets its own (run_net_next); this one is never given out. */
+	if (sr_token(c->token, err) < 0 || run_setup_network(c) < 0) {
+		if (!err->code)
+			sr_err_set(err, SR_EFAIL, "%s", c->rec->cause ? c->rec->cause : "?");
+		run_net_close(c, true);
+		return NULL;
+	}
+	return c;
+}
+
+int run_net_next(struct run_ctx *n, const char *token, struct sr_err *err)
+{
+	snprintf(n->token, sizeof(n->token), "%s", token);
+	if (net_session_next(n->sess, token, err) < 0)
+		return -1;
+	set_endpoints(n);
+	return 0;
+}
+
+void run_net_lend(struct run_ctx *c, const struct run_ctx *n)
+{
+	c->sess = n->sess;
+	c->net_lent = true;
+	free(c->net.gateway);
+	c->net.gateway = xstrdup(n->net.gateway);
+	c->rec->isolation.firewall = n->fw_on;
+	c->rec->isolation.dns = n->rec->isolation.dns;
+}
+
+void run_net_close(struct run_ctx *n, bool remove)
+{
+	if (!n)
+		return;
+	run_net_teardown(n, remove);
+	record_release(n->rec);
+	free(n->rec);
+	free(n->name);
+	free(n->wd.dir);
+	free(n);
 }

@@ -18,6 +18,8 @@
 #include "runner/plan/runargs.h"
 #include "runner/spec/walls.h"
 #include "runner/exec/reaper.h"
+#include "runner/exec/run_int.h"
+#include "runner/netpolicy/dnsrelay.h"
 
 /* PID 1 kills a payload at its deadline; the host gives up on a status
  * this long after it (the reset itself takes milliseconds). */
@@ -57,7 +59,7 @@ static void find_helper(void)
 
 bool warm_wanted(const struct spec *s)
 {
-	if (!s->warm || (s->network != NET_NONE && s->network != NET_OPEN))
+	if (!s->warm)
 		return false;
 	pthread_once(&helper_once, find_helper);
 	if (!helper[0])
@@ -116,11 +118,25 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 	struct walls wl;
 	struct strvec argv = STRVEC_INIT;
 	char *ctl = xasprintf("%s/ctl", wd->dir);
+	bool listeners = s->network == NET_OOB || s->network == NET_STUBS;
+	char *resolv = xasprintf("%s/resolv.conf", wd->dir), *relay = dnsrelay_name(name);
+	char *net = dnsrelay_needed(r->is_root) && !r->engine->podman
+			? xasprintf("container:%s", relay)
+			: xstrdup("sr-<random>");
 
 	warm_plan(&wp, r, s, image, name, wd, ctl);
 	warm_walls(&wp, &wl, r, s, wd->dir);
+	if (listeners) {
+		wp.plan.network = net;
+		wp.plan.resolv_conf = resolv;
+	}
 	runargs_build(&argv, &wp.plan);
 	walls_release(&wl);
+	if (listeners)
+		strbuf_addstr(out,
+			      "# the network above, its listeners, firewall and DNS are set up "
+			      "once with the container and removed with it; each payload gets "
+			      "its own token\n");
 	strbuf_addstr(out, s->pool ? "# isolation: pool: a container shared by every harness of "
 				     "this configuration (at most -j), created once:\n"
 				   : "# isolation: harness: one container for the harness's runs, "
@@ -133,6 +149,9 @@ void warm_explain(struct strbuf *out, const struct runner *r, const struct spec 
 		    IDLE_UID, SR_CONTAINER_USER, ctl, wd->work);
 	strvec_clear(&argv);
 	free(ctl);
+	free(resolv);
+	free(relay);
+	free(net);
 }
 
 /* Create and start the container; *id gets its engine id. */
@@ -171,6 +190,7 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 	int rc;
 
 	w->name = xstrdup(name);
+	w->net_failed = false;
 	w->route = &r->route;
 	w->oom_kills = 0;
 	w->uses = 0;
@@ -180,7 +200,18 @@ static int start(struct warm *w, struct runner *r, const struct spec *s, const c
 		warm_end(w, r);
 		return rc;
 	}
+	/* oob/stubs: the network and its listeners first, as for a run's own. */
+	if ((s->network == NET_OOB || s->network == NET_STUBS) &&
+	    !(w->net = run_net_open(r, s, image, w->wd.dir, name, err))) {
+		w->net_failed = true;
+		warm_end(w, r);
+		return err->code ? err->code : SR_EFAIL;
+	}
 	warm_plan(&wp, r, s, image, name, &w->wd, w->ctl.dir);
+	if (w->net && w->net->net.on) {
+		wp.plan.network = w->net->net.harness_net;
+		wp.plan.resolv_conf = w->net->net.resolv;
+	}
 	warm_walls(&wp, &wl, r, s, w->wd.dir);
 	rc = walls_write_profile(&wl, err);
 	if (rc == 0 && r->route.api && (rc = walls_profile_text(&profile, &wl, err)) == 0)
@@ -310,7 +341,7 @@ int warm_run(struct proc_result *res, bool *oom, const char **phase, struct warm
 	int rc;
 
 	/* A cold run's environment; the payload in it: the channel carries any byte. */
-	runargs_run_env(&env, s, pay, r->run_id, token, repeat, NULL);
+	runargs_run_env(&env, s, pay, r->run_id, token, repeat, w->net ? &w->net->net.env : NULL);
 	runargs_payload_env(&env, pay);
 	*phase = "create";
 	rc = warm_exec(res, &st, &have_status, w, s, &env, timeout_ms, err);
@@ -387,6 +418,9 @@ void warm_end(struct warm *w, struct runner *r)
 		       w->wd.work ? w->wd.work : "?");
 	else
 		reap_later(r, w->name, false);
+	/* After the container (a network with an endpoint cannot be removed). */
+	run_net_close(w->net, !r->keep || sr_interrupted);
+	w->net = NULL;
 	workdir_release(&w->wd, r->keep && !sr_interrupted);
 	memset(&w->wd, 0, sizeof(w->wd));
 	strvec_clear(&w->argv);
@@ -415,6 +449,22 @@ struct warm_pool *warm_pool_new(unsigned max)
 	return p;
 }
 
+/* oob/stubs: what the container's listeners were opened with (the network
+ * itself is per container): the policy and each stub's name, kind, status
+ * and body (fs stubs are mounts, in the argv already). */
+static void net_key(struct strbuf *key, const struct spec *s)
+{
+	if (s->network != NET_OOB && s->network != NET_STUBS)
+		return;
+	strbuf_addf(key, "net=%s\x1f", net_policy_name(s->network));
+	for (size_t i = 0; i < s->nstubs; i++) {
+		const struct stub *st = &s->stubs[i];
+		strbuf_addf(key, "stub=%s,%s,%d,%zu:%s,%d\x1f", st->name, stub_kind_name(st->kind),
+			    st->status, st->body ? strlen(st->body) : 0, st->body ? st->body : "",
+			    st->body != NULL);
+	}
+}
+
 char *warm_pool_key(const struct runner *r, const struct spec *s, const char *image)
 {
 	struct workdir wd = {.dir = "<dir>", .work = "<dir>/work", .payload = "<dir>/payload"};
@@ -436,6 +486,7 @@ char *warm_pool_key(const struct runner *r, const struct spec *s, const char *im
 		strbuf_addch(&key, '\x1f');
 	}
 	strvec_clear(&argv);
+	net_key(&key, s);
 	return strbuf_detach(&key, NULL);
 }
 

@@ -14,10 +14,12 @@
  * the memory limit, a missing or unclean status, or a failed check ends the
  * container; the next run gets a fresh one.
  *
- * Only harnesses without listeners qualify (network none or open): the OOB
- * and stub listeners are per run, tied to the run's token. The others, and
- * every harness when the sr-idle helper is not installed, run one
- * container per run as before. */
+ * Harnesses with listeners (network oob or stubs) qualify too: the run
+ * network, its listeners, firewall and DNS relay live with the container
+ * (run_net_open), and each payload gets its own token; what the listeners
+ * see is attributed to a payload by its token and, untokened, by its time
+ * window (net_session_next). Every harness runs one container per run when
+ * the sr-idle helper is not installed. */
 #ifndef SR_WARM_H
 #define SR_WARM_H
 
@@ -25,6 +27,8 @@
 #include "runner/plan/runargs.h"
 #include "runner/warm/warmctl.h"
 #include "runner/plan/workdir.h"
+
+struct run_ctx;
 
 struct warm {
 	char *name;	   /* the container serving runs; NULL when none is up */
@@ -36,8 +40,10 @@ struct warm {
 	const struct engine_route *route;
 	bool retired; /* stopped after a run that ended it; removed before the next */
 	unsigned uses;
-	char *key;	 /* pool: the configuration it serves (warm_pool_key) */
-	char *pool_name; /* pool: the name its containers get */
+	char *key;	     /* pool: the configuration it serves (warm_pool_key) */
+	char *pool_name;     /* pool: the name its containers get */
+	struct run_ctx *net; /* oob/stubs: its run network and listeners (run_net_open) */
+	bool net_failed;     /* the last start failed setting those up: phase "network" */
 };
 
 #define WARM_INIT                                                                                  \
@@ -45,8 +51,8 @@ struct warm {
 		.ctl = WARMCTL_INIT                                                                \
 	}
 
-/* Whether the runs of s share a warm container: s->warm, no listeners,
- * and the helper found (next to the sandrun binary, or $SANDRUN_HELPER_DIR). */
+/* Whether the runs of s share a warm container: s->warm and the helper found (next to the sandrun
+ * binary, or $SANDRUN_HELPER_DIR). */
 bool warm_wanted(const struct spec *s);
 
 /* Before a run: a container for s is up (started as name when none is)

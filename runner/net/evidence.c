@@ -10,16 +10,20 @@
 #define JSON_RESERVE 64				  /* room kept for the truncation marker */
 #define ENTRY_DATA   4096
 
+static void set_token(struct ev_store *st, const char *token)
+{
+	st->toklen = token ? strlen(token) : 0;
+	if (st->toklen >= sizeof(st->token))
+		st->toklen = sizeof(st->token) - 1;
+	memcpy(st->token, token ? token : "", st->toklen);
+	st->token[st->toklen] = '\0';
+}
+
 void ev_init(struct ev_store *st, const char *token, size_t budget)
 {
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_init(&st->lock, NULL);
-	if (token) {
-		st->toklen = strlen(token);
-		if (st->toklen >= sizeof(st->token))
-			st->toklen = sizeof(st->token) - 1;
-		memcpy(st->token, token, st->toklen);
-	}
+	set_token(st, token);
 	st->budget = budget;
 }
 
@@ -79,7 +83,8 @@ static void scan(struct ev_store *st, struct ev_rec *r, const char *data, size_t
 {
 	size_t keep = st->toklen ? st->toklen - 1 : 0;
 
-	if (r->attributed || !st->toklen || !len)
+	/* A record of an earlier epoch is attributed to no later token. */
+	if (r->attributed || !st->toklen || !len || r->epoch != st->epoch)
 		return;
 	if (r->ncarry) {
 		char joint[128];
@@ -140,6 +145,7 @@ struct ev_rec *ev_add(struct ev_store *st, int stub, const char *proto, const ch
 	r->summary = summary ? xstrdup(summary) : NULL;
 
 	pthread_mutex_lock(&st->lock);
+	r->epoch = st->epoch;
 	if (stub < 0)
 		st->n_unattributed++;
 	else
@@ -177,9 +183,62 @@ void ev_append(struct ev_store *st, struct ev_rec *r, const void *data, size_t l
 
 void ev_done(struct ev_store *st, struct ev_rec *r)
 {
-	(void)st;
-	if (r && !r->kept)
+	bool free_it;
+
+	if (!r)
+		return;
+	/* ev_next may drop r from the lists at the same time. */
+	pthread_mutex_lock(&st->lock);
+	r->done = true;
+	free_it = !r->kept;
+	pthread_mutex_unlock(&st->lock);
+	if (free_it)
 		rec_free(r);
+}
+
+/* Drop the records of list (all of earlier epochs): freed now, or by their
+ * ev_done when the loop still holds them. Called with the lock held. */
+static void drop_records(struct ev_store *st, struct ev_rec **list, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		struct ev_rec *r = list[i];
+		size_t cost = REC_OVERHEAD + (r->summary ? strlen(r->summary) : 0) + r->data.len;
+
+		st->used -= cost < st->used ? cost : st->used;
+		r->kept = false;
+		if (r->done)
+			rec_free(r);
+	}
+	*n = 0;
+}
+
+void ev_next(struct ev_store *st, const char *token)
+{
+	pthread_mutex_lock(&st->lock);
+	if (st->toklen)
+		memcpy(st->old[st->nold++ % EV_OLD_TOKENS], st->token, st->toklen + 1);
+	set_token(st, token);
+	st->epoch++;
+	drop_records(st, st->oob, &st->noob);
+	drop_records(st, st->stub, &st->nstub);
+	st->fired = NULL;
+	free(st->fired_dropped_cause);
+	st->fired_dropped_cause = NULL;
+	st->n_attributed = st->n_unattributed = st->n_stub = st->n_dropped = 0;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Does r carry the token of an earlier epoch (a late hit)? Lock held. */
+static bool late_hit(const struct ev_store *st, const struct ev_rec *r)
+{
+	size_t n = st->nold < EV_OLD_TOKENS ? st->nold : EV_OLD_TOKENS;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(st->old[i]);
+		if (len && proto_memcasemem(r->data.buf, r->data.len, st->old[i], len))
+			return true;
+	}
+	return false;
 }
 
 bool ev_fired(struct ev_store *st, char **cause)
@@ -334,7 +393,7 @@ void ev_json(struct ev_store *st, size_t max, const char *const *stub_names,
 		strbuf_addch(&e, '}');
 		if (r->attributed)
 			push_entry(oob, &e, max, &om_oob);
-		else
+		else if (!late_hit(st, r))
 			push_entry(unattributed, &e, max, &om_un);
 	}
 	for (size_t i = 0; i < st->nstub; i++) {

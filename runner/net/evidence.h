@@ -25,7 +25,11 @@ struct ev_rec {
 	bool kept;	    /* in the store's lists; false: dropped, freed by ev_done */
 	char carry[64];	    /* the last toklen-1 bytes, for a token split across appends */
 	size_t ncarry;
+	unsigned epoch; /* the store's epoch when it began (ev_next) */
+	bool done;	/* ev_done was called: the loop holds it no more */
 };
+
+#define EV_OLD_TOKENS 16 /* earlier epochs' tokens a late hit is recognised by */
 
 struct ev_store {
 	pthread_mutex_t lock;
@@ -35,8 +39,11 @@ struct ev_store {
 	size_t noob, aoob, nstub, astub;
 	size_t used, budget; /* bytes charged: records and their data */
 	uint64_t n_attributed, n_unattributed, n_stub, n_dropped;
-	struct ev_rec *fired;	   /* first attributed hit, if kept */
-	char *fired_dropped_cause; /* first attributed hit when it was not kept */
+	struct ev_rec *fired;	     /* first attributed hit, if kept */
+	char *fired_dropped_cause;   /* first attributed hit when it was not kept */
+	unsigned epoch;		     /* ev_next count: one per payload of a warm container */
+	char old[EV_OLD_TOKENS][64]; /* the last epochs' tokens, newest at old[(nold-1) % N] */
+	size_t nold;
 };
 
 /* token may be NULL or "" (nothing is ever attributed then); budget in bytes. */
@@ -51,6 +58,14 @@ struct ev_rec *ev_add(struct ev_store *st, int stub, const char *proto, const ch
 		      uint16_t port, const char *summary, const void *data, size_t len);
 void ev_append(struct ev_store *st, struct ev_rec *r, const void *data, size_t len);
 void ev_done(struct ev_store *st, struct ev_rec *r);
+
+/* A new epoch (the next payload of a warm container): every record of the
+ * ones before is dropped (a record still open is freed by its ev_done and
+ * never attributed again), the counters and the fired mark start afresh,
+ * and token becomes the one hits are attributed to. The old token is
+ * remembered: a hit of the new epoch that carries it is late, for no one
+ * (ev_json leaves it out of the unattributed list). */
+void ev_next(struct ev_store *st, const char *token);
 
 /* Has an attributed OOB hit been seen? *cause (may be NULL) gets an owned
  * "oob <proto> <summary> from <ip>" for the first one. */

@@ -82,6 +82,14 @@ uint16_t net_session_stub_port(const struct net_session *s, size_t stub_index);
  * they stand), join the thread. Idempotent; queries keep working. */
 void net_session_stop(struct net_session *s);
 
+/* The next payload of a warm container (isolation: harness|pool): hits and
+ * interactions from now on are its own, attributed to token; what came
+ * before is forgotten (the previous payload's evidence was taken), the
+ * stubs' state (redis maps) is emptied, and a hit that carries one of the
+ * last 16 tokens is late: attributed to no payload, left out of the
+ * unattributed list. SR_EFAIL once stopped. */
+int net_session_next(struct net_session *s, const char *token, struct sr_err *err);
+
 /* Has an attributed OOB hit been seen? With cause_out, an owned text for
  * the first one ("oob http GET /<token> from 172.30.0.2", "oob dns A
  * <token>.oob.sandrun.test from ...", "oob tcp 33 bytes from ..."), NULL

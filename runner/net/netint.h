@@ -131,7 +131,8 @@ struct net_session {
 	struct ev_store ev;
 	struct resp_cmd *resp; /* parser scratch, loop thread only */
 	struct http_request *http;
-	char *rbuf; /* read buffer, loop thread only */
+	char *rbuf;	   /* read buffer, loop thread only */
+	unsigned kv_epoch; /* loop thread: the ev epoch the stubs' state belongs to */
 	/* Counters: written by the loop thread under ev.lock. */
 	uint64_t accepted, refused, peak, dns_packets;
 };

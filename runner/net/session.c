@@ -487,6 +487,22 @@ static void final_drain(struct net_session *s)
 		conn_close(s, s->conns);
 }
 
+/* A new epoch (net_session_next): the stubs' state (redis maps) is
+ * emptied before any event of the next payload is served. */
+static void fresh_stub_state(struct net_session *s)
+{
+	unsigned e;
+
+	pthread_mutex_lock(&s->ev.lock);
+	e = s->ev.epoch;
+	pthread_mutex_unlock(&s->ev.lock);
+	if (e == s->kv_epoch)
+		return;
+	for (size_t i = 0; i < s->nstubs; i++)
+		kv_release(&s->stubs[i].kv);
+	s->kv_epoch = e;
+}
+
 static void *loop_main(void *arg)
 {
 	struct net_session *s = arg;
@@ -504,6 +520,7 @@ static void *loop_main(void *arg)
 			sr_log("oob listener: epoll_wait: %s", strerror(errno));
 			break;
 		}
+		fresh_stub_state(s);
 		for (int i = 0; i < n; i++) {
 			struct item *it = evs[i].data.ptr;
 

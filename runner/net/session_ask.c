@@ -4,6 +4,7 @@
 #include "runner/net/netint.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,17 @@ void net_session_stop(struct net_session *s)
 		close_fd(&s->stubs[i].l.fd);
 	close_fd(&s->wake.fd);
 	close_fd(&s->ep);
+}
+
+int net_session_next(struct net_session *s, const char *token, struct sr_err *err)
+{
+	if (!s || s->stopped)
+		return sr_err_set(err, SR_EFAIL, "the listeners have stopped");
+	if (token && strlen(token) > 63)
+		return sr_err_set(err, SR_EINVAL, "token is too long");
+	snprintf(s->token, sizeof(s->token), "%s", token ? token : "");
+	ev_next(&s->ev, s->token);
+	return 0;
 }
 
 bool net_session_oob_fired(struct net_session *s, char **cause_out)

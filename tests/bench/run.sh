@@ -12,7 +12,8 @@
 #       invocation each: the median of the record's duration (from the start
 #       of the run to its verdict) and of the whole `sandrun run` process,
 #       against the issue's 2.6 s and as a ratio to the 2 s budget;
-#   2. warm containers: 20 payloads with `isolation: run` / `isolation: harness`;
+#   2. warm containers: 20 payloads with `isolation: run` / `isolation: harness`,
+#      and 10 of a `network: oob` harness that each call back;
 #      and 100 different harnesses of one toolchain with `isolation: pool`
 #      at -j 2 against the bare `docker run --rm` loop at P=2 (section pool);
 #   3. loading: 2,000 and 20,000 specs loaded and validated without an engine;
@@ -46,7 +47,7 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 else
 	NS=${BENCH_NS:-16 64} ROUNDS=${BENCH_ROUNDS:-3} FUZZ_SECONDS=${BENCH_FUZZ_SECONDS:-5}
 fi
-WARM_PAYLOADS=20 POOL_HARNESSES=100
+WARM_PAYLOADS=20 WARM_OOB_PAYLOADS=10 POOL_HARNESSES=100
 LOAD_SMALL=2000 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
@@ -293,7 +294,41 @@ bench_warm()
 		done
 		r=$(med warm)
 		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (warm is ${r}x faster; goal >= 10: $(goal "$r" ">=" 10))"
+		bench_warm_oob
 	fi
+}
+
+# 2a. A `network: oob` harness of WARM_OOB_PAYLOADS payloads that each call
+# back (HTTP and DNS in turn, with their token), isolation run against
+# harness: cold, every payload pays a network, listeners, firewall and a
+# container; warm, only the first. (A payload that does not call back waits
+# the OOB grace in both modes.)
+bench_warm_oob()
+{
+	local i k a b r t0 t1 t2 d
+	for d in run harness; do
+		mkdir -p "$TMP/woob-$d"
+		{
+			printf 'name: woob-%s\ntoolchain: busybox\nnetwork: oob\nisolation: %s\n' "$d" "$d"
+			printf 'command: ["sh", "-c", "if [ $SANDRUN_PAYLOAD = http ]; then wget -qO- $SANDRUN_OOB_URL; else nslookup $SANDRUN_TOKEN.$SANDRUN_OOB_DOMAIN; fi >/dev/null"]\n'
+			printf 'oracle: {oob: true}\nexpect: confirmed\npayloads:\n'
+			for ((i = 1; i <= WARM_OOB_PAYLOADS; i++)); do
+				printf '  - {name: p%d, value: %s}\n' "$i" "$([[ $((i % 2)) == 1 ]] && echo http || echo dns)"
+			done
+		} >"$TMP/woob-$d/woob.yaml"
+	done
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr_run 1 "$TMP/woob-run"
+		t1=$(now)
+		sr_run 1 "$TMP/woob-harness"
+		t2=$(now)
+		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
+		add woob "$r"
+		printf '  round %d warm oob: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
+	done
+	r=$(med woob)
+	summary "warm oob $WARM_OOB_PAYLOADS payloads (-j 1, each calls back): isolation run/harness $r (goal >= 4: $(goal "$r" ">=" 4))"
 }
 
 # ------------------------------------------------------------ 2b. pool

@@ -143,6 +143,52 @@ static void test_net_evidence__stub_match_needs_both_tests_on_one_record(void **
 	ev_release(&st);
 }
 
+#define TOKEN2 "fedcba9876543210fedcba9876543210"
+
+/* A warm container's next payload (ev_next): a late hit with the first
+ * payload's token confirms nothing and is no one's untokened evidence; a
+ * stream the first payload left open attributes to no one; the second
+ * payload's own hits and interactions are all its evidence shows. */
+static void test_net_evidence__next_epoch_forgets_and_drops_late_tokens(void **state)
+{
+	struct ev_store st;
+	struct ev_rec *open, *r;
+	struct strbuf oob = STRBUF_INIT, stubs = STRBUF_INIT, un = STRBUF_INIT;
+	const char *names[] = {"api"}, *kinds[] = {"http"};
+	(void)state;
+
+	ev_init(&st, TOKEN, 1 << 20);
+	r = ev_add(&st, -1, "http", "10.0.0.2", 1, "GET /" TOKEN, "GET /" TOKEN, 37);
+	ev_done(&st, r);
+	ev_done(&st, ev_add(&st, 0, "http", "10.0.0.2", 1, "POST /", "first", 5));
+	open = ev_add(&st, -1, "tcp", "10.0.0.2", 2, NULL, "xx", 2);
+	assert_true(ev_fired(&st, NULL));
+	ev_next(&st, TOKEN2);
+	assert_false(ev_fired(&st, NULL));
+	/* The open stream goes on with either token: it is the first payload's. */
+	ev_append(&st, open, TOKEN2 TOKEN, 64);
+	ev_done(&st, open);
+	r = ev_add(&st, -1, "http", "10.0.0.2", 3, "GET /late", "GET /" TOKEN, 37);
+	ev_done(&st, r);
+	assert_false(ev_fired(&st, NULL));
+	r = ev_add(&st, -1, "dns", "10.0.0.3", 4, "A other.example", "other.example", 13);
+	ev_done(&st, r);
+	ev_done(&st, ev_add(&st, 0, "http", "10.0.0.2", 1, "POST /", "second", 6));
+	ev_json(&st, 1 << 16, names, kinds, &oob, &stubs, &un);
+	assert_string_equal(oob.buf, "[]");
+	assert_null(strstr(un.buf, "late"));
+	assert_non_null(strstr(un.buf, "other.example"));
+	assert_null(strstr(stubs.buf, "first"));
+	assert_non_null(strstr(stubs.buf, "second"));
+	r = ev_add(&st, -1, "http", "10.0.0.2", 5, "GET /x", "GET /" TOKEN2, 37);
+	ev_done(&st, r);
+	assert_true(ev_fired(&st, NULL));
+	strbuf_release(&oob);
+	strbuf_release(&stubs);
+	strbuf_release(&un);
+	ev_release(&st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +197,7 @@ int main(void)
 	    cmocka_unit_test(test_net_evidence__budget_drops_records_not_decisions),
 	    cmocka_unit_test(test_net_evidence__json_is_bounded_with_marker),
 	    cmocka_unit_test(test_net_evidence__stub_match_needs_both_tests_on_one_record),
+	    cmocka_unit_test(test_net_evidence__next_epoch_forgets_and_drops_late_tokens),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
