@@ -158,6 +158,14 @@ static void watch_deadline(struct child *c)
 	const struct proc_opts *o = c->o;
 	uint64_t now = sr_now_ms();
 
+	if (!c->aborted && c->deadline && now >= c->deadline && o->on_deadline &&
+	    !(o->interruptible && sr_interrupted)) {
+		uint64_t more = o->on_deadline(o->ctx);
+		if (more) {
+			c->deadline = sr_now_ms() + more;
+			return;
+		}
+	}
 	if (!c->aborted &&
 	    ((c->deadline && now >= c->deadline) || (o->interruptible && sr_interrupted))) {
 		c->aborted = true;

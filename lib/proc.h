@@ -23,6 +23,11 @@ struct proc_opts {
 	 * the child is killed: lets the caller stop what the child started (the
 	 * engine client does not stop its container when killed). */
 	void (*on_abort)(void *ctx);
+	/* Called when the deadline passes, before any abort: the ms more the
+	 * child may take (the deadline moves), or 0 to abort now. Lets a
+	 * caller count the deadline from a moment only it can learn (the
+	 * engine client's container starting). NULL: abort at once. */
+	uint64_t (*on_deadline)(void *ctx);
 	void *ctx;
 	uint64_t abort_grace_ms; /* after on_abort, wait this long before SIGKILL (default 10 s) */
 	bool interruptible;	 /* abort when sr_interrupted is set (cleanup calls are not) */

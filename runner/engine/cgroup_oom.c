@@ -151,11 +151,15 @@ bool cgoom_finish(struct cgoom *w, bool killed)
 		cgoom_free(w);
 		return oom;
 	}
-	/* Removed: wait for its removal signal, give the other eventfd's
-	 * (queued with it) a moment, then count. */
+	/* Removed: wait for its removal signal, then count. The kernel
+	 * signals an OOM when it kills (before the task dies, so before the
+	 * removal); only a SIGKILL of unknown origin gets the other eventfd
+	 * a moment more. */
 	efd_wait(w->efd_rm, 1000);
-	struct timespec ts = {0, 20 * 1000 * 1000};
-	nanosleep(&ts, NULL);
+	if (killed) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	c = efd_wait(w->efd_oom, 0);
 	if (c == 1 && killed)
 		c += efd_wait(w->efd_oom, 300);

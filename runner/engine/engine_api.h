@@ -134,7 +134,8 @@ int eapi_network_remove(struct eapi *e, const char *name, struct sr_err *err);
 struct eapi_run;
 
 struct eapi_run_opts {
-	uint64_t timeout_ms; /* from start; then the container is killed (0: none) */
+	uint64_t timeout_ms; /* from the start call's return (the container runs); then
+			      * the container is killed (0: none) */
 	size_t out_cap;	     /* bytes kept per stream, the tail (0: 1 MiB) */
 	/* Also inspect when the exit code is 137 (a SIGKILL, which an OOM kill
 	 * is): the wait response does not say why. Other codes cannot be OOM. */
@@ -156,6 +157,15 @@ struct eapi_run_result {
  * finish (the container is left as it is: the caller removes it). */
 int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
 		   const struct eapi_run_opts *o, struct sr_err *err);
+/* eapi_run_begin in two halves, so that a container can be created and
+ * attached ahead of its start (create-ahead): attach (its streams hooked,
+ * nothing lost at the start), then start and post the wait. On a failed
+ * start r is still the caller's (eapi_run_abort); eapi_run_abort frees an
+ * attached run that is never finished (the container is the caller's). */
+int eapi_run_attach(struct eapi_run **out, struct eapi *e, const char *id,
+		    const struct eapi_run_opts *o, struct sr_err *err);
+int eapi_run_start(struct eapi_run *r, struct sr_err *err);
+void eapi_run_abort(struct eapi_run *r);
 /* Drain the output and the wait until the container exited (killing it at
  * the deadline or on interruption), then free r. res is always initialised;
  * release it with eapi_run_result_release. Returns 0 when the exit code is

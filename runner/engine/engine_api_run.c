@@ -95,7 +95,8 @@ struct eapi_run {
 	struct strbuf attach_body; /* an error response's body */
 	struct strbuf wait_body;
 	struct body_sink wait_sink;
-	uint64_t start_ms;
+	uint64_t start_ms;   /* when the start request was sent */
+	uint64_t running_ms; /* when it returned: the container runs; the deadline's base */
 };
 
 static size_t attach_header(char *data, size_t size, size_t n, void *ctx)
@@ -243,8 +244,8 @@ static int await_attached(struct eapi_run *r, struct sr_err *err)
 	return eapi_http_fail(r->attach_status, &r->attach_body, "attach container", err);
 }
 
-int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
-		   const struct eapi_run_opts *o, struct sr_err *err)
+int eapi_run_attach(struct eapi_run **out, struct eapi *e, const char *id,
+		    const struct eapi_run_opts *o, struct sr_err *err)
 {
 	struct eapi_run *r = xcalloc(1, sizeof(*r));
 	int rc;
@@ -261,19 +262,43 @@ int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
 	strbuf_init(&r->attach_body);
 	strbuf_init(&r->wait_body);
 	add_attach(r);
-	rc = await_attached(r, err);
-	if (!rc) {
-		r->start_ms = sr_now_ms();
-		rc = eapi_start(e, id, err);
-	}
-	if (rc) {
+	if ((rc = await_attached(r, err)) != 0) {
 		run_free(r);
 		return rc;
 	}
-	add_wait(r);
-	pump(r, 0, NULL); /* send it now; any error shows again in finish */
 	*out = r;
 	return 0;
+}
+
+int eapi_run_start(struct eapi_run *r, struct sr_err *err)
+{
+	int rc;
+
+	r->start_ms = sr_now_ms();
+	if ((rc = eapi_start(r->e, r->id, err)) != 0)
+		return rc;
+	r->running_ms = sr_now_ms();
+	add_wait(r);
+	pump(r, 0, NULL); /* send it now; any error shows again in finish */
+	return 0;
+}
+
+void eapi_run_abort(struct eapi_run *r)
+{
+	if (r)
+		run_free(r);
+}
+
+int eapi_run_begin(struct eapi_run **out, struct eapi *e, const char *id,
+		   const struct eapi_run_opts *o, struct sr_err *err)
+{
+	int rc = eapi_run_attach(out, e, id, o, err);
+
+	if (!rc && (rc = eapi_run_start(*out, err)) != 0) {
+		run_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Kill once (deadline or interruption); the streams then end by themselves. */
@@ -296,11 +321,21 @@ static void result_init(struct eapi_run_result *res)
 	strbuf_init(&res->err);
 }
 
+/* How long one round may wait: 100 ms, less just before the deadline. */
+static int run_slice(uint64_t deadline, bool killed)
+{
+	uint64_t now = sr_now_ms();
+
+	if (!deadline || killed || deadline <= now || deadline - now >= 100)
+		return 100;
+	return (int)(deadline - now);
+}
+
 /* Loop until the wait answered and the stream closed; kills on deadline or
  * interruption, gives up DRAIN_GRACE after the kill or the exit. */
 static int run_loop(struct eapi_run *r, struct eapi_run_result *res, struct sr_err *err)
 {
-	uint64_t deadline = r->o.timeout_ms ? r->start_ms + r->o.timeout_ms : 0;
+	uint64_t deadline = r->o.timeout_ms ? r->running_ms + r->o.timeout_ms : 0;
 	uint64_t give_up = 0;
 	bool killed = false;
 	int rc;
@@ -319,7 +354,7 @@ static int run_loop(struct eapi_run *r, struct eapi_run_result *res, struct sr_e
 			give_up = now + DRAIN_GRACE;
 		if (give_up && now >= give_up)
 			break;
-		if ((rc = pump(r, 100, err)) != 0)
+		if ((rc = pump(r, run_slice(deadline, killed), err)) != 0)
 			return rc;
 	}
 	if (!r->wait_done)

@@ -14,6 +14,7 @@ struct img {
 
 struct imgcache {
 	const struct engine *engine;
+	struct eapi *api; /* the API route's: presence asked over the socket */
 	enum pull_policy policy;
 	pthread_mutex_t lock;
 	pthread_cond_t done;
@@ -31,6 +32,11 @@ struct imgcache *imgcache_new(const struct engine *e, enum pull_policy policy)
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->done, NULL);
 	return c;
+}
+
+void imgcache_use_api(struct imgcache *c, struct eapi *api)
+{
+	c->api = api;
 }
 
 void imgcache_free(struct imgcache *c)
@@ -61,7 +67,8 @@ static int resolve(struct imgcache *c, const char *ref, bool *pulled, struct sr_
 	if (!*ref || *ref == '-')
 		return sr_err_set(err, SR_EINVAL, "image reference '%s' is not valid", ref);
 	if (c->policy != PULL_ALWAYS) {
-		if (engine_image_present(&present, c->engine, ref, err) < 0)
+		if ((c->api ? eapi_image_present(&present, c->api, ref, err)
+			    : engine_image_present(&present, c->engine, ref, err)) < 0)
 			return sr_err_wrap(err, "cannot inspect image '%s'", ref);
 		if (present)
 			return 0;

@@ -29,11 +29,15 @@
 #include "runner/spec/walls.h"
 #include "lib/hash.h"
 
-/* How long past the spec's timeout the client may take to start the
- * container before the runner kills it; the timeout verdict itself is
- * decided on the engine's start/finish times. */
-#define START_SLACK_MS 2000
-#define TAIL_IN_RECORD 4096
+/* The deadline counts from the container's start: on the API route from
+ * the moment the engine's start call returned (engine_api_run.c); on the CLI
+ * route the client's own deadline is checked against the container's
+ * StartedAt when it passes (cli_deadline), and moved to StartedAt + timeout.
+ * A container the client has not started yet gets at most this long more
+ * to start; the timeout verdict itself is decided on the engine's
+ * start/finish times. */
+#define CLI_START_WAIT_MS 10000
+#define TAIL_IN_RECORD	  4096
 
 char *run_container_name(const struct runner *r, const struct run_job *job)
 {
@@ -119,7 +123,7 @@ int run_fail(struct run_ctx *c, const char *phase, const char *cause)
 
 /* fail, and an engine that does not know the run's runtime says how to
  * register it. */
-static int fail_create(struct run_ctx *c, const char *phase, const char *msg)
+int run_fail_create(struct run_ctx *c, const char *phase, const char *msg)
 {
 	char *m = strcmp(phase, "create") && strcmp(phase, "start")
 		      ? NULL
@@ -220,7 +224,7 @@ static void abort_container(void *ctx)
 
 /* The engine argv of this run (and its plan); the record keeps it as
  * engine_argv. */
-static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
+void run_build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out)
 {
 	struct run_plan plan = {0};
 
@@ -244,52 +248,46 @@ static void build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *
 		*out = plan;
 }
 
-/* The API route of launch: the same plan as a create request, env in its
- * body. What the CLI route's env file could not carry fails here too; the
- * payload comes last, as the CLI's `-e` after the env file. */
-static int launch_api(struct run_ctx *c, struct strvec *env)
-{
-	struct run_api_in in = {.api = c->r->route.api,
-				.kill_ms = c->timeout_ms + START_SLACK_MS,
-				.out_cap = (size_t)c->s->limits.output};
-	struct strvec argv = STRVEC_INIT;
-	struct strbuf chk = STRBUF_INIT;
-	struct sr_err err = SR_ERR_INIT;
-	struct run_plan plan;
-	const char *phase = "create";
-	char *profile = NULL;
-	int rc = runargs_env_file(&chk, env, &err);
-
-	strbuf_release(&chk);
-	if (rc < 0)
-		return fail(c, "create", err.msg);
-	runargs_payload_env(env, &c->s->payloads[c->job->payload]);
-	build_argv(c, &argv, &plan);
-	if (walls_profile_text(&profile, &c->walls, &err) < 0) {
-		strvec_clear(&argv);
-		return fail(c, "create", err.msg);
-	}
-	plan.seccomp_json = profile;
-	in.plan = &plan;
-	in.env = strvec_argv(env);
-	c->attempted = true;
-	rc = run_api_launch(&c->res, &c->st, &phase, &in, &err);
-	c->have_res = true;
-	strvec_clear(&argv);
-	free(profile);
-	if (rc < 0)
-		return fail_create(c, phase, err.msg);
-	c->have_st = true;
-	sr_rtrim(&c->res.err);
-	return 0;
-}
-
 /* The spec's timeout, scaled (--timeout-scale), at least 1 ms. */
-static uint64_t run_timeout_ms(const struct run_ctx *c)
+uint64_t run_timeout_ms(const struct run_ctx *c)
 {
 	uint64_t t = (uint64_t)((double)c->s->timeout_ms * c->r->timeout_scale);
 
 	return t ? t : 1;
+}
+
+static uint64_t wall_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The CLI client's deadline passed (proc_opts.on_deadline): the ms until
+ * the container's StartedAt + timeout, learnt once from the engine; while
+ * the container is not running yet, another 100 ms, up to
+ * CLI_START_WAIT_MS in all. */
+static uint64_t cli_deadline(void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct sr_err err = SR_ERR_INIT;
+	struct engine_state st;
+	uint64_t now;
+
+	if (!c->cli_started_ms) {
+		if (c->r->route.ops->inspect(&st, &c->r->route, c->name, &err) == 0 &&
+		    st.started_ms && strcmp(st.status, "created"))
+			c->cli_started_ms = st.started_ms;
+		else if ((c->cli_waited_ms += 100) <= CLI_START_WAIT_MS)
+			return 100;
+		else
+			return 0;
+	}
+	now = wall_now_ms();
+	if (c->cli_started_ms + c->timeout_ms <= now)
+		return 0;
+	return c->cli_started_ms + c->timeout_ms - now;
 }
 
 /* Step: `run` the container to completion (or its deadline). The env file
@@ -302,27 +300,29 @@ static int launch(struct run_ctx *c)
 	struct sr_err err = SR_ERR_INIT;
 	int rc;
 
-	runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
-			c->job->repeat, &c->net.env);
 	c->timeout_ms = run_timeout_ms(c);
+	if (!c->pre)
+		runargs_run_env(&env, s, &s->payloads[c->job->payload], c->r->run_id, c->token,
+				c->job->repeat, &c->net.env);
 	/* The one place the route shows: the API route runs the container
 	 * over the socket, the CLI route through a `run` client. */
 	if (c->r->route.api) {
-		rc = launch_api(c, &env);
+		rc = c->pre ? 0 : run_api_create_step(c, &env);
 		strvec_clear(&env);
-		return rc;
+		return rc ? rc : run_api_run_step(c);
 	}
 	rc = workdir_write_env(&c->wd, &env, &err);
 	strvec_clear(&env);
 	if (rc < 0)
 		return fail(c, "create", err.msg);
-	build_argv(c, &argv, NULL);
+	run_build_argv(c, &argv, NULL);
 	po.argv = strvec_argv(&argv);
 	strvec_pushv(&cenv, (const char *const *)c->r->engine->envp);
 	runargs_payload_env(&cenv, &s->payloads[c->job->payload]);
 	po.envp = strvec_argv(&cenv);
-	po.timeout_ms = c->timeout_ms + START_SLACK_MS;
+	po.timeout_ms = c->timeout_ms;
 	po.out_cap = (size_t)s->limits.output;
+	po.on_deadline = cli_deadline;
 	po.on_abort = abort_container;
 	po.ctx = c;
 	po.abort_grace_ms = 15000;
@@ -400,8 +400,8 @@ static int check_started(struct run_ctx *c)
 		/* No container: the engine refused to create it (exit 125) or is gone. */
 		if (res->cancelled)
 			return fail(c, "run", "interrupted");
-		return fail_create(c, res->exit_code == 125 ? "create" : "collect",
-				   res->err.len ? res->err.buf : err.msg);
+		return run_fail_create(c, res->exit_code == 125 ? "create" : "collect",
+				       res->err.len ? res->err.buf : err.msg);
 	}
 	if (c->st.error[0] || !strcmp(c->st.status, "created"))
 		return fail(c, "start", c->st.error[0] ? c->st.error : strbuf_str(&res->err));
@@ -656,43 +656,78 @@ static int warm_step_launch(struct run_ctx *c)
 	return 0;
 }
 
+static int (*const cold_steps[])(struct run_ctx *) = {
+    resolve_image, cache_lookup,  ensure_image, prepare_workdir, run_setup_network,
+    launch,	   check_started, observe,	decide,		 collect_more,
+};
+
+bool run_cold_steps(struct run_ctx *c, size_t from, size_t to)
+{
+	for (size_t i = from; i < to && i < SR_ARRAY_SIZE(cold_steps); i++)
+		if (cold_steps[i](c) != 0)
+			return false;
+	return true;
+}
+
+void run_ctx_begin(struct run_ctx *c, struct runner *r, struct run_job *job)
+{
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->job = job;
+	c->s = job->spec;
+	c->rec = &job->rec;
+	job->started = true;
+	rec_begin(r, job);
+	c->name = xstrdup(c->rec->container);
+	c->budget.files = (size_t)c->s->limits.artifacts;
+	c->budget.bytes = c->s->limits.artifact_bytes;
+}
+
+void run_ctx_end(struct run_ctx *c, uint64_t duration_ms)
+{
+	struct runner *r = c->r;
+	struct run_job *job = c->job;
+
+	finish(c);
+	if (c->pooled) {
+		warm_pool_put(r->pool, r, job->warm);
+		job->warm = NULL;
+	}
+	if (!c->rec->cached)
+		c->rec->duration_ms = duration_ms;
+	rec_finish(c->rec);
+	if (c->cache_key && !c->rec->cached && !sr_interrupted)
+		cache_store(r->cache_dir, c->cache_key, c->rec);
+	free(c->cache_key);
+	job->done = true;
+}
+
+void run_ctx_abandon(struct run_ctx *c)
+{
+	run_api_pre_free(c->pre);
+	c->pre = NULL;
+	finish(c);
+	free(c->cache_key);
+	record_release(c->rec);
+	c->job->started = false;
+}
+
 void run_one(struct runner *r, struct run_job *job)
 {
-	static int (*const steps[])(struct run_ctx *) = {
-	    resolve_image, cache_lookup,  ensure_image, prepare_workdir, run_setup_network,
-	    launch,	   check_started, observe,	decide,		 collect_more,
-	};
 	static int (*const warm_steps[])(struct run_ctx *) = {
 	    resolve_image,    cache_lookup, ensure_image, warm_step_prepare,
 	    warm_step_launch, observe,	    decide,	  collect_more,
 	};
-	struct run_ctx c = {.r = r, .job = job, .s = job->spec, .rec = &job->rec};
+	struct run_ctx c;
 	uint64_t t0 = sr_now_ms();
 
-	job->started = true;
-	rec_begin(r, job);
-	c.name = xstrdup(c.rec->container);
-	c.budget.files = (size_t)c.s->limits.artifacts;
-	c.budget.bytes = c.s->limits.artifact_bytes;
+	run_ctx_begin(&c, r, job);
 	if (job->warm || (r->pool && c.s->pool && warm_wanted(c.s))) {
 		for (size_t i = 0; i < SR_ARRAY_SIZE(warm_steps); i++)
 			if (warm_steps[i](&c) != 0)
 				break;
 	} else {
-		for (size_t i = 0; i < SR_ARRAY_SIZE(steps); i++)
-			if (steps[i](&c) != 0)
-				break;
+		run_cold_steps(&c, 0, SR_ARRAY_SIZE(cold_steps));
 	}
-	finish(&c);
-	if (c.pooled) {
-		warm_pool_put(r->pool, r, job->warm);
-		job->warm = NULL;
-	}
-	if (!c.rec->cached)
-		c.rec->duration_ms = sr_now_ms() - t0;
-	rec_finish(c.rec);
-	if (c.cache_key && !c.rec->cached && !sr_interrupted)
-		cache_store(r->cache_dir, c.cache_key, c.rec);
-	free(c.cache_key);
-	job->done = true;
+	run_ctx_end(&c, sr_now_ms() - t0);
 }

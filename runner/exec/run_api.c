@@ -6,26 +6,82 @@
 
 #include "runner/engine/cgroup_oom.h"
 
-/* Attach, start, wait; res gets what the CLI client's proc_run would. */
-static int run_container(struct proc_result *res, const char **phase, const struct run_api_in *in,
-			 const char *id, struct cgoom **cg, struct sr_err *err)
+struct run_api_pre {
+	char *id;
+	struct cgoom *cg;
+	struct eapi_run *run; /* attached, not started */
+};
+
+void run_api_pre_free(struct run_api_pre *pre)
+{
+	if (!pre)
+		return;
+	eapi_run_abort(pre->run);
+	cgoom_free(pre->cg);
+	free(pre->id);
+	free(pre);
+}
+
+static void res_init(struct proc_result *res, struct engine_state *st)
+{
+	memset(res, 0, sizeof(*res));
+	res->exit_code = -1;
+	strbuf_init(&res->out);
+	strbuf_init(&res->err);
+	memset(st, 0, sizeof(*st));
+	st->exit_code = -1;
+}
+
+int run_api_create(struct run_api_pre **out, const char **out_phase, const struct run_api_in *in,
+		   struct sr_err *err)
 {
 	struct eapi_run_opts ro = {
 	    .timeout_ms = in->kill_ms, .out_cap = in->out_cap, .interruptible = true};
+	struct eapi_create_opts o;
+	struct runargs_store store;
+	struct run_api_pre *pre;
+	char *id = NULL;
+	int rc;
+
+	*out = NULL;
+	*out_phase = "run";
+	if (sr_interrupted)
+		return sr_err_set(err, SR_EFAIL, "interrupted by signal %d", (int)sr_interrupted);
+	*out_phase = "create";
+	runargs_create_opts(&o, &store, in->plan, in->env);
+	rc = eapi_create(&id, in->api, &o, err);
+	runargs_store_release(&store);
+	if (rc)
+		return rc;
+	*out = pre = xcalloc(1, sizeof(*pre));
+	pre->id = id;
+	/* The kernel's count of OOM kills in the container's memory cgroup,
+	 * watched from before the start (cgroup_oom.h); the engine's flag is
+	 * the second witness. */
+	if (!in->plan->runtime)
+		pre->cg = cgoom_open(id, true);
+	*out_phase = "start";
+	return eapi_run_attach(&pre->run, in->api, id, &ro, err);
+}
+
+/* Start, wait; res gets what the CLI client's proc_run would. */
+static int run_container(struct proc_result *res, const char **phase, struct run_api_pre *pre,
+			 struct sr_err *err)
+{
 	struct eapi_run_result rr;
-	struct eapi_run *run = NULL;
 	int rc;
 
 	*phase = "start";
-	if ((rc = eapi_run_begin(&run, in->api, id, &ro, err)) < 0)
+	if ((rc = eapi_run_start(pre->run, err)) < 0)
 		return rc;
 	/* Another runtime than runc takes a cgroup made before it as set up
 	 * by someone else (runsc then sets no memory limit): watch the one it
 	 * made, from just after the start. */
-	if (!*cg)
-		*cg = cgoom_open(id, false);
+	if (!pre->cg)
+		pre->cg = cgoom_open(pre->id, false);
 	*phase = "collect";
-	rc = eapi_run_finish(&rr, run, err);
+	rc = eapi_run_finish(&rr, pre->run, err);
+	pre->run = NULL;
 	strbuf_release(&res->out);
 	strbuf_release(&res->err);
 	res->out = rr.out;
@@ -60,58 +116,70 @@ static int engine_still_there(struct eapi *api, struct sr_err *err)
 	return 0;
 }
 
-int run_api_launch(struct proc_result *res, struct engine_state *st, const char **out_phase,
-		   const struct run_api_in *in, struct sr_err *err)
+/* After the wait: the engine's state and the OOM witnesses. */
+static int collect_state(struct engine_state *st, const struct proc_result *res,
+			 const struct run_api_in *in, struct run_api_pre *pre, struct sr_err *err)
 {
-	struct eapi_create_opts o;
-	struct runargs_store store;
-	struct cgoom *cg = NULL;
-	char *id = NULL;
-	int rc;
+	/* A SIGKILL the runner sent (deadline, interrupt) is not ambiguous:
+	 * no wait for a late OOM signal when the kernel's counter is there. */
+	bool ours = res->timed_out || res->cancelled, counted = false;
+	int rc = eapi_inspect_state(st, in->api, pre->id, err);
 
-	memset(res, 0, sizeof(*res));
-	res->exit_code = -1;
-	strbuf_init(&res->out);
-	strbuf_init(&res->err);
-	memset(st, 0, sizeof(*st));
-	st->exit_code = -1;
-	*out_phase = "run";
-	if (sr_interrupted)
-		return sr_err_set(err, SR_EFAIL, "interrupted by signal %d", (int)sr_interrupted);
-	*out_phase = "create";
-	runargs_create_opts(&o, &store, in->plan, in->env);
-	rc = eapi_create(&id, in->api, &o, err);
-	runargs_store_release(&store);
-	/* The kernel's count of OOM kills in the container's memory cgroup,
-	 * watched from before the start (cgroup_oom.h); the engine's flag is
-	 * the second witness. */
-	if (!rc && !in->plan->runtime)
-		cg = cgoom_open(id, true);
-	if (!rc)
-		rc = run_container(res, out_phase, in, id, &cg, err);
-	if (!rc) {
-		*out_phase = "collect";
-		rc = eapi_inspect_state(st, in->api, id, err);
-	}
 	if (!rc && strcmp(st->status, "running")) {
-		st->oom = cgoom_finish(cg, st->exit_code == 137) || st->oom;
-		cg = NULL;
+		counted = pre->cg != NULL;
+		st->oom = cgoom_finish(pre->cg, st->exit_code == 137 && !ours) || st->oom;
+		pre->cg = NULL;
 	}
-	cgoom_free(cg);
 	/* The daemon handles the OOM event and the exit event apart: right
 	 * after the wait returns, a memory-limit kill (137) may not be marked
 	 * yet (on a loaded machine it took over 300 ms). Ask again for up to 1 s
-	 * before calling it a plain SIGKILL. */
-	for (int i = 0; !rc && st->exit_code == 137 && !st->oom && i < 20; i++) {
+	 * before calling it a plain SIGKILL, unless the runner killed it and
+	 * the kernel's own count says no OOM. */
+	for (int i = 0; !rc && st->exit_code == 137 && !st->oom && !(ours && counted) && i < 20;
+	     i++) {
 		struct timespec ts = {0, 50 * 1000 * 1000};
 		nanosleep(&ts, NULL);
-		rc = eapi_inspect_state(st, in->api, id, err);
+		rc = eapi_inspect_state(st, in->api, pre->id, err);
+	}
+	return rc;
+}
+
+int run_api_run(struct proc_result *res, struct engine_state *st, const char **out_phase,
+		const struct run_api_in *in, struct run_api_pre *pre, struct sr_err *err)
+{
+	int rc;
+
+	res_init(res, st);
+	*out_phase = "run";
+	if (sr_interrupted) {
+		run_api_pre_free(pre);
+		return sr_err_set(err, SR_EFAIL, "interrupted by signal %d", (int)sr_interrupted);
+	}
+	rc = run_container(res, out_phase, pre, err);
+	if (!rc) {
+		*out_phase = "collect";
+		rc = collect_state(st, res, in, pre, err);
 	}
 	if (!rc && !res->timed_out && !res->cancelled &&
 	    (st->exit_code == 143 || (st->exit_code == 137 && !st->oom))) {
 		*out_phase = "run";
 		rc = engine_still_there(in->api, err);
 	}
-	free(id);
+	run_api_pre_free(pre);
 	return rc;
+}
+
+int run_api_launch(struct proc_result *res, struct engine_state *st, const char **out_phase,
+		   const struct run_api_in *in, struct sr_err *err)
+{
+	struct run_api_pre *pre = NULL;
+	int rc;
+
+	res_init(res, st);
+	rc = run_api_create(&pre, out_phase, in, err);
+	if (rc) {
+		run_api_pre_free(pre);
+		return rc;
+	}
+	return run_api_run(res, st, out_phase, in, pre, err);
 }

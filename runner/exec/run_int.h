@@ -1,4 +1,5 @@
-/* Private to one run (run.c, run_net.c): the state its steps share. */
+/* Private to one run (run.c, run_net.c, run_ahead.c): the state its steps
+ * share; and create-ahead, for the scheduler (sched.c). */
 #ifndef SR_RUN_INT_H
 #define SR_RUN_INT_H
 
@@ -18,6 +19,9 @@ struct spec;
 struct record;
 struct net_session;
 
+struct run_api_pre;
+struct run_plan;
+
 struct run_ctx {
 	struct runner *r;
 	struct run_job *job;
@@ -35,7 +39,9 @@ struct run_ctx {
 	struct fw_rules fw;
 	bool fw_on;
 	uint64_t timeout_ms;
-	bool attempted; /* `run` was spawned: a container may exist */
+	uint64_t cli_started_ms; /* CLI route: the container's StartedAt, once known */
+	uint64_t cli_waited_ms;	 /* CLI route: given so far for the container to start */
+	bool attempted;		 /* `run` was spawned: a container may exist */
 	struct proc_result res;
 	bool have_res;
 	struct engine_state st;
@@ -45,8 +51,30 @@ struct run_ctx {
 	struct fs_budget budget; /* artifacts this run may still copy out */
 	struct walls walls;	 /* runtime and seccomp profile (walls.h) */
 	bool pooled;		 /* job->warm came from the pool: back to it at the end */
+	struct run_api_pre *pre; /* API route: created (ahead), not started yet */
 	bool net_lent;		 /* sess is a warm container's (run_net_lend): not stopped here */
 };
+
+/* The steps of a cold run, from..to (RUN_STEP_LAUNCH: the first that
+ * starts the container); false when one ended the run (error, cache hit). */
+#define RUN_STEP_LAUNCH 5
+bool run_cold_steps(struct run_ctx *c, size_t from, size_t to);
+/* The API route's launch (run_ahead.c): create and attach the run's own
+ * container (env, token, workdir: the run's), then start and wait for it. */
+int run_api_create_step(struct run_ctx *c, struct strvec *env);
+int run_api_run_step(struct run_ctx *c);
+int run_create_ahead(struct run_ctx *c); /* env, then run_api_create_step */
+/* Helpers of run.c the API route's steps share. */
+int run_fail_create(struct run_ctx *c, const char *phase, const char *msg);
+void run_build_argv(struct run_ctx *c, struct strvec *argv, struct run_plan *out);
+uint64_t run_timeout_ms(const struct run_ctx *c);
+/* A run's context from its job, and its end: finish (undo every step), the
+ * record's duration, verdict and cache entry, job->done. */
+void run_ctx_begin(struct run_ctx *c, struct runner *r, struct run_job *job);
+void run_ctx_end(struct run_ctx *c, uint64_t duration_ms);
+/* A run prepared but never launched (interruption, the end of the pool):
+ * whatever it made is undone (the container removed), no record kept. */
+void run_ctx_abandon(struct run_ctx *c);
 
 /* Record an error (phase, cause) on the run; returns -1 for `return`. */
 int run_fail(struct run_ctx *c, const char *phase, const char *cause);
@@ -56,6 +84,25 @@ int run_fail(struct run_ctx *c, const char *phase, const char *cause);
 int run_setup_network(struct run_ctx *c);
 /* After the run: what the listeners saw, into the record and c->obs. */
 void run_collect_net(struct run_ctx *c);
+
+/* create-ahead: while one cold run runs, its lane creates (and attaches to)
+ * the next run's container, so that run starts without paying the create.
+ * The created container is that run's own (its name, token, workdir, env,
+ * payload: every step up to the launch is the run's, done early on a
+ * helper thread); a run that is never launched is abandoned, which removes
+ * what it made. API route only, cold runs without a run network (none,
+ * open); SANDRUN_CREATE_AHEAD=0 turns it off. */
+struct run_ahead;
+
+/* Whether job may be prepared ahead. */
+bool run_ahead_wanted(const struct runner *r, const struct run_job *job);
+/* Begin job's steps up to its launch on a helper thread. */
+struct run_ahead *run_ahead_start(struct runner *r, struct run_job *job);
+/* Wait for the preparation, then run the rest (as run_one would); frees a. */
+void run_ahead_run(struct run_ahead *a);
+/* The job will not run (interrupted): wait for the preparation, undo it
+ * (the container removed through the reaper), leave job not done; frees a. */
+void run_ahead_drop(struct run_ahead *a);
 
 /* Undo run_setup_network: listeners (unless lent), firewall, the relay and
  * network (removed only with remove; --keep keeps them). */

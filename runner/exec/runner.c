@@ -74,21 +74,51 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static void *gc_main(void *arg)
+{
+	struct runner *r = arg;
+
+	gc_sweep(r->engine, gc_tmp_base(), false);
+	return NULL;
+}
+
+/* The sweep of dead runs' leftovers takes a few engine clients (~0.2 s):
+ * it runs beside the first runs, as another invocation's sweep would, and
+ * is joined before the invocation ends. It only takes what a dead owner
+ * left, and a live run's firewall chain has its bridge (docker) or a
+ * network that claims it (podman) before its rules exist. */
+static void gc_start(struct runner *r)
+{
+	sigset_t block, old;
+
+	sigfillset(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	r->gc_running = pthread_create(&r->gc_thread, NULL, gc_main, r) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!r->gc_running)
+		gc_sweep(r->engine, gc_tmp_base(), false);
+}
+
 int runner_start(struct runner *r, enum pull_policy pull, struct sr_err *err)
 {
 	install_signals();
 	engine_route_cli(&r->route, r->engine);
 	r->images = imgcache_new(r->engine, pull);
-	gc_sweep(r->engine, gc_tmp_base(), false);
 	if (gc_tmp_root_create(r->tmp_root, r->owner, err) < 0)
 		return SR_EFAIL;
 	r->started = true;
+	gc_start(r);
 	engine_route_open(&r->route, r->engine);
+	imgcache_use_api(r->images, r->route.api);
 	return 0;
 }
 
 void runner_release(struct runner *r)
 {
+	if (r->gc_running) {
+		pthread_join(r->gc_thread, NULL);
+		r->gc_running = false;
+	}
 	if (r->started) {
 		/* Without the owner file gc leaves what --keep kept alone; a
 		 * killed run keeps it, so gc can tell its leftovers apart. */

@@ -48,6 +48,8 @@ struct runner {
 	struct engine_route route;  /* the engine interface, chosen once (engine_ops.h) */
 	struct warm_pool *pool;	    /* isolation: pool (warm.h), while run_all runs */
 	bool started;		    /* runner_start created the temp root */
+	pthread_t gc_thread;	    /* the start's sweep of dead runs' leftovers */
+	bool gc_running;	    /* gc_thread to join in runner_release */
 	char *own_id, *own_owner, *own_tmp, *own_art; /* what runner_init allocated */
 };
 

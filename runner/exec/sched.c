@@ -1,5 +1,6 @@
 #include "runner/exec/reaper.h"
 #include "runner/exec/run.h"
+#include "runner/exec/run_int.h"
 #include "runner/exec/warm.h"
 
 #include <pthread.h>
@@ -23,11 +24,15 @@ struct lane {
 	int id;
 };
 
-static void run_and_report(struct pool *p, struct run_job *job, int lane)
+static void run_and_report(struct pool *p, struct run_job *job, int lane, struct run_ahead *a)
 {
 	uint64_t started = sr_now_ms() - p->t0;
 
-	if (!job->done) {
+	if (a) {
+		run_ahead_run(a);
+		job->rec.start_ms = started;
+		job->rec.worker = lane;
+	} else if (!job->done) {
 		run_one(p->r, job);
 		job->rec.start_ms = started;
 		job->rec.worker = lane;
@@ -38,35 +43,67 @@ static void run_and_report(struct pool *p, struct run_job *job, int lane)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* A job that forms a warm group with the jobs after it (isolation:
+ * harness) runs them all in one container; end is one past the group. */
+static size_t group_end(const struct pool *p, size_t first)
+{
+	size_t end = first + 1;
+
+	if (!p->jobs[first].spec->pool && warm_wanted(p->jobs[first].spec))
+		while (end < p->n && p->jobs[end].spec == p->jobs[first].spec)
+			end++;
+	return end;
+}
+
+/* create-ahead (run_ahead.h): the lane claims the next job now and prepares
+ * it while the current one runs. Called with the lock held. */
+static struct run_ahead *claim_ahead(struct pool *p, size_t *idx)
+{
+	if (p->next >= p->n || sr_interrupted || group_end(p, p->next) != p->next + 1 ||
+	    !run_ahead_wanted(p->r, &p->jobs[p->next]))
+		return NULL;
+	*idx = p->next++;
+	return run_ahead_start(p->r, &p->jobs[*idx]);
+}
+
 /* A worker takes one job, or with isolation: harness every job of that
  * harness (they are adjacent), run in order in one warm container. */
 static void *worker(void *arg)
 {
 	struct lane *lane = arg;
 	struct pool *p = lane->p;
+	struct run_ahead *ahead = NULL, *cur;
+	size_t ahead_idx = 0;
 
 	for (;;) {
 		size_t first, end;
 		struct warm w = WARM_INIT;
 		pthread_mutex_lock(&p->lock);
-		if (p->next >= p->n || sr_interrupted) {
+		if (sr_interrupted || (!ahead && p->next >= p->n)) {
 			pthread_mutex_unlock(&p->lock);
+			if (ahead)
+				run_ahead_drop(ahead);
 			return NULL;
 		}
-		first = p->next++;
-		end = p->next;
-		if (!p->jobs[first].spec->pool && warm_wanted(p->jobs[first].spec))
-			while (end < p->n && p->jobs[end].spec == p->jobs[first].spec)
-				end++;
-		p->next = end;
+		if (ahead) {
+			first = ahead_idx;
+			end = first + 1;
+		} else {
+			first = p->next;
+			end = p->next = group_end(p, first);
+		}
+		cur = ahead;
+		ahead = NULL;
+		if (end - first == 1 && run_ahead_wanted(p->r, &p->jobs[first]))
+			ahead = claim_ahead(p, &ahead_idx);
 		pthread_mutex_unlock(&p->lock);
 		if (end - first == 1) {
-			run_and_report(p, &p->jobs[first], lane->id);
+			run_and_report(p, &p->jobs[first], lane->id, cur);
 			continue;
 		}
 		for (size_t i = first; i < end && !sr_interrupted; i++) {
 			p->jobs[i].warm = &w;
-			run_and_report(p, &p->jobs[i], lane->id);
+			run_and_report(p, &p->jobs[i], lane->id, NULL);
 			p->jobs[i].warm = NULL;
 		}
 		warm_end(&w, p->r);

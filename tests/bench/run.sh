@@ -8,6 +8,10 @@
 #      the bare command is sandrun's own (`sandrun explain`) minus names,
 #      labels and environment, so the hardening flags are the same by
 #      construction;
+#   1b. timeout: a 2 s-timeout harness (`sleep 60`) run TIMEOUT_N times, one
+#       invocation each: the median of the record's duration (from the start
+#       of the run to its verdict) and of the whole `sandrun run` process,
+#       against the issue's 2.6 s and as a ratio to the 2 s budget;
 #   2. warm containers: 20 payloads with `isolation: run` / `isolation: harness`,
 #      and 10 of a `network: oob` harness that each call back;
 #      and 100 different harnesses of one toolchain with `isolation: pool`
@@ -31,7 +35,7 @@
 # Environment: SANDRUN (binary), SANDRUN_BENCH_CATALOGUE (images.toml),
 # BENCH_NS ("16 64"), BENCH_ROUNDS (3), BENCH_FUZZ_SECONDS (5),
 # BENCH_QUICK=1 (N=16, 1 round, 2 s fuzzing), BENCH_NET_BENCH (net_bench path),
-# BENCH_NONROOT_N (8), BENCH_ONLY (sections).
+# BENCH_NONROOT_N (8), BENCH_TIMEOUT_N (5), BENCH_ONLY (sections).
 # The docker daemon is shared: run the whole bench under the engine lock.
 set -euo pipefail
 
@@ -48,12 +52,13 @@ WARM_PAYLOADS=20 WARM_OOB_PAYLOADS=10 POOL_HARNESSES=100
 LOAD_SMALL=1 LOAD_BIG=20000
 FUZZ_SRC=$ROOT/harnesses/fuzz-clean/fuzz_target.c
 FUZZ_BIN=$ROOT/harnesses/fuzz-clean/work/fuzz_target
-ONLY=${BENCH_ONLY:-trivial warm pool load fuzz net pin walls nonroot}
+ONLY=${BENCH_ONLY:-trivial timeout warm pool load fuzz net pin walls nonroot}
 NONROOT_N=${BENCH_NONROOT_N:-8}
+TIMEOUT_N=${BENCH_TIMEOUT_N:-5}
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | load | fuzz | net | pin | walls | nonroot) ;;
-	*) echo "bench: BENCH_ONLY takes trivial warm pool load fuzz net pin walls nonroot, got '$sec'" >&2 && exit 2 ;;
+	trivial | timeout | warm | pool | load | fuzz | net | pin | walls | nonroot) ;;
+	*) echo "bench: BENCH_ONLY takes trivial timeout warm pool load fuzz net pin walls nonroot, got '$sec'" >&2 && exit 2 ;;
 	esac
 done
 
@@ -63,8 +68,8 @@ die()
 	exit 1
 }
 
-for v in $NS $ROUNDS $FUZZ_SECONDS; do
-	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_NS, BENCH_ROUNDS and BENCH_FUZZ_SECONDS take positive integers, got '$v'"
+for v in $NS $ROUNDS $FUZZ_SECONDS $TIMEOUT_N; do
+	[[ $v =~ ^[1-9][0-9]*$ ]] || die "BENCH_NS, BENCH_ROUNDS, BENCH_FUZZ_SECONDS and BENCH_TIMEOUT_N take positive integers, got '$v'"
 done
 [[ -x $SANDRUN ]] || die "no sandrun binary at $SANDRUN (make sandrun, or set SANDRUN)"
 [[ -r $CAT ]] || die "no catalogue at $CAT (make setup, or set SANDRUN_BENCH_CATALOGUE)"
@@ -137,6 +142,9 @@ bare_cmd()
 		case ${w[i]} in
 		--name=* | --label=*) ;;
 		-e | --env-file) i=$((i + 1)) ;;
+		# The strict profile sandrun writes into the run's directory is
+		# share/seccomp-strict.json (for runc).
+		--security-opt=seccomp=*/seccomp-strict.json) out+=("--security-opt=seccomp=$ROOT/share/seccomp-strict.json") ;;
 		--mount)
 			i=$((i + 1))
 			case ${w[i]} in
@@ -215,10 +223,44 @@ bench_trivial()
 		done
 	done
 	for n in $NS; do
-		summary "$(printf 'trivial N=%d: -j1 %s (bare P=1 = 1, %.0f ms/run), -j2 %s (bare P=2 = 1, %.0f ms/run)' \
-			"$n" "$(med "r1.$n")" "$(calc "$(med "b1.$n") * 1000 / $n")" \
-			"$(med "r2.$n")" "$(calc "$(med "b2.$n") * 1000 / $n")")"
+		summary "$(printf 'trivial N=%d: -j1 %s (bare P=1 = 1, %.0f ms/run; goal <= 0.90: %s), -j2 %s (bare P=2 = 1, %.0f ms/run; goal <= 0.90: %s)' \
+			"$n" "$(med "r1.$n")" "$(calc "$(med "b1.$n") * 1000 / $n")" "$(goal "$(med "r1.$n")" "<=" 0.90)" \
+			"$(med "r2.$n")" "$(calc "$(med "b2.$n") * 1000 / $n")" "$(goal "$(med "r2.$n")" "<=" 0.90)")"
 	done
+}
+
+# ------------------------------------------------------------ 1b. timeout
+# One invocation per run, as `make demo` runs timeout-sleep: the record's
+# duration is the run's wall from its start (create, start, the 2 s budget,
+# kill, collection); the process wall adds sandrun's own start-up and end.
+bench_timeout()
+{
+	local i t0 t1 d p
+	mkdir -p "$TMP/timeout"
+	printf 'name: timeout-2s\ntoolchain: busybox\ncommand: ["sh", "-c", "echo started; sleep 60"]\ntimeout: 2s\nexpect: timeout\n' \
+		>"$TMP/timeout/t.yaml"
+	mkdir -p "$TMP/tbare/work"
+	: >"$TMP/tbare/payload"
+	trivial_spec "$TMP/tbare/one.yaml" trivial-1
+	bare_cmd TBARE "$TMP/tbare/one.yaml" "$TMP/tbare/work" "$TMP/tbare/payload"
+	for ((i = 1; i <= TIMEOUT_N; i++)); do
+		t0=$(now)
+		"${TBARE[@]}" >/dev/null || die "bare docker run failed"
+		t1=$(now)
+		add to.bare "$(calc "$t1 - $t0")"
+		t0=$(now)
+		sr run --report "json:$TMP/timeout/r.json" "$TMP/timeout" >/dev/null ||
+			die "the 2 s timeout run did not end in a timeout verdict"
+		t1=$(now)
+		d=$(jq -r '.records[0].duration_ms / 1000' "$TMP/timeout/r.json")
+		p=$(calc "$t1 - $t0")
+		add to.rec "$d"
+		add to.proc "$p"
+		printf '  run %d timeout 2 s: record %.2f s, process %.2f s\n' "$i" "$d" "$p"
+	done
+	d=$(med to.rec) p=$(med to.proc)
+	summary "$(printf 'timeout 2 s (%d runs): record %.2f s (%sx the budget; goal <= 2.6 s: %s), process %.2f s (%sx; goal <= 2.6 s: %s); one bare trivial docker run --rm %.2f s' \
+		"$TIMEOUT_N" "$d" "$(ratio "$d" 2)" "$(goal "$d" "<=" 2.6)" "$p" "$(ratio "$p" 2)" "$(goal "$p" "<=" 2.6)" "$(med to.bare)")"
 }
 
 # ------------------------------------------------------------ 2. warm containers
@@ -636,7 +678,7 @@ bench_nonroot()
 
 for sec in $ONLY; do
 	case $sec in
-	trivial | warm | pool | fuzz | walls | nonroot) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
+	trivial | timeout | warm | pool | fuzz | walls | nonroot) [[ -n ${PULLED:-} ]] || { sr pull busybox libfuzzer >/dev/null ||
 		die "sandrun pull busybox libfuzzer failed"; PULLED=1; } ;;
 	esac
 	"bench_$sec"
