@@ -2,6 +2,7 @@
 
 #include "lib/strset.h"
 #include "runner/cli/shard.h"
+#include "runner/engine/engine_ops.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ int cli_engine(struct engine *out, const struct cli *cli, struct sr_err *err)
 {
 	if (engine_init(out, cli->engine, err) < 0)
 		return err->code = SR_EENGINE;
-	if (engine_probe(out, err) < 0) {
+	if (engine_probe_api(out) < 0 && engine_probe(out, err) < 0) {
 		engine_release(out);
 		return SR_EENGINE;
 	}

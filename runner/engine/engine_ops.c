@@ -1,7 +1,10 @@
 #include "runner/engine/engine_ops.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lib/smallfile.h"
 #include "runner/engine/engine_api.h"
 #include "runner/engine/podman.h"
 
@@ -104,6 +107,59 @@ const struct engine_ops engine_api_ops = {
 };
 
 /* ---- choosing ---- */
+
+/* Whether the docker CLI names a context of its own in its config file
+ * ($DOCKER_CONFIG/config.json, else ~/.docker/config.json): it may then talk
+ * to another daemon than the default socket. */
+static bool cli_has_context(void)
+{
+	const char *cfg = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+	struct sr_err err = SR_ERR_INIT;
+	char *path, *text = NULL;
+	size_t len = 0;
+	bool named;
+
+	if (cfg && *cfg)
+		path = xasprintf("%s/config.json", cfg);
+	else if (home && *home)
+		path = xasprintf("%s/.docker/config.json", home);
+	else
+		return false;
+	if (access(path, F_OK) < 0) {
+		free(path);
+		return false;
+	}
+	/* Unreadable or too large: assume a context, take the CLI's word. */
+	named = sr_read_small_file(&text, &len, path, 1 << 20, &err) < 0 ||
+		strstr(text, "\"currentContext\"") != NULL;
+	free(text);
+	free(path);
+	return named;
+}
+
+int engine_probe_api(struct engine *e)
+{
+	const char *sw = getenv("SANDRUN_ENGINE_API"), *ctx = getenv("DOCKER_CONTEXT");
+	struct sr_err err = SR_ERR_INIT;
+	struct eapi *api = NULL;
+	char *sock = NULL, *ver = NULL;
+	int rc = -1;
+
+	if ((sw && (!strcmp(sw, "0") || !strcmp(sw, "off"))) || e->podman ||
+	    strcmp(e->bin, "docker") != 0 || (ctx && *ctx) || cli_has_context())
+		return -1;
+	if (eapi_default_socket(&sock, false, &err) == 0 && eapi_open(&api, sock, &err) == 0 &&
+	    eapi_version(&ver, api, &err) == 0 && ver && *ver) {
+		free(e->version);
+		e->version = ver;
+		ver = NULL;
+		rc = 0;
+	}
+	free(ver);
+	eapi_close(api);
+	free(sock);
+	return rc;
+}
 
 static const char *why_not_api(struct eapi **api, char **sock, char **ver, const struct engine *e,
 			       struct sr_err *err)

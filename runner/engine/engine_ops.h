@@ -54,6 +54,11 @@ extern const struct engine_ops engine_cli_ops, engine_api_ops;
  * (podman, or a path given), DOCKER_CONTEXT is set, the socket does not
  * answer, or it answers with another server version than the CLI probe saw.
  * The route taken is logged at debug level. */
+/* The server version over the engine's socket, no client process: only
+ * for plain docker whose CLI would use the default socket too (no
+ * DOCKER_CONTEXT, no current context in its config, SANDRUN_ENGINE_API not
+ * off). 0 with e->version set, or -1: ask the CLI (engine_probe). */
+int engine_probe_api(struct engine *e);
 void engine_route_open(struct engine_route *out, const struct engine *e);
 /* The CLI route over e (no API client): explain, gc, tests. */
 void engine_route_cli(struct engine_route *out, const struct engine *e);
