@@ -452,6 +452,9 @@ static int run_jobs(struct runner *r, struct engine *eng, const struct cli *cli,
 	r->require_firewall = o->require_firewall;
 	r->jobs = o->jobs;
 	r->cache_dir = o->cache;
+	/* An invocation that selects nothing leaves housekeeping to the next
+	 * run or `sandrun gc`: its start-up is the engine probe alone. */
+	r->no_sweep = njobs == 0;
 	if (cli_engine(eng, cli, &err) < 0) {
 		rc = EXIT_ENGINE;
 	} else {

@@ -107,7 +107,8 @@ int runner_start(struct runner *r, enum pull_policy pull, struct sr_err *err)
 	if (gc_tmp_root_create(r->tmp_root, r->owner, err) < 0)
 		return SR_EFAIL;
 	r->started = true;
-	gc_start(r);
+	if (!r->no_sweep)
+		gc_start(r);
 	engine_route_open(&r->route, r->engine);
 	imgcache_use_api(r->images, r->route.api);
 	return 0;

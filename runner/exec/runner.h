@@ -50,6 +50,7 @@ struct runner {
 	bool started;		    /* runner_start created the temp root */
 	pthread_t gc_thread;	    /* the start's sweep of dead runs' leftovers */
 	bool gc_running;	    /* gc_thread to join in runner_release */
+	bool no_sweep;		    /* nothing to run: no sweep of dead runs' leftovers */
 	char *own_id, *own_owner, *own_tmp, *own_art; /* what runner_init allocated */
 };
 
