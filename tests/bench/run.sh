@@ -283,20 +283,29 @@ bench_warm()
 		echo "  isolation: harness not supported by this build (${err#sandrun: })"
 		summary "warm $WARM_PAYLOADS payloads: isolation: harness not supported by this build"
 	else
-		for k in $(seq 1 "$ROUNDS"); do
-			t0=$(now)
-			sr_run 1 "$TMP/warm-run"
-			t1=$(now)
-			sr_run 1 "$TMP/warm-harness"
-			t2=$(now)
-			a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
-			add warm "$r"
-			printf '  round %d warm: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
-		done
+		run_vs_harness warm warm "$TMP/warm-run" "$TMP/warm-harness"
 		r=$(med warm)
 		summary "warm $WARM_PAYLOADS payloads (-j 1): isolation run/harness $r (warm is ${r}x faster; goal >= 10: $(goal "$r" ">=" 10))"
 		bench_warm_oob
 	fi
+}
+
+# run_vs_harness KEY LABEL RUN_DIR HARNESS_DIR: ROUNDS rounds of the same
+# suite with isolation run, then harness, at -j 1; each round's ratio goes
+# to KEY (med KEY).
+run_vs_harness()
+{
+	local key=$1 label=$2 k a b r t0 t1 t2
+	for k in $(seq 1 "$ROUNDS"); do
+		t0=$(now)
+		sr_run 1 "$3"
+		t1=$(now)
+		sr_run 1 "$4"
+		t2=$(now)
+		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
+		add "$key" "$r"
+		printf '  round %d %s: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$label" "$a" "$b" "$r"
+	done
 }
 
 # 2a. A `network: oob` harness of WARM_OOB_PAYLOADS payloads that each call
@@ -306,7 +315,7 @@ bench_warm()
 # the OOB grace in both modes.)
 bench_warm_oob()
 {
-	local i k a b r t0 t1 t2 d
+	local i r d
 	for d in run harness; do
 		mkdir -p "$TMP/woob-$d"
 		{
@@ -318,16 +327,7 @@ bench_warm_oob()
 			done
 		} >"$TMP/woob-$d/woob.yaml"
 	done
-	for k in $(seq 1 "$ROUNDS"); do
-		t0=$(now)
-		sr_run 1 "$TMP/woob-run"
-		t1=$(now)
-		sr_run 1 "$TMP/woob-harness"
-		t2=$(now)
-		a=$(calc "$t1 - $t0") b=$(calc "$t2 - $t1") r=$(ratio "$a" "$b")
-		add woob "$r"
-		printf '  round %d warm oob: isolation run %.2f s, harness %.2f s, run/harness %s\n' "$k" "$a" "$b" "$r"
-	done
+	run_vs_harness woob "warm oob" "$TMP/woob-run" "$TMP/woob-harness"
 	r=$(med woob)
 	summary "warm oob $WARM_OOB_PAYLOADS payloads (-j 1, each calls back): isolation run/harness $r (goal >= 4: $(goal "$r" ">=" 4))"
 }
